@@ -1,0 +1,5 @@
+"""``python -m dunflow`` runs the CLI."""
+
+from dunflow.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Ledger importers: generic CSV, SAP FI-AR exports, CAMT.053 bank statements, IBM sample."""

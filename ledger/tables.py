@@ -1,0 +1,204 @@
+"""The ledger's tables (SQLModel).
+
+Rules that hold for every table: money is integer cents (``*_cents``), timestamps are timezone-aware
+and stored as UTC (``UTCDateTime``), calendar dates are plain dates, and every row carries the
+creditor it belongs to so that tenancy is a WHERE clause, never a join. Vocabularies come from
+:mod:`ledger.enums` and are stored as strings.
+
+To add a table: declare it here, add a migration with
+``alembic revision --autogenerate`` (see README "where to add what"), and a factory in
+``tests/factories.py``.
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from ledger.types import UTCDateTime, utcnow
+
+_S = sa.String
+
+
+def _ts(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _json(default: Any) -> Any:
+    return Field(default_factory=lambda: default.copy(), sa_type=sa.JSON, nullable=False)
+
+
+def _creditor_fk() -> Any:
+    return Field(foreign_key="creditor.id", index=True, nullable=False)
+
+
+class Creditor(SQLModel, table=True):
+    """A client of dunflow: one tenant."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=_S(200), unique=True, index=True)
+    iban: str | None = Field(default=None, sa_type=_S(34))
+    logo_path: str | None = Field(default=None, sa_type=_S(500))
+    language: str = Field(default="nl", sa_type=_S(5))
+    country: str = Field(default="NL", sa_type=_S(2))
+    timezone: str = Field(default="Europe/Amsterdam", sa_type=_S(64))
+    vat_deductible: bool = True
+    collection_outsourced: bool = False
+    allowed_weekdays: list[int] = _json([0, 1, 2, 3, 4, 5])  # Monday = 0; law forbids Sunday
+    contact_start_minute: int = 7 * 60  # minutes after local midnight
+    contact_end_minute: int = 20 * 60
+    channel_costs_cents: dict[str, int] = _json(
+        {"email": 0, "sms": 20, "robocall": 20, "letter": 150, "phone": 500}
+    )
+    min_gap_days: int = 3
+    created_at: datetime = _created()
+
+
+class Segment(SQLModel, table=True):
+    """A debtor group with its own flow and tone; excluded ones (inter-company) never get dunned."""
+
+    __table_args__ = (sa.UniqueConstraint("creditor_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    name: str = Field(sa_type=_S(100))
+    excluded: bool = False
+    ladder: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)
+    default_tone: str = Field(default="neutral", sa_type=_S(16))
+
+
+class Debtor(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("creditor_id", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    external_id: str = Field(sa_type=_S(64))
+    kind: str = Field(default="b2b", sa_type=_S(3))
+    name: str = Field(sa_type=_S(200))
+    email: str | None = Field(default=None, sa_type=_S(254))
+    phone: str | None = Field(default=None, sa_type=_S(32))
+    address_line: str | None = Field(default=None, sa_type=_S(200))
+    postal_code: str | None = Field(default=None, sa_type=_S(16))
+    city: str | None = Field(default=None, sa_type=_S(100))
+    country: str | None = Field(default=None, sa_type=_S(2))
+    language: str = Field(default="nl", sa_type=_S(5))
+    opted_out_channels: list[str] = _json([])
+    segment_id: int | None = Field(default=None, foreign_key="segment.id", index=True)
+    created_at: datetime = _created()
+
+
+class Invoice(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("creditor_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    number: str = Field(sa_type=_S(64))
+    issue_date: date
+    due_date: date = Field(index=True)
+    amount_cents: int = Field(sa_type=sa.BigInteger)
+    open_amount_cents: int = Field(sa_type=sa.BigInteger)
+    currency: str = Field(default="EUR", sa_type=_S(3))
+    status: str = Field(default="open", sa_type=_S(16), index=True)
+    payment_reference: str | None = Field(default=None, sa_type=_S(64), index=True)
+    paid_on: date | None = None  # date the open amount reached zero
+    created_at: datetime = _created()
+
+
+class Payment(SQLModel, table=True):
+    """Money received. ``external_ref`` (bank entry or export line) makes re-imports no-ops."""
+
+    __table_args__ = (sa.UniqueConstraint("creditor_id", "external_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    debtor_id: int | None = Field(default=None, foreign_key="debtor.id", index=True)
+    amount_cents: int = Field(sa_type=sa.BigInteger)
+    paid_on: date = Field(index=True)
+    reference: str | None = Field(default=None, sa_type=_S(140))
+    external_ref: str = Field(sa_type=_S(140))
+    source: str = Field(default="csv", sa_type=_S(16))
+    created_at: datetime = _created()
+
+
+class PaymentAllocation(SQLModel, table=True):
+    """Which invoice(s) a payment settled, and for how much."""
+
+    payment_id: int = Field(foreign_key="payment.id", primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", primary_key=True, index=True)
+    creditor_id: int = _creditor_fk()
+    amount_cents: int = Field(sa_type=sa.BigInteger)
+
+
+class Contact(SQLModel, table=True):
+    """One action taken towards a debtor (bundling all the invoices it covers)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    channel: str = Field(sa_type=_S(16))
+    tone: str = Field(sa_type=_S(16))
+    stage: str = Field(default="reminder", sa_type=_S(24))
+    scheduled_at: datetime | None = _ts(index=True)
+    sent_at: datetime | None = _ts()
+    status: str = Field(default="planned", sa_type=_S(16), index=True)
+    cost_cents: int = 0
+    template: str | None = Field(default=None, sa_type=_S(100))
+    model_version: str | None = Field(default=None, sa_type=_S(100))
+    propensity: float | None = None
+    idempotency_key: str = Field(sa_type=_S(200), unique=True)
+    created_at: datetime = _created()
+
+
+class ContactInvoice(SQLModel, table=True):
+    contact_id: int = Field(foreign_key="contact.id", primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", primary_key=True, index=True)
+    creditor_id: int = _creditor_fk()
+
+
+class Outcome(SQLModel, table=True):
+    """What came of a contact: paid, a promise (with its date), a dispute, a complaint…"""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    kind: str = Field(sa_type=_S(16))
+    promised_date: date | None = None
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    note: str | None = Field(default=None, sa_type=_S(500))
+
+
+class DossierEvent(SQLModel, table=True):
+    """Append-only log of everything that happened to a debtor or an invoice."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    debtor_id: int | None = Field(default=None, foreign_key="debtor.id", index=True)
+    invoice_id: int | None = Field(default=None, foreign_key="invoice.id", index=True)
+    occurred_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    kind: str = Field(sa_type=_S(40), index=True)
+    actor: str = Field(default="system", sa_type=_S(40))
+    payload: dict[str, Any] = _json({})
+    recorded_at: datetime = _created()
+
+
+class ImportRun(SQLModel, table=True):
+    """One import of a file, for the audit trail (what was read, inserted, left unchanged)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    entity: str = Field(sa_type=_S(16))
+    format: str = Field(sa_type=_S(16))
+    filename: str = Field(sa_type=_S(500))
+    sha256: str = Field(sa_type=_S(64))
+    rows_read: int
+    inserted: int
+    unchanged: int
+    updated: int = 0
+    created_at: datetime = _created()

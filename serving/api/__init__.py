@@ -1,0 +1,1 @@
+"""The FastAPI scoring API: next action per debtor, outcomes, admin, health and metrics."""

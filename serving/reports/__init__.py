@@ -1,0 +1,1 @@
+"""What the client sees: the weekly digest and decision explanations (HTML, PDF)."""

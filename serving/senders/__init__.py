@@ -1,0 +1,1 @@
+"""Pluggable senders (e-mail, SMS, letter, call list, robocall) behind one small protocol."""
