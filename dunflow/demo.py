@@ -1,0 +1,90 @@
+"""``make demo``: the main job end to end on the embedded defaults, as the commands a user types.
+
+Every step is a real ``dunflow`` invocation in a subprocess (so the demo proves the CLI, not a
+shortcut around it), printed before it runs. Everything lands under ``data/demo/``, which is wiped
+first; nothing here reads ``../shared/``. To extend the demo: append a step to :func:`steps`.
+"""
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.rule import Rule
+
+from ledger.settings import PROJECT_ROOT
+
+console = Console()
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    args: list[str]
+
+
+def steps(demo_dir: Path) -> list[Step]:
+    samples = PROJECT_ROOT / "data" / "samples"
+    ledger_url = f"sqlite:///{demo_dir / 'ledger.db'}"
+    creditor = "Bakkerij de Vries B.V."
+    imports = [
+        Step(
+            f"Import sample {entity}",
+            [
+                "import",
+                entity,
+                str(samples / f"{entity}.csv"),
+                "--creditor",
+                creditor,
+                "--format",
+                "csv",
+                "--db",
+                ledger_url,
+            ],
+        )
+        for entity in ("debtors", "invoices", "payments")
+    ]
+    return [
+        Step("Create a fresh ledger", ["db", "upgrade", "--db", ledger_url]),
+        *imports,
+        Step(
+            "Summary of the sample ledger",
+            [
+                "ledger",
+                "summary",
+                "--creditor",
+                creditor,
+                "--as-of",
+                "2026-11-24",
+                "--db",
+                ledger_url,
+            ],
+        ),
+    ]
+
+
+def run(demo_dir: Path) -> None:
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+    demo_dir.mkdir(parents=True)
+    env = {**os.environ, "DUNFLOW_DATA_DIR": str(demo_dir)}
+    env.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{demo_dir / 'mlflow.db'}")
+    started = time.perf_counter()
+    for number, step in enumerate(steps(demo_dir), start=1):
+        console.print(Rule(f"[bold]{number}. {step.title}"))
+        console.print(f"[dim]$ dunflow {shlex.join(step.args)}[/]")
+        result = subprocess.run([sys.executable, "-m", "dunflow", *step.args], env=env, check=False)
+        if result.returncode != 0:
+            console.print(f"[bold red]demo step {number} failed (exit {result.returncode})[/]")
+            raise SystemExit(result.returncode)
+    console.print(Rule(f"[bold green]demo done in {time.perf_counter() - started:.0f} s[/]"))
+    console.print(f"everything it made is under {demo_dir}")
+
+
+if __name__ == "__main__":
+    run(PROJECT_ROOT / "data" / "demo")
