@@ -202,3 +202,35 @@ class ImportRun(SQLModel, table=True):
     unchanged: int
     updated: int = 0
     created_at: datetime = _created()
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: only its SHA-256 is stored; ``prefix`` finds the row without the secret."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int | None = Field(default=None, foreign_key="creditor.id", index=True)
+    is_admin: bool = False
+    prefix: str = Field(sa_type=_S(16), unique=True, index=True)
+    key_hash: str = Field(sa_type=_S(64))
+    label: str | None = Field(default=None, sa_type=_S(100))
+    created_at: datetime = _created()
+    revoked_at: datetime | None = _ts()
+
+
+class Recommendation(SQLModel, table=True):
+    """One answer of the scoring API for one debtor, kept so reports can explain it later."""
+
+    id: str = Field(sa_type=_S(36), primary_key=True)
+    creditor_id: int = _creditor_fk()
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    model_version: str = Field(sa_type=_S(100))
+    channel: str | None = Field(default=None, sa_type=_S(16))  # None: wait
+    tone: str | None = Field(default=None, sa_type=_S(16))
+    stage: str | None = Field(default=None, sa_type=_S(24))
+    send_at: datetime | None = _ts()
+    expected_value_cents: int = 0
+    p_pay: float | None = None
+    propensity: float
+    degraded: bool = False
+    body: dict[str, Any] = _json({})  # the full answer: alternatives, explanation, rule refusals
