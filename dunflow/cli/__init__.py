@@ -23,10 +23,15 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.rules", "rules"),
     ("dunflow.cli.simulate", "simulate"),
     ("dunflow.cli.train", "train"),
+    ("dunflow.cli.apikey", "apikey"),
 ]
+# (module, function): single commands
+_COMMANDS: list[tuple[str, str]] = [("dunflow.cli.serve", "serve")]
 
 for _module, _name in _GROUPS:
     app.add_typer(importlib.import_module(_module).app, name=_name)
+for _module, _name in _COMMANDS:
+    app.command(name=_name)(getattr(importlib.import_module(_module), _name))
 
 
 def main() -> None:

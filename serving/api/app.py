@@ -1,0 +1,56 @@
+"""The FastAPI application factory: ``create_app()`` wires engine, model store, metrics, routes.
+
+No app, engine or model is created at import time; ``dunflow serve`` and the tests call the factory.
+To add an endpoint: a router module in ``serving/api/routes/``, included below, its schemas in
+``serving/api/schemas.py``, and tests in ``tests/serving/api/`` including the tenant matrix.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+
+from ledger.db import get_engine
+from serving.api import errors
+from serving.api.metrics import ApiMetrics
+from serving.api.model_store import LoadedModel, ModelStore
+from serving.api.routes import health
+from serving.api.settings import ApiSettings, get_api_settings
+
+
+def create_app(
+    *,
+    engine: Engine | None = None,
+    model_store: ModelStore | None = None,
+    settings: ApiSettings | None = None,
+) -> FastAPI:
+    settings = settings or get_api_settings()
+    store = model_store or ModelStore(None)
+    api_metrics = ApiMetrics()
+
+    def _on_change(model: LoadedModel | None, mode: str) -> None:
+        api_metrics.set_model(model.version if model else "ladder", mode)
+
+    store.on_change = _on_change
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        store.start()
+        yield
+        store.stop()
+
+    app = FastAPI(
+        title="dunflow scoring API",
+        version="1",
+        description="Next dunning action per debtor, with its value, propensity and explanation.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine or get_engine()
+    app.state.model_store = store
+    app.state.metrics = api_metrics
+    app.state.settings = settings
+    errors.install(app)
+    api_metrics.install(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,70 @@
+"""API keys: made once, shown once, stored as SHA-256, compared in constant time.
+
+A key looks like ``dfk_<prefix>_<secret>``; the prefix finds the row, the hash of the whole key
+proves it. Keys are 256-bit random, so a fast hash is enough (no password stretching needed).
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from ledger.tables import ApiKey
+from ledger.types import utcnow
+
+KEY_PREFIX = "dfk"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: one creditor's key, or an admin key (creditor_id None)."""
+
+    key_id: int
+    creditor_id: int | None
+    is_admin: bool
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(
+    session: Session, *, creditor_id: int | None, is_admin: bool = False, label: str | None = None
+) -> str:
+    if creditor_id is None and not is_admin:
+        raise ValueError("a non-admin key must belong to a creditor")
+    prefix = secrets.token_hex(6)
+    key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    session.add(
+        ApiKey(
+            creditor_id=creditor_id,
+            is_admin=is_admin,
+            prefix=prefix,
+            key_hash=_digest(key),
+            label=label,
+        )
+    )
+    return key
+
+
+def authenticate(session: Session, key: str) -> Principal | None:
+    parts = key.split("_")
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        # still hash, so a malformed key costs what a wrong one costs
+        hmac.compare_digest(_digest(key), _digest("x"))
+        return None
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    expected = row.key_hash if row is not None else _digest("x")
+    ok = hmac.compare_digest(_digest(key), expected)
+    if row is None or not ok or row.revoked_at is not None or row.id is None:
+        return None
+    return Principal(key_id=row.id, creditor_id=row.creditor_id, is_admin=row.is_admin)
+
+
+def revoke(session: Session, key_id: int) -> None:
+    row = session.get(ApiKey, key_id)
+    if row is not None:
+        row.revoked_at = utcnow()
+        session.add(row)

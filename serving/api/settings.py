@@ -1,0 +1,24 @@
+"""Settings of the scoring API (``DUNFLOW_API_*`` and friends)."""
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUNFLOW_", extra="ignore")
+
+    policy_model_name: str = Field(
+        default="dunning-policy", description="Registered MLflow model the API serves."
+    )
+    policy_model_alias: str = Field(default="champion", description="Registry alias to follow.")
+    model_poll_seconds: float = Field(
+        default=30.0, ge=0, description="How often to check whether the alias moved (0: never)."
+    )
+    max_debtors_per_call: int = Field(default=1000, ge=1, le=10_000)
+
+
+@lru_cache
+def get_api_settings() -> ApiSettings:
+    return ApiSettings()
