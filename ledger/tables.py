@@ -56,6 +56,8 @@ class Creditor(SQLModel, table=True):
         {"email": 0, "sms": 20, "robocall": 20, "letter": 150, "phone": 500}
     )
     min_gap_days: int = 3
+    # channel -> {"sender": registered sender name, ...options}; empty: the local sinks
+    sender_config: dict[str, Any] = _json({})
     created_at: datetime = _created()
 
 
@@ -152,6 +154,14 @@ class Contact(SQLModel, table=True):
     model_version: str | None = Field(default=None, sa_type=_S(100))
     propensity: float | None = None
     idempotency_key: str = Field(sa_type=_S(200), unique=True)
+    recommendation_id: str | None = Field(default=None, sa_type=_S(36))
+    # the outbox: a planned contact is claimed with a lease, sent, and its receipt kept
+    attempts: int = 0
+    next_attempt_at: datetime | None = _ts()
+    claimed_by: str | None = Field(default=None, sa_type=_S(64))
+    claimed_until: datetime | None = _ts()
+    last_error: str | None = Field(default=None, sa_type=_S(500))
+    receipt: str | None = Field(default=None, sa_type=_S(200))
     created_at: datetime = _created()
 
 
