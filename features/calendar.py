@@ -1,0 +1,47 @@
+"""The calendar of a candidate send time, in Europe/Amsterdam local time: weekday, hour, days to
+the month's end and to the 25th (the usual Dutch payday), and Dutch public holidays.
+
+A send time is chosen, not observed, so these features cannot leak; they still come from the
+request only, never from the ledger.
+"""
+
+from functools import lru_cache
+
+import holidays
+import numpy as np
+import pandas as pd
+
+LOCAL_TZ = "Europe/Amsterdam"
+
+
+@lru_cache(maxsize=8)
+def _holiday_days(first_year: int, last_year: int) -> np.ndarray:
+    days = holidays.country_holidays("NL", years=range(first_year, last_year + 2))
+    return np.array(sorted(pd.Timestamp(d).to_datetime64() for d in days), dtype="datetime64[D]")
+
+
+def calendar_features(send_at: pd.Series) -> pd.DataFrame:
+    """Calendar features of each send time (tz-aware UTC in, local calendar out)."""
+    local = send_at.dt.tz_convert(LOCAL_TZ)
+    day = local.dt.day.to_numpy()
+    month_len = local.dt.days_in_month.to_numpy()
+    to_25th = np.where(day <= 25, 25 - day, month_len - day + 25)
+    dates = local.dt.tz_localize(None).dt.floor("D").to_numpy().astype("datetime64[D]")
+    if len(dates):
+        years = local.dt.year
+        hol = _holiday_days(int(years.min()), int(years.max()))
+    else:
+        hol = np.array([], dtype="datetime64[D]")
+    pos = np.searchsorted(hol, dates, side="left")
+    nxt = hol[np.minimum(pos, max(len(hol) - 1, 0))] if len(hol) else dates
+    return pd.DataFrame(
+        {
+            "send_weekday": local.dt.weekday.astype("int64"),
+            "send_hour": local.dt.hour.astype("int64"),
+            "send_days_to_month_end": (month_len - day).astype("int64"),
+            "send_days_to_25th": to_25th.astype("int64"),
+            "send_is_holiday": np.isin(dates, hol),
+            "send_days_to_holiday": (nxt - dates).astype("int64"),
+        },
+        index=send_at.index,
+    )
