@@ -1,1 +1,93 @@
-"""Request and response bodies of the scoring API (pydantic)."""
+"""Request and response bodies of the scoring API (pydantic).
+
+``RecommendationOut`` is also the JSON kept in ``Recommendation.body``: the reports read it back to
+explain a decision, so change it only by adding optional fields.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ledger.enums import Channel, Stage, Tone
+
+DebtorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+class RecommendationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    debtor_ids: list[DebtorId] = Field(min_length=1, max_length=1000)
+    at: datetime | None = Field(
+        default=None, description="Decision time (aware); default now. For replays and tests."
+    )
+
+
+class ActionOut(BaseModel):
+    channel: Channel | None = Field(description="None means: wait, send nothing now.")
+    tone: Tone | None
+    send_at: datetime | None = Field(description="In the creditor's time zone.")
+    stage: Stage | None
+    template: str | None
+    cost_cents: int = 0
+    invoice_numbers: list[str] = []
+
+
+class ScoredAction(BaseModel):
+    action: ActionOut
+    expected_value_cents: int
+    p_pay: float | None = None
+    p_complaint: float | None = None
+
+
+class Reason(BaseModel):
+    feature: str
+    text: str = Field(description="One plain-language sentence.")
+    value: float | str | None = None
+    contribution: float = Field(description="SHAP contribution to P(pay), log-odds.")
+
+
+class Explanation(BaseModel):
+    reasons: list[Reason] = Field(description="Top reasons, strongest first.")
+    shap: dict[str, float] = Field(default_factory=dict, description="All raw SHAP values.")
+    base_value: float | None = None
+    versus_runner_up: str | None = None
+
+
+class Refusal(BaseModel):
+    channel: Channel | None
+    tone: Tone | None
+    reasons: list[str]
+
+
+class RecommendationOut(BaseModel):
+    id: str
+    debtor_id: int
+    debtor_external_id: str
+    created_at: datetime
+    model_version: str
+    degraded: bool = Field(description="True when the fixed ladder answered (no model loaded).")
+    action: ActionOut
+    expected_value_cents: int
+    p_pay: float | None
+    p_complaint: float | None = None
+    propensity: float
+    alternatives: list[ScoredAction] = Field(description="The next best actions, at most 3.")
+    explanation: Explanation
+    refusals: list[Refusal] = Field(default_factory=list, description="Rules that removed actions.")
+
+
+class RecommendationsOut(BaseModel):
+    recommendations: list[RecommendationOut]
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    debtor_id: DebtorId
+    kind: Literal["paid", "promise", "dispute", "wants_copy", "unreachable", "complaint"]
+    contact_id: DebtorId | None = None
+    promised_date: date | None = None
+    amount_cents: int | None = Field(default=None, ge=1)
+    occurred_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=500)

@@ -2,7 +2,7 @@
 
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from serving.api.security import authenticate, revoke
 from tests.serving.api.conftest import Tenants
@@ -37,7 +37,7 @@ def test_keys_are_hashed_and_revocable(engine: Engine, tenants: Tenants) -> None
         assert authenticate(session, "garbage") is None
         from ledger.tables import ApiKey
 
-        stored = {row.key_hash for row in session.query(ApiKey).all()}
+        stored = {row.key_hash for row in session.exec(select(ApiKey))}
         assert tenants.key_a not in stored
         revoke(session, principal.key_id)
         session.commit()
