@@ -50,7 +50,7 @@ def create_api_key(
 
 
 def authenticate(session: Session, key: str) -> Principal | None:
-    parts = key.split("_")
+    parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         # still hash, so a malformed key costs what a wrong one costs
         hmac.compare_digest(_digest(key), _digest("x"))
