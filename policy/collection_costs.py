@@ -9,13 +9,14 @@ summed once), and never add VAT unless :func:`vat_add_on_applies`.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from ledger.enums import Country, DebtorKind
 from policy.effective import in_force, load_json
 from policy.money import round_cents
+from policy.public_holidays import add_working_days
 
 _DATA = "collection_costs.json"
 
@@ -203,6 +204,14 @@ def be_reminder_fee_cap_cents(reminder_number: int, *, postage_cents: int, on: d
         return 0
     cap: int = v["reminder_fee_cap_cents"]
     return cap + max(0, postage_cents)
+
+
+def be_first_reminder_grace_ends_on(sent_on: date, *, by_post: bool) -> date:
+    """The last day of the 14 days' grace a Belgian consumer gets after the free first reminder:
+    counted from the 3rd working day after posting, or from the day after an e-mail. Read
+    conservatively: the grace runs 14 full days after that starting day."""
+    start = add_working_days(Country.BE, sent_on, 3) if by_post else sent_on + timedelta(days=1)
+    return start + timedelta(days=14)
 
 
 def collection_costs(

@@ -48,6 +48,7 @@ class LetterRecord:
     stated_costs_cents: int
     wording_valid: bool = True
     received_on: date | None = None
+    invoice_ids: tuple[int, ...] = ()  # empty: treat every invoice of the debtor as covered
 
 
 def _normalise(text: str) -> str:

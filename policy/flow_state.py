@@ -1,0 +1,221 @@
+"""Flow state per debtor: everything the rules need to know, as plain frozen data.
+
+A :class:`DebtorState` is built from plain values (the simulator, the API and the property tests
+make them directly) or from the ledger with :func:`policy.ledger_state.state_from_ledger`. It
+holds facts, never decisions: what is allowed is decided in :mod:`policy.guardrails`. This
+module must never read a clock or a database.
+
+To add a channel: add it to ``ledger.enums.Channel``, give it a unit cost in the creditor's
+``channel_costs_cents``, say which debtor data makes it reachable in ``reachable_channels`` below,
+and list the stages that may use it in ``RulesConfig.stage_channels``.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage, Tone
+from policy.contact_window import CreditorWindow
+from policy.fourteen_day_letter import LetterRecord
+
+STAGE_ORDER: tuple[Stage, ...] = (
+    Stage.REMINDER,
+    Stage.PRE_COLLECTION,
+    Stage.FOURTEEN_DAY_LETTER,
+    Stage.COLLECTION,
+    Stage.BAILIFF,
+)
+DUNNABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.IN_COLLECTION})
+LEGAL_ZONE = {Country.NL: "Europe/Amsterdam", Country.BE: "Europe/Brussels"}
+
+
+def stage_rank(stage: Stage) -> int:
+    return STAGE_ORDER.index(stage)
+
+
+def _default_costs() -> dict[Channel, int]:
+    return {
+        Channel.EMAIL: 0,
+        Channel.SMS: 20,
+        Channel.ROBOCALL: 20,
+        Channel.LETTER: 150,
+        Channel.PHONE: 500,
+    }
+
+
+@dataclass(frozen=True)
+class CreditorSettings:
+    """A snapshot of the creditor's settings that the rules read."""
+
+    name: str = "default"
+    country: Country = Country.NL
+    timezone: str = "Europe/Amsterdam"
+    allowed_weekdays: frozenset[int] = frozenset(range(6))
+    contact_start_minute: int = 7 * 60
+    contact_end_minute: int = 20 * 60
+    channel_costs_cents: Mapping[Channel, int] = field(default_factory=_default_costs)
+    min_gap_days: int = 3
+    vat_deductible: bool = True
+    collection_outsourced: bool = False
+    language: str = "nl"
+
+    @property
+    def enabled_channels(self) -> frozenset[Channel]:
+        return frozenset(self.channel_costs_cents)
+
+    def window(self) -> CreditorWindow:
+        return CreditorWindow(
+            self.name,
+            self.timezone,
+            self.allowed_weekdays,
+            self.contact_start_minute,
+            self.contact_end_minute,
+        )
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    id: int
+    number: str
+    amount_cents: int
+    open_amount_cents: int
+    due_date: date
+    status: InvoiceStatus = InvoiceStatus.OPEN
+
+    def dunnable_on(self, day: date) -> bool:
+        """Open (or in collection), money still owed, and past its due date on ``day``."""
+        return self.status in DUNNABLE and self.open_amount_cents > 0 and self.due_date < day
+
+
+def _stage_min_days() -> dict[Stage, int]:
+    return {
+        Stage.REMINDER: 1,
+        Stage.PRE_COLLECTION: 7,
+        Stage.FOURTEEN_DAY_LETTER: 14,
+        Stage.COLLECTION: 30,
+        Stage.BAILIFF: 60,
+    }
+
+
+def _stage_tones() -> dict[Stage, frozenset[Tone]]:
+    return {
+        Stage.REMINDER: frozenset({Tone.FRIENDLY, Tone.NEUTRAL}),
+        Stage.PRE_COLLECTION: frozenset({Tone.NEUTRAL, Tone.FIRM}),
+        Stage.FOURTEEN_DAY_LETTER: frozenset({Tone.NEUTRAL, Tone.FIRM}),
+        Stage.COLLECTION: frozenset({Tone.FIRM}),
+        Stage.BAILIFF: frozenset({Tone.FIRM}),
+    }
+
+
+def _stage_channels() -> dict[Stage, frozenset[Channel]]:
+    every = frozenset(Channel)
+    return {
+        Stage.REMINDER: every,
+        Stage.PRE_COLLECTION: every,
+        Stage.FOURTEEN_DAY_LETTER: frozenset({Channel.LETTER}),
+        Stage.COLLECTION: frozenset({Channel.LETTER, Channel.EMAIL, Channel.PHONE}),
+        Stage.BAILIFF: frozenset({Channel.LETTER}),
+    }
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """Knobs of the flow that are ours, not the law's; the law's limits live in the modules.
+
+    ``email_letter_suffices`` is False because it is not settled whether an e-mail-only 14-day
+    letter suffices; set it to True only on legal advice (it adds e-mail to that stage).
+    """
+
+    promise_grace_days: int = 3
+    stage_min_days_overdue: Mapping[Stage, int] = field(default_factory=_stage_min_days)
+    stage_tones: Mapping[Stage, frozenset[Tone]] = field(default_factory=_stage_tones)
+    stage_channels: Mapping[Stage, frozenset[Channel]] = field(default_factory=_stage_channels)
+    email_letter_suffices: bool = False
+    horizon_days: int = 30
+
+    def channels_for(self, stage: Stage) -> frozenset[Channel]:
+        chans = self.stage_channels[stage]
+        if stage == Stage.FOURTEEN_DAY_LETTER and self.email_letter_suffices:
+            chans = chans | {Channel.EMAIL}
+        return chans
+
+
+def reachable_channels(
+    *, email: str | None, phone: str | None, address_line: str | None, postal_code: str | None
+) -> frozenset[Channel]:
+    """Which channels the debtor's contact data makes possible."""
+    chans: set[Channel] = set()
+    if email:
+        chans.add(Channel.EMAIL)
+    if phone:
+        chans |= {Channel.SMS, Channel.PHONE, Channel.ROBOCALL}
+    if address_line and postal_code:
+        chans.add(Channel.LETTER)
+    return frozenset(chans)
+
+
+@dataclass(frozen=True)
+class DebtorState:
+    """All the rules need to know about one debtor, at one moment."""
+
+    debtor_id: int
+    kind: DebtorKind
+    creditor: CreditorSettings
+    invoices: tuple[OpenInvoice, ...]
+    country: Country = Country.NL
+    language: str = "nl"
+    segment: str | None = None
+    segment_excluded: bool = False
+    segment_ladder: tuple[Mapping[str, Any], ...] | None = None
+    contact_times: tuple[datetime, ...] = ()  # sent and planned contacts, aware
+    paused: bool = False
+    disputed: bool = False
+    promise_date: date | None = None
+    reachable: frozenset[Channel] = frozenset()
+    opted_out: frozenset[Channel] = frozenset()
+    stage: Stage = Stage.REMINDER
+    letter: LetterRecord | None = None
+    ladder_done: int = 0
+    config: RulesConfig = field(default_factory=RulesConfig)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone in which 'a day' is counted (the legal window's)."""
+        return ZoneInfo(LEGAL_ZONE[self.country])
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.zone).date()
+
+    def day_start(self, day: date) -> datetime:
+        return datetime.combine(day, datetime.min.time(), tzinfo=self.zone)
+
+    @property
+    def last_contact_at(self) -> datetime | None:
+        return max(self.contact_times, default=None)
+
+    def contact_days(self) -> tuple[date, ...]:
+        return tuple(sorted({self.local_day(t) for t in self.contact_times}))
+
+    def contacts_on(self, day: date) -> int:
+        return sum(1 for t in self.contact_times if self.local_day(t) == day)
+
+    def dunnable(self, day: date) -> tuple[OpenInvoice, ...]:
+        """The invoices a contact on ``day`` must cover (all of them, bundled)."""
+        return tuple(i for i in self.invoices if i.dunnable_on(day))
+
+    def days_overdue(self, day: date) -> int:
+        """Days past the due date of the oldest dunnable invoice (0 when none)."""
+        due = [i.due_date for i in self.dunnable(day)]
+        return (day - min(due)).days if due else 0
+
+    def promise_blocks_until(self) -> date | None:
+        """The last day a promise to pay keeps the dossier quiet (promised date + grace)."""
+        if self.promise_date is None:
+            return None
+        return self.promise_date + timedelta(days=self.config.promise_grace_days)
+
+    def usable_channels(self) -> frozenset[Channel]:
+        """Enabled for the creditor, reachable, not opted out."""
+        return (self.creditor.enabled_channels & self.reachable) - self.opted_out

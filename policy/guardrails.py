@@ -1,0 +1,192 @@
+"""The guardrails: :func:`check` says whether one action is allowed for one debtor, and why not.
+
+Every rule no model may break is checked here, each refusal with a reason a person can read:
+the dossier (excluded segment, paused, disputed, promise to pay, nothing owed), bundling (one
+contact covers every dunnable invoice), the channel (enabled, reachable, not opted out, fit for the
+stage), the contact window, frequency (one contact a day, minimum gap), the stage order, and the
+law on collection costs (NL 14-day letter, BE grace and cap, B2B). This module must never return
+"ok" with reasons, or "not ok" without one, and must never consult a model.
+"""
+
+from datetime import date, timedelta
+
+from ledger.enums import Channel, Country, DebtorKind, Stage
+from policy.actions import Action, Verdict
+from policy.collection_costs import (
+    be_first_reminder_grace_ends_on,
+    collection_costs,
+    vat_add_on_applies,
+)
+from policy.contact_window import refusals, windows_for
+from policy.flow_state import DebtorState, OpenInvoice, stage_rank
+from policy.fourteen_day_letter import costs_due_on, letter_refusals
+
+_REACH_NEEDS = {
+    Channel.EMAIL: "an e-mail address",
+    Channel.SMS: "a phone number",
+    Channel.PHONE: "a phone number",
+    Channel.ROBOCALL: "a phone number",
+    Channel.LETTER: "a postal address",
+}
+
+
+def costs_for(state: DebtorState, invoices: tuple[OpenInvoice, ...], day: date) -> int:
+    """The collection costs the law allows over these invoices' open amounts on ``day``."""
+    amounts = [i.open_amount_cents for i in invoices]
+    if not amounts:
+        return 0
+    vat = state.country == Country.NL and vat_add_on_applies(
+        vat_deductible=state.creditor.vat_deductible,
+        collection_outsourced=state.creditor.collection_outsourced,
+        stated_in_letter=True,
+    )
+    return collection_costs(state.country, state.kind, amounts, on=day, vat_add_on=vat).total_cents
+
+
+def dossier_refusals(state: DebtorState, day: date) -> list[str]:
+    """Reasons the whole dossier is closed to contact on ``day`` (any channel, any stage)."""
+    reasons: list[str] = []
+    if state.segment_excluded:
+        reasons.append(f"segment {state.segment or '?'} is excluded from dunning")
+    if state.paused:
+        reasons.append("the dossier is paused")
+    if state.disputed:
+        reasons.append("the debtor disputes the claim; disputed dossiers leave the flow")
+    until = state.promise_blocks_until()
+    if until is not None and day <= until:
+        reasons.append(
+            f"promise to pay by {state.promise_date}; quiet until {until} "
+            f"({state.config.promise_grace_days} days grace)"
+        )
+    if not state.dunnable(day):
+        reasons.append(f"nothing to dun on {day}: no open, overdue, undisputed invoice")
+    return reasons
+
+
+def letter_problems(state: DebtorState) -> list[str]:
+    """Why the debtor's 14-day letter (if any) does not count; empty when it does."""
+    if state.letter is None:
+        return ["no 14-day letter went out"]
+    ids = set(state.letter.invoice_ids)
+    due = [i.due_date for i in state.invoices if not ids or i.id in ids]
+    return letter_refusals(state.letter, due) if due else []
+
+
+def costs_earliest_day(state: DebtorState) -> tuple[date | None, list[str]]:
+    """For consumers: the first day collection may start, or the reasons it cannot yet."""
+    if state.kind != DebtorKind.B2C:
+        return None, []
+    if state.country == Country.BE:
+        if not state.contact_times:
+            return None, ["BE consumers first get a free reminder with 14 days' grace"]
+        first = min(state.local_day(t) for t in state.contact_times)
+        return be_first_reminder_grace_ends_on(first, by_post=True) + timedelta(days=1), []
+    if state.letter is None:
+        return None, ["consumers owe collection costs only after a 14-day letter"]
+    bad = letter_problems(state)
+    if bad:
+        return None, [f"the 14-day letter of {state.letter.sent_on} is not valid: {r}" for r in bad]
+    return costs_due_on(sent_on=state.letter.sent_on, received_on=state.letter.received_on), []
+
+
+def _channel_refusals(state: DebtorState, action: Action, channel: Channel) -> list[str]:
+    reasons: list[str] = []
+    if channel not in state.creditor.enabled_channels:
+        reasons.append(f"{channel} is not enabled for creditor {state.creditor.name}")
+    if channel not in state.reachable:
+        reasons.append(f"{channel} needs {_REACH_NEEDS[channel]}, which the debtor lacks")
+    if channel in state.opted_out:
+        reasons.append(f"the debtor opted out of {channel}")
+    if channel not in state.config.channels_for(action.stage):
+        reasons.append(f"{channel} may not be used for stage {action.stage}")
+    reasons += refusals(
+        windows_for(state.country, channel, state.creditor.window()), action.send_at
+    )
+    return reasons
+
+
+def _frequency_refusals(state: DebtorState, day: date) -> list[str]:
+    reasons: list[str] = []
+    gap = state.creditor.min_gap_days
+    for other in state.contact_days():
+        apart = abs((day - other).days)
+        if apart == 0:
+            reasons.append(f"there is already a contact on {day} (at most one per debtor per day)")
+        elif apart < gap:
+            reasons.append(f"within the minimum gap of {gap} days of the contact on {other}")
+    return reasons
+
+
+def _stage_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
+    stage, reasons = action.stage, []
+    if stage_rank(stage) < stage_rank(state.stage):
+        reasons.append(f"the flow does not go back from {state.stage} to {stage}")
+    if action.tone not in state.config.stage_tones[stage]:
+        reasons.append(f"tone {action.tone} does not fit stage {stage}")
+    need = state.config.stage_min_days_overdue[stage]
+    if state.days_overdue(day) < need:
+        reasons.append(
+            f"{stage} starts {need} days after the due date; now {state.days_overdue(day)}"
+        )
+    consumer_nl = state.kind == DebtorKind.B2C and state.country == Country.NL
+    if stage == Stage.FOURTEEN_DAY_LETTER:
+        if not consumer_nl:
+            reasons.append("the 14-day letter is for Dutch consumers only")
+        elif not letter_problems(state):
+            assert state.letter is not None
+            reasons.append(f"a valid 14-day letter already went out on {state.letter.sent_on}")
+    if stage == Stage.BAILIFF and state.stage != Stage.COLLECTION:
+        reasons.append("the bailiff hand-off comes only after the collection stage")
+    if stage in (Stage.COLLECTION, Stage.BAILIFF):
+        earliest, why = costs_earliest_day(state)
+        reasons += why
+        if earliest is not None and day < earliest:
+            reasons.append(f"collection costs are due only from {earliest}")
+    return reasons
+
+
+def _costs_refusals(
+    state: DebtorState, action: Action, covered: tuple[OpenInvoice, ...]
+) -> list[str]:
+    day, amount = state.local_day(action.send_at), action.collection_costs_cents
+    if amount < 0:
+        return ["collection costs cannot be negative"]
+    allowed = costs_for(state, covered, day)
+    if action.stage == Stage.FOURTEEN_DAY_LETTER:
+        if amount != allowed or amount <= 0:
+            return [f"the 14-day letter must state the exact costs: {allowed} cents, not {amount}"]
+        return []
+    if action.stage in (Stage.REMINDER, Stage.PRE_COLLECTION):
+        return [f"a {action.stage} carries no collection costs"] if amount else []
+    cap = allowed
+    if state.kind == DebtorKind.B2C and state.country == Country.NL and state.letter is not None:
+        cap = min(cap, state.letter.stated_costs_cents)
+    if amount > cap:
+        return [f"collection costs {amount} cents exceed what may be charged: {cap} cents"]
+    return []
+
+
+def check(action: Action, state: DebtorState) -> Verdict:
+    """Is ``action`` allowed for ``state``? Waiting always is; anything else is checked fully."""
+    if action.is_wait:
+        return Verdict(True)
+    at = action.send_at
+    if at.tzinfo is None or at.utcoffset() is None:
+        return Verdict.of([f"send time {at.isoformat()} has no time zone"])
+    assert action.channel is not None
+    day = state.local_day(at)
+    reasons = dossier_refusals(state, day)
+    covered = state.dunnable(day)
+    wanted, due_ids = set(action.invoice_ids), {i.id for i in covered}
+    if wanted - due_ids:
+        reasons.append(f"invoices {sorted(wanted - due_ids)} are not open and overdue on {day}")
+    if due_ids - wanted:
+        reasons.append(
+            f"one contact must cover every overdue invoice; missing {sorted(due_ids - wanted)}"
+        )
+    reasons += _channel_refusals(state, action, action.channel)
+    reasons += _frequency_refusals(state, day)
+    if covered:
+        reasons += _stage_refusals(state, action, day)
+        reasons += _costs_refusals(state, action, covered)
+    return Verdict.of(reasons)
