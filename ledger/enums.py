@@ -45,6 +45,7 @@ class InvoiceStatus(StrEnum):
 
 class ContactStatus(StrEnum):
     PLANNED = "planned"
+    SENDING = "sending"  # claimed by a dispatcher under a lease
     SENT = "sent"
     DELIVERED = "delivered"
     FAILED = "failed"

@@ -1,0 +1,107 @@
+"""Turns a planned contact and the ledger rows around it into a sender ``Message``.
+
+The figures the law demands are computed here, at dispatch time, from the ledger and ``policy``:
+the 14-day letter states the exact collection costs over the principals it covers and the term
+worded as the law wants it. Never decides whether to send; the dispatcher does.
+"""
+
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from ledger.enums import Channel, Country, DebtorKind, Stage, Tone
+from ledger.tables import Contact, ContactInvoice, Creditor, Debtor, Invoice
+from policy.collection_costs import collection_costs, vat_add_on_applies
+from policy.fourteen_day_letter import TERM_WORDING
+from serving.senders.base import CreditorInfo, DebtorInfo, InvoiceLine, Message
+
+
+def covered_invoices(session: Session, contact_id: int) -> list[Invoice]:
+    stmt = (
+        select(Invoice)
+        .join(ContactInvoice, col(ContactInvoice.invoice_id) == col(Invoice.id))
+        .where(ContactInvoice.contact_id == contact_id)
+        .order_by(col(Invoice.due_date), col(Invoice.number))
+    )
+    return list(session.exec(stmt))
+
+
+def legal_extra(
+    creditor: Creditor, debtor: Debtor, invoices: list[Invoice], on: date
+) -> dict[str, Any]:
+    """What a 14-day letter must state: the exact costs and the lawful wording of the term."""
+    language = debtor.language if debtor.language in TERM_WORDING else "nl"
+    vat = vat_add_on_applies(
+        vat_deductible=creditor.vat_deductible,
+        collection_outsourced=creditor.collection_outsourced,
+        stated_in_letter=True,
+    )
+    costs = collection_costs(
+        Country(creditor.country),
+        DebtorKind(debtor.kind),
+        [inv.open_amount_cents for inv in invoices],
+        on=on,
+        vat_add_on=vat and Country(creditor.country) == Country.NL,
+    )
+    return {
+        "collection_costs_cents": costs.total_cents,
+        "letter_date": on.isoformat(),
+        "term_wording": TERM_WORDING[language],
+    }
+
+
+def build_message(session: Session, contact: Contact, *, now: datetime) -> Message:
+    creditor = session.get(Creditor, contact.creditor_id)
+    debtor = session.get(Debtor, contact.debtor_id)
+    if creditor is None or debtor is None:
+        raise LookupError(f"contact {contact.id}: creditor or debtor missing")
+    invoices = covered_invoices(session, contact.id or 0)
+    local_day = now.astimezone(ZoneInfo(creditor.timezone)).date()
+    extra: dict[str, Any] = {}
+    if contact.stage == Stage.FOURTEEN_DAY_LETTER.value:
+        extra.update(legal_extra(creditor, debtor, invoices, local_day))
+    return Message(
+        idempotency_key=contact.idempotency_key,
+        creditor=CreditorInfo(
+            name=creditor.name,
+            iban=creditor.iban,
+            logo_path=creditor.logo_path,
+            language=creditor.language,
+            country=creditor.country,
+        ),
+        debtor=DebtorInfo(
+            id=debtor.id or 0,
+            external_id=debtor.external_id,
+            name=debtor.name,
+            kind=debtor.kind,
+            email=debtor.email,
+            phone=debtor.phone,
+            address_line=debtor.address_line,
+            postal_code=debtor.postal_code,
+            city=debtor.city,
+            country=debtor.country,
+            language=debtor.language,
+        ),
+        invoices=tuple(
+            InvoiceLine(
+                number=inv.number,
+                issue_date=inv.issue_date,
+                due_date=inv.due_date,
+                amount_cents=inv.amount_cents,
+                open_amount_cents=inv.open_amount_cents,
+                currency=inv.currency,
+                payment_reference=inv.payment_reference,
+            )
+            for inv in invoices
+        ),
+        channel=Channel(contact.channel),
+        tone=Tone(contact.tone),
+        stage=Stage(contact.stage),
+        template=contact.template or contact.stage,
+        language=debtor.language,
+        send_at=contact.scheduled_at or now,
+        extra=MappingProxyType(extra),
+    )

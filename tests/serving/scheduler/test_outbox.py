@@ -1,0 +1,197 @@
+"""The outbox: idempotent enqueue, exclusive claims, leases, cancellation, retries, failures."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ledger.tables import Contact, Creditor, DossierEvent, Invoice
+from serving.scheduler import outbox
+from serving.scheduler.dispatcher import Dispatcher
+from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
+from tests import factories
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
+
+
+def _plan(engine: Engine, n: int = 3) -> list[outbox.PlannedContact]:
+    with Session(engine) as session:
+        cred = factories.creditor(session)
+        planned = []
+        for i in range(n):
+            deb = factories.debtor(session, cred)
+            inv = factories.invoice(session, deb)
+            planned.append(
+                outbox.PlannedContact(
+                    creditor_id=cred.id or 0,
+                    debtor_id=deb.id or 0,
+                    channel="email",
+                    tone="friendly",
+                    stage="reminder",
+                    template="reminder",
+                    scheduled_at=NOW - timedelta(minutes=i),
+                    idempotency_key=outbox.idempotency_key(deb.id or 0, "2026-11-24", "reminder"),
+                    invoice_ids=(inv.id or 0,),
+                )
+            )
+        session.commit()
+    return planned
+
+
+class Recorder:
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.keys: list[str] = []
+        self.fail = fail
+        self.lock = threading.Lock()
+
+    def __call__(self, creditor: Creditor, message: Message) -> Receipt:
+        if self.fail is not None:
+            raise self.fail
+        with self.lock:
+            self.keys.append(message.idempotency_key)
+        return Receipt(sender="test", provider_id=message.idempotency_key, sent_at=NOW, detail="")
+
+
+def test_enqueue_twice_inserts_once(engine: Engine) -> None:
+    planned = _plan(engine)
+    with Session(engine) as session:
+        assert outbox.enqueue(session, planned) == 3
+        session.commit()
+    with Session(engine) as session:
+        assert outbox.enqueue(session, planned) == 0
+        session.commit()
+        assert len(session.exec(select(Contact)).all()) == 3
+        kinds = [e.kind for e in session.exec(select(DossierEvent))]
+        assert kinds.count("contact_planned") == 3
+
+
+def test_two_dispatchers_never_send_twice(engine: Engine) -> None:
+    planned = _plan(engine, n=12)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        session.commit()
+    rec = Recorder()
+    workers = [Dispatcher(engine, worker=f"w{i}", send=rec, batch=2) for i in range(2)]
+    threads = [threading.Thread(target=w.run_once, args=(NOW,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(rec.keys) == sorted(p.idempotency_key for p in planned)
+    with Session(engine) as session:
+        assert {c.status for c in session.exec(select(Contact))} == {"sent"}
+
+
+def test_not_due_yet_is_left_alone(engine: Engine) -> None:
+    planned = _plan(engine, n=1)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        session.commit()
+    rec = Recorder()
+    Dispatcher(engine, worker="w", send=rec).run_once(NOW - timedelta(hours=1))
+    assert rec.keys == []
+
+
+def test_expired_lease_is_claimed_again_with_the_same_key(engine: Engine) -> None:
+    planned = _plan(engine, n=1)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        session.commit()
+        assert outbox.claim_due(session, worker="dead", now=NOW, lease=LEASE) != []
+    rec = Recorder()
+    Dispatcher(engine, worker="w", send=rec).run_once(NOW + LEASE / 2)  # lease still held
+    assert rec.keys == []
+    Dispatcher(engine, worker="w", send=rec).run_once(NOW + LEASE * 2)
+    assert rec.keys == [planned[0].idempotency_key]
+
+
+def test_a_payment_before_dispatch_cancels(engine: Engine) -> None:
+    planned = _plan(engine, n=2)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        inv = session.get(Invoice, planned[0].invoice_ids[0])
+        assert inv is not None
+        inv.status, inv.open_amount_cents = "paid", 0
+        session.add(inv)
+        n = outbox.cancel_pending_for_debtor(
+            session,
+            creditor_id=planned[0].creditor_id,
+            debtor_id=planned[0].debtor_id,
+            now=NOW,
+            reason="payment received",
+        )
+        session.commit()
+    assert n == 1
+    rec = Recorder()
+    stats = Dispatcher(engine, worker="w", send=rec).run_once(NOW)
+    assert rec.keys == [planned[1].idempotency_key]
+    assert stats.sent == 1
+
+
+def test_dispute_recorded_after_planning_cancels_at_dispatch(engine: Engine) -> None:
+    planned = _plan(engine, n=1)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        inv = session.get(Invoice, planned[0].invoice_ids[0])
+        assert inv is not None
+        inv.status = "disputed"
+        session.add(inv)
+        session.commit()
+    rec = Recorder()
+    stats = Dispatcher(engine, worker="w", send=rec).run_once(NOW)
+    assert rec.keys == []
+    assert stats.cancelled == 1
+    with Session(engine) as session:
+        contact = session.exec(select(Contact)).one()
+        assert contact.status == "cancelled"
+        assert "disputed" in (contact.last_error or "")
+
+
+def test_transient_failure_backs_off_then_succeeds(engine: Engine) -> None:
+    planned = _plan(engine, n=1)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        session.commit()
+    stats = Dispatcher(engine, worker="w", send=Recorder(TransientSendError("421 busy"))).run_once(
+        NOW
+    )
+    assert stats.retried == 1
+    rec = Recorder()
+    Dispatcher(engine, worker="w", send=rec).run_once(NOW + timedelta(minutes=1))
+    assert rec.keys == []  # still backing off
+    Dispatcher(engine, worker="w", send=rec).run_once(NOW + timedelta(minutes=6))
+    assert rec.keys == [planned[0].idempotency_key]
+
+
+def test_permanent_failure_is_recorded_in_the_dossier(engine: Engine) -> None:
+    planned = _plan(engine, n=1)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        session.commit()
+    failing = Recorder(PermanentSendError("no e-mail address"))
+    stats = Dispatcher(engine, worker="w", send=failing).run_once(NOW)
+    assert stats.failed == 1
+    with Session(engine) as session:
+        assert session.exec(select(Contact)).one().status == "failed"
+        events = session.exec(
+            select(DossierEvent).where(DossierEvent.kind == "contact_failed")
+        ).all()
+        assert [e.payload["reason"] for e in events] == ["no e-mail address"]
+
+
+def test_gives_up_after_max_attempts(engine: Engine) -> None:
+    planned = _plan(engine, n=1)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned)
+        session.commit()
+    failing = Recorder(TransientSendError("timeout"))
+    t = NOW
+    for _ in range(outbox.MAX_ATTEMPTS + 1):
+        Dispatcher(engine, worker="w", send=failing).run_once(t)
+        t += timedelta(days=1)
+    with Session(engine) as session:
+        contact = session.exec(select(Contact)).one()
+        assert contact.status == "failed"
+        assert contact.attempts == outbox.MAX_ATTEMPTS
