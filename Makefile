@@ -20,9 +20,12 @@ $(STAMP): requirements.lock pyproject.toml
 lock:
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock -q
 
+# Debian's chromium and poppler-utils for the browser and PDF tests (installed when missing).
 browser-deps:
 	@command -v chromium >/dev/null && command -v pdftotext >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
+	  { echo "installing chromium and poppler-utils (apt)"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; } || \
+	  echo "WARNING: could not install chromium/poppler-utils; browser and PDF tests will skip"
 
 lint: install
 	$(BIN)/ruff check .
@@ -34,7 +37,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint
+test: install browser-deps lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install
