@@ -45,14 +45,12 @@ def _prepare(frames: LedgerFrames, requests: pd.DataFrame) -> pd.DataFrame:
     return sort_requests(req)
 
 
-def _typed(values: pd.Series, spec: FeatureSpec) -> pd.Series:
+def _typed(values: pd.Series, spec: FeatureSpec, levels: list[str]) -> pd.Series:
     if spec.dtype == "category":
-        if spec.categories:
-            return pd.Series(
-                pd.Categorical(values.astype("str"), categories=list(spec.categories)),
-                index=values.index,
-            )
-        return values.astype("str").astype("category")
+        return pd.Series(
+            pd.Categorical(values.astype("str"), categories=list(spec.categories) or levels),
+            index=values.index,
+        )
     if spec.dtype == "int":
         return values.fillna(0).astype("int64")
     if spec.dtype == "bool":
@@ -87,7 +85,9 @@ def build_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.DataFrame
     wide.index = req[ROW].to_numpy()
     wide = wide.sort_index()
     out = pd.DataFrame({k: wide[k] for k in KEYS})
+    # levels of open-ended categoricals come from the ledger, never from the rows asked for
+    segments = sorted(f.debtors["segment"].astype("str").unique())
     for spec in FEATURES:
-        out[spec.name] = _typed(wide[spec.name], spec)
+        out[spec.name] = _typed(wide[spec.name], spec, segments)
     out.index = requests.index
     return out

@@ -36,7 +36,7 @@ def calendar_features(send_at: pd.Series) -> pd.DataFrame:
     nxt = hol[np.minimum(pos, max(len(hol) - 1, 0))] if len(hol) else dates
     return pd.DataFrame(
         {
-            "send_weekday": local.dt.weekday.astype("int64"),
+            "send_weekday": local.dt.day_of_week.astype("int64"),
             "send_hour": local.dt.hour.astype("int64"),
             "send_days_to_month_end": (month_len - day).astype("int64"),
             "send_days_to_25th": to_25th.astype("int64"),

@@ -11,7 +11,9 @@ Only facts with their own timestamp are read. Columns that hold *current* state 
 This module reads; it never writes to the ledger.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -71,7 +73,7 @@ def to_utc(values: pd.Series) -> pd.Series:
     s = pd.to_datetime(values)
     if getattr(s.dt, "tz", None) is None:
         s = s.dt.tz_localize("UTC")
-    return s.astype(TS)
+    return cast(pd.Series, s.astype(TS))  # type: ignore[call-overload]
 
 
 def empty_frames() -> LedgerFrames:
@@ -114,7 +116,7 @@ def empty_frames() -> LedgerFrames:
     )
 
 
-def _read(engine: Engine, sql: str, params: dict[str, object]) -> pd.DataFrame:
+def _read(engine: Engine, sql: str, params: Mapping[str, int | str]) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.read_sql_query(sa.text(sql), conn, params=params)
 
@@ -133,7 +135,7 @@ def load_frames(engine: Engine, creditor: str | None = None) -> LedgerFrames:
     ``paid_ts`` is ``Invoice.paid_on``; when that is empty but the allocated payments cover the
     amount, the date of the payment that completed it is used instead.
     """
-    where, params = "", {}
+    where, params = "", dict[str, int]()
     if creditor is not None:
         where, params = " WHERE t.creditor_id = :c", {"c": creditor_id(engine, creditor)}
     debtors = _read(

@@ -15,6 +15,7 @@ timestamp before its decision.
 """
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -120,4 +121,4 @@ def first_at_or_after(
 
 def days_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
     """(later − earlier) in days, as float64 (NaN where either is missing)."""
-    return (later - earlier) / DAY
+    return cast(pd.Series, (later - earlier) / DAY)  # type: ignore[operator]

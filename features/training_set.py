@@ -1,0 +1,66 @@
+"""Requests and labels for training: which (entity, as_of) rows to build, and what happened next.
+
+- :func:`invoice_issue_requests`: every invoice as of its issue date (00:00 UTC), the cold-start
+  view of the payment-time model;
+- :func:`decision_requests`: every sent contact, per invoice it covered, as of the moment it was
+  sent, with its channel, tone and send time as the candidate action;
+- :func:`payment_time_labels`: whether and how late each invoice was paid.
+
+Labels are outcomes: they may look at the future, and must never be passed to
+:func:`features.build.build_features`, which sees only the requests.
+"""
+
+import pandas as pd
+
+from features.build import build_features
+from features.loading import LedgerFrames
+from features.point_in_time import days_between
+
+
+def invoice_issue_requests(frames: LedgerFrames) -> pd.DataFrame:
+    """One request per invoice, as of the start of its issue date."""
+    inv = frames.normalised().invoices.reset_index(drop=True)
+    return pd.DataFrame(
+        {"debtor_id": inv["debtor_id"], "invoice_id": inv["invoice_id"], "as_of": inv["issue_ts"]}
+    )
+
+
+def decision_requests(frames: LedgerFrames) -> pd.DataFrame:
+    """One request per (sent contact, invoice it covered), as of the moment it was sent."""
+    f = frames.normalised()
+    links = f.contact_invoices.merge(f.contacts, on="contact_id")
+    return pd.DataFrame(
+        {
+            "contact_id": links["contact_id"],
+            "debtor_id": links["debtor_id"],
+            "invoice_id": links["invoice_id"],
+            "as_of": links["ts"],
+            "channel": links["channel"],
+            "tone": links["tone"],
+            "send_at": links["ts"],
+        }
+    ).reset_index(drop=True)
+
+
+def payment_time_labels(frames: LedgerFrames) -> pd.DataFrame:
+    """Per invoice: settled (paid at all in the data), paid_late and days_late (NaN while open)."""
+    inv = frames.normalised().invoices.reset_index(drop=True)
+    delay = days_between(inv["paid_ts"], inv["due_ts"])
+    settled = inv["paid_ts"].notna()
+    return pd.DataFrame(
+        {
+            "invoice_id": inv["invoice_id"],
+            "issue_ts": inv["issue_ts"],
+            "settled": settled,
+            "paid_late": (delay > 0).astype("float64").where(settled),
+            "days_late": delay.clip(lower=0),
+        }
+    )
+
+
+def payment_time_table(frames: LedgerFrames) -> pd.DataFrame:
+    """Features of every invoice as of its issue date, joined to its labels (one row each)."""
+    feats = build_features(frames, invoice_issue_requests(frames))
+    labels = payment_time_labels(frames).drop(columns="invoice_id")
+    labels.index = feats.index
+    return pd.concat([feats, labels], axis=1)
