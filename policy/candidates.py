@@ -50,7 +50,10 @@ def earliest_send(
     booked = state.contact_days()
     t = max(now, state.day_start(lower))
     while t <= horizon:
-        t = next_allowed(windows, t)
+        found = next_allowed(windows, t, within=horizon - t)
+        if found is None:
+            return None
+        t = found
         day = state.local_day(t)
         clash = [other for other in booked if abs((day - other).days) < gap]
         if not clash:

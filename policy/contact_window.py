@@ -16,6 +16,7 @@ from ledger.enums import Channel, Country
 from policy.public_holidays import holiday_name
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SEARCH_LIMIT = timedelta(days=400)
 CALLS = frozenset({Channel.PHONE, Channel.ROBOCALL})
 
 
@@ -152,11 +153,14 @@ def refusals(windows: Iterable[Window], at: datetime) -> list[str]:
     return [reason for w in windows for reason in w.refusals(at)]
 
 
-def next_allowed(windows: Sequence[Window], at: datetime) -> datetime:
-    """The first instant at or after ``at`` that every window allows."""
+def next_allowed(
+    windows: Sequence[Window], at: datetime, *, within: timedelta = SEARCH_LIMIT
+) -> datetime | None:
+    """The first instant at or after ``at`` that every window allows; None when the windows do
+    not open together within ``within`` (e.g. a creditor that allows only Sundays)."""
     require_aware(at)
-    t = at
-    for _ in range(2000):
+    t, limit = at, at + within
+    while t <= limit:
         moved = False
         for w in windows:
             nxt = w.next_open(t)
@@ -164,14 +168,14 @@ def next_allowed(windows: Sequence[Window], at: datetime) -> datetime:
                 t, moved = nxt, True
         if not moved:
             return t.astimezone(at.tzinfo)
-    raise ValueError("the windows never open together")  # pragma: no cover
+    return None
 
 
 @dataclass(frozen=True)
 class SlotAnswer:
     asked: datetime
     allowed: bool
-    next_allowed: datetime
+    next_allowed: datetime | None
     reasons: list[str] = field(default_factory=list)
 
 
