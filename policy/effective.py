@@ -8,10 +8,11 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 class NoRuleInForceError(LookupError):
@@ -20,7 +21,7 @@ class NoRuleInForceError(LookupError):
 
 def data_text(name: str) -> str:
     """The text of ``policy/data/<name>``."""
-    return resources.files("policy").joinpath("data", name).read_text(encoding="utf-8")
+    return (_DATA_DIR / name).read_text(encoding="utf-8")
 
 
 @lru_cache
