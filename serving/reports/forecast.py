@@ -1,0 +1,176 @@
+"""Expected incoming cash per week for the next weeks: the digest's forecast.
+
+A :class:`CashForecaster` answers ``forecast(session, creditor_id=…, as_of=…, weeks=4)`` with one
+:class:`WeekCash` per week; week ``k`` (0-based) covers ``as_of + 7k + 1 … as_of + 7k + 7``.
+
+Two forecasters share one method: predict each open invoice's days late, expect its open amount on
+``due date + days late`` (or tomorrow, when that day has passed), and sum per week. Disputed and
+paused invoices are left out: they are not expected to be paid while they wait on the client.
+
+* :class:`BaselineForecaster` — each debtor's mean days late over invoices settled on or before
+  ``as_of`` (falling back to the creditor's mean, then to :data:`DEFAULT_DAYS_LATE`). It reads no
+  event after ``as_of``, so it is leak-free and can be back-tested.
+* :class:`ModelForecaster` — the hook for the payment-time model registered in MLflow as
+  ``payment-time``: give it any ``days_late(invoices, as_of) -> list[float]``;
+  :func:`mlflow_forecaster` builds one from a pyfunc URI and the point-in-time features.
+
+To plug in another model: implement ``CashForecaster`` (or pass a ``DaysLatePredictor`` to
+``ModelForecaster``) and hand it to :func:`serving.reports.digest_data.build_digest`. Serving must
+never import ``training``; a pyfunc loaded from MLflow is fine.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from ledger.enums import InvoiceStatus
+from ledger.tables import Invoice
+from serving.reports.reconstruct import open_by_invoice_at
+
+DEFAULT_DAYS_LATE = 14.0
+
+
+@dataclass(frozen=True)
+class WeekCash:
+    week_start: date  # first day of the week
+    week_end: date  # last day, inclusive
+    expected_cents: int
+    invoices: int
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    invoice_id: int
+    debtor_id: int
+    due_date: date
+    open_cents: int
+
+
+class CashForecaster(Protocol):
+    def forecast(
+        self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
+    ) -> list[WeekCash]: ...
+
+
+DaysLatePredictor = Callable[[Session, Sequence[OpenInvoice], date], list[float]]
+
+
+def open_invoices(session: Session, *, creditor_id: int, as_of: date) -> list[OpenInvoice]:
+    """Invoices open at the end of ``as_of`` that are expected to be paid (not disputed/paused)."""
+    amounts = open_by_invoice_at(session, creditor_id=creditor_id, day=as_of)
+    if not amounts:
+        return []
+    rows = session.exec(
+        select(Invoice).where(
+            col(Invoice.id).in_(list(amounts)),
+            col(Invoice.status).not_in((InvoiceStatus.DISPUTED, InvoiceStatus.PAUSED)),
+        )
+    ).all()
+    return [
+        OpenInvoice(inv.id, inv.debtor_id, inv.due_date, amounts[inv.id])
+        for inv in rows
+        if inv.id is not None
+    ]
+
+
+def weekly_cash(
+    invoices: Sequence[OpenInvoice], days_late: Sequence[float], *, as_of: date, weeks: int
+) -> list[WeekCash]:
+    """Sum each invoice's open amount into the week its expected payment day falls in."""
+    cents: dict[int, int] = defaultdict(int)
+    counts: dict[int, int] = defaultdict(int)
+    for inv, late in zip(invoices, days_late, strict=True):
+        expected = max(inv.due_date + timedelta(days=round(late)), as_of + timedelta(days=1))
+        week = (expected - as_of - timedelta(days=1)).days // 7
+        if week < weeks:
+            cents[week] += inv.open_cents
+            counts[week] += 1
+    return [
+        WeekCash(
+            as_of + timedelta(days=7 * k + 1),
+            as_of + timedelta(days=7 * k + 7),
+            cents[k],
+            counts[k],
+        )
+        for k in range(weeks)
+    ]
+
+
+def mean_days_late(session: Session, *, creditor_id: int, as_of: date) -> dict[int | None, float]:
+    """{debtor_id: mean days late} over invoices settled on or before ``as_of``; key ``None``
+    holds the creditor's mean. Early payments count as 0 days late."""
+    rows = session.exec(
+        select(col(Invoice.debtor_id), col(Invoice.due_date), col(Invoice.paid_on)).where(
+            Invoice.creditor_id == creditor_id,
+            col(Invoice.paid_on).is_not(None),
+            col(Invoice.paid_on) <= as_of,
+        )
+    ).all()
+    per: dict[int | None, list[int]] = defaultdict(list)
+    for debtor_id, due, paid in rows:
+        if paid is None:  # pragma: no cover - excluded by the query
+            continue
+        late = max(0, (paid - due).days)
+        per[debtor_id].append(late)
+        per[None].append(late)
+    return {key: sum(v) / len(v) for key, v in per.items()}
+
+
+class BaselineForecaster:
+    """Each debtor's historical mean days late (leak-free: settled on or before ``as_of``)."""
+
+    def forecast(
+        self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
+    ) -> list[WeekCash]:
+        invoices = open_invoices(session, creditor_id=creditor_id, as_of=as_of)
+        means = mean_days_late(session, creditor_id=creditor_id, as_of=as_of)
+        fallback = means.get(None, DEFAULT_DAYS_LATE)
+        late = [means.get(inv.debtor_id, fallback) for inv in invoices]
+        return weekly_cash(invoices, late, as_of=as_of, weeks=weeks)
+
+
+class ModelForecaster:
+    """Days late from a model (the payment-time model), same weekly summing as the baseline."""
+
+    def __init__(self, predict: DaysLatePredictor) -> None:
+        self._predict = predict
+
+    def forecast(
+        self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
+    ) -> list[WeekCash]:
+        invoices = open_invoices(session, creditor_id=creditor_id, as_of=as_of)
+        late = self._predict(session, invoices, as_of) if invoices else []
+        return weekly_cash(invoices, late, as_of=as_of, weeks=weeks)
+
+
+def mlflow_forecaster(model_uri: str, engine: Engine) -> ModelForecaster:
+    """The payment-time model from MLflow (``models:/payment-time@champion``): predicts days late
+    from the point-in-time features of each open invoice as of the digest day."""
+    import mlflow
+    import pandas as pd
+
+    from features.build import build_features
+    from features.loading import load_frames
+    from features.specs import payment_time_feature_names
+
+    model = mlflow.pyfunc.load_model(model_uri)
+
+    def predict(session: Session, invoices: Sequence[OpenInvoice], as_of: date) -> list[float]:
+        frames = load_frames(engine)
+        at = pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
+        requests = pd.DataFrame(
+            {
+                "debtor_id": [i.debtor_id for i in invoices],
+                "invoice_id": [i.invoice_id for i in invoices],
+                "as_of": [at] * len(invoices),
+            }
+        )
+        feats = build_features(frames, requests)[payment_time_feature_names()]
+        return [max(0.0, float(v)) for v in model.predict(feats)]
+
+    return ModelForecaster(predict)
