@@ -68,7 +68,6 @@ class SmtpSender:
         mail["Subject"] = copy.subject
         mail["Date"] = format_datetime(utcnow())
         mail["Message-ID"] = message_id(message.idempotency_key, self.from_address)
-        mail["Content-Language"] = ctx["language"]
         mail["X-Dunflow-Idempotency-Key"] = message.idempotency_key
         if self.options.get("reply_to"):
             mail["Reply-To"] = str(self.options["reply_to"])
@@ -86,6 +85,7 @@ class SmtpSender:
                 logo.read_bytes(), maintype=maintype, subtype=subtype, cid=f"<{LOGO_CID}>"
             )
         self._attach(mail, message, ctx["language"])
+        mail["Content-Language"] = ctx["language"]  # last: set_content drops Content-* headers
         return mail
 
     def _attach(self, mail: EmailMessage, message: Message, language: str) -> None:
