@@ -26,7 +26,7 @@ def values(series: "pd.Series[Any]") -> list[Any]:
     """A column as plain Python values: dates as ``date``, ints as ``int``, missing as None."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         days = series.dt.date
-        return [d if isinstance(d, date) else None for d in days.tolist()]
+        return [None if d is pd.NaT or not isinstance(d, date) else d for d in days.tolist()]
     out = series.astype(object).where(series.notna(), None).tolist()
     return [v.item() if hasattr(v, "item") else v for v in out]
 
@@ -91,4 +91,4 @@ def ids(session: Session, table: type, key: str, creditor_id: int) -> dict[str, 
     """``key`` → id for all rows of one creditor."""
     t: sa.Table = table.__table__  # type: ignore[attr-defined]
     stmt = sa.select(t.c[key], t.c.id).where(t.c.creditor_id == creditor_id)
-    return {str(k): int(v) for k, v in session.execute(stmt).tuples()}
+    return {str(k): int(v) for k, v in session.execute(stmt).all()}

@@ -70,7 +70,7 @@ def load(session: Session, creditor: str) -> LedgerState:
     if cid is None:
         return state
     state.segments = dict(
-        session.execute(sa.select(s.name, s.id).where(s.creditor_id == cid)).tuples().all()
+        session.execute(sa.select(s.name, s.id).where(s.creditor_id == cid)).all()
     )
     o, e = Outcome.__table__.c, DossierEvent.__table__.c  # type: ignore[attr-defined]
     notes = session.execute(

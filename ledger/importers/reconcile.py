@@ -56,6 +56,7 @@ def plan(batch: Batch, state: LedgerState, log: ErrorLog) -> Plan:
     new_i = _invoices(batch, state, known_debtors, counts, log)
     all_inv = pd.concat([state.invoices.drop(columns="id"), new_i], ignore_index=True)
     pays = _payments(batch, state, all_inv, known_debtors, counts, log)
+    log.raise_if_any()  # allocation needs resolvable references
     unmatched = int(((pays["invoice_number"] == "") & (pays["debtor_external_id"] == "")).sum())
     allocs, new_i, updates = _allocate(pays, new_i, state.invoices)
     counts.setdefault("invoices", Counts()).updated += len(updates)
@@ -125,7 +126,7 @@ def _payments(
     frame = batch.payments
     if frame is None:
         return pd.DataFrame(columns=["external_ref", "invoice_number", "debtor_external_id",
-                                     "amount_cents", "paid_on", ROW])  # fmt: skip
+                                     "amount_cents", "paid_on", "reference", "source", ROW])  # fmt: skip
     frame = frame.copy()
     _match_by_text(frame, invoices)
     numbers = set(invoices["number"])
