@@ -1,0 +1,162 @@
+"""Turn a :class:`~simulator.history.History` into ledger rows (dicts per table, explicit ids).
+
+Pure data shaping, no database: :mod:`simulator.to_ledger` inserts what this returns. Timestamps are
+aware datetimes from the simulated clock in Europe/Amsterdam (the ledger stores them as UTC).
+Names, e-mail addresses and phone numbers are made up from the debtor's index (example.nl domain).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from ledger.enums import Channel, DebtorKind, Stage, Tone
+from simulator.actions import DEFAULT_COST_CENTS
+from simulator.history import History
+from simulator.policies import LADDER_STEPS
+
+Row = dict[str, Any]
+_FIRST = ("Anna", "Bram", "Daan", "Emma", "Fleur", "Joris", "Lotte", "Milan", "Noor", "Sem")
+_LAST = (
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van Dijk",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "Mulder",
+)
+_TRADE = ("Techniek", "Bouw", "Logistiek", "Horeca", "Retail", "Zorg", "Agro", "Media")
+_STREETS = ("Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Schoolstraat", "Julianalaan")
+_CITIES = ("Utrecht", "Amersfoort", "Zwolle", "Haarlem", "Breda", "Arnhem", "Leiden", "Delft")
+
+
+def _ladder_json() -> list[dict[str, Any]]:
+    return [{"dpd": d, "actions": list(opts)} for d, opts in LADDER_STEPS]
+
+
+def stage_of(dpd: int, b2c: bool, channel: Channel, tone: Tone) -> Stage:
+    """Reminders until 21 days past due, pre-collection after; a firm letter to a consumer after
+    that is the 14-day letter."""
+    if dpd < 21:
+        return Stage.REMINDER
+    if b2c and channel == Channel.LETTER and tone == Tone.FIRM:
+        return Stage.FOURTEEN_DAY_LETTER
+    return Stage.PRE_COLLECTION
+
+
+def build(h: History, ids: dict[str, int]) -> dict[str, list[Row]]:
+    w = h.world
+    pop, cfg, cal = w.pop, w.cfg, w.cal
+
+    @cache
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return cal.local_time(day, hour, minute).astimezone(UTC)
+
+    out: dict[str, list[Row]] = {}
+    cred_id = [ids["creditor"] + i for i in range(len(cfg.creditors))]
+    out["creditor"] = [
+        {
+            "id": cred_id[i],
+            "name": c.name,
+            "iban": f"NL{20 + i}SIMU0{i:09d}",
+            "language": "nl",
+            "country": "NL",
+            "timezone": "Europe/Amsterdam",
+            "vat_deductible": True,
+            "collection_outsourced": False,
+            "allowed_weekdays": list(c.allowed_weekdays),
+            "contact_start_minute": c.contact_start_minute,
+            "contact_end_minute": c.contact_end_minute,
+            "channel_costs_cents": dict(DEFAULT_COST_CENTS),
+            "min_gap_days": cfg.min_gap_days,
+            "created_at": at(0, 7),
+        }
+        for i, c in enumerate(cfg.creditors)
+    ]
+    seg_rows: list[Row] = []
+    seg_of: dict[tuple[int, str], int] = {}
+    for ci in range(len(cfg.creditors)):
+        here = pop.creditor == ci
+        for key, name, excluded, present in (
+            ("b2b", "zakelijk", False, (here & ~pop.b2c & ~pop.excluded).any()),
+            ("b2c", "particulier", False, (here & pop.b2c & ~pop.excluded).any()),
+            ("ic", "intercompany", True, (here & pop.excluded).any()),
+        ):
+            if present:
+                sid = ids["segment"] + len(seg_rows)
+                seg_of[(ci, key)] = sid
+                seg_rows.append(
+                    {
+                        "id": sid,
+                        "creditor_id": cred_id[ci],
+                        "name": name,
+                        "excluded": excluded,
+                        "ladder": None if excluded else _ladder_json(),
+                        "default_tone": "neutral",
+                    }
+                )
+    out["segment"] = seg_rows
+    prefix = [c.key[:2].upper() for c in cfg.creditors]
+    deb_id = ids["debtor"] + np.arange(pop.n_debtors)
+    ext = [f"{prefix[c]}-D{i:05d}" for i, c in enumerate(pop.creditor.tolist())]
+    out["debtor"] = [
+        _debtor(w, i, int(deb_id[i]), ext[i], cred_id, seg_of, at(0, 7))
+        for i in range(pop.n_debtors)
+    ]
+    from simulator import ledger_events
+
+    ledger_events.fill(out, h, ids, cred_id, deb_id, ext, prefix, at)
+    return out
+
+
+def _debtor(
+    w: Any,
+    i: int,
+    did: int,
+    ext: str,
+    cred_id: list[int],
+    seg_of: dict[tuple[int, str], int],
+    created: datetime,
+) -> Row:
+    pop = w.pop
+    ci, b2c = int(pop.creditor[i]), bool(pop.b2c[i])
+    last = _LAST[(i * 7) % len(_LAST)]
+    name = f"{_FIRST[i % len(_FIRST)]} {last}" if b2c else f"{last} {_TRADE[i % len(_TRADE)]} B.V."
+    slug = f"d{i:05d}"
+    seg = "ic" if pop.excluded[i] else ("b2c" if b2c else "b2b")
+    opted = [
+        ch.value
+        for k, ch in enumerate(
+            (Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.PHONE, Channel.ROBOCALL)
+        )
+        if pop.opt_out[i, k]
+    ]
+    mobile = bool(pop.has_mobile[i])
+    return {
+        "id": did,
+        "creditor_id": cred_id[ci],
+        "external_id": ext,
+        "kind": (DebtorKind.B2C if b2c else DebtorKind.B2B).value,
+        "name": name,
+        "email": f"{slug}@example.nl" if pop.has_email[i] else None,
+        "phone": (f"+316{i:08d}" if mobile else f"+3130{i:07d}") if pop.has_phone[i] else None,
+        "address_line": f"{_STREETS[i % len(_STREETS)]} {1 + i % 97}"
+        if pop.has_address[i]
+        else None,
+        "postal_code": f"{1000 + (i * 37) % 8999} AB" if pop.has_address[i] else None,
+        "city": _CITIES[(i * 3) % len(_CITIES)] if pop.has_address[i] else None,
+        "country": "NL",
+        "language": "nl",
+        "opted_out_channels": opted,
+        "segment_id": seg_of[(ci, seg)],
+        "created_at": created,
+    }
+
+
+__all__ = ["build", "stage_of"]

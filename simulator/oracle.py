@@ -1,0 +1,45 @@
+"""The oracle: the policy that knows the true response and maximises expected value each day.
+
+    value(a)    = overdue x E[share paid] x P(pay within H | a) x discount
+                  - cost(a) - harm x P(complaint | a)
+    value(wait) = overdue x E[share paid] x P(pay within H | wait) x discount
+
+It takes the best allowed action when it beats waiting, else waits. It is greedy (one action now,
+none after, as ``true_response`` defines), so it is a strong reference rather than a proven optimum.
+It reads the world's latent state: it is an evaluation tool and must never be used to make data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.actions import COST_CENTS
+from simulator.views import DecisionBatch, Decisions
+from simulator.world import World
+
+
+class OraclePolicy:
+    name = "oracle"
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def values(self, batch: DecisionBatch) -> tuple[np.ndarray, np.ndarray]:
+        """Expected value in cents of every action (n x A, -inf if not allowed) and of waiting."""
+        cfg = self.world.cfg
+        e, p_act, p_wait, share = self.world.true_response_batch(batch.debtor, batch.day)
+        money = batch.overdue_cents * share * cfg.discount
+        harm = cfg.harm_per_complaint_eur * 100 * e.reach * e.p_complaint
+        v = money[:, None] * p_act - COST_CENTS[None, :] - harm
+        v = np.where(batch.allowed, v, -np.inf)
+        return v, money * p_wait[:, 0]
+
+    def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        out = Decisions.wait(len(batch))
+        if len(batch) == 0:
+            return out
+        v, v_wait = self.values(batch)
+        best = np.argmax(v, axis=1)
+        act = v[np.arange(len(batch)), best] > v_wait
+        out.action[act] = best[act]
+        return out
