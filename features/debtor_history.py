@@ -211,30 +211,18 @@ def outcome_features(f: LedgerFrames, req: pd.DataFrame) -> pd.DataFrame:
     kind = out["kind"].astype("str")
     dos_kind = f.dossier["kind"].astype("str").str.lower()
     dos = f.dossier[f.dossier["debtor_id"].notna()]
-    ev = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "debtor_id": out["debtor_id"],
-                    "ts": out["ts"],
-                    "promise": (kind == "promise").astype("float64"),
-                    "dispute": (kind == "dispute").astype("float64"),
-                    "complaint": (kind == "complaint").astype("float64"),
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "debtor_id": dos["debtor_id"].astype("int64"),
-                    "ts": dos["ts"],
-                    "promise": 0.0,
-                    "dispute": dos_kind[dos.index].str.contains("disput").astype("float64"),
-                    "complaint": dos_kind[dos.index].str.contains("complain").astype("float64"),
-                }
-            ),
-        ]
+    cols = ["promise", "dispute", "complaint"]
+    from_outcomes = pd.DataFrame({"debtor_id": out["debtor_id"], "ts": out["ts"]})
+    from_dossier = pd.DataFrame({"debtor_id": dos["debtor_id"].astype("int64"), "ts": dos["ts"]})
+    for c in cols:
+        from_outcomes[c] = (kind == c).astype("float64")
+        from_dossier[c] = dos_kind[dos.index].str.contains(c[:6]).astype("float64")
+    # an importer may log one dispute both as an outcome and in the dossier: take the larger count
+    a = asof(
+        req, cumulate(from_outcomes, key="debtor_id", sums=cols), key="debtor_id", columns=cols
     )
-    st = cumulate(ev, key="debtor_id", sums=["promise", "dispute", "complaint"])
-    a = asof(req, st, key="debtor_id", columns=["promise", "dispute", "complaint"])
+    d = asof(req, cumulate(from_dossier, key="debtor_id", sums=cols), key="debtor_id", columns=cols)
+    a = a.fillna(0.0).combine(d.fillna(0.0), np.maximum)
     last = asof(req, out[["debtor_id", "ts", "kind"]], key="debtor_id", columns=["kind"])
 
     prom = out[(kind == "promise") & out["promised_ts"].notna()].copy()

@@ -43,7 +43,7 @@ def decision_requests(frames: LedgerFrames) -> pd.DataFrame:
 
 
 def payment_time_labels(frames: LedgerFrames) -> pd.DataFrame:
-    """Per invoice: settled (paid at all in the data), paid_late and days_late (NaN while open)."""
+    """Per invoice: dates, settled (paid in the data), paid_late and days_late (NaN while open)."""
     inv = frames.normalised().invoices.reset_index(drop=True)
     delay = days_between(inv["paid_ts"], inv["due_ts"])
     settled = inv["paid_ts"].notna()
@@ -51,6 +51,8 @@ def payment_time_labels(frames: LedgerFrames) -> pd.DataFrame:
         {
             "invoice_id": inv["invoice_id"],
             "issue_ts": inv["issue_ts"],
+            "due_ts": inv["due_ts"],
+            "paid_ts": inv["paid_ts"],
             "settled": settled,
             "paid_late": (delay > 0).astype("float64").where(settled),
             "days_late": delay.clip(lower=0),

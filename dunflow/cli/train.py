@@ -1,5 +1,80 @@
 """``dunflow train``: Train and register models."""
 
+import json
+import re
+from datetime import date
+from typing import Annotated
+
 import typer
 
+from dunflow.cli.common import DbOption, console, database_url, fail
+
 app = typer.Typer(help="Train and register models.", no_args_is_help=True)
+
+
+def _parse_day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} must be a date as YYYY-MM-DD, not {value!r}")
+
+
+@app.command("payment-time")
+def payment_time(
+    test_from: Annotated[
+        str, typer.Option("--test-from", help="Hold out invoices issued on or after this date.")
+    ],
+    db: DbOption = None,
+    creditor: Annotated[
+        str | None, typer.Option("--creditor", help="Train on one creditor (default: all).")
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option("--rounds", min=1, help="Maximum boosting rounds.")
+    ] = None,
+    register: Annotated[
+        bool, typer.Option("--register/--no-register", help="Register as payment-time@champion.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Train the payment-time model (P(paid late), days late) on a chronological split."""
+    import sqlalchemy as sa
+
+    from features.loading import UnknownCreditorError, load_frames
+    from ledger.db import make_engine
+    from training.payment_time import EmptySplitError, PaymentTimeConfig
+    from training.payment_time_run import run_payment_time
+
+    day = _parse_day(test_from, "--test-from")
+    engine = make_engine(database_url(db))
+    try:
+        if not sa.inspect(engine).has_table("invoice"):
+            fail("--db: the ledger has no tables yet: run `dunflow db upgrade` first")
+        try:
+            frames = load_frames(engine, creditor)
+        except UnknownCreditorError as exc:
+            fail(f"--creditor: {exc}")
+        if frames.invoices.empty:
+            fail("--db: the ledger has no invoices to train on")
+        config = (
+            PaymentTimeConfig() if rounds is None else PaymentTimeConfig(num_boost_round=rounds)
+        )
+        slug = re.sub(r"[^a-z0-9]+", "-", (creditor or "all").lower()).strip("-")
+        try:
+            report = run_payment_time(
+                frames, test_from=day, config=config, table_name=f"payment_time_{slug}",
+                register=register,
+            )  # fmt: skip
+        except EmptySplitError as exc:
+            fail(f"--test-from {day}: {exc}")
+    finally:
+        engine.dispose()
+    if as_json:
+        print(json.dumps(report.as_json()))
+        return
+    m = report.metrics
+    console.print(
+        f"payment-time: AUC {m['auc']:.3f}, log loss {m['logloss']:.3f}, Brier {m['brier']:.3f}, "
+        f"MAE {m['mae_days']:.2f} days (predict 0: {m['baseline_mae_days']:.2f}, debtor's past "
+        f"mean: {m['baseline_debtor_mean_mae_days']:.2f}); n_train {int(m['n_train'])}, "
+        f"n_test {int(m['n_test'])}; run {report.run_id}, version {report.model_version}"
+    )

@@ -1,0 +1,208 @@
+"""The payment-time model: per invoice, as of its issue date, P(paid late) and the days late.
+
+This is what a new client has on day one (cold start) and what the weekly digest's cash forecast
+uses. Two LightGBM boosters on the point-in-time features of :mod:`features`:
+
+- a classifier for ``paid_late`` (paid after the due date);
+- a regressor for ``days_late`` (``max(0, paid − due)``), L1 objective by default, because the
+  headline error is the mean absolute error in days (the L1 optimum is the conditional median).
+
+Protocol (chronological only): the test set is the invoices issued on or after ``test_from``;
+training uses invoices issued before it, and by default only **labels known before it** too
+(``strict_labels``): an invoice paid before ``test_from`` gives both labels; one still unpaid but
+already overdue then gives "late" to the classifier only; one neither paid nor due is left out.
+Early stopping uses the last ``valid_fraction`` of the training period, never the test set; the
+boosters are then refitted on the whole training set with the chosen number of rounds. Invoices
+still open at the end of the data have no label and are left out of training and testing.
+Baselines: predict 0 days late, and the debtor's own past mean days late (leak-free, as of issue;
+the training mean where the debtor has no settled invoice yet).
+"""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from sklearn.metrics import brier_score_loss, log_loss, mean_absolute_error, roc_auc_score
+
+from features.specs import payment_time_feature_names
+
+MODEL_NAME = "payment-time"
+
+
+class EmptySplitError(ValueError):
+    """The chronological split left no training or no test rows."""
+
+
+@dataclass(frozen=True)
+class PaymentTimeConfig:
+    num_boost_round: int = 600
+    learning_rate: float = 0.03
+    num_leaves: int = 15
+    min_data_in_leaf: int = 20
+    feature_fraction: float = 0.8
+    lambda_l2: float = 1.0
+    regression_objective: str = "l1"
+    valid_fraction: float = 0.2
+    early_stopping_rounds: int = 50
+    strict_labels: bool = True
+    seed: int = 7
+    num_threads: int = 1  # OpenMP threads fight on small data and shared CI cores
+
+
+@dataclass
+class PaymentTimeResult:
+    classifier: lgb.Booster
+    regressor: lgb.Booster
+    features: list[str]
+    metrics: dict[str, float]
+    predictions: pd.DataFrame  # test rows: invoice_id, issue_ts, paid_late, days_late, p_late, ...
+    importance: pd.DataFrame  # feature, gain_classifier, gain_regressor
+    config: PaymentTimeConfig
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def chronological_split(
+    table: pd.DataFrame, test_from: date, *, strict_labels: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) rows of a payment-time table (see the module docstring for the rules)."""
+    cut = pd.Timestamp(test_from, tz="UTC")
+    settled = table["settled"].astype(bool)
+    test = table[(table["issue_ts"] >= cut) & settled].copy()
+    train = table[table["issue_ts"] < cut].copy()
+    if strict_labels:
+        known = settled[train.index] & (train["paid_ts"] < cut)
+        overdue = train["due_ts"] + pd.Timedelta(days=1) < cut
+        train["paid_late"] = train["paid_late"].where(known, np.where(overdue, 1.0, np.nan))
+        train["days_late"] = train["days_late"].where(known)
+    else:
+        train = train[settled[train.index]]
+    train = train[train["paid_late"].notna()]
+    if train.empty:
+        raise EmptySplitError(f"no labelled invoices issued before {test_from}")
+    if test.empty:
+        raise EmptySplitError(f"no settled invoices issued on or after {test_from}")
+    return train.sort_values("issue_ts", kind="stable"), test
+
+
+def _params(cfg: PaymentTimeConfig, objective: str) -> dict[str, Any]:
+    return {
+        "objective": objective,
+        "learning_rate": cfg.learning_rate,
+        "num_leaves": cfg.num_leaves,
+        "min_data_in_leaf": cfg.min_data_in_leaf,
+        "feature_fraction": cfg.feature_fraction,
+        "lambda_l2": cfg.lambda_l2,
+        "seed": cfg.seed,
+        "deterministic": True,
+        "num_threads": cfg.num_threads,
+        "verbosity": -1,
+    }
+
+
+def _fit(
+    x: pd.DataFrame, y: pd.Series, params: dict[str, Any], cfg: PaymentTimeConfig
+) -> lgb.Booster:
+    """Early-stop on the chronologically last slice, then refit on everything."""
+    n_valid = int(len(x) * cfg.valid_fraction)
+    rounds = cfg.num_boost_round
+    if n_valid >= 20 and len(x) - n_valid >= 20:
+        fit = lgb.Dataset(x.iloc[:-n_valid], y.iloc[:-n_valid])
+        valid = lgb.Dataset(x.iloc[-n_valid:], y.iloc[-n_valid:], reference=fit)
+        probe = lgb.train(
+            params,
+            fit,
+            num_boost_round=cfg.num_boost_round,
+            valid_sets=[valid],
+            callbacks=[lgb.early_stopping(cfg.early_stopping_rounds, verbose=False)],
+        )
+        rounds = max(1, probe.best_iteration)
+    return lgb.train(params, lgb.Dataset(x, y), num_boost_round=rounds)
+
+
+def debtor_mean_baseline(rows: pd.DataFrame, fallback: float) -> np.ndarray:
+    """The debtor's past mean days late as of issue (the fallback where there is none)."""
+    return rows["hist_mean_days_late"].fillna(fallback).to_numpy(dtype="float64")
+
+
+def evaluate(
+    y_late: np.ndarray, p_late: np.ndarray, y_days: np.ndarray, pred_days: np.ndarray
+) -> dict[str, float]:
+    """AUC, log loss, Brier and MAE in days (AUC is NaN when the test set has one class)."""
+    p = np.clip(p_late, 1e-6, 1 - 1e-6)
+    both = len(np.unique(y_late)) == 2
+    return {
+        "auc": float(roc_auc_score(y_late, p)) if both else float("nan"),
+        "logloss": float(log_loss(y_late, p, labels=[0, 1])),
+        "brier": float(brier_score_loss(y_late, p)),
+        "mae_days": float(mean_absolute_error(y_days, pred_days)),
+    }
+
+
+def train_payment_time(
+    table: pd.DataFrame, *, test_from: date, config: PaymentTimeConfig | None = None
+) -> PaymentTimeResult:
+    """Fit both boosters on the training period and score the held-out invoices.
+
+    ``table`` is :func:`features.training_set.payment_time_table` (features as of issue + labels).
+    """
+    cfg = config or PaymentTimeConfig()
+    names = payment_time_feature_names()
+    train, test = chronological_split(table, test_from, strict_labels=cfg.strict_labels)
+    clf_params = _params(cfg, "binary")
+    reg_params = _params(cfg, cfg.regression_objective)
+    classifier = _fit(train[names], train["paid_late"], clf_params, cfg)
+    reg_rows = train[train["days_late"].notna()]
+    if reg_rows.empty:
+        raise EmptySplitError(f"no invoices issued before {test_from} were paid before it")
+    regressor = _fit(reg_rows[names], reg_rows["days_late"], reg_params, cfg)
+
+    y_late = test["paid_late"].to_numpy(dtype="float64")
+    y_days = test["days_late"].to_numpy(dtype="float64")
+    p_late = np.asarray(classifier.predict(test[names]), dtype="float64")
+    pred_days = np.clip(np.asarray(regressor.predict(test[names]), dtype="float64"), 0, None)
+    train_mean = float(reg_rows["days_late"].mean())
+    debtor_mean = debtor_mean_baseline(test, train_mean)
+    metrics = evaluate(y_late, p_late, y_days, pred_days)
+    metrics |= {
+        "baseline_mae_days": float(mean_absolute_error(y_days, np.zeros_like(y_days))),
+        "baseline_debtor_mean_mae_days": float(mean_absolute_error(y_days, debtor_mean)),
+        "baseline_prior_auc": _auc_or_nan(y_late, test["hist_share_late"].fillna(-1).to_numpy()),
+        "train_late_share": float(train["paid_late"].mean()),
+        "test_late_share": float(y_late.mean()),
+        "n_train": float(len(train)),
+        "n_train_regression": float(len(reg_rows)),
+        "n_test": float(len(test)),
+        "best_rounds_classifier": float(classifier.current_iteration()),
+        "best_rounds_regressor": float(regressor.current_iteration()),
+    }
+    predictions = pd.DataFrame(
+        {
+            "invoice_id": test["invoice_id"].to_numpy(),
+            "issue_ts": test["issue_ts"].to_numpy(),
+            "paid_late": y_late,
+            "days_late": y_days,
+            "p_late": p_late,
+            "pred_days_late": pred_days,
+            "baseline_debtor_mean": debtor_mean,
+        }
+    )
+    importance = pd.DataFrame(
+        {
+            "feature": names,
+            "gain_classifier": classifier.feature_importance("gain"),
+            "gain_regressor": regressor.feature_importance("gain"),
+        }
+    ).sort_values("gain_classifier", ascending=False)
+    params = {f"clf_{k}": v for k, v in clf_params.items()}
+    params |= {f"reg_{k}": v for k, v in reg_params.items()}
+    params |= asdict(cfg) | {"test_from": test_from.isoformat()}
+    return PaymentTimeResult(
+        classifier, regressor, names, metrics, predictions, importance, cfg, params
+    )
+
+
+def _auc_or_nan(y: np.ndarray, score: np.ndarray) -> float:
+    return float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else float("nan")
