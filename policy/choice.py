@@ -1,0 +1,61 @@
+"""Choosing among scored candidates with a little exploration, and the propensity of the choice.
+
+Exploration keeps the logged data informative: every allowed action keeps a known, non-zero chance,
+so later training and off-policy evaluation are unbiased. ε-greedy gives the best action
+``1 − ε + ε/K`` and every other ``ε/K``; softmax gives ``exp(value/T)`` normalised. The returned
+propensity is the probability with which the chosen action was drawn, to be logged with it.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class Exploration:
+    kind: Literal["epsilon", "softmax", "greedy"] = "epsilon"
+    epsilon: float = 0.1
+    temperature_cents: float = 500.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.epsilon <= 1.0:
+            raise ValueError(f"epsilon must lie in [0, 1], got {self.epsilon}")
+        if self.temperature_cents <= 0:
+            raise ValueError("temperature_cents must be positive")
+
+
+def probabilities(values: NDArray[np.float64], exploration: Exploration) -> NDArray[np.float64]:
+    """The policy's distribution over one debtor's candidates (ties: the first best wins)."""
+    k = len(values)
+    if k == 0:
+        raise ValueError("no candidates to choose from")
+    best = int(np.argmax(values))
+    if exploration.kind == "softmax":
+        z = (values - values[best]) / exploration.temperature_cents
+        p = np.exp(z)
+        return np.asarray(p / p.sum(), dtype=np.float64)
+    eps = 0.0 if exploration.kind == "greedy" else exploration.epsilon
+    p = np.full(k, eps / k)
+    p[best] += 1.0 - eps
+    return p
+
+
+def grouped_probabilities(
+    values: NDArray[np.float64], groups: NDArray[np.int64], exploration: Exploration
+) -> NDArray[np.float64]:
+    """Probabilities for many debtors at once; ``groups`` labels each candidate's debtor and must
+    be sorted (candidates of one debtor next to each other)."""
+    out = np.empty_like(values, dtype=np.float64)
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], len(groups)]
+    for s, e in zip(starts, ends, strict=True):
+        out[s:e] = probabilities(values[s:e], exploration)
+    return out
+
+
+def draw(p: NDArray[np.float64], rng: np.random.Generator) -> tuple[int, float]:
+    """Draw one index from ``p``; return it and its propensity."""
+    i = int(rng.choice(len(p), p=p))
+    return i, float(p[i])

@@ -1,0 +1,148 @@
+"""The learned decision: score every allowed candidate, value it, choose with exploration, explain.
+
+Input is a candidate table built by the caller from the rules (``policy.allowed_actions`` in the
+API, the simulator's allowed set in replay): one row per (debtor, candidate) with ``debtor_id``,
+``channel`` and ``tone`` ("none" for waiting), ``send_at`` (UTC), ``cost_cents`` and ``open_cents``.
+The debtor's own features (as of now, from ``features.build_features``) are computed once per debtor
+and the candidate's action features (channel, tone, response rate, calendar of the send time) are
+laid over them. All candidates of a batch go through the models in one call; SHAP is computed only
+for the chosen rows, also in one call. This module never filters candidates: the rules did that.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.calendar import calendar_features
+from features.specs import CHANNELS, NONE_CHANNELS, NONE_TONES
+from policy import choice, explain
+from policy.model import OutcomeModels
+from policy.value import ValueWeights, action_values
+
+CANDIDATE_COLUMNS = ("debtor_id", "channel", "tone", "send_at", "cost_cents", "open_cents")
+
+
+@dataclass
+class Decision:
+    debtor_id: int
+    chosen: int  # row position in the caller's candidate table
+    propensity: float
+    value_cents: float
+    p_pay: float
+    p_complaint: float
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+    reasons: list[explain.Reason] = field(default_factory=list)
+    shap: dict[str, float] = field(default_factory=dict)
+    base_value: float | None = None
+    versus_runner_up: str | None = None
+
+
+def candidate_rows(base: pd.DataFrame, candidates: pd.DataFrame) -> pd.DataFrame:
+    """The debtor's feature row repeated per candidate, with the candidate's action features."""
+    missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
+    if missing:
+        raise KeyError(f"candidate table lacks {missing}")
+    rows = base.loc[candidates["debtor_id"].to_numpy()].reset_index(drop=True)
+    channel = candidates["channel"].fillna("none").astype("str").to_numpy()
+    rows["cand_channel"] = pd.Categorical(channel, categories=list(NONE_CHANNELS))
+    rows["cand_tone"] = pd.Categorical(
+        candidates["tone"].fillna("none").astype("str").to_numpy(), categories=list(NONE_TONES)
+    )
+    rate = np.full(len(rows), np.nan)
+    for c in CHANNELS:
+        rate = np.where(channel == c, rows[f"resp_rate_{c}"].to_numpy(dtype=float), rate)
+    rows["cand_resp_rate"] = rate
+    send_at = pd.Series(pd.to_datetime(candidates["send_at"].to_numpy(), utc=True))
+    for name, values in calendar_features(send_at).items():
+        rows[name] = values.to_numpy()
+    return rows
+
+
+def decide(
+    models: OutcomeModels,
+    base: pd.DataFrame,
+    candidates: pd.DataFrame,
+    *,
+    now: datetime,
+    weights: ValueWeights,
+    exploration: choice.Exploration,
+    rng: np.random.Generator,
+    explain_choice: bool = True,
+    lang: str = "en",
+    alternatives: int = 3,
+) -> list[Decision]:
+    """One decision per debtor in ``candidates`` (rows of one debtor must be adjacent)."""
+    if candidates.empty:
+        return []
+    rows = candidate_rows(base, candidates)
+    p_pay, p_complaint = models.predict(rows)
+    send_at = pd.to_datetime(candidates["send_at"].to_numpy(), utc=True)
+    days = np.asarray((send_at - pd.Timestamp(now)).total_seconds() / 86400.0, dtype=float)
+    values = action_values(
+        open_cents=candidates["open_cents"].to_numpy(dtype=float),
+        p_pay=p_pay,
+        p_complaint=p_complaint,
+        cost_cents=candidates["cost_cents"].to_numpy(dtype=float),
+        days_until_send=days,
+        weights=weights,
+    )
+    debtor = candidates["debtor_id"].to_numpy(dtype=np.int64)
+    probs = choice.grouped_probabilities(values, debtor, exploration)
+    starts = np.flatnonzero(np.r_[True, debtor[1:] != debtor[:-1]])
+    ends = np.r_[starts[1:], len(debtor)]
+    channels = candidates["channel"].fillna("none").astype("str").to_numpy()
+    tones = candidates["tone"].fillna("none").astype("str").to_numpy()
+    costs = candidates["cost_cents"].to_numpy(dtype=float)
+
+    def scored(i: int) -> dict[str, Any]:
+        return {
+            "row": i,
+            "channel": channels[i],
+            "tone": tones[i],
+            "value_cents": float(values[i]),
+            "p_pay": float(p_pay[i]),
+            "p_complaint": float(p_complaint[i]),
+            "cost_cents": float(costs[i]),
+        }
+
+    decisions = []
+    for s, e in zip(starts, ends, strict=True):
+        i, propensity = choice.draw(probs[s:e], rng)
+        chosen = s + i
+        order = s + np.argsort(-values[s:e], kind="stable")
+        others = [scored(int(j)) for j in order if j != chosen]
+        decisions.append(
+            Decision(
+                debtor_id=int(debtor[s]),
+                chosen=int(chosen),
+                propensity=propensity,
+                value_cents=float(values[chosen]),
+                p_pay=float(p_pay[chosen]),
+                p_complaint=float(p_complaint[chosen]),
+                alternatives=others[:alternatives],
+            )
+        )
+    if explain_choice:
+        _explain(models, rows, decisions, scored, lang)
+    return decisions
+
+
+def _explain(
+    models: OutcomeModels,
+    rows: pd.DataFrame,
+    decisions: list[Decision],
+    scored: Any,
+    lang: str,
+) -> None:
+    chosen_rows = rows.iloc[[d.chosen for d in decisions]]
+    contributions = models.pay_contributions(chosen_rows)
+    records = chosen_rows[models.feature_names].to_dict("records")
+    for d, contrib, values in zip(decisions, contributions, records, strict=True):
+        d.reasons, d.shap, d.base_value = explain.reasons(
+            contrib, models.feature_names, {str(k): v for k, v in values.items()}, lang=lang
+        )
+        runner_up = d.alternatives[0] if d.alternatives else None
+        d.versus_runner_up = explain.versus_runner_up(scored(d.chosen), runner_up, lang=lang)
