@@ -101,16 +101,17 @@ class Message:
     @property
     def kind(self) -> str:
         """reminder, fourteen_day_letter, promise_confirmation, payment_thanks or broken_promise:
-        ``extra["kind"]``, else the known kind the template name starts with, else by stage."""
+        ``extra["kind"]``, else a kind other than reminder that the template name starts with,
+        else fourteen_day_letter at that stage, else reminder."""
         explicit = self.extra.get("kind")
         if explicit is not None:
             if explicit not in KINDS:
                 raise PermanentSendError(f"unknown message kind {explicit!r}; known: {KINDS}")
             return str(explicit)
-        for kind in sorted(KINDS, key=len, reverse=True):
+        for kind in KINDS[1:]:
             if self.template.startswith(kind):
                 return kind
-        if self.stage == Stage.FOURTEEN_DAY_LETTER:
+        if self.stage == Stage.FOURTEEN_DAY_LETTER:  # the stage outranks a generic "reminder"
             return "fourteen_day_letter"
         return "reminder"
 
