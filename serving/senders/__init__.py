@@ -20,6 +20,7 @@ from serving.senders.base import (
 )
 from serving.senders.registry import (
     DEFAULTS,
+    LOCAL_SINKS,
     SenderConfigError,
     UnknownSenderError,
     get_sender,
@@ -30,6 +31,7 @@ from serving.senders.settings import SenderSettings, get_sender_settings
 
 __all__ = [
     "DEFAULTS",
+    "LOCAL_SINKS",
     "CreditorInfo",
     "DebtorInfo",
     "InvoiceLine",

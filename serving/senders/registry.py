@@ -54,6 +54,13 @@ DEFAULTS: dict[Channel, str] = {
     Channel.LETTER: "letter_pdf",
     Channel.PHONE: "call_list",
 }
+LOCAL_SINKS: dict[str, dict[str, Any]] = {  # the demo: no provider account needed
+    "email": {"sender": "smtp"},  # to a local server, see serving.senders.local_mail
+    "sms": {"sender": "sms_file"},
+    "robocall": {"sender": "sms_file"},
+    "letter": {"sender": "letter_pdf"},
+    "phone": {"sender": "call_list"},
+}
 _BUILTINS: dict[str, SenderFactory] = {
     "smtp": SmtpSender,
     "webhook": WebhookSender,
