@@ -72,7 +72,7 @@ def _pay(session: Session, c: Creditor, inv: Invoice, cents: int, on: date, ref:
 
 def _contact(session: Session, c: Creditor, d: Debtor, key: str, **kw: Any) -> Contact:
     invoices = kw.pop("invoices", [])
-    row = Contact(creditor_id=c.id, debtor_id=d.id, idempotency_key=key, **kw)
+    row = Contact(creditor_id=c.id, debtor_id=d.id, idempotency_key=f"{c.id}-{key}", **kw)
     session.add(row)
     session.flush()
     for inv in invoices:

@@ -1,0 +1,145 @@
+"""The digest's figures on the sample ledger, checked against the hand computation in
+``sample_ledger.py``."""
+
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from ledger.summary import summarize
+from ledger.tables import Invoice, Payment, PaymentAllocation
+from serving.reports.digest_data import build_digest
+from serving.reports.flow_effect import FlowEffect
+from serving.reports.forecast import BaselineForecaster, WeekCash
+from tests.serving.reports import sample_ledger as sample
+from tests.serving.reports.conftest import Ledger
+
+
+def test_headline_figures(session: Session, ledger: Ledger) -> None:
+    d = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    assert d.outstanding_cents == 424_000
+    assert d.outstanding_week_ago_cents == 289_000
+    assert d.outstanding_change_cents == 135_000
+    assert d.open_invoices == 7
+    assert (d.collected_count, d.collected_cents) == (2, 65_000)
+    assert d.dso_days == 81.5
+    assert [(b.name, b.invoices, b.open_amount_cents) for b in d.aging] == [
+        ("not_due", 2, 225_000),
+        ("1-30", 2, 45_000),
+        ("31-60", 2, 33_000),
+        ("61-90", 1, 121_000),
+        ("90+", 0, 0),
+    ]
+
+
+def test_dso_trend_is_reconstructed_week_by_week(session: Session, ledger: Ledger) -> None:
+    d = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    assert len(d.dso_trend) == 12
+    assert d.dso_trend[-1].week_end == sample.AS_OF
+    assert d.dso_trend[0].week_end == sample.AS_OF - timedelta(weeks=11)
+    assert d.dso_trend[-2].dso_days == 97.1  # 2,890 / 2,680 × 90 as the ledger stood on 11-17
+    # with no later events in the ledger the reconstruction agrees with ledger.summary
+    summary = summarize(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    assert d.dso_trend[-1].dso_days == summary.dso_days
+
+
+def test_reminders_next_week_per_channel(session: Session, ledger: Ledger) -> None:
+    d = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    assert [(p.channel, p.contacts, p.debtors, p.cost_cents) for p in d.next_week] == [
+        ("email", 2, 2, 0),
+        ("letter", 1, 1, 150),
+        ("sms", 1, 1, 20),
+    ]
+    assert (d.next_week_contacts, d.next_week_cost_cents) == (4, 170)
+
+
+def test_attention_list(session: Session, ledger: Ledger) -> None:
+    d = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    got = [(a.kind, a.invoice_number, a.open_amount_cents, a.on) for a in d.attention]
+    assert got == [
+        ("disputed", "2026-I5", 30_000, date(2026, 11, 14)),
+        ("broken_promise", "2026-I6", 15_000, date(2026, 11, 17)),
+        ("complaint", None, 55_000, date(2026, 11, 20)),
+        ("ready_for_collection", "2026-I1", 121_000, date(2026, 8, 31)),
+        ("ready_for_collection", "2026-I3", 25_000, date(2026, 11, 22)),
+        ("letter_expiring", "2026-I4", 8_000, date(2026, 12, 1)),
+    ]
+
+
+def test_attention_moves_with_the_day(session: Session, ledger: Ledger) -> None:
+    """A week earlier: the promise (11-17) was not yet broken, I3's letter costs (11-22) were
+    expiring rather than due, and the complaint (11-20) had not happened."""
+    d = build_digest(session, creditor_name=sample.CREDITOR, as_of=date(2026, 11, 17))
+    kinds = {(a.kind, a.invoice_number) for a in d.attention}
+    assert ("broken_promise", "2026-I6") not in kinds
+    assert ("letter_expiring", "2026-I3") in kinds
+    assert ("ready_for_collection", "2026-I3") not in kinds
+    assert not any(a.kind == "complaint" for a in d.attention)
+
+
+def test_baseline_cash_forecast(session: Session, ledger: Ledger) -> None:
+    d = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    assert d.cash_forecast is not None
+    assert [(w.week_start, w.expected_cents, w.invoices) for w in d.cash_forecast] == [
+        (date(2026, 11, 25), 169_000, 4),
+        (date(2026, 12, 2), 0, 0),
+        (date(2026, 12, 9), 25_000, 1),
+        (date(2026, 12, 16), 200_000, 1),
+    ]
+    assert d.forecast_total_cents == 394_000
+
+
+def test_baseline_forecast_reads_nothing_after_as_of(session: Session, ledger: Ledger) -> None:
+    """Leak-free: settling an invoice after the day leaves that day's forecast unchanged."""
+    day = date(2026, 11, 10)
+    before = BaselineForecaster().forecast(session, creditor_id=ledger.creditor_id, as_of=day)
+    i1 = session.exec(
+        select(Invoice).where(
+            Invoice.number == "2026-I1", Invoice.creditor_id == ledger.creditor_id
+        )
+    ).one()
+    i1.open_amount_cents, i1.status, i1.paid_on = 0, "paid", date(2026, 12, 20)
+    late = Payment(
+        creditor_id=ledger.creditor_id,
+        amount_cents=121_000,
+        paid_on=date(2026, 12, 20),
+        external_ref="LATE",
+    )
+    session.add_all([i1, late])
+    session.flush()
+    assert late.id is not None
+    assert i1.id is not None
+    session.add(
+        PaymentAllocation(
+            payment_id=late.id,
+            invoice_id=i1.id,
+            creditor_id=ledger.creditor_id,
+            amount_cents=121_000,
+        )
+    )
+    session.flush()
+    after = BaselineForecaster().forecast(session, creditor_id=ledger.creditor_id, as_of=day)
+    assert after == before
+
+
+def test_injected_inputs_win(session: Session, ledger: Ledger) -> None:
+    weeks = [WeekCash(date(2026, 11, 25), date(2026, 12, 1), 12_345, 1)]
+    effect = FlowEffect(policy={"dso_days": 40.0}, ladder={"dso_days": 47.5})
+    d = build_digest(
+        session,
+        creditor_name=sample.CREDITOR,
+        as_of=sample.AS_OF,
+        cash_forecast=weeks,
+        flow_effect=effect,
+    )
+    assert d.cash_forecast == weeks
+    assert d.flow_effect is effect
+    assert effect.metrics == ("dso_days",)
+    assert effect.better("dso_days")
+
+
+def test_tenancy_other_creditor_sees_its_own_figures(session: Session, ledger: Ledger) -> None:
+    mine = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    other = build_digest(session, creditor_name="Andere Klant B.V.", as_of=sample.AS_OF)
+    assert other.creditor_id != mine.creditor_id
+    assert other.outstanding_cents == mine.outstanding_cents  # same shape, separate rows
+    assert len(other.attention) == len(mine.attention)

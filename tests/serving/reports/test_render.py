@@ -1,0 +1,153 @@
+"""The pages rendered from the sample ledger: key figures, charts, both languages, escaping."""
+
+import re
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from features.specs import get_spec
+from serving.reports.decision import DecisionNotFoundError, load_decision
+from serving.reports.digest_data import build_digest
+from serving.reports.flow_effect import FlowEffect, FlowEffectError, load_flow_effect
+from serving.reports.i18n import Lang
+from serving.reports.render import render_decision, render_weekly
+from tests.serving.reports import sample_ledger as sample
+from tests.serving.reports.conftest import Ledger
+
+IMG = re.compile(
+    r'<img class="chart" id="([\w-]+)" src="data:image/png;base64,([A-Za-z0-9+/=]{200,})"'
+)
+
+
+def test_weekly_nl(session: Session, ledger: Ledger) -> None:
+    html = render_weekly(
+        build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF), "nl"
+    )
+    for text in (
+        'lang="nl"',
+        "Bakkerij de Vries B.V.",
+        "Weekoverzicht",
+        "24 november 2026",
+        "€ 4.240,00",  # outstanding
+        "+€ 1.350,00 sinds vorige week (€ 2.890,00)",
+        "81,5",  # DSO
+        "€ 650,00",  # collected
+        "€ 1,70",  # cost of next week's reminders
+        "€ 1.690,00",  # cash expected in the first week
+        "Betaalbelofte niet nagekomen",
+        "Klaar voor incasso",
+        "Termijn 14-dagenbrief loopt af",
+        "Nog niet gemeten.",  # no flow effect given
+    ):
+        assert text in html, text
+    assert {m.group(1) for m in IMG.finditer(html)} == {"dso-chart", "cash-chart"}
+
+
+def test_weekly_en_with_flow_effect(session: Session, ledger: Ledger) -> None:
+    effect = FlowEffect(
+        policy={"dso_days": 41.2, "collected_share": 0.93},
+        ladder={"dso_days": 47.9, "collected_share": 0.9},
+        source="simulator replay",
+        measured_on=date(2026, 11, 20),
+    )
+    data = build_digest(
+        session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF, flow_effect=effect
+    )
+    html = render_weekly(data, "en")
+    for text in (
+        'lang="en"',
+        "Weekly digest",
+        "€4,240.00",
+        "+€1,350.00 since last week (€2,890.00)",
+        "81.5",
+        "€650.00",
+        "Broken promise to pay",
+        "Ready for collection",
+        "41.2",
+        "47.9",
+        "93.0%",
+        "Source: simulator replay",
+    ):
+        assert text in html, text
+    assert "Not measured yet." not in html
+
+
+def test_flow_effect_file(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "effect.json"  # type: ignore[operator]
+    assert load_flow_effect(path) is None  # not measured yet
+    path.write_text('{"policy": {"dso_days": 40}, "ladder": {"dso_days": 45}}')
+    effect = load_flow_effect(path)
+    assert effect is not None
+    assert effect.metrics == ("dso_days",)
+    path.write_text('{"policy": 1}')
+    with pytest.raises(FlowEffectError):
+        load_flow_effect(path)
+
+
+def test_decision_en(session: Session, ledger: Ledger) -> None:
+    view = load_decision(session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID)
+    html = render_decision(view, "en")
+    for text in (
+        "Decision explanation",
+        "M. Visser (K-0404)",
+        "SMS, friendly (reminder)",
+        "26 November 2026 09:00",  # 08:00 UTC shown in Europe/Amsterdam
+        "€98.70",  # expected value of the choice
+        "€85.10",  # e-mail alternative
+        "Wait: send nothing now",
+        "debtor opted out of phone calls",  # a refusal
+        "Heeft 1 betaalbelofte niet nagekomen.",  # a reason sentence
+        "promise broken",  # the dossier timeline
+        "18 November 2026 10:00",
+    ):
+        assert text in html, text
+    assert [m.group(1) for m in IMG.finditer(html)] == ["waterfall"]
+    assert "The model was not available" not in html
+
+
+def test_decision_nl_waterfall_labels(session: Session, ledger: Ledger) -> None:
+    view = load_decision(session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID)
+    labels = dict(view.contributions(Lang("nl")))
+    broken = get_spec("hist_n_promises_broken").describe(1, "nl")  # the feature's own words
+    assert labels[broken] == -0.62
+    assert len(labels) == 10
+    html = render_decision(view, "nl")
+    assert "Uitleg van de beslissing" in html
+    assert "€ 98,70" in html
+    assert "26 november 2026 09:00" in html
+
+
+def test_degraded_decision_says_so(session: Session, ledger: Ledger) -> None:
+    view = load_decision(
+        session, creditor_id=ledger.creditor_id, recommendation_id=sample.DEGRADED_REC_ID
+    )
+    html = render_decision(view, "en")
+    assert "The model was not available. The fixed reminder ladder chose" in html
+    assert 'id="waterfall"' not in html
+    assert "No reasons recorded." in html
+
+
+def test_other_creditors_decision_is_not_found(session: Session, ledger: Ledger) -> None:
+    with pytest.raises(DecisionNotFoundError):
+        load_decision(
+            session, creditor_id=ledger.creditor_id, recommendation_id=ledger.other_rec_id
+        )
+    with pytest.raises(DecisionNotFoundError):
+        load_decision(session, creditor_id=ledger.creditor_id, recommendation_id="nope")
+
+
+def test_names_are_escaped(session: Session, ledger: Ledger) -> None:
+    from ledger.tables import Debtor
+
+    rec = session.get(sample.Recommendation, sample.REC_ID)
+    assert rec is not None
+    debtor = session.get(Debtor, rec.debtor_id)
+    assert debtor is not None
+    debtor.name = "<script>alert(1)</script>"
+    session.add(debtor)
+    session.flush()
+    view = load_decision(session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID)
+    html = render_decision(view, "en")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
