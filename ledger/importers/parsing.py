@@ -8,6 +8,7 @@ is what ``Decimal(text).quantize(Decimal("0.01"), ROUND_HALF_UP)`` gives for at 
 
 import io
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -49,11 +50,19 @@ def read_csv(
     """
     log = ErrorLog(file)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, sep=","
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, sep=",",
+                index_col=False,
+            )  # fmt: skip
+    except pd.errors.ParserWarning as exc:
+        message = "more fields than the header has (a comma inside an unquoted value?)"
+        raise ImportValidationError([RowError(file, 1, None, message)]) from exc
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise ImportValidationError([RowError(file, None, None, f"unreadable CSV: {exc}")]) from exc
+        found = re.search(r"line (\d+)", str(exc))
+        row = int(found.group(1)) - 1 if found else None
+        raise ImportValidationError([RowError(file, row, None, f"unreadable CSV: {exc}")]) from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     allowed = set(required) | set(optional)
     for col in required:

@@ -125,8 +125,9 @@ def _payments(
 ) -> pd.DataFrame:
     frame = batch.payments
     if frame is None:
-        return pd.DataFrame(columns=["external_ref", "invoice_number", "debtor_external_id",
-                                     "amount_cents", "paid_on", "reference", "source", ROW])  # fmt: skip
+        cols = ["external_ref", "invoice_number", "debtor_external_id", "amount_cents", "paid_on",
+                "reference", "source", ROW]  # fmt: skip
+        return pd.DataFrame(columns=cols)
     frame = frame.copy()
     _match_by_text(frame, invoices)
     numbers = set(invoices["number"])

@@ -1,4 +1,4 @@
-"""Helpers for the importer tests: run the CLI against a test ledger, count its rows, write files."""
+"""Helpers for the importer tests: run the CLI on a test ledger, count its rows, write files."""
 
 from collections.abc import Callable
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Generic CSV importer: the sample ledger imports, re-imports are no-ops, bad files write nothing."""
+"""Generic CSV importer: samples import, re-imports are no-ops, bad files write nothing."""
 
 import json
 import shutil
@@ -91,7 +91,10 @@ def test_bad_invoice_files_are_refused_whole(
 
 def test_conflict_with_ledger_names_row_and_column(cli: Any, engine: Engine, write: Any) -> None:
     cli("debtors", write("d.csv", DEBTORS))
-    assert cli("invoices", write("a.csv", INVOICES + "I1,D1,2026-01-01,2026-01-31,10.00\n")).exit_code == 0
+    assert (
+        cli("invoices", write("a.csv", INVOICES + "I1,D1,2026-01-01,2026-01-31,10.00\n")).exit_code
+        == 0
+    )
     before = snapshot(engine)
     result = cli("invoices", write("b.csv", INVOICES + "I2,D1,2026-01-01,2026-01-31,1.00\n"
                                    "I1,D1,2026-01-01,2026-01-31,12.00\n"))  # fmt: skip
@@ -101,7 +104,9 @@ def test_conflict_with_ledger_names_row_and_column(cli: Any, engine: Engine, wri
     assert snapshot(engine) == before
 
 
-def test_missing_column_and_bad_encoding(cli: Any, engine: Engine, write: Any, tmp_path: Path) -> None:
+def test_missing_column_and_bad_encoding(
+    cli: Any, engine: Engine, write: Any, tmp_path: Path
+) -> None:
     cli("debtors", write("d.csv", DEBTORS))
     before = snapshot(engine)
     result = cli("invoices", write("m.csv", "number,debtor_external_id,issue_date,amount\n"))
@@ -121,8 +126,12 @@ def test_missing_column_and_bad_encoding(cli: Any, engine: Engine, write: Any, t
 def test_payments_allocate_partially_then_fully(engine: Engine, tmp_path: Path) -> None:
     shutil.copy(SAMPLES / "debtors.csv", tmp_path / "d.csv")
     (tmp_path / "i.csv").write_text(INVOICES + "X1,D1001,2026-01-01,2026-01-31,100.00\n")
-    (tmp_path / "p1.csv").write_text("external_ref,paid_on,amount,invoice_number\nP1,2026-02-01,40.00,X1\n")
-    (tmp_path / "p2.csv").write_text("external_ref,paid_on,amount,invoice_number\nP2,2026-02-09,60.00,X1\n")
+    (tmp_path / "p1.csv").write_text(
+        "external_ref,paid_on,amount,invoice_number\nP1,2026-02-01,40.00,X1\n"
+    )
+    (tmp_path / "p2.csv").write_text(
+        "external_ref,paid_on,amount,invoice_number\nP2,2026-02-09,60.00,X1\n"
+    )
     for name, entity in (("d", "debtors"), ("i", "invoices"), ("p1", "payments")):
         import_file(engine, tmp_path / f"{name}.csv", entity=entity, fmt="csv", creditor="C")  # type: ignore[arg-type]
     with engine.connect() as conn:
@@ -133,8 +142,10 @@ def test_payments_allocate_partially_then_fully(engine: Engine, tmp_path: Path) 
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT open_amount_cents, status, paid_on FROM invoice")).one()
         assert (row[0], row[1], str(row[2])) == (0, "paid", "2026-02-09")
+    (tmp_path / "p3.csv").write_text(
+        "external_ref,paid_on,amount,invoice_number\nP3,2026-02-09,1.00,NOPE\n"
+    )
     with pytest.raises(ImportValidationError) as err:
-        (tmp_path / "p3.csv").write_text("external_ref,paid_on,amount,invoice_number\nP3,2026-02-09,1.00,NOPE\n")
         import_file(engine, tmp_path / "p3.csv", entity="payments", fmt="csv", creditor="C")
     assert err.value.errors[0].column == "invoice_number"
     assert err.value.errors[0].row == 1
