@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from ledger.settings import get_settings
 
 
 class SenderSettings(BaseSettings):
@@ -30,8 +30,8 @@ class SenderSettings(BaseSettings):
     smtp_starttls: bool = Field(default=False, description="Upgrade the connection with STARTTLS.")
     smtp_timeout_s: float = Field(default=10.0, gt=0, description="SMTP socket timeout.")
     outbox_dir: Path = Field(
-        default=PROJECT_ROOT / "data" / "outbox",
-        description="Folder for letters, call lists and the SMS file sink.",
+        default_factory=lambda: get_settings().data_dir / "outbox",
+        description="Letters, call lists, the SMS sink; default $DUNFLOW_DATA_DIR/outbox.",
     )
     sms_webhook_url: str = Field(
         default="", description="HTTP provider for SMS and robocalls (JSON, HMAC-signed)."
