@@ -64,13 +64,12 @@ class PaymentTimeResult:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def chronological_split(
+def training_rows(
     table: pd.DataFrame, test_from: date, *, strict_labels: bool = True
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(train, test) rows of a payment-time table (see the module docstring for the rules)."""
+) -> pd.DataFrame:
+    """Invoices issued before ``test_from`` with the labels known then, oldest first."""
     cut = pd.Timestamp(test_from, tz="UTC")
     settled = table["settled"].astype(bool)
-    test = table[(table["issue_ts"] >= cut) & settled].copy()
     train = table[table["issue_ts"] < cut].copy()
     if strict_labels:
         known = settled[train.index] & (train["paid_ts"] < cut)
@@ -82,9 +81,23 @@ def chronological_split(
     train = train[train["paid_late"].notna()]
     if train.empty:
         raise EmptySplitError(f"no labelled invoices issued before {test_from}")
+    return train.sort_values("issue_ts", kind="stable")
+
+
+def test_rows(table: pd.DataFrame, test_from: date) -> pd.DataFrame:
+    """Settled invoices issued on or after ``test_from`` (the held-out set)."""
+    cut = pd.Timestamp(test_from, tz="UTC")
+    test = table[(table["issue_ts"] >= cut) & table["settled"].astype(bool)]
     if test.empty:
         raise EmptySplitError(f"no settled invoices issued on or after {test_from}")
-    return train.sort_values("issue_ts", kind="stable"), test
+    return test.copy()
+
+
+def chronological_split(
+    table: pd.DataFrame, test_from: date, *, strict_labels: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) rows of a payment-time table (see the module docstring for the rules)."""
+    return training_rows(table, test_from, strict_labels=strict_labels), test_rows(table, test_from)
 
 
 def _params(cfg: PaymentTimeConfig, objective: str) -> dict[str, Any]:
@@ -141,6 +154,22 @@ def evaluate(
     }
 
 
+def fit_payment_time(
+    train: pd.DataFrame, config: PaymentTimeConfig | None = None
+) -> tuple[lgb.Booster, lgb.Booster]:
+    """The classifier and the regressor, fitted on :func:`training_rows`."""
+    cfg = config or PaymentTimeConfig()
+    names = payment_time_feature_names()
+    classifier = _fit(train[names], train["paid_late"], _params(cfg, "binary"), cfg)
+    reg_rows = train[train["days_late"].notna()]
+    if reg_rows.empty:
+        raise EmptySplitError("no training invoice was paid before the test period")
+    regressor = _fit(
+        reg_rows[names], reg_rows["days_late"], _params(cfg, cfg.regression_objective), cfg
+    )
+    return classifier, regressor
+
+
 def train_payment_time(
     table: pd.DataFrame, *, test_from: date, config: PaymentTimeConfig | None = None
 ) -> PaymentTimeResult:
@@ -151,14 +180,8 @@ def train_payment_time(
     cfg = config or PaymentTimeConfig()
     names = payment_time_feature_names()
     train, test = chronological_split(table, test_from, strict_labels=cfg.strict_labels)
-    clf_params = _params(cfg, "binary")
-    reg_params = _params(cfg, cfg.regression_objective)
-    classifier = _fit(train[names], train["paid_late"], clf_params, cfg)
+    classifier, regressor = fit_payment_time(train, cfg)
     reg_rows = train[train["days_late"].notna()]
-    if reg_rows.empty:
-        raise EmptySplitError(f"no invoices issued before {test_from} were paid before it")
-    regressor = _fit(reg_rows[names], reg_rows["days_late"], reg_params, cfg)
-
     y_late = test["paid_late"].to_numpy(dtype="float64")
     y_days = test["days_late"].to_numpy(dtype="float64")
     p_late = np.asarray(classifier.predict(test[names]), dtype="float64")
@@ -196,8 +219,8 @@ def train_payment_time(
             "gain_regressor": regressor.feature_importance("gain"),
         }
     ).sort_values("gain_classifier", ascending=False)
-    params = {f"clf_{k}": v for k, v in clf_params.items()}
-    params |= {f"reg_{k}": v for k, v in reg_params.items()}
+    params = {f"clf_{k}": v for k, v in _params(cfg, "binary").items()}
+    params |= {f"reg_{k}": v for k, v in _params(cfg, cfg.regression_objective).items()}
     params |= asdict(cfg) | {"test_from": test_from.isoformat()}
     return PaymentTimeResult(
         classifier, regressor, names, metrics, predictions, importance, cfg, params
