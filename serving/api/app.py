@@ -15,7 +15,7 @@ from ledger.db import get_engine
 from serving.api import errors
 from serving.api.metrics import ApiMetrics
 from serving.api.model_store import LoadedModel, ModelStore
-from serving.api.routes import health
+from serving.api.routes import delivery, health
 from serving.api.settings import ApiSettings, get_api_settings
 
 
@@ -53,4 +53,5 @@ def create_app(
     errors.install(app)
     api_metrics.install(app)
     app.include_router(health.router)
+    app.include_router(delivery.router)
     return app

@@ -6,17 +6,17 @@ worded as the law wants it. Never decides whether to send; the dispatcher does.
 """
 
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from ledger.enums import Channel, Country, DebtorKind, Stage, Tone
+from ledger.enums import Country, DebtorKind, Stage
 from ledger.tables import Contact, ContactInvoice, Creditor, Debtor, Invoice
 from policy.collection_costs import collection_costs, vat_add_on_applies
 from policy.fourteen_day_letter import TERM_WORDING
-from serving.senders.base import CreditorInfo, DebtorInfo, InvoiceLine, Message
+from serving.senders.base import Message
+from serving.senders.from_ledger import message_for_contact
 
 
 def covered_invoices(session: Session, contact_id: int) -> list[Invoice]:
@@ -59,49 +59,15 @@ def build_message(session: Session, contact: Contact, *, now: datetime) -> Messa
     if creditor is None or debtor is None:
         raise LookupError(f"contact {contact.id}: creditor or debtor missing")
     invoices = covered_invoices(session, contact.id or 0)
-    local_day = now.astimezone(ZoneInfo(creditor.timezone)).date()
     extra: dict[str, Any] = {}
     if contact.stage == Stage.FOURTEEN_DAY_LETTER.value:
+        local_day = now.astimezone(ZoneInfo(creditor.timezone)).date()
         extra.update(legal_extra(creditor, debtor, invoices, local_day))
-    return Message(
-        idempotency_key=contact.idempotency_key,
-        creditor=CreditorInfo(
-            name=creditor.name,
-            iban=creditor.iban,
-            logo_path=creditor.logo_path,
-            language=creditor.language,
-            country=creditor.country,
-        ),
-        debtor=DebtorInfo(
-            id=debtor.id or 0,
-            external_id=debtor.external_id,
-            name=debtor.name,
-            kind=debtor.kind,
-            email=debtor.email,
-            phone=debtor.phone,
-            address_line=debtor.address_line,
-            postal_code=debtor.postal_code,
-            city=debtor.city,
-            country=debtor.country,
-            language=debtor.language,
-        ),
-        invoices=tuple(
-            InvoiceLine(
-                number=inv.number,
-                issue_date=inv.issue_date,
-                due_date=inv.due_date,
-                amount_cents=inv.amount_cents,
-                open_amount_cents=inv.open_amount_cents,
-                currency=inv.currency,
-                payment_reference=inv.payment_reference,
-            )
-            for inv in invoices
-        ),
-        channel=Channel(contact.channel),
-        tone=Tone(contact.tone),
-        stage=Stage(contact.stage),
-        template=contact.template or contact.stage,
-        language=debtor.language,
+    return message_for_contact(
+        contact,
+        creditor=creditor,
+        debtor=debtor,
+        invoices=invoices,
         send_at=contact.scheduled_at or now,
-        extra=MappingProxyType(extra),
+        extra=extra,
     )
