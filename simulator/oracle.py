@@ -4,8 +4,9 @@
                   - cost(a) - harm x P(complaint | a)
     value(wait) = overdue x E[share paid] x P(pay within H | wait) x discount
 
-It takes the best allowed action when it beats waiting, else waits. It is greedy (one action now,
-none after, as ``true_response`` defines), so it is a strong reference rather than a proven optimum.
+It takes the best allowed action when it beats both waiting for good and waiting ``defer_days``
+and then taking the best action (both judged over the horizon + ``defer_days``), else waits. One
+look ahead, no more: a strong reference rather than a proven optimum.
 It reads the world's latent state: it is an evaluation tool and must never be used to make data.
 """
 
@@ -21,8 +22,8 @@ from simulator.world import World
 class OraclePolicy:
     name = "oracle"
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    def __init__(self, world: World, defer_days: int = 10) -> None:
+        self.world, self.defer_days = world, defer_days
 
     def values(self, batch: DecisionBatch) -> tuple[np.ndarray, np.ndarray]:
         """Expected value in cents of every action (n x A, -inf if not allowed) and of waiting."""
@@ -38,8 +39,15 @@ class OraclePolicy:
         out = Decisions.wait(len(batch))
         if len(batch) == 0:
             return out
-        v, v_wait = self.values(batch)
-        best = np.argmax(v, axis=1)
-        act = v[np.arange(len(batch)), best] > v_wait
+        cfg = self.world.cfg
+        e, _, _, share = self.world.true_response_batch(batch.debtor, batch.day)
+        now, later, never = self.world.act_now_or_later(batch.debtor, batch.day, self.defer_days)
+        money = (batch.overdue_cents * share * cfg.discount)[:, None]
+        side = COST_CENTS[None, :] + cfg.harm_per_complaint_eur * 100 * e.reach * e.p_complaint
+        v_now = np.where(batch.allowed, money * now - side, -np.inf)
+        v_later = np.where(batch.allowed, money * later - side, -np.inf).max(axis=1)
+        best = np.argmax(v_now, axis=1)
+        top = v_now[np.arange(len(batch)), best]
+        act = (top > money[:, 0] * never[:, 0]) & (top >= v_later)
         out.action[act] = best[act]
         return out

@@ -52,8 +52,8 @@ TONE_LIFT: dict[str, tuple[float, ...]] = {
     "wont_pay": (1.0, 1.0, 1.1),
 }
 # On a reached phone call: chance of a promise, and of keeping it.
-P_PROMISE = dict(zip(A, (0.7, 0.4, 0.6, 0.8, 0.7, 0.3, 0.4), strict=True))
-P_KEEP = dict(zip(A, (0.95, 0.8, 0.65, 0.1, 0.9, 0.5, 0.1), strict=True))
+P_PROMISE = dict(zip(A, (0.7, 0.2, 0.6, 0.8, 0.7, 0.15, 0.4), strict=True))
+P_KEEP = dict(zip(A, (0.95, 0.8, 0.65, 0.05, 0.9, 0.5, 0.1), strict=True))
 # While a promise is pending, the daily hazard is multiplied by this ("I'll pay on Friday").
 P_HOLD = dict(zip(A, (1.0, 1.0, 0.5, 0.1, 1.0, 0.5, 0.3), strict=True))
 # A contact in a firm tone sets a deadline (10 days); the debtor pays on it with this chance

@@ -193,7 +193,7 @@ class EpsilonMixPolicy:
 
     def __init__(self, base: Policy, epsilon: float) -> None:
         self.base, self.epsilon = base, epsilon
-        self.name = f"{base.name}-eps{epsilon:g}"
+        self.name = f"logging-{base.name}-eps{epsilon:g}"
 
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
         n = len(batch)

@@ -8,7 +8,7 @@ No database is touched. Metric definitions (all over the simulated period):
   after a warm-up of min(60, days / 3) (the countback-free "average receivables / daily sales");
   claims handed to collection stay receivables, so letting them slide is not rewarded.
 - ``collected_30d|60d|90d``: share of the invoiced value paid within N days after the due date,
-  over invoices whose due date lies at least N days before the end.
+  over invoices whose due date lies at least N days before the end (null when there are none).
 - ``contacts_per_invoice``: contacts / invoices issued; ``cost_per_euro_collected``: contact cost /
   amount collected; ``complaints_per_1000_debtors``; ``disputes`` (count);
 - ``net_value``: amount collected minus contact cost, in euros.
@@ -65,7 +65,7 @@ def run(world: World, policy_name: str, factory: PolicyFactory | None = None) ->
     return t
 
 
-def metrics(world: World, t: _Tally) -> dict[str, float]:
+def metrics(world: World, t: _Tally) -> dict[str, float | None]:
     pop, days = world.pop, world.cfg.days
     issued = pop.inv_issue < days
     sales = np.bincount(pop.inv_issue[issued], pop.inv_amount[issued], minlength=days)
@@ -75,11 +75,12 @@ def metrics(world: World, t: _Tally) -> dict[str, float]:
     inv = np.concatenate(t.alloc_inv)
     late = np.concatenate(t.alloc_day) - pop.inv_due[inv]
     amt = np.concatenate(t.alloc_amt).astype(float)
-    out: dict[str, float] = {"dso_days": round(dso, 2)}
+    out: dict[str, float | None] = {"dso_days": round(dso, 2)}
     for n in (30, 60, 90):
         cohort = issued & (pop.inv_due <= days - 1 - n)
         paid = amt[cohort[inv] & (late <= n)].sum()
-        out[f"collected_{n}d"] = round(float(paid / max(pop.inv_amount[cohort].sum(), 1)), 4)
+        share = float(paid / pop.inv_amount[cohort].sum()) if cohort.any() else None
+        out[f"collected_{n}d"] = None if share is None else round(share, 4)
     collected = float(amt.sum()) / 100
     cost = t.cost_cents / 100
     out |= {

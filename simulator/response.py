@@ -15,7 +15,7 @@ vectorised over debtors x candidate actions; they draw no random numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -133,6 +133,26 @@ def _log_survival_path(p: ResponseParams, h0: F, log_lift0: F, mult: F | float) 
     decay = np.exp(-np.arange(horizon) / p.lift_tau_days)
     h = np.minimum(h0[:, None, :] * np.exp(log_lift0[:, :, None] * decay) * mult, p.hazard_cap)
     return np.asarray(np.cumsum(np.log1p(-h), axis=2), dtype=float)
+
+
+def deferred(p: ResponseParams, h0: F, s: Subjects, e: Effects, hold: F, g: int) -> F:
+    """P(a payment event within the window of ``h0`` (n x W) | no action for ``g`` days, then the
+    action): the comparison an oracle needs to see that acting later may be better. Approximate:
+    the action's effects are today's, with the residual lift aged by ``g`` days."""
+    early = survival(p, h0[:, :g], s.log_lift[:, None])
+    aged = s.log_lift * (np.exp(-g / p.lift_tau_days) - 1.0)
+    later = Effects(
+        log_lift=e.log_lift + aged[:, None],
+        reach=e.reach,
+        p_promise=e.p_promise,
+        p_keep=e.p_keep,
+        p_dispute=e.p_dispute,
+        p_complaint=e.p_complaint,
+        p_deadline=e.p_deadline,
+    )
+    s_late = replace(s, log_lift=s.log_lift + aged)
+    pay_late = pay_within_horizon(p, h0[:, g:], s_late, later, hold)
+    return np.asarray(1.0 - early * (1.0 - pay_late), dtype=float)
 
 
 def survival(p: ResponseParams, h0: F, log_lift0: F) -> F:

@@ -35,6 +35,7 @@ from simulator.response import (
     Subjects,
     action_effects,
     base_hazard,
+    deferred,
     expected_share,
     pay_within_horizon,
 )
@@ -164,6 +165,26 @@ class World(book.Book):
         wait = Effects(s.log_lift[:, None], zero, zero, none.p_keep, zero, zero, zero)
         p_wait = pay_within_horizon(self.params, h0, s, wait, hold)
         return e, p_act, p_wait, expected_share(self.params, self.pa, s.archetype)
+
+    def act_now_or_later(self, debtors: I, day: int, g: int) -> tuple[F, F, F]:
+        """Over a window of horizon + ``g`` days: P(pay) when acting now (n x A), when waiting
+        ``g`` days and then acting (n x A, approximate, see ``response.deferred``), and when never
+        acting (n x 1). Lets the oracle see that a later contact may be worth more."""
+        s = self._subjects(debtors, day)
+        window = self.cfg.horizon_days + g
+        grid = np.broadcast_to(np.arange(window)[None, :], (len(s.dpd), window))
+        h0 = base_hazard(self.params, self.pa, s, self.cal, day + grid)
+        e = action_effects(
+            self.params, self.pa, s, np.arange(N_ACTIONS), int(self.cal.weekday[day])
+        )
+        hold = self.pa.per_arch["p_hold"][s.archetype]
+        zero = np.zeros((len(s.dpd), 1))
+        wait = Effects(s.log_lift[:, None], zero, zero, zero, zero, zero, zero)
+        return (
+            pay_within_horizon(self.params, h0, s, e, hold),
+            deferred(self.params, h0, s, e, hold, g),
+            pay_within_horizon(self.params, h0, s, wait, hold),
+        )
 
     def true_response(self, debtor: int, action: int | str, day: int) -> TrueResponse:
         """Ground truth for one debtor and one action (index or label like ``email/friendly/09h``)

@@ -1,8 +1,144 @@
 """``dunflow simulate``: a synthetic ledger with known ground truth, and policy replay in it."""
 
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.markup import escape
+
+from dunflow.cli.common import DbOption, console, database_url, fail
 
 app = typer.Typer(
     help="Generate a synthetic ledger with known ground truth; replay policies in it.",
-    no_args_is_help=True,
+    invoke_without_command=True,
 )
+
+SeedOpt = Annotated[int, typer.Option("--seed", help="Random seed: same seed, same world.")]
+DebtorsOpt = Annotated[int, typer.Option("--debtors", help="Number of debtors.")]
+DaysOpt = Annotated[int, typer.Option("--days", help="Number of simulated days.")]
+EndOpt = Annotated[
+    str, typer.Option("--end", help="Last simulated day (YYYY-MM-DD); fixed so demos repeat.")
+]
+
+
+def _config(debtors: int, days: int, end: str, epsilon: float = 0.2) -> "object":
+    from simulator.config import SimConfig
+
+    if debtors <= 0:
+        fail(f"--debtors must be a positive number (got {debtors})")
+    if days <= 0:
+        fail(f"--days must be a positive number (got {days})")
+    if not 0.0 <= epsilon <= 1.0:
+        fail(f"--epsilon must lie between 0 and 1 (got {epsilon})")
+    try:
+        end_date = date.fromisoformat(end)
+    except ValueError:
+        fail(f"--end must be a date like 2026-11-23 (got {end!r})")
+    return SimConfig(n_debtors=debtors, days=days, end=end_date, epsilon=epsilon)
+
+
+@app.callback()
+def simulate(
+    ctx: typer.Context,
+    seed: SeedOpt = 42,
+    debtors: DebtorsOpt = 5_000,
+    days: DaysOpt = 540,
+    end: EndOpt = "2026-11-23",
+    epsilon: Annotated[
+        float, typer.Option("--epsilon", help="Share of logged decisions drawn at random.")
+    ] = 0.2,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth", help="Where to write the ground-truth file (default: beside the DB)."
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Simulate under the logging policy and write the whole history into the ledger."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ledger import migrate
+    from ledger.db import make_engine
+    from ledger.settings import get_settings
+    from simulator.config import SimConfig
+    from simulator.generate import simulate_to_ledger
+    from simulator.truth import default_path
+
+    cfg = _config(debtors, days, end, epsilon)
+    assert isinstance(cfg, SimConfig)
+    url = database_url(db)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    truth_path = truth or default_path(url, seed, get_settings().data_dir)
+    cols = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+    )
+    try:
+        with Progress(*cols, TimeElapsedColumn(), console=console) as bar:
+            sim = bar.add_task("simulating days", total=days)
+            tables = bar.add_task("writing tables", total=10)
+            result = simulate_to_ledger(
+                engine,
+                seed,
+                cfg,
+                truth_path,
+                on_day=lambda d: bar.update(sim, completed=d + 1),
+                on_table=lambda _n, _c: bar.advance(tables),
+            )
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    for name, n in result.rows.items():
+        console.print(f"  {name:<18} {n:>9,}")
+    console.print(f"ledger: {url}")
+    console.print(f"logging policy: {result.model_version}")
+    console.print(f"ground truth (evaluation only, never a feature): [bold]{result.truth_path}[/]")
+
+
+@app.command()
+def replay(
+    policy: Annotated[
+        list[str],
+        typer.Option(
+            "--policy", help="ladder, random, oracle, fixed:<channel>/<tone>[/<N>d]; repeat."
+        ),
+    ],
+    seed: SeedOpt = 42,
+    debtors: DebtorsOpt = 2_000,
+    days: DaysOpt = 180,
+    end: EndOpt = "2026-11-23",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Run each policy forward in a fresh in-memory world (same seed) and print its metrics."""
+    from simulator.config import SimConfig
+    from simulator.registry import make_policy
+    from simulator.replay import replay as run_replay
+    from simulator.world import World
+
+    cfg = _config(debtors, days, end)
+    assert isinstance(cfg, SimConfig)
+    probe = World(seed, SimConfig(n_debtors=1, days=1))
+    for name in policy:
+        try:
+            make_policy(name, probe)
+        except KeyError as exc:
+            fail(escape(f"--policy: {exc.args[0]}"))
+    result = run_replay(policy, seed=seed, config=cfg)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    from rich.table import Table
+
+    keys = list(next(iter(result.values())))
+    table = Table(*["policy", *keys])
+    for name, m in result.items():
+        table.add_row(name, *["-" if m[k] is None else f"{m[k]:,}" for k in keys])
+    console.print(table)
