@@ -241,7 +241,6 @@ _EXPOSURE_STATIC: list[FeatureSpec] = [
         _D,
         "segment: {value}",
         "segment: {value}",
-        in_payment_time_model=False,
     ),
     _f(
         "tenure_days",
