@@ -48,7 +48,7 @@ def reports_app(engine: Engine, settings: ReportsSettings | None = None) -> Fast
     """The API with the reports router, as ``serving/api/app.py`` will include it."""
     app = create_app(engine=engine, model_store=ModelStore(None))
     app.include_router(reports.router)
-    chosen = settings or ReportsSettings(secret=SECRET)  # type: ignore[arg-type]
+    chosen = settings or ReportsSettings(secret=SECRET)
     app.dependency_overrides[reports.reports_settings] = lambda: chosen
     return app
 

@@ -1,6 +1,7 @@
 """The digest's figures on the sample ledger, checked against the hand computation in
 ``sample_ledger.py``."""
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlmodel import Session, select
@@ -9,7 +10,7 @@ from ledger.summary import summarize
 from ledger.tables import Invoice, Payment, PaymentAllocation
 from serving.reports.digest_data import build_digest
 from serving.reports.flow_effect import FlowEffect
-from serving.reports.forecast import BaselineForecaster, WeekCash
+from serving.reports.forecast import BaselineForecaster, OpenInvoice, WeekCash
 from tests.serving.reports import sample_ledger as sample
 from tests.serving.reports.conftest import Ledger
 
@@ -143,3 +144,21 @@ def test_tenancy_other_creditor_sees_its_own_figures(session: Session, ledger: L
     assert other.creditor_id != mine.creditor_id
     assert other.outstanding_cents == mine.outstanding_cents  # same shape, separate rows
     assert len(other.attention) == len(mine.attention)
+
+
+def test_model_forecaster_hook(session: Session, ledger: Ledger) -> None:
+    """A payment-time model plugs in as a days-late predictor; weekly summing is shared."""
+    from serving.reports.forecast import ModelForecaster
+
+    seen: list[int] = []
+
+    def predict(_s: Session, invoices: Sequence[OpenInvoice], as_of: date) -> list[float]:
+        assert as_of == sample.AS_OF
+        seen.extend(i.invoice_id for i in invoices)
+        return [(as_of - i.due_date).days + 8.0 for i in invoices]  # all paid on as_of + 8
+
+    weeks = ModelForecaster(predict).forecast(
+        session, creditor_id=ledger.creditor_id, as_of=sample.AS_OF
+    )
+    assert len(seen) == 6  # open and expected to be paid: not the disputed I5
+    assert [w.expected_cents for w in weeks] == [0, 394_000, 0, 0]

@@ -99,7 +99,7 @@ def test_digest_email_has_html_and_pdf() -> None:
 
     got: list[Message] = []
 
-    class Keep(MessageHandler):  # type: ignore[misc]
+    class Keep(MessageHandler):
         def handle_message(self, message: Message) -> None:
             got.append(message)
 

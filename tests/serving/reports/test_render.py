@@ -138,9 +138,9 @@ def test_other_creditors_decision_is_not_found(session: Session, ledger: Ledger)
 
 
 def test_names_are_escaped(session: Session, ledger: Ledger) -> None:
-    from ledger.tables import Debtor
+    from ledger.tables import Debtor, Recommendation
 
-    rec = session.get(sample.Recommendation, sample.REC_ID)
+    rec = session.get(Recommendation, sample.REC_ID)
     assert rec is not None
     debtor = session.get(Debtor, rec.debtor_id)
     assert debtor is not None
