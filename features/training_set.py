@@ -4,7 +4,9 @@
   view of the payment-time model;
 - :func:`decision_requests`: every sent contact, per invoice it covered, as of the moment it was
   sent, with its channel, tone and send time as the candidate action;
-- :func:`payment_time_labels`: whether and how late each invoice was paid.
+- :func:`open_invoice_requests`: every invoice open at a moment (live scoring, cash forecast);
+- :func:`payment_time_labels`: whether and how late each invoice was paid;
+- :func:`payment_time_table`: features + labels, as of issue and (optionally) as of each decision.
 
 Labels are outcomes: they may look at the future, and must never be passed to
 :func:`features.build.build_features`, which sees only the requests.
@@ -22,6 +24,17 @@ def invoice_issue_requests(frames: LedgerFrames) -> pd.DataFrame:
     inv = frames.normalised().invoices.reset_index(drop=True)
     return pd.DataFrame(
         {"debtor_id": inv["debtor_id"], "invoice_id": inv["invoice_id"], "as_of": inv["issue_ts"]}
+    )
+
+
+def open_invoice_requests(frames: LedgerFrames, as_of: pd.Timestamp) -> pd.DataFrame:
+    """One request per invoice issued before ``as_of`` and not known to be paid by then."""
+    inv = frames.normalised().invoices
+    t = pd.Timestamp(as_of)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    live = inv[(inv["issue_ts"] < t) & ~(inv["paid_ts"] < t)].reset_index(drop=True)
+    return pd.DataFrame(
+        {"debtor_id": live["debtor_id"], "invoice_id": live["invoice_id"], "as_of": t}
     )
 
 
@@ -60,9 +73,21 @@ def payment_time_labels(frames: LedgerFrames) -> pd.DataFrame:
     )
 
 
-def payment_time_table(frames: LedgerFrames) -> pd.DataFrame:
-    """Features of every invoice as of its issue date, joined to its labels (one row each)."""
-    feats = build_features(frames, invoice_issue_requests(frames))
-    labels = payment_time_labels(frames).drop(columns="invoice_id")
-    labels.index = feats.index
-    return pd.concat([feats, labels], axis=1)
+def payment_time_table(frames: LedgerFrames, *, at_decisions: bool = False) -> pd.DataFrame:
+    """Features of every invoice as of its issue date, joined to its labels.
+
+    With ``at_decisions``, also one row per (contact, invoice) as of the contact's send time while
+    the invoice was still unpaid (``row_kind`` "decision"), so the model also learns the later,
+    partly dunned state. Candidate channel and tone are not part of this model.
+    """
+    requests = invoice_issue_requests(frames).assign(row_kind="issue")
+    if at_decisions:
+        dec = decision_requests(frames)[["debtor_id", "invoice_id", "as_of"]]
+        requests = pd.concat([requests, dec.assign(row_kind="decision")], ignore_index=True)
+    feats = build_features(frames, requests.drop(columns="row_kind"))
+    labels = payment_time_labels(frames).set_index("invoice_id")
+    joined = labels.reindex(feats["invoice_id"].to_numpy())
+    joined.index = feats.index
+    table = pd.concat([feats, requests[["row_kind"]], joined], axis=1)
+    unpaid_then = ~(table["paid_ts"] < table["as_of"])
+    return table[unpaid_then | (table["row_kind"] == "issue")].reset_index(drop=True)

@@ -7,8 +7,11 @@ uses. Two LightGBM boosters on the point-in-time features of :mod:`features`:
 - a regressor for ``days_late`` (``max(0, paid − due)``), L1 objective by default, because the
   headline error is the mean absolute error in days (the L1 optimum is the conditional median).
 
-Protocol (chronological only): the test set is the invoices issued on or after ``test_from``;
-training uses invoices issued before it, and by default only **labels known before it** too
+Rows: each invoice as of its issue date and, when the ledger has contacts, as of each later
+decision (contact) while it was unpaid, so the same model scores an invoice on day one and later.
+Protocol (chronological only): the test set is the invoices issued on or after ``test_from``, as of
+their issue date; training uses rows issued *and* as of before it, and by default only **labels
+known before it** too
 (``strict_labels``): an invoice paid before ``test_from`` gives both labels; one still unpaid but
 already overdue then gives "late" to the classifier only; one neither paid nor due is left out.
 Early stopping uses the last ``valid_fraction`` of the training period, never the test set; the
@@ -70,7 +73,7 @@ def training_rows(
     """Invoices issued before ``test_from`` with the labels known then, oldest first."""
     cut = pd.Timestamp(test_from, tz="UTC")
     settled = table["settled"].astype(bool)
-    train = table[table["issue_ts"] < cut].copy()
+    train = table[(table["issue_ts"] < cut) & (table["as_of"] < cut)].copy()
     if strict_labels:
         known = settled[train.index] & (train["paid_ts"] < cut)
         overdue = train["due_ts"] + pd.Timedelta(days=1) < cut
@@ -85,9 +88,11 @@ def training_rows(
 
 
 def test_rows(table: pd.DataFrame, test_from: date) -> pd.DataFrame:
-    """Settled invoices issued on or after ``test_from`` (the held-out set)."""
+    """Settled invoices issued on or after ``test_from``, as of their issue date (held out)."""
     cut = pd.Timestamp(test_from, tz="UTC")
     test = table[(table["issue_ts"] >= cut) & table["settled"].astype(bool)]
+    if "row_kind" in test:
+        test = test[test["row_kind"] == "issue"]  # the headline: as of the issue date
     if test.empty:
         raise EmptySplitError(f"no settled invoices issued on or after {test_from}")
     return test.copy()
@@ -143,10 +148,11 @@ def debtor_mean_baseline(rows: pd.DataFrame, fallback: float) -> np.ndarray:
 def evaluate(
     y_late: np.ndarray, p_late: np.ndarray, y_days: np.ndarray, pred_days: np.ndarray
 ) -> dict[str, float]:
-    """AUC, log loss, Brier and MAE in days (AUC is NaN when the test set has one class)."""
+    """Accuracy at 0.5, AUC, log loss, Brier and MAE in days (AUC NaN with one class only)."""
     p = np.clip(p_late, 1e-6, 1 - 1e-6)
     both = len(np.unique(y_late)) == 2
     return {
+        "accuracy": float(np.mean((p >= 0.5) == (y_late == 1))),
         "auc": float(roc_auc_score(y_late, p)) if both else float("nan"),
         "logloss": float(log_loss(y_late, p, labels=[0, 1])),
         "brier": float(brier_score_loss(y_late, p)),
@@ -193,9 +199,11 @@ def train_payment_time(
         "baseline_mae_days": float(mean_absolute_error(y_days, np.zeros_like(y_days))),
         "baseline_debtor_mean_mae_days": float(mean_absolute_error(y_days, debtor_mean)),
         "baseline_prior_auc": _auc_or_nan(y_late, test["hist_share_late"].fillna(-1).to_numpy()),
+        "baseline_accuracy": float(np.mean(y_late == float(train["paid_late"].mean() >= 0.5))),
         "train_late_share": float(train["paid_late"].mean()),
         "test_late_share": float(y_late.mean()),
         "n_train": float(len(train)),
+        "n_train_invoices": float(train["invoice_id"].nunique()),
         "n_train_regression": float(len(reg_rows)),
         "n_test": float(len(test)),
         "best_rounds_classifier": float(classifier.current_iteration()),

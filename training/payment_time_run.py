@@ -94,9 +94,10 @@ def run_payment_time(
     table_name: str = "payment_time",
     data_dir: Path | None = None,
     register: bool = True,
+    at_decisions: bool = True,
 ) -> PaymentTimeReport:
-    """Build features as of each issue date, write them, train, evaluate, log and register."""
-    table = payment_time_table(frames)
+    """Build features as of each issue date (and decision), write them, train, log, register."""
+    table = payment_time_table(frames, at_decisions=at_decisions)
     path = write_feature_table(table, table_name, data_dir=data_dir)
     result = train_payment_time(table, test_from=test_from, config=config)
     run_id, version = log_payment_time(

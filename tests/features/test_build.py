@@ -148,3 +148,19 @@ def test_store_writes_a_versioned_parquet(tmp_path: Path) -> None:
     pq.write_table(pq.read_table(path).replace_schema_metadata(meta), path)
     with pytest.raises(SchemaVersionError):
         read_feature_table(path)
+
+
+def test_live_rows_are_the_training_rows_of_now() -> None:
+    """Open invoices as of a moment: the same builder, the same values as a training request."""
+    from features.training_set import open_invoice_requests
+
+    frames = synthetic_frames(500, seed=3, span_days=120)
+    now = pd.Timestamp("2023-03-15 10:30", tz="UTC")
+    live = open_invoice_requests(frames, now)
+    inv = frames.invoices.set_index("invoice_id").loc[live["invoice_id"]]
+    assert (inv["issue_ts"] < now).all()
+    assert not (inv["paid_ts"] < now).any()
+    rows = build_features(frames, live)
+    again = build_features(frames, live.assign(as_of=now.tz_convert(None)))  # naive = UTC
+    pd.testing.assert_frame_equal(rows, again, check_exact=True)
+    assert (rows["inv_days_overdue"] > -31).all()

@@ -66,12 +66,27 @@ def test_nothing_after_test_from_reaches_the_model(frames) -> None:  # type: ign
     """Rewrite every event from test_from on: the trained boosters must be byte-identical."""
 
     def fit(f):  # type: ignore[no-untyped-def]
-        clf, reg = fit_payment_time(training_rows(payment_time_table(f), TEST_FROM), FAST)
+        table = payment_time_table(f, at_decisions=True)
+        clf, reg = fit_payment_time(training_rows(table, TEST_FROM), FAST)
         return clf.model_to_string(), reg.model_to_string()
 
     base = fit(frames)
     for mode in ("alter", "delete", "append"):
         assert fit(mutate_future(frames, CUT, mode, seed=1)) == base, mode
+
+
+def test_decision_rows_train_but_the_headline_is_as_of_issue(frames) -> None:  # type: ignore[no-untyped-def]
+    table = payment_time_table(frames, at_decisions=True)
+    decisions = table[table["row_kind"] == "decision"]
+    assert len(decisions) > 100
+    assert (decisions["inv_reminders"] >= 0).all()
+    assert not (decisions["paid_ts"] < decisions["as_of"]).any()  # unpaid when decided
+    train, test = chronological_split(table, TEST_FROM)
+    assert (train["as_of"] < CUT).all()
+    assert (train["row_kind"] == "decision").any()
+    assert (test["row_kind"] == "issue").all()
+    result = train_payment_time(table, test_from=TEST_FROM, config=FAST)
+    assert result.metrics["n_train"] > result.metrics["n_train_invoices"]
 
 
 def test_empty_splits_are_refused(table: pd.DataFrame) -> None:
