@@ -7,9 +7,12 @@ Two forecasters share one method: predict each open invoice's days late, expect 
 ``due date + days late`` (or tomorrow, when that day has passed), and sum per week. Disputed and
 paused invoices are left out: they are not expected to be paid while they wait on the client.
 
-* :class:`BaselineForecaster` — each debtor's mean days late over invoices settled on or before
-  ``as_of`` (falling back to the creditor's mean, then to :data:`DEFAULT_DAYS_LATE`). It reads no
-  event after ``as_of``, so it is leak-free and can be back-tested.
+* :class:`BaselineForecaster` — from the days late of invoices settled on or before ``as_of``:
+  an invoice already *L* days late is expected after the mean of the debtor's settled invoices
+  that were more than *L* days late (else the creditor's); when none ever was that late it is not
+  expected within the horizon (left out, not piled onto next week). A new client without any
+  history: :data:`DEFAULT_DAYS_LATE` for invoices not yet due. It reads no event after ``as_of``,
+  so it is leak-free and can be back-tested.
 * :class:`ModelForecaster` — the hook for the payment-time model registered in MLflow as
   ``payment-time``: give it any ``days_late(invoices, as_of) -> list[float]``;
   :func:`mlflow_forecaster` builds one from a pyfunc URI and the point-in-time features.
@@ -101,9 +104,11 @@ def weekly_cash(
     ]
 
 
-def mean_days_late(session: Session, *, creditor_id: int, as_of: date) -> dict[int | None, float]:
-    """{debtor_id: mean days late} over invoices settled on or before ``as_of``; key ``None``
-    holds the creditor's mean. Early payments count as 0 days late."""
+def settled_days_late(
+    session: Session, *, creditor_id: int, as_of: date
+) -> dict[int | None, list[int]]:
+    """{debtor_id: days late of each invoice settled on or before ``as_of``}; key ``None`` pools
+    the creditor's. Early payments count as 0 days late."""
     rows = session.exec(
         select(col(Invoice.debtor_id), col(Invoice.due_date), col(Invoice.paid_on)).where(
             Invoice.creditor_id == creditor_id,
@@ -118,20 +123,40 @@ def mean_days_late(session: Session, *, creditor_id: int, as_of: date) -> dict[i
         late = max(0, (paid - due).days)
         per[debtor_id].append(late)
         per[None].append(late)
-    return {key: sum(v) / len(v) for key, v in per.items()}
+    return per
+
+
+def expected_days_late(
+    history: dict[int | None, list[int]], inv: OpenInvoice, as_of: date
+) -> float | None:
+    """Mean days late of the settled invoices that were later than this one already is (the
+    debtor's own, else the creditor's); ``None`` when none ever was (not expected soon)."""
+    already = (as_of - inv.due_date).days  # negative while not yet due
+    for key in (inv.debtor_id, None):
+        later = [d for d in history.get(key, []) if d > already]
+        if later:
+            return sum(later) / len(later)
+    if not history.get(None) and already < 0:
+        return DEFAULT_DAYS_LATE  # no history at all: a new client's invoice not yet due
+    return None
 
 
 class BaselineForecaster:
-    """Each debtor's historical mean days late (leak-free: settled on or before ``as_of``)."""
+    """Each debtor's history of days late, conditional on how late the invoice already is;
+    leak-free (only invoices settled on or before ``as_of``)."""
 
     def forecast(
         self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
     ) -> list[WeekCash]:
-        invoices = open_invoices(session, creditor_id=creditor_id, as_of=as_of)
-        means = mean_days_late(session, creditor_id=creditor_id, as_of=as_of)
-        fallback = means.get(None, DEFAULT_DAYS_LATE)
-        late = [means.get(inv.debtor_id, fallback) for inv in invoices]
-        return weekly_cash(invoices, late, as_of=as_of, weeks=weeks)
+        history = settled_days_late(session, creditor_id=creditor_id, as_of=as_of)
+        kept: list[OpenInvoice] = []
+        late: list[float] = []
+        for inv in open_invoices(session, creditor_id=creditor_id, as_of=as_of):
+            days = expected_days_late(history, inv, as_of)
+            if days is not None:
+                kept.append(inv)
+                late.append(days)
+        return weekly_cash(kept, late, as_of=as_of, weeks=weeks)
 
 
 class ModelForecaster:

@@ -15,9 +15,11 @@ assert, worked out by hand:
 * attention: disputed I5; broken promise I6 (promised 11-17); complaint Café Het Hoekje (11-20,
   550.00 open); ready for collection I1 (B2B, 85 days overdue) and I3 (B2C, letter sent 11-01,
   costs due 11-22); 14-day letter expiring I4 (sent 11-10, costs due 12-01)
-* cash forecast (baseline): mean days late D1 20 (I2), D5 4 (I8), others the creditor's 12 →
-  week 11-25 … 12-01: I1, I3, I4, I6 = 1,690.00; 12-02 … 12-08: 0; 12-09 … 12-15: I9 250.00;
-  12-16 … 12-22: I7 2,000.00 (due 12-18 + 4)
+* cash forecast (baseline): settled days late D1 [20] (I2), D4 [30] (I10), D5 [4] (I8), pooled
+  [20, 4, 30]. I1 (85 days late), I3 (56) and I4 (31): no invoice was ever that late → not
+  expected; I6 (21 late): D4's 30 → 12-03, week 12-02 … 12-08: 150.00; I7 (not due): D5's 4 →
+  12-22 and I9 (not due, D3 no history): pooled 18 → 12-19, week 12-16 … 12-22: 2,250.00;
+  the weeks 11-25 … 12-01 and 12-09 … 12-15: 0
 """
 
 from dataclasses import dataclass
@@ -99,6 +101,7 @@ def build(session: Session, *, name: str = CREDITOR) -> Sample:
         "I7": ("D5", date(2026, 11, 18), date(2026, 12, 18), 200_000, 200_000, "open", None),
         "I8": ("D5", date(2026, 9, 1), date(2026, 10, 1), 100_000, 0, "paid", date(2026, 10, 5)),
         "I9": ("D3", date(2026, 11, 1), date(2026, 12, 1), 40_000, 25_000, "open", None),
+        "I10": ("D4", date(2026, 6, 1), date(2026, 6, 15), 5_000, 0, "paid", date(2026, 7, 15)),
     }
     inv = {
         key: factories.invoice(
@@ -117,6 +120,7 @@ def build(session: Session, *, name: str = CREDITOR) -> Sample:
     _pay(session, c, inv["I2"], 50_000, date(2026, 11, 20), "BANK-1")
     _pay(session, c, inv["I8"], 100_000, date(2026, 10, 5), "BANK-2")
     _pay(session, c, inv["I9"], 15_000, date(2026, 11, 19), "BANK-3")
+    _pay(session, c, inv["I10"], 5_000, date(2026, 7, 15), "BANK-4")
     planned = [  # debtor, channel, local day, hour, cost
         ("D1", "email", date(2026, 11, 25), 9, 0),
         ("D4", "sms", date(2026, 11, 26), 10, 20),
