@@ -29,7 +29,6 @@ from serving.reports.settings import ReportsSettings, get_reports_settings
 router = APIRouter(prefix="/reports", tags=["reports"])
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 Lang = Literal["nl", "en"]
-_REC_ID = r"^[A-Za-z0-9_-]{1,36}$"
 
 
 def reports_settings() -> ReportsSettings:
@@ -84,7 +83,6 @@ def _pdf_href(request: Request) -> str:
 
 
 def _weekly_html(
-    request: Request,
     session: SessionDep,
     engine: Engine,
     creditor_id: int,
@@ -111,9 +109,7 @@ def weekly(
     as_of: AsOf = None,
     lang: LangQ = None,
 ) -> HTMLResponse:
-    html, _ = _weekly_html(
-        request, session, engine, creditor_id, as_of, lang, settings, _pdf_href(request)
-    )
+    html, _ = _weekly_html(session, engine, creditor_id, as_of, lang, settings, _pdf_href(request))
     return HTMLResponse(html)
 
 
@@ -129,7 +125,7 @@ def weekly_pdf(
 ) -> Response:
     from serving.reports.render import to_pdf
 
-    html, day = _weekly_html(request, session, engine, creditor_id, as_of, lang, settings, None)
+    html, day = _weekly_html(session, engine, creditor_id, as_of, lang, settings, None)
     return _pdf(to_pdf(html), f"weekly-{day}.pdf")
 
 
@@ -154,9 +150,6 @@ def _decision(
         ).html
     except DecisionNotFoundError as err:
         raise ApiError(404, "path.recommendation_id", str(err)) from err
-
-
-RecId = Annotated[str, Query(pattern=_REC_ID)]
 
 
 @router.get(
