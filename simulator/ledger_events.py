@@ -218,9 +218,9 @@ def fill(
         for ci, i in zip(cov["contact"].tolist(), cov["invoice"].tolist(), strict=True)
     ]
     # a payment within ATTRIBUTION_DAYS of the debtor's latest contact is that contact's outcome
-    key_c = c["debtor"].astype(np.int64) * 100_000 + c["day"]
+    key_c = c["debtor"].astype(np.int64) * 100_000 + c["day"].astype(np.int64)
     order = np.argsort(key_c, kind="stable")
-    key_p = pm["debtor"].astype(np.int64) * 100_000 + pm["day"]
+    key_p = pm["debtor"].astype(np.int64) * 100_000 + pm["day"].astype(np.int64)
     pos = np.searchsorted(key_c[order], key_p, side="right") - 1
     for k in np.flatnonzero(pos >= 0).tolist():
         ck = int(order[pos[k]])

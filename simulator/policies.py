@@ -188,17 +188,23 @@ class FixedActionPolicy:
 
 
 class EpsilonMixPolicy:
-    """The logging policy: ``base`` with probability 1 - epsilon, else uniform over the allowed
-    actions and waiting. Propensity of the choice: (1 - eps) 1[a = base] + eps / (|allowed| + 1)."""
+    """The logging policy: at a decision point, ``base`` with probability 1 - epsilon, else uniform
+    over the allowed actions and waiting; propensity (1 - eps) 1[a = base] + eps / (|allowed| + 1).
 
-    def __init__(self, base: Policy, epsilon: float) -> None:
-        self.base, self.epsilon = base, epsilon
+    Decision points are the rows where the base acts, or where the debtor has not been contacted
+    for ``review_days`` (a weekly review); elsewhere the base's choice (waiting) stands with
+    propensity 1. Being a function of the observed state, the rule keeps off-policy estimates
+    unbiased, and it keeps exploration from flooding debtors with random contacts."""
+
+    def __init__(self, base: Policy, epsilon: float, review_days: int = 7) -> None:
+        self.base, self.epsilon, self.review_days = base, epsilon, review_days
         self.name = f"logging-{base.name}-eps{epsilon:g}"
 
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
         n = len(batch)
         base = self.base.decide_batch(batch, rng)
-        explore = rng.random(n) < self.epsilon
+        point = (base.action != WAIT) | (batch.days_since_contact >= self.review_days)
+        explore = (rng.random(n) < self.epsilon) & point
         pick = rng.random(n)
         n_opts = batch.allowed.sum(axis=1) + 1
         action = base.action.copy()
@@ -207,7 +213,7 @@ class EpsilonMixPolicy:
             allowed = np.flatnonzero(batch.allowed[i])
             action[i] = allowed[k] if k < allowed.size else WAIT
         prop = self.epsilon / n_opts + (1.0 - self.epsilon) * (action == base.action)
-        return Decisions(action=action, propensity=prop)
+        return Decisions(action=action, propensity=np.where(point, prop, 1.0))
 
 
 __all__ = [

@@ -114,7 +114,7 @@ def _invoices(
     n, days = creditor.size, cfg.days
     median = np.array([c.amount_median_eur for c in cfg.creditors])[creditor]
     sigma = np.array([c.amount_sigma for c in cfg.creditors])[creditor]
-    scale = median * np.exp(rng.normal(0.0, 0.5, n)) * np.where(ap, 1.5, 1.0)
+    scale = median * np.exp(rng.normal(0.0, 0.5, n)) * np.where(ap, 2.0, 1.0)
     rate = np.array([c.invoices_per_month for c in cfg.creditors])[creditor]
     monthly = rate <= 0
     activity = rng.gamma(2.0, 0.5, n)

@@ -107,7 +107,7 @@ def action_effects(
     p_prom = np.where(ch == PHONE, p_prom, 0.0)
     p_keep = np.broadcast_to(pa.per_arch["p_keep"][arch], new.shape)
     dl = pa.per_arch["p_deadline"][arch] * np.array(p.tone_deadline)[tn]
-    dl = dl * np.array(p.channel_deadline)[ch]
+    dl = dl * np.array(p.channel_deadline)[ch] * p.fatigue_phi**recent
     disp = pa.per_arch["p_dispute"][arch] * np.array(p.tone_dispute)[tn]
     disp = disp * np.where(tn == FIRM, pa.per_arch["firm_dispute"][arch], 1.0)
     disp = np.minimum(disp * np.array(p.channel_dispute)[ch], p.dispute_cap)

@@ -17,7 +17,7 @@ from simulator.world import World
 
 
 def default_path(db_url: str, seed: int, data_dir: Path) -> Path:
-    """``<db>.truth.parquet`` beside a SQLite file, else ``data/simulator/truth-seed<S>.parquet``."""
+    """``<db>.truth.parquet`` beside a SQLite file, else ``data/simulator/truth-seed<S>...``."""
     url = make_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return Path(str(url.database)).with_suffix(".truth.parquet")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,7 +46,9 @@ class DecisionBatch:
 
     def take(self, rows: I | B) -> DecisionBatch:
         """The same batch restricted to some rows."""
-        kw = {k: v[rows] if isinstance(v, np.ndarray) else v for k, v in self.__dict__.items()}
+        kw: dict[str, Any] = {
+            k: v[rows] if isinstance(v, np.ndarray) else v for k, v in self.__dict__.items()
+        }
         return DecisionBatch(**kw)
 
 
