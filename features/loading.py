@@ -11,7 +11,7 @@ Only facts with their own timestamp are read. Columns that hold *current* state 
 This module reads; it never writes to the ledger.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import cast
 
@@ -116,9 +116,12 @@ def empty_frames() -> LedgerFrames:
     )
 
 
-def _read(engine: Engine, sql: str, params: Mapping[str, int | str]) -> pd.DataFrame:
+def _read(engine: Engine, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+    stmt = sa.text(sql)
+    if "ids" in params:
+        stmt = stmt.bindparams(sa.bindparam("ids", expanding=True))
     with engine.connect() as conn:
-        return pd.read_sql_query(sa.text(sql), conn, params=params)
+        return pd.read_sql_query(stmt, conn, params=dict(params))  # type: ignore[arg-type]
 
 
 def creditor_id(engine: Engine, name: str) -> int:
@@ -129,20 +132,28 @@ def creditor_id(engine: Engine, name: str) -> int:
     return int(found["id"].iloc[0])
 
 
-def load_frames(engine: Engine, creditor: str | None = None) -> LedgerFrames:
-    """Read one creditor's ledger (by name), or all of it, into normalised frames.
+def load_frames(
+    engine: Engine, creditor: str | None = None, *, debtor_ids: Sequence[int] | None = None
+) -> LedgerFrames:
+    """Read one creditor's ledger (by name), or all of it, into normalised frames; with
+    ``debtor_ids`` only those debtors' rows. Pooled features (response rates shrunk toward the
+    creditor's) then see only those debtors: use the whole creditor for scoring.
 
     ``paid_ts`` is ``Invoice.paid_on``; when that is empty but the allocated payments cover the
     amount, the date of the payment that completed it is used instead.
     """
-    where, params = "", dict[str, int]()
+    where, params = "", dict[str, object]()
     if creditor is not None:
         where, params = " WHERE t.creditor_id = :c", {"c": creditor_id(engine, creditor)}
+    if debtor_ids is not None:
+        params["ids"] = [int(i) for i in debtor_ids] or [-1]
+        where += (" AND" if where else " WHERE") + " t.debtor_id IN :ids"
     debtors = _read(
         engine,
         "SELECT t.id AS debtor_id, t.creditor_id, t.kind, COALESCE(s.name, '') AS segment,"
         " COALESCE(t.country, '') AS country, t.email, t.phone, t.address_line,"
-        " t.opted_out_channels FROM debtor t LEFT JOIN segment s ON s.id = t.segment_id" + where,
+        " t.opted_out_channels FROM debtor t LEFT JOIN segment s ON s.id = t.segment_id"
+        + where.replace("t.debtor_id IN", "t.id IN"),
         params,
     )
     opted = debtors.pop("opted_out_channels").astype("str").fillna("")
@@ -167,7 +178,13 @@ def load_frames(engine: Engine, creditor: str | None = None) -> LedgerFrames:
         params,
     )
     contact_invoices = _read(
-        engine, "SELECT t.contact_id, t.invoice_id FROM contactinvoice t" + where, params
+        engine,
+        "SELECT t.contact_id, t.invoice_id FROM contactinvoice t"
+        + where.replace(
+            "t.debtor_id IN :ids",
+            "t.contact_id IN (SELECT c.id FROM contact c WHERE c.debtor_id IN :ids)",
+        ),
+        params,
     )
     outcomes = _read(
         engine,

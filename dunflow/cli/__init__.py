@@ -24,6 +24,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.simulate", "simulate"),
     ("dunflow.cli.train", "train"),
     ("dunflow.cli.apikey", "apikey"),
+    ("dunflow.cli.report", "report"),
 ]
 # (module, function): single commands
 _COMMANDS: list[tuple[str, str]] = [("dunflow.cli.serve", "serve")]

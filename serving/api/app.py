@@ -15,7 +15,7 @@ from ledger.db import get_engine
 from serving.api import errors
 from serving.api.metrics import ApiMetrics
 from serving.api.model_store import LoadedModel, ModelStore
-from serving.api.routes import delivery, health
+from serving.api.routes import delivery, health, reports
 from serving.api.settings import ApiSettings, get_api_settings
 
 
@@ -54,4 +54,5 @@ def create_app(
     api_metrics.install(app)
     app.include_router(health.router)
     app.include_router(delivery.router)
+    app.include_router(reports.router)
     return app
