@@ -15,8 +15,10 @@ from ledger.db import get_engine
 from serving.api import errors
 from serving.api.metrics import ApiMetrics
 from serving.api.model_store import LoadedModel, ModelStore
-from serving.api.routes import delivery, health, reports
+from serving.api.recommender import Recommender
+from serving.api.routes import admin, delivery, health, outcomes, recommendations, reports
 from serving.api.settings import ApiSettings, get_api_settings
+from serving.api.snapshots import FeatureSnapshots
 
 
 def create_app(
@@ -50,9 +52,13 @@ def create_app(
     app.state.model_store = store
     app.state.metrics = api_metrics
     app.state.settings = settings
+    app.state.recommender = Recommender(FeatureSnapshots(app.state.engine), seed=settings.seed)
     errors.install(app)
     api_metrics.install(app)
     app.include_router(health.router)
+    app.include_router(recommendations.router)
+    app.include_router(outcomes.router)
+    app.include_router(admin.router)
     app.include_router(delivery.router)
     app.include_router(reports.router)
     return app

@@ -17,6 +17,9 @@ class ApiSettings(BaseSettings):
         default=30.0, ge=0, description="How often to check whether the alias moved (0: never)."
     )
     max_debtors_per_call: int = Field(default=1000, ge=1, le=10_000)
+    seed: int | None = Field(
+        default=None, description="Seed of the exploration draws (tests, replays); unset: random."
+    )
 
 
 @lru_cache

@@ -1,0 +1,253 @@
+"""The next action per debtor: the learned policy when a model is loaded, the fixed ladder when not.
+
+For each debtor the rules (``policy.allowed_actions``) list what may be done now; the learned path
+scores every allowed candidate in one batch (``policy.decide``) and draws with exploration, logging
+the propensity; the ladder path takes ``policy.ladder_action`` (propensity 1). Every answer is
+stored as a ``Recommendation`` so reports can explain it later. Nothing here can add an action the
+rules did not allow.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlmodel import Session, col, select
+
+from ledger.enums import Channel, Tone
+from ledger.tables import Creditor, Debtor, Invoice, Recommendation
+from policy import Action, DebtorState, allowed_actions, check, ladder_action, state_from_ledger
+from policy.decide import Decision, decide
+from policy.pyfunc import DunningPolicy
+from serving.api import schemas
+from serving.api.errors import ApiError
+from serving.api.model_store import LoadedModel
+from serving.api.snapshots import FeatureSnapshots
+
+LADDER_VERSION = "ladder"
+
+
+@dataclass
+class DebtorContext:
+    debtor: Debtor
+    state: DebtorState
+    numbers: dict[int, str]
+
+
+def _action_out(action: Action, tz: ZoneInfo, numbers: dict[int, str]) -> schemas.ActionOut:
+    if action.is_wait:
+        return schemas.ActionOut(
+            channel=None, tone=None, send_at=None, stage=action.stage, template=None
+        )
+    return schemas.ActionOut(
+        channel=action.channel,
+        tone=action.tone,
+        send_at=action.send_at.astimezone(tz),
+        stage=action.stage,
+        template=action.template,
+        cost_cents=action.cost_cents,
+        invoice_numbers=[numbers[i] for i in action.invoice_ids if i in numbers],
+    )
+
+
+def _refusals(state: DebtorState, allowed: list[Action], now: datetime) -> list[schemas.Refusal]:
+    """For each channel with no allowed candidate, the rules that removed it."""
+    offered = {a.channel for a in allowed if not a.is_wait}
+    out = []
+    for channel in Channel:
+        if channel in offered:
+            continue
+        probe = Action(channel, Tone.NEUTRAL, now, state.stage, f"probe.{channel.value}")
+        verdict = check(probe, state)
+        reasons = list(verdict.reasons) or ["no send time within the horizon satisfies the rules"]
+        out.append(schemas.Refusal(channel=channel, tone=None, reasons=reasons))
+    return out
+
+
+class Recommender:
+    def __init__(self, snapshots: FeatureSnapshots, seed: int | None = None) -> None:
+        self.snapshots = snapshots
+        self.rng = np.random.default_rng(seed)
+
+    def _contexts(
+        self, session: Session, creditor_id: int, debtor_ids: list[int], now: datetime
+    ) -> list[DebtorContext]:
+        rows = session.exec(
+            select(Debtor).where(Debtor.creditor_id == creditor_id, col(Debtor.id).in_(debtor_ids))
+        ).all()
+        found = {d.id: d for d in rows}
+        for i, debtor_id in enumerate(debtor_ids):
+            if debtor_id not in found:
+                raise ApiError(404, f"body.debtor_ids.{i}", f"no debtor {debtor_id}")
+        numbers = dict(
+            session.exec(
+                select(Invoice.id, Invoice.number).where(col(Invoice.debtor_id).in_(debtor_ids))
+            ).all()
+        )
+        return [
+            DebtorContext(found[i], state_from_ledger(session, i, now), numbers)  # type: ignore[arg-type]
+            for i in debtor_ids
+        ]
+
+    def recommend(
+        self,
+        session: Session,
+        *,
+        creditor_id: int,
+        debtor_ids: list[int],
+        now: datetime,
+        model: LoadedModel | None,
+    ) -> list[schemas.RecommendationOut]:
+        if len(set(debtor_ids)) != len(debtor_ids):
+            raise ApiError(422, "body.debtor_ids", "debtor ids must be unique")
+        creditor = session.get(Creditor, creditor_id)
+        if creditor is None:
+            raise ApiError(404, "header.X-API-Key", "the key's creditor no longer exists")
+        tz = ZoneInfo(creditor.timezone)
+        contexts = self._contexts(session, creditor_id, debtor_ids, now)
+        policy_model = model.model if model is not None else None
+        if isinstance(policy_model, DunningPolicy) and policy_model.models is not None:
+            out = self._learned(creditor, contexts, now, tz, policy_model, model.version)  # type: ignore[union-attr]
+        else:
+            out = [self._ladder(ctx, now, tz) for ctx in contexts]
+        for rec in out:
+            session.add(
+                Recommendation(
+                    id=rec.id,
+                    creditor_id=creditor_id,
+                    debtor_id=rec.debtor_id,
+                    created_at=rec.created_at,
+                    model_version=rec.model_version,
+                    channel=rec.action.channel,
+                    tone=rec.action.tone,
+                    stage=rec.action.stage,
+                    send_at=rec.action.send_at,
+                    expected_value_cents=rec.expected_value_cents,
+                    p_pay=rec.p_pay,
+                    propensity=rec.propensity,
+                    degraded=rec.degraded,
+                    body=rec.model_dump(mode="json"),
+                )
+            )
+        session.commit()
+        return out
+
+    def _ladder(self, ctx: DebtorContext, now: datetime, tz: ZoneInfo) -> schemas.RecommendationOut:
+        allowed = allowed_actions(ctx.state, now)
+        action = ladder_action(ctx.state, now)
+        text = action.note or (
+            "the fixed ladder's next level" if not action.is_wait else "the ladder waits today"
+        )
+        return schemas.RecommendationOut(
+            id=str(uuid.uuid4()),
+            debtor_id=ctx.debtor.id or 0,
+            debtor_external_id=ctx.debtor.external_id,
+            created_at=now,
+            model_version=LADDER_VERSION,
+            degraded=True,
+            action=_action_out(action, tz, ctx.numbers),
+            expected_value_cents=0,
+            p_pay=None,
+            propensity=1.0,
+            alternatives=[],
+            explanation=schemas.Explanation(
+                reasons=[schemas.Reason(feature="ladder", text=text, contribution=0.0)]
+            ),
+            refusals=_refusals(ctx.state, allowed, now),
+        )
+
+    def _learned(
+        self,
+        creditor: Creditor,
+        contexts: list[DebtorContext],
+        now: datetime,
+        tz: ZoneInfo,
+        policy_model: DunningPolicy,
+        version: str,
+    ) -> list[schemas.RecommendationOut]:
+        allowed = {ctx.debtor.id: allowed_actions(ctx.state, now) for ctx in contexts}
+        rows = []
+        for ctx in contexts:
+            at_stake = sum(i.open_amount_cents for i in ctx.state.invoices)
+            for a in allowed[ctx.debtor.id]:
+                rows.append(
+                    {
+                        "debtor_id": ctx.debtor.id,
+                        "channel": "none" if a.is_wait else str(a.channel),
+                        "tone": "none" if a.is_wait else str(a.tone),
+                        "send_at": pd.Timestamp(a.send_at),
+                        "cost_cents": a.cost_cents,
+                        "open_cents": at_stake,
+                    }
+                )
+        candidates = pd.DataFrame(rows)
+        ids = [int(ctx.debtor.id or 0) for ctx in contexts]
+        base = self.snapshots.base(creditor.id or 0, creditor.name, ids, now)
+        assert policy_model.models is not None
+        decisions = decide(
+            policy_model.models,
+            base,
+            candidates,
+            now=now,
+            weights=policy_model.weights,
+            exploration=policy_model.exploration,
+            rng=self.rng,
+            lang=creditor.language,
+        )
+        by_debtor = {d.debtor_id: d for d in decisions}
+        offsets = np.r_[0, np.cumsum([len(allowed[ctx.debtor.id]) for ctx in contexts])]
+        out = []
+        for k, ctx in enumerate(contexts):
+            d = by_debtor[int(ctx.debtor.id or 0)]
+            options = allowed[ctx.debtor.id]
+            out.append(self._answer(ctx, d, options, int(offsets[k]), now, tz, version))
+        return out
+
+    def _answer(
+        self,
+        ctx: DebtorContext,
+        d: Decision,
+        options: list[Action],
+        offset: int,
+        now: datetime,
+        tz: ZoneInfo,
+        version: str,
+    ) -> schemas.RecommendationOut:
+        chosen = options[d.chosen - offset]
+        alternatives = [
+            schemas.ScoredAction(
+                action=_action_out(options[a["row"] - offset], tz, ctx.numbers),
+                expected_value_cents=round(a["value_cents"]),
+                p_pay=a["p_pay"],
+                p_complaint=a["p_complaint"],
+            )
+            for a in d.alternatives
+        ]
+        return schemas.RecommendationOut(
+            id=str(uuid.uuid4()),
+            debtor_id=ctx.debtor.id or 0,
+            debtor_external_id=ctx.debtor.external_id,
+            created_at=now,
+            model_version=version,
+            degraded=False,
+            action=_action_out(chosen, tz, ctx.numbers),
+            expected_value_cents=round(d.value_cents),
+            p_pay=d.p_pay,
+            p_complaint=d.p_complaint,
+            propensity=d.propensity,
+            alternatives=alternatives,
+            explanation=schemas.Explanation(
+                reasons=[
+                    schemas.Reason(
+                        feature=r.feature, text=r.text, value=r.value, contribution=r.contribution
+                    )
+                    for r in d.reasons
+                ],
+                shap=d.shap,
+                base_value=d.base_value,
+                versus_runner_up=d.versus_runner_up,
+            ),
+            refusals=_refusals(ctx.state, options, now),
+        )

@@ -1,0 +1,52 @@
+"""``POST /v1/recommendations`` (next action per debtor) and ``GET /v1/recommendations/{id}``."""
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Request
+from sqlmodel import select
+
+from ledger.tables import Recommendation
+from serving.api.deps import CreditorDep, SessionDep
+from serving.api.errors import ApiError
+from serving.api.schemas import RecommendationOut, RecommendationRequest, RecommendationsOut
+
+router = APIRouter(prefix="/v1", tags=["recommendations"])
+
+
+@router.post("/recommendations", response_model=RecommendationsOut)
+def recommend(
+    body: RecommendationRequest, request: Request, session: SessionDep, creditor_id: CreditorDep
+) -> RecommendationsOut:
+    """The next action for each debtor (up to 1,000), with value, propensity and explanation."""
+    state = request.app.state
+    if len(body.debtor_ids) > state.settings.max_debtors_per_call:
+        raise ApiError(
+            422, "body.debtor_ids", f"at most {state.settings.max_debtors_per_call} per call"
+        )
+    now = body.at or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise ApiError(422, "body.at", "give a time zone (e.g. 2026-11-24T08:30:00+01:00)")
+    recs = state.recommender.recommend(
+        session,
+        creditor_id=creditor_id,
+        debtor_ids=body.debtor_ids,
+        now=now,
+        model=state.model_store.current,
+    )
+    for rec in recs:
+        state.metrics.recommendations.labels(str(rec.action.channel or "wait")).inc()
+    return RecommendationsOut(recommendations=recs)
+
+
+@router.get("/recommendations/{recommendation_id}", response_model=RecommendationOut)
+def get_recommendation(
+    recommendation_id: str, session: SessionDep, creditor_id: CreditorDep
+) -> RecommendationOut:
+    row = session.exec(
+        select(Recommendation).where(
+            Recommendation.id == recommendation_id, Recommendation.creditor_id == creditor_id
+        )
+    ).first()
+    if row is None:  # another creditor's id answers exactly like a missing one
+        raise ApiError(404, "path.recommendation_id", "no such recommendation")
+    return RecommendationOut.model_validate(row.body)
