@@ -9,7 +9,7 @@ on the ledger are possible. The result is plain arrays; :mod:`simulator.to_ledge
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +37,13 @@ class History:
     broken: dict[str, A]  # day, debtor
     resolved: dict[str, A]  # day, debtor, credited
     handover: dict[str, A]  # day, invoice
+    # the logging policy's decision points (propensity < 1), waits included: day, debtor, action,
+    # propensity, dpd, overdue_cents — the decision log a production system keeps as
+    # Recommendation rows, which off-policy evaluation needs (contacts alone hide the waits)
+    decision: dict[str, A] | None = None
+
+
+DECISION_FIELDS = ("day", "debtor", "action", "propensity", "dpd", "overdue_cents")
 
 
 def logging_policy(epsilon: float) -> Policy:
@@ -55,6 +62,7 @@ def simulate_history(
     pol = policy or logging_policy(config.epsilon)
     rng = stream(seed, 2)
     days: list[DayEvents] = []
+    log: dict[str, list[A]] = {k: [] for k in DECISION_FIELDS}
     n = world.pop.n_debtors
     for day in range(config.days):
         batch = world.observe(day)
@@ -63,10 +71,18 @@ def simulate_history(
         if len(batch):
             dec = pol.decide_batch(batch, rng)
             actions[batch.debtor], prop[batch.debtor] = dec.action, dec.propensity
+            point = dec.propensity < 1.0
+            log["day"].append(np.full(int(point.sum()), day, dtype=np.int64))
+            log["debtor"].append(batch.debtor[point])
+            log["action"].append(dec.action[point])
+            log["propensity"].append(dec.propensity[point])
+            log["dpd"].append(batch.dpd[point])
+            log["overdue_cents"].append(batch.overdue_cents[point])
         days.append(world.step(day, actions, prop))
         if progress:
             progress(day)
-    return _collect(world, pol.name, days)
+    decisions = {k: np.concatenate(v) if v else np.zeros(0) for k, v in log.items()}
+    return replace(_collect(world, pol.name, days), decision=decisions)
 
 
 def _cat(days: list[DayEvents], name: str) -> A:

@@ -272,6 +272,9 @@ def fill(
     for n, row in enumerate(dossier):
         row["id"] = ids["dossierevent"] + n
     out["dossierevent"] = dossier
+    from simulator.ledger_decisions import decision_rows
+
+    out["recommendation"] = decision_rows(h, cred_of_deb, deb_id, at, stage_of)
 
 
 def _ev(

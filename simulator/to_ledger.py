@@ -31,6 +31,7 @@ TABLE_ORDER = (
     "contactinvoice",
     "outcome",
     "dossierevent",
+    "recommendation",
 )
 
 
@@ -38,7 +39,7 @@ def _next_ids(session: Session) -> dict[str, int]:
     out = {}
     for name in TABLE_ORDER:
         table = SQLModel.metadata.tables[name]
-        if "id" in table.c:
+        if "id" in table.c and isinstance(table.c.id.type, sa.Integer):
             out[name] = int(session.execute(select(func.max(table.c.id))).scalar() or 0) + 1
     return out
 
@@ -54,7 +55,8 @@ def _fix_sequences(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for name in TABLE_ORDER:
-        if "id" in SQLModel.metadata.tables[name].c:
+        table = SQLModel.metadata.tables[name]
+        if "id" in table.c and isinstance(table.c.id.type, sa.Integer):
             session.execute(
                 sa.text(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
