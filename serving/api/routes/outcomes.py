@@ -6,15 +6,16 @@ import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from ledger import dossier
+from ledger.enums import ContactStatus
 from ledger.payments import record_payment
 from ledger.tables import Contact, Debtor, Outcome
 from serving.api.deps import CreditorDep, SessionDep
 from serving.api.errors import ApiError
 from serving.api.schemas import OutcomeIn
-from serving.scheduler.outbox import cancel_pending_for_debtor
+from serving.scheduler.outbox import cancel, cancel_pending_for_debtor
 
 router = APIRouter(prefix="/v1", tags=["outcomes"])
 
@@ -88,9 +89,24 @@ def record_outcome(
         )
         answer["payment_id"] = paid.payment.id
         answer["paid_invoices"] = paid.paid_invoices
-    if body.kind in ("paid", "dispute"):
+    if body.kind == "dispute":  # a dispute stops the whole dossier until it is resolved
+        answer["cancelled_contacts"] = _cancel_all_planned(session, creditor_id, body.debtor_id, at)
+    elif body.kind == "paid":
         answer["cancelled_contacts"] = cancel_pending_for_debtor(
             session, creditor_id=creditor_id, debtor_id=body.debtor_id, now=at, reason=body.kind
         )
     session.commit()
     return answer
+
+
+def _cancel_all_planned(session: Session, creditor_id: int, debtor_id: int, at: datetime) -> int:
+    planned = session.exec(
+        select(Contact).where(
+            Contact.creditor_id == creditor_id,
+            Contact.debtor_id == debtor_id,
+            Contact.status == ContactStatus.PLANNED.value,
+        )
+    ).all()
+    for contact in planned:
+        cancel(session, contact, now=at, reason="dispute: the dossier is on hold")
+    return len(planned)
