@@ -132,6 +132,49 @@ def creditor_id(engine: Engine, name: str) -> int:
     return int(found["id"].iloc[0])
 
 
+_TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "debtor": (
+        "id",
+        "creditor_id",
+        "kind",
+        "segment_id",
+        "country",
+        "email",
+        "phone",
+        "address_line",
+        "opted_out_channels",
+    ),
+    "segment": ("id", "name"),
+    "invoice": (
+        "id",
+        "debtor_id",
+        "creditor_id",
+        "issue_date",
+        "due_date",
+        "paid_on",
+        "amount_cents",
+    ),
+    "payment": ("id", "paid_on"),
+    "paymentallocation": ("payment_id", "invoice_id", "amount_cents"),
+    "contact": ("id", "debtor_id", "sent_at", "channel", "tone", "stage", "status"),
+    "contactinvoice": ("contact_id", "invoice_id"),
+    "outcome": ("debtor_id", "contact_id", "kind", "occurred_at", "promised_date"),
+    "dossierevent": ("debtor_id", "invoice_id", "kind", "occurred_at"),
+}
+# how each table is narrowed to some debtors (``:ids``)
+_BY_DEBTOR = {
+    "debtor": "t.id IN :ids",
+    "invoice": "t.debtor_id IN :ids",
+    "payment": "t.id IN (SELECT a.payment_id FROM paymentallocation a"
+    " JOIN invoice i ON i.id = a.invoice_id WHERE i.debtor_id IN :ids)",
+    "paymentallocation": "t.invoice_id IN (SELECT i.id FROM invoice i WHERE i.debtor_id IN :ids)",
+    "contact": "t.debtor_id IN :ids",
+    "contactinvoice": "t.contact_id IN (SELECT c.id FROM contact c WHERE c.debtor_id IN :ids)",
+    "outcome": "t.debtor_id IN :ids",
+    "dossierevent": "t.debtor_id IN :ids",
+}
+
+
 def load_frames(
     engine: Engine, creditor: str | None = None, *, debtor_ids: Sequence[int] | None = None
 ) -> LedgerFrames:
@@ -139,74 +182,123 @@ def load_frames(
     ``debtor_ids`` only those debtors' rows. Pooled features (response rates shrunk toward the
     creditor's) then see only those debtors: use the whole creditor for scoring.
 
-    ``paid_ts`` is ``Invoice.paid_on``; when that is empty but the allocated payments cover the
-    amount, the date of the payment that completed it is used instead.
+    The tables are read as they are and turned into frames by :func:`frames_from_tables`, the one
+    place that gives ledger rows their meaning for features (the simulator's replay uses it too).
     """
-    where, params = "", dict[str, object]()
+    params: dict[str, object] = {}
     if creditor is not None:
-        where, params = " WHERE t.creditor_id = :c", {"c": creditor_id(engine, creditor)}
+        params["c"] = creditor_id(engine, creditor)
     if debtor_ids is not None:
         params["ids"] = [int(i) for i in debtor_ids] or [-1]
-        where += (" AND" if where else " WHERE") + " t.debtor_id IN :ids"
-    debtors = _read(
-        engine,
-        "SELECT t.id AS debtor_id, t.creditor_id, t.kind, COALESCE(s.name, '') AS segment,"
-        " COALESCE(t.country, '') AS country, t.email, t.phone, t.address_line,"
-        " t.opted_out_channels FROM debtor t LEFT JOIN segment s ON s.id = t.segment_id"
-        + where.replace("t.debtor_id IN", "t.id IN"),
-        params,
+    tables = {}
+    for name, columns in _TABLE_COLUMNS.items():
+        conds = ["t.creditor_id = :c"] if creditor is not None else []
+        if debtor_ids is not None and name in _BY_DEBTOR:
+            conds.append(_BY_DEBTOR[name])
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        cols = ", ".join(f"t.{c}" for c in columns)
+        tables[name] = _read(engine, f"SELECT {cols} FROM {name} t{where}", params)
+    return frames_from_tables(tables)
+
+
+def frames_from_tables(tables: Mapping[str, pd.DataFrame]) -> LedgerFrames:
+    """Ledger tables (columns as in the database) → normalised frames.
+
+    ``paid_ts`` is ``Invoice.paid_on``; when that is empty but the allocated payments cover the
+    amount, the date of the payment that completed it is used instead. Contacts count once sent
+    (not planned, not cancelled). Reachability: contact detail present and channel not opted out.
+    """
+    t = {name: _columns(tables.get(name), cols) for name, cols in _TABLE_COLUMNS.items()}
+    deb = t["debtor"]
+    names = dict(zip(t["segment"]["id"].tolist(), t["segment"]["name"].tolist(), strict=True))
+    segment = pd.Series([names.get(i, "") for i in deb["segment_id"].tolist()], dtype="str")
+    opted = deb["opted_out_channels"].astype("str").fillna("")
+    debtors = pd.DataFrame(
+        {
+            "debtor_id": deb["id"],
+            "creditor_id": deb["creditor_id"],
+            "kind": deb["kind"],
+            "segment": segment.to_numpy(),
+            "country": deb["country"].fillna(""),
+            "reach_email": deb["email"].notna() & ~opted.str.contains("email"),
+            "reach_phone": deb["phone"].notna() & ~opted.str.contains("sms"),
+            "reach_letter": deb["address_line"].notna() & ~opted.str.contains("letter"),
+        }
     )
-    opted = debtors.pop("opted_out_channels").astype("str").fillna("")
-    debtors["reach_email"] = debtors.pop("email").notna() & ~opted.str.contains("email")
-    debtors["reach_phone"] = debtors.pop("phone").notna() & ~opted.str.contains("sms")
-    debtors["reach_letter"] = debtors.pop("address_line").notna() & ~opted.str.contains("letter")
-    invoices = _read(
-        engine,
-        "SELECT t.id AS invoice_id, t.debtor_id, t.creditor_id, t.issue_date AS issue_ts,"
-        " t.due_date AS due_ts, COALESCE(t.paid_on, ("
-        "   SELECT CASE WHEN SUM(a.amount_cents) >= t.amount_cents THEN MAX(p.paid_on) END"
-        "   FROM paymentallocation a JOIN payment p ON p.id = a.payment_id"
-        "   WHERE a.invoice_id = t.id)) AS paid_ts,"
-        " t.amount_cents / 100.0 AS amount FROM invoice t" + where,
-        params,
+    inv = t["invoice"]
+    alloc = t["paymentallocation"].merge(
+        t["payment"].rename(columns={"id": "payment_id", "paid_on": "pay_day"}), on="payment_id"
     )
-    contacts = _read(
-        engine,
-        "SELECT t.id AS contact_id, t.debtor_id, t.sent_at AS ts, t.channel, t.tone, t.stage"
-        " FROM contact t WHERE t.sent_at IS NOT NULL AND t.status NOT IN ('planned', 'cancelled')"
-        + where.replace(" WHERE", " AND"),
-        params,
+    covered = alloc.groupby("invoice_id").agg(
+        alloc_sum=("amount_cents", "sum"), last=("pay_day", "max")
     )
-    contact_invoices = _read(
-        engine,
-        "SELECT t.contact_id, t.invoice_id FROM contactinvoice t"
-        + where.replace(
-            "t.debtor_id IN :ids",
-            "t.contact_id IN (SELECT c.id FROM contact c WHERE c.debtor_id IN :ids)",
-        ),
-        params,
+    got = covered.reindex(inv["id"].to_numpy())
+    covers = got["alloc_sum"].fillna(-1).to_numpy() >= inv["amount_cents"].to_numpy(dtype=float)
+    by_alloc = got["last"].where(covers)
+    invoices = pd.DataFrame(
+        {
+            "invoice_id": inv["id"],
+            "debtor_id": inv["debtor_id"],
+            "creditor_id": inv["creditor_id"],
+            "issue_ts": inv["issue_date"],
+            "due_ts": inv["due_date"],
+            "paid_ts": inv["paid_on"].where(inv["paid_on"].notna(), by_alloc.to_numpy()),
+            "amount": inv["amount_cents"].astype("float64") / 100.0,
+        }
     )
-    outcomes = _read(
-        engine,
-        "SELECT t.debtor_id, t.contact_id, t.kind, t.occurred_at AS ts,"
-        " t.promised_date AS promised_ts FROM outcome t" + where,
-        params,
+    con = t["contact"]
+    sent = con["sent_at"].notna() & ~con["status"].isin(["planned", "cancelled"])
+    con = con[sent]
+    contacts = pd.DataFrame(
+        {
+            "contact_id": con["id"],
+            "debtor_id": con["debtor_id"],
+            "ts": con["sent_at"],
+            "channel": con["channel"],
+            "tone": con["tone"],
+            "stage": con["stage"],
+        }
     )
-    dossier = _read(
-        engine,
-        "SELECT t.debtor_id, t.invoice_id, t.kind, t.occurred_at AS ts FROM dossierevent t" + where,
-        params,
+    out = t["outcome"]
+    outcomes = pd.DataFrame(
+        {
+            "debtor_id": out["debtor_id"],
+            "contact_id": out["contact_id"],
+            "kind": out["kind"],
+            "ts": out["occurred_at"],
+            "promised_ts": out["promised_date"],
+        }
+    )
+    dos = t["dossierevent"]
+    dossier = pd.DataFrame(
+        {
+            "debtor_id": dos["debtor_id"],
+            "invoice_id": dos["invoice_id"],
+            "kind": dos["kind"],
+            "ts": dos["occurred_at"],
+        }
     )
     base = empty_frames()
     frames = LedgerFrames(
         debtors=_conform(debtors, base.debtors),
         invoices=_conform(invoices, base.invoices),
         contacts=_conform(contacts, base.contacts),
-        contact_invoices=_conform(contact_invoices, base.contact_invoices),
+        contact_invoices=_conform(t["contactinvoice"], base.contact_invoices),
         outcomes=_conform(outcomes, base.outcomes),
         dossier=_conform(dossier, base.dossier),
     )
     return frames.normalised()
+
+
+def _columns(frame: pd.DataFrame | None, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The table with exactly ``columns`` (missing ones as empty), index reset."""
+    if frame is None or frame.empty:
+        return pd.DataFrame({c: pd.Series([], dtype="object") for c in columns})
+    frame = frame.reset_index(drop=True)
+    for c in columns:
+        if c not in frame.columns:
+            frame[c] = None
+    return frame[list(columns)]
 
 
 def _conform(frame: pd.DataFrame, like: pd.DataFrame) -> pd.DataFrame:

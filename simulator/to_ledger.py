@@ -35,7 +35,7 @@ TABLE_ORDER = (
 )
 
 
-def _next_ids(session: Session) -> dict[str, int]:
+def next_ids(session: Session) -> dict[str, int]:
     out = {}
     for name in TABLE_ORDER:
         table = SQLModel.metadata.tables[name]
@@ -75,7 +75,7 @@ def write_history(
         taken = session.exec(select(Creditor.name).where(sa.column("name").in_(names))).all()
         if taken:
             raise ValueError(f"the ledger already holds creditor(s) {', '.join(taken)}")
-        ids = _next_ids(session)
+        ids = next_ids(session)
         built = rows.build(history, ids)
         counts: dict[str, int] = {}
         for name in TABLE_ORDER:
@@ -89,4 +89,4 @@ def write_history(
     return counts
 
 
-__all__ = ["TABLE_ORDER", "write_history"]
+__all__ = ["TABLE_ORDER", "next_ids", "write_history"]
