@@ -8,6 +8,11 @@ from ledger.db import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+NOT_OURS = frozenset({"apscheduler_jobs"})  # created by APScheduler's job store, not by us
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (type_ == "table" and name in NOT_OURS)
 
 
 def run_migrations_offline() -> None:
@@ -16,6 +21,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -38,6 +44,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,23 +1,33 @@
 """The dispatcher: claims due outbox items, re-checks them, sends, and marks the result.
 
-One pass = :meth:`Dispatcher.run_once`. Each claimed item is re-checked against the ledger first
-(a payment, dispute or pause recorded since planning cancels it), then built into a message and
-handed to the creditor's sender for its channel. Transient failures go back to the outbox with
-exponential backoff; permanent ones are marked failed with the reason in the dossier.
+One pass = :meth:`Dispatcher.run_once`. Each claimed item is re-checked first: a payment, dispute
+or pause recorded since planning cancels it (``outbox.still_wanted``), and so does a send moment
+outside the contact window (a dispatcher that fell behind never sends at 20:01). Then it is built
+into a message and handed to the creditor's sender for its channel. Transient failures go back to
+the outbox with exponential backoff; permanent ones are marked failed with the reason in the
+dossier. A 14-day letter that went out is recorded as ``fourteen_day_letter_sent`` (the payload
+``policy.ledger_state`` reads) in the same transaction that marks it sent. This module must never
+decide what to send; the cycle did.
 """
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from ledger.tables import Contact, Creditor
+from ledger import dossier
+from ledger.enums import Channel, Country
+from ledger.tables import Contact, Creditor, Debtor
+from policy.contact_window import next_allowed, refusals, windows_for
+from policy.fourteen_day_letter import text_refusals
+from policy.ledger_state import creditor_settings
 from serving.scheduler import outbox
-from serving.scheduler.messages import build_message
+from serving.scheduler.messages import build_message, covered_invoices
 from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
+from serving.senders.rendering import context, render_copy
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +42,65 @@ class DispatchStats:
     retried: int = 0
     failed: int = 0
     lost_lease: int = 0
+    postponed: int = 0
+    sent_by_channel: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "DispatchStats") -> None:
+        for name in (
+            "claimed",
+            "sent",
+            "cancelled",
+            "retried",
+            "failed",
+            "lost_lease",
+            "postponed",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for channel, n in other.sent_by_channel.items():
+            self.sent_by_channel[channel] = self.sent_by_channel.get(channel, 0) + n
+
+
+def window_refusals(
+    creditor: Creditor, debtor: Debtor | None, channel: str, at: datetime
+) -> list[str]:
+    """Why ``at`` lies outside the legal and the creditor's window for this channel."""
+    country = Country((debtor.country if debtor else None) or creditor.country)
+    windows = windows_for(country, Channel(channel), creditor_settings(creditor).window())
+    return refusals(windows, at)
+
+
+def next_window(
+    creditor: Creditor, debtor: Debtor | None, channel: str, at: datetime
+) -> datetime | None:
+    country = Country((debtor.country if debtor else None) or creditor.country)
+    windows = windows_for(country, Channel(channel), creditor_settings(creditor).window())
+    return next_allowed(windows, at)
+
+
+def letter_record(contact: Contact, message: Message, now: datetime) -> Callable[[Session], None]:
+    """The dossier event that makes a sent 14-day letter count for the rules."""
+    costs = int(message.extra.get("collection_costs_cents", 0))
+    copy = render_copy(message, context(message))
+    wording_ok = not text_refusals(" ".join(copy.before + copy.after), costs_cents=costs)
+
+    def record(session: Session) -> None:
+        ids = [i.id for i in covered_invoices(session, contact.id or 0)]
+        dossier.record(
+            session,
+            creditor_id=contact.creditor_id,
+            debtor_id=contact.debtor_id,
+            kind="fourteen_day_letter_sent",
+            actor="dispatcher",
+            occurred_at=now,
+            payload={
+                "contact_id": contact.id,
+                "costs_cents": costs,
+                "wording_valid": wording_ok,
+                "invoice_ids": ids,
+            },
+        )
+
+    return record
 
 
 class Dispatcher:
@@ -66,14 +135,27 @@ class Dispatcher:
             creditor = session.get(Creditor, contact.creditor_id) if contact else None
             if contact is None or creditor is None:
                 return
-            why_not = outbox.still_wanted(session, contact_id)
+            why_not = outbox.still_wanted(session, contact_id, now)
+            if why_not is None:
+                debtor = session.get(Debtor, contact.debtor_id)
+                closed = window_refusals(creditor, debtor, contact.channel, now)
+                if closed:
+                    until = next_window(creditor, debtor, contact.channel, now)
+                    outbox.postpone(
+                        session, contact, worker=self.worker, until=until, reason="; ".join(closed)
+                    )
+                    stats.postponed += 1
+                    return
             if why_not is not None:
                 outbox.cancel(session, contact, now=now, reason=why_not, worker=self.worker)
                 session.commit()
                 stats.cancelled += 1
                 return
+            also = None
             try:
                 message = build_message(session, contact, now=now)
+                if message.kind == "fourteen_day_letter":
+                    also = letter_record(contact, message, now)
                 receipt = self.send(creditor, message)
             except TransientSendError as err:
                 outbox.mark_retry(session, contact, worker=self.worker, now=now, error=str(err))
@@ -84,8 +166,13 @@ class Dispatcher:
                 stats.failed += 1
                 return
             text = f"{receipt.sender}:{receipt.provider_id}"
-            if outbox.mark_sent(session, contact, worker=self.worker, now=now, receipt=text):
+            if outbox.mark_sent(
+                session, contact, worker=self.worker, now=now, receipt=text, also=also
+            ):
                 stats.sent += 1
+                stats.sent_by_channel[contact.channel] = (
+                    stats.sent_by_channel.get(contact.channel, 0) + 1
+                )
             else:
                 stats.lost_lease += 1
                 log.warning("contact %s: lease lost before marking sent", contact_id)

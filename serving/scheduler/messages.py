@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from ledger.enums import Country, DebtorKind, Stage
-from ledger.tables import Contact, ContactInvoice, Creditor, Debtor, Invoice
+from ledger.enums import Country, DebtorKind, OutcomeKind, Stage
+from ledger.tables import Contact, ContactInvoice, Creditor, Debtor, Invoice, Outcome
 from policy.collection_costs import collection_costs, vat_add_on_applies
 from policy.fourteen_day_letter import TERM_WORDING
+from policy.public_holidays import add_working_days
 from serving.senders.base import Message
 from serving.senders.from_ledger import message_for_contact
 
@@ -53,6 +54,25 @@ def legal_extra(
     }
 
 
+def promise_extra(
+    session: Session, contact: Contact, creditor: Creditor, on: date
+) -> dict[str, Any]:
+    """A promise confirmation states the promised date and asks payment within 5 working days."""
+    promise = session.exec(
+        select(Outcome)
+        .where(
+            Outcome.creditor_id == contact.creditor_id,
+            Outcome.debtor_id == contact.debtor_id,
+            Outcome.kind == OutcomeKind.PROMISE.value,
+        )
+        .order_by(col(Outcome.occurred_at).desc(), col(Outcome.id).desc())
+    ).first()
+    extra: dict[str, Any] = {"pay_by": add_working_days(Country(creditor.country), on, 5)}
+    if promise is not None and promise.promised_date is not None:
+        extra["promised_date"] = promise.promised_date
+    return extra
+
+
 def build_message(session: Session, contact: Contact, *, now: datetime) -> Message:
     creditor = session.get(Creditor, contact.creditor_id)
     debtor = session.get(Debtor, contact.debtor_id)
@@ -60,8 +80,13 @@ def build_message(session: Session, contact: Contact, *, now: datetime) -> Messa
         raise LookupError(f"contact {contact.id}: creditor or debtor missing")
     invoices = covered_invoices(session, contact.id or 0)
     extra: dict[str, Any] = {}
-    if contact.stage == Stage.FOURTEEN_DAY_LETTER.value:
-        local_day = now.astimezone(ZoneInfo(creditor.timezone)).date()
+    local_day = now.astimezone(ZoneInfo(creditor.timezone)).date()
+    template = contact.template or ""
+    if template.startswith("promise_confirmation"):
+        extra.update(promise_extra(session, contact, creditor, local_day))
+    elif template.startswith(("payment_thanks", "broken_promise")):
+        pass
+    elif contact.stage == Stage.FOURTEEN_DAY_LETTER.value:
         extra.update(legal_extra(creditor, debtor, invoices, local_day))
     return message_for_contact(
         contact,

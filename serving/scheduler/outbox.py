@@ -14,9 +14,9 @@ uses to drop the copy (file sinks by name, webhooks by ``Idempotency-Key``, e-ma
 This module must never send anything itself and never decide what to send.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +26,8 @@ from sqlmodel import Session, col, select
 from ledger import dossier
 from ledger.enums import ContactStatus
 from ledger.tables import Contact, ContactInvoice, Invoice
+from ledger.types import utcnow
+from serving.scheduler.candidates import blocked_debtors
 
 CLOSED_INVOICE = ("paid", "disputed", "paused", "written_off")
 MAX_ATTEMPTS = 6
@@ -152,8 +154,20 @@ def claim_due(
     return ids
 
 
-def still_wanted(session: Session, contact_id: int) -> str | None:
-    """None when the contact should go out; else why not (an invoice paid, disputed, paused…)."""
+TRANSACTIONAL = ("payment_thanks",)  # templates that go out whatever the invoices' state
+
+
+def still_wanted(session: Session, contact_id: int, now: datetime | None = None) -> str | None:
+    """None when the contact should go out; else why not (an invoice paid, disputed, paused, or
+    the whole dossier paused or disputed as of ``now``). A thank-you always goes out."""
+    contact = session.get(Contact, contact_id)
+    if contact is not None and (contact.template or "").startswith(TRANSACTIONAL):
+        return None
+    if contact is not None:
+        at = now or datetime.max.replace(tzinfo=UTC)
+        blocked = blocked_debtors(session, contact.creditor_id, at, [contact.debtor_id])
+        if contact.debtor_id in blocked:
+            return blocked[contact.debtor_id]
     statuses = session.exec(
         select(Invoice.status, Invoice.open_amount_cents)
         .join(ContactInvoice, col(ContactInvoice.invoice_id) == col(Invoice.id))
@@ -178,8 +192,15 @@ def _finish(session: Session, contact_id: int, worker: str, **values: object) ->
 
 
 def mark_sent(
-    session: Session, contact: Contact, *, worker: str, now: datetime, receipt: str
+    session: Session,
+    contact: Contact,
+    *,
+    worker: str,
+    now: datetime,
+    receipt: str,
+    also: Callable[[Session], None] | None = None,
 ) -> bool:
+    """Mark sent (fenced by the lease) and run ``also`` in the same transaction when it holds."""
     ok = _finish(
         session,
         contact.id or 0,
@@ -204,6 +225,8 @@ def mark_sent(
                 "receipt": receipt,
             },
         )
+        if also is not None:
+            also(session)
     session.commit()
     return ok
 
@@ -229,6 +252,27 @@ def mark_retry(
         next_attempt_at=now + delay,
         last_error=error[:500],
     )
+    session.commit()
+
+
+def postpone(
+    session: Session, contact: Contact, *, worker: str, until: datetime | None, reason: str
+) -> None:
+    """The send moment fell outside the contact window: hand the item back, to be sent at
+    ``until`` (the window's next opening), without counting this claim as an attempt. With no
+    opening in sight the item is cancelled."""
+    if until is None:
+        cancel(session, contact, now=utcnow(), reason=reason, worker=worker)
+    else:
+        _finish(
+            session,
+            contact.id or 0,
+            worker,
+            status=ContactStatus.PLANNED.value,
+            next_attempt_at=until,
+            attempts=col(Contact.attempts) - 1,
+            last_error=f"postponed: {reason}"[:500],
+        )
     session.commit()
 
 
@@ -292,7 +336,7 @@ def cancel_pending_for_debtor(
     ).all()
     cancelled = 0
     for contact in pending:
-        why = still_wanted(session, contact.id or 0)
+        why = still_wanted(session, contact.id or 0, now)
         if why is not None:
             cancel(session, contact, now=now, reason=f"{reason}: {why}")
             cancelled += 1

@@ -1,0 +1,75 @@
+"""The scheduler's side of the scoring API: ``POST /v1/recommendations`` over HTTP, in batches.
+
+Each creditor calls with its own key (tenancy: a key sees one creditor). Timeouts, refused
+connections and 5xx answers are retried a few times with a short backoff; anything else is an
+:class:`ScoringError` naming the batch. This module must never decide anything: it asks and
+returns the answers as the API gave them.
+"""
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+
+import httpx
+
+from serving.api.schemas import RecommendationOut, RecommendationsOut
+
+RETRIES = 3
+
+
+class ScoringError(RuntimeError):
+    """The scoring API did not answer a batch usefully."""
+
+
+def batches(ids: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+class ScoringClient:
+    def __init__(
+        self,
+        base_url: str,
+        key_for: Callable[[str], str],
+        *,
+        batch_size: int = 500,
+        timeout_s: float = 120.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.key_for, self.batch_size = key_for, batch_size
+        self.http = httpx.Client(
+            base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def recommend(
+        self, creditor_name: str, debtor_ids: Sequence[int], at: datetime
+    ) -> list[RecommendationOut]:
+        """Answers for every debtor, batch by batch (order kept)."""
+        key = self.key_for(creditor_name)
+        out: list[RecommendationOut] = []
+        for batch in batches(debtor_ids, self.batch_size):
+            out += self._post(key, batch, at)
+        return out
+
+    def _post(self, key: str, ids: list[int], at: datetime) -> list[RecommendationOut]:
+        body = {"debtor_ids": ids, "at": at.isoformat()}
+        last = ""
+        for attempt in range(RETRIES):
+            try:
+                resp = self.http.post("/v1/recommendations", json=body, headers={"X-API-Key": key})
+            except httpx.TransportError as err:
+                last = f"{type(err).__name__}: {err}"
+            else:
+                if resp.status_code < 500:
+                    if resp.status_code != 200:
+                        raise ScoringError(
+                            f"scoring API answered {resp.status_code} for debtors "
+                            f"{ids[0]}..{ids[-1]}: {resp.text[:300]}"
+                        )
+                    return RecommendationsOut.model_validate_json(resp.content).recommendations
+                last = f"HTTP {resp.status_code}: {resp.text[:200]}"
+            time.sleep(0.5 * 2**attempt)
+        raise ScoringError(f"scoring API unavailable after {RETRIES} tries: {last}")
