@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DUNFLOW_", extra="ignore")
 
+    mlflow_tracking_uri: str = Field(
+        default="", description="MLflow store (MLFLOW_TRACKING_URI wins); empty: mlruns/mlflow.db."
+    )
     policy_model_name: str = Field(
         default="dunning-policy", description="Registered MLflow model the API serves."
     )

@@ -27,6 +27,8 @@ def readyz(request: Request) -> JSONResponse:
     current = state.model_store.current
     body["model_version"] = current.version if current else None
     reason = state.model_store.degraded_reason
+    if reason is None and state.model_store.last_error:
+        body["last_reload_error"] = state.model_store.last_error
     if reason is not None:
         body.update(status="degraded", reason=reason, fallback="ladder")
     return JSONResponse(body)

@@ -1,0 +1,169 @@
+"""The tenant-isolation matrix: every route that takes an id × another creditor's id answers 404
+with the same body as an id that does not exist (no existence leak); every route that needs a key
+answers 401 naming ``header.X-API-Key`` without one or with a wrong one; key kinds are kept apart.
+
+The delivery-status callback is not in the matrix: it is authenticated by the provider's HMAC
+signature, not by a creditor's key (``tests/serving/senders/test_delivery_route.py``).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ledger.tables import Contact
+from tests.serving.api.conftest import World
+
+MISSING_DEBTOR = 987_654_321
+MISSING_CONTACT = 987_654_322
+MISSING_REC = "00000000-0000-4000-8000-00000000dead"  # the same length as a real id
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str  # may contain {rec}
+    body: Callable[[int, int, str], dict[str, Any]] | None = None  # (debtor, contact, rec) -> body
+
+
+CASES = [
+    Case(
+        "recommend another's debtor",
+        "POST",
+        "/v1/recommendations",
+        lambda d, c, r: {"debtor_ids": [d], "at": "2026-11-24T09:00:00+01:00"},
+    ),
+    Case("read another's recommendation", "GET", "/v1/recommendations/{rec}"),
+    Case(
+        "outcome for another's debtor",
+        "POST",
+        "/v1/outcomes",
+        lambda d, c, r: {"debtor_id": d, "kind": "complaint"},
+    ),
+    Case(
+        "outcome on another's contact",
+        "POST",
+        "/v1/outcomes",
+        lambda d, c, r: {"debtor_id": "OWN", "contact_id": c, "kind": "complaint"},
+    ),
+    Case("decision page of another's recommendation", "GET", "/reports/decisions/{rec}"),
+    Case("decision PDF of another's recommendation", "GET", "/reports/decisions/{rec}.pdf"),
+    Case(
+        "signed link to another's decision",
+        "POST",
+        "/reports/links",
+        lambda d, c, r: {"path": f"/reports/decisions/{r}"},
+    ),
+]
+
+
+def _contact_of(engine: Engine, creditor_id: int) -> int:
+    with Session(engine) as session:
+        row = session.exec(select(Contact).where(Contact.creditor_id == creditor_id)).first()
+        assert row is not None
+        return int(row.id or 0)
+
+
+def _call(
+    client: TestClient, case: Case, world: World, headers: dict[str, str], ids: tuple[int, int, str]
+) -> Any:
+    debtor, contact, rec = ids
+    body = case.body(debtor, contact, rec) if case.body else None
+    if body is not None and body.get("debtor_id") == "OWN":
+        body["debtor_id"] = world.a.debtors["D1"].id
+    return client.request(case.method, case.path.format(rec=rec), json=body, headers=headers)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_another_creditors_ids_answer_like_missing_ones(
+    learned_client: TestClient, world: World, engine: Engine, case: Case
+) -> None:
+    theirs = (
+        int(world.b.debtors["D4"].id or 0),
+        _contact_of(engine, world.b.creditor.id or 0),
+        world.rec_b,
+    )
+    missing = (MISSING_DEBTOR, MISSING_CONTACT, MISSING_REC)
+    got_theirs = _call(learned_client, case, world, world.headers_a, theirs)
+    got_missing = _call(learned_client, case, world, world.headers_a, missing)
+    assert got_theirs.status_code == 404, got_theirs.text
+    assert got_missing.status_code == 404, got_missing.text
+    expected = got_missing.text  # the missing ids are long and unique: safe to substitute
+    for other, mine in zip(missing, theirs, strict=True):
+        expected = expected.replace(str(other), str(mine))
+    assert got_theirs.text == expected
+    problem = got_theirs.json()["detail"][0]
+    assert problem["field"]
+    assert problem["problem"]
+    # and B itself sees its own row (the 404 is about tenancy, not a broken route)
+    got_own = _call(learned_client, case, world, {"X-API-Key": world.key_b}, theirs)
+    if case.name != "outcome on another's contact":  # that body names A's debtor
+        assert got_own.status_code in (200, 201), got_own.text
+
+
+KEYED = [
+    ("POST", "/v1/recommendations", {"debtor_ids": [1]}),
+    ("GET", "/v1/recommendations/{rec}", None),
+    ("POST", "/v1/outcomes", {"debtor_id": 1, "kind": "complaint"}),
+    ("POST", "/v1/admin/reload", None),
+    ("GET", "/reports/weekly", None),
+    ("GET", "/reports/weekly.pdf", None),
+    ("GET", "/reports/decisions/{rec}", None),
+    ("GET", "/reports/decisions/{rec}.pdf", None),
+    ("POST", "/reports/links", {"path": "/reports/weekly"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), KEYED, ids=[f"{m} {p}" for m, p, _ in KEYED])
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "garbage", "dfk_000000000000_wrong"],
+    ids=["none", "empty", "malformed", "wrong"],
+)
+def test_no_or_a_wrong_key_is_a_401_naming_the_header(
+    ladder_client: TestClient,
+    world: World,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    key: str | None,
+) -> None:
+    headers = {} if key is None else {"X-API-Key": key}
+    resp = ladder_client.request(method, path.format(rec=world.rec_a), json=body, headers=headers)
+    assert resp.status_code == 401, resp.text
+    (problem,) = resp.json()["detail"]
+    assert problem["field"] == "header.X-API-Key"
+    assert problem["problem"]
+
+
+def test_a_revoked_key_is_refused(ladder_client: TestClient, world: World, engine: Engine) -> None:
+    from serving.api.security import authenticate, revoke
+
+    with Session(engine) as session:
+        principal = authenticate(session, world.key_a)
+        assert principal is not None
+        revoke(session, principal.key_id)
+        session.commit()
+    resp = ladder_client.get(f"/v1/recommendations/{world.rec_a}", headers=world.headers_a)
+    assert resp.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/recommendations", {"debtor_ids": [1]}),
+        ("GET", "/v1/recommendations/x", None),
+        ("POST", "/v1/outcomes", {"debtor_id": 1, "kind": "complaint"}),
+    ],
+)
+def test_an_admin_key_sees_no_creditors_data(
+    ladder_client: TestClient, world: World, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    resp = ladder_client.request(method, path, json=body, headers={"X-API-Key": world.admin_key})
+    assert resp.status_code == 403
+    assert resp.json()["detail"][0]["field"] == "header.X-API-Key"
