@@ -57,6 +57,10 @@ def report_creditor(
     assert creditor is not None
     assert exp is not None
     assert sig is not None
+    if not sig.isascii():  # hmac.compare_digest refuses non-ASCII text with a TypeError
+        raise ApiError(
+            403, "query.sig", "the link's signature does not match (altered or not ours)"
+        )
     try:
         verify(request.url.path, creditor, exp, sig, secret=settings.secret.get_secret_value())
     except LinkError as err:
