@@ -82,7 +82,7 @@ def simulate_history(
         if progress:
             progress(day)
     decisions = {k: np.concatenate(v) if v else np.zeros(0) for k, v in log.items()}
-    return replace(_collect(world, pol.name, days), decision=decisions)
+    return replace(collect_history(world, pol.name, days), decision=decisions)
 
 
 def _cat(days: list[DayEvents], name: str) -> A:
@@ -98,7 +98,7 @@ def _offsets(days: list[DayEvents], name: str) -> A:
     return np.concatenate([[0], np.cumsum(sizes)[:-1]])
 
 
-def _collect(world: World, model_version: str, days: list[DayEvents]) -> History:
+def collect_history(world: World, model_version: str, days: list[DayEvents]) -> History:
     c_names = [f.name for f in fields(DayEvents) if f.name.startswith("contact_")]
     contact = {k.removeprefix("contact_"): _cat(days, k) for k in c_names}
     for k in ("reached", "promised", "promise_day", "disputed", "complained"):

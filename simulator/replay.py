@@ -54,6 +54,9 @@ def run(world: World, policy_name: str, factory: PolicyFactory | None = None) ->
             dec = policy.decide_batch(batch, rng)
             actions[batch.debtor] = dec.action
         ev = world.step(day, actions)
+        record = getattr(policy, "record", None)
+        if record is not None:  # policies that learn from the ledger see what it would book
+            record(day, ev)
         t.ar.append(world.receivable_cents())
         t.alloc_inv.append(ev.alloc_invoice)
         t.alloc_day.append(np.full(ev.alloc_invoice.size, day))
