@@ -11,6 +11,7 @@ decide what to send; the cycle did.
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -115,13 +116,25 @@ class Dispatcher:
     ) -> None:
         self.engine, self.worker, self.send = engine, worker, send
         self.lease, self.batch = lease, batch
+        self._started = (datetime.min, 0.0)
+
+    def _clock(self, now: datetime) -> datetime:
+        """The real time leases run on: the pass's ``now`` plus the time the pass has taken."""
+        start, t0 = self._started
+        return now + timedelta(seconds=time.monotonic() - t0) if start == now else now
 
     def run_once(self, now: datetime) -> DispatchStats:
         stats = DispatchStats()
+        self._started = (now, time.monotonic())
         while True:
             with Session(self.engine, expire_on_commit=False) as session:
                 ids = outbox.claim_due(
-                    session, worker=self.worker, now=now, limit=self.batch, lease=self.lease
+                    session,
+                    worker=self.worker,
+                    now=now,
+                    limit=self.batch,
+                    lease=self.lease,
+                    clock=self._clock(now),
                 )
             if not ids:
                 return stats
@@ -131,6 +144,11 @@ class Dispatcher:
 
     def _one(self, contact_id: int, now: datetime, stats: DispatchStats) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
+            if not outbox.renew(
+                session, contact_id, worker=self.worker, now=self._clock(now), lease=self.lease
+            ):
+                stats.lost_lease += 1
+                return
             contact = session.get(Contact, contact_id)
             creditor = session.get(Creditor, contact.creditor_id) if contact else None
             if contact is None or creditor is None:

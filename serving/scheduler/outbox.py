@@ -120,9 +120,17 @@ def enqueue(session: Session, planned: Sequence[PlannedContact]) -> int:
 
 
 def claim_due(
-    session: Session, *, worker: str, now: datetime, limit: int = 50, lease: timedelta
+    session: Session,
+    *,
+    worker: str,
+    now: datetime,
+    limit: int = 50,
+    lease: timedelta,
+    clock: datetime | None = None,
 ) -> list[int]:
-    """Atomically claim up to ``limit`` due contacts (and expired claims) for ``worker``."""
+    """Atomically claim up to ``limit`` due contacts (and expired claims) for ``worker``.
+    ``now`` decides what is due; ``clock`` (default ``now``) is the real time leases run on."""
+    clock = clock or now
     due = sa.and_(
         col(Contact.scheduled_at) <= now,
         sa.or_(col(Contact.next_attempt_at).is_(None), col(Contact.next_attempt_at) <= now),
@@ -130,7 +138,7 @@ def claim_due(
             col(Contact.status) == ContactStatus.PLANNED.value,
             sa.and_(
                 col(Contact.status) == ContactStatus.SENDING.value,
-                col(Contact.claimed_until) < now,
+                col(Contact.claimed_until) < clock,
             ),
         ),
     )
@@ -144,7 +152,7 @@ def claim_due(
         .values(
             status=ContactStatus.SENDING.value,
             claimed_by=worker,
-            claimed_until=now + lease,
+            claimed_until=clock + lease,
             attempts=col(Contact.attempts) + 1,
         )
         .returning(col(Contact.id))
@@ -155,6 +163,26 @@ def claim_due(
 
 
 TRANSACTIONAL = ("payment_thanks",)  # templates that go out whatever the invoices' state
+
+
+def renew(
+    session: Session, contact_id: int, *, worker: str, now: datetime, lease: timedelta
+) -> bool:
+    """Re-take the lease just before sending: False when another dispatcher holds the item now
+    (our lease ran out while earlier items of the batch were sent). A send must finish within
+    one lease, so keep the lease longer than the senders' timeouts."""
+    stmt = (
+        sa.update(Contact)
+        .where(
+            col(Contact.id) == contact_id,
+            col(Contact.claimed_by) == worker,
+            col(Contact.status) == ContactStatus.SENDING.value,
+        )
+        .values(claimed_until=now + lease)
+    )
+    ok = bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    session.commit()
+    return ok
 
 
 def still_wanted(session: Session, contact_id: int, now: datetime | None = None) -> str | None:
