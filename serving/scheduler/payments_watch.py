@@ -94,7 +94,8 @@ def creditor_for(session: Session, path: Path, root: Path) -> Creditor:
 def process_file(engine: Engine, path: Path, root: Path, now: datetime, stats: WatchStats) -> None:
     with Session(engine) as session:
         creditor = creditor_for(session, path, root)
-    refs = parse(path, "payments", "camt053").payments["external_ref"].tolist()
+    frame = parse(path, "payments", "camt053").payments
+    refs = [] if frame is None else frame["external_ref"].tolist()
     import_file(engine, path, entity="payments", fmt="camt053", creditor=creditor.name)
     with Session(engine, expire_on_commit=False) as session:
         pays = session.exec(
