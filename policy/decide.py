@@ -6,7 +6,10 @@ API, the simulator's allowed set in replay): one row per (debtor, candidate) wit
 The debtor's own features (as of now, from ``features.build_features``) are computed once per debtor
 and the candidate's action features (channel, tone, response rate, calendar of the send time) are
 laid over them. All candidates of a batch go through the models in one call; SHAP is computed only
-for the chosen rows, also in one call. This module never filters candidates: the rules did that.
+for the chosen rows, also in one call. The rows reach the boosters as one float matrix built with
+numpy (:mod:`policy.encoding`), the matrix LightGBM itself would build from
+:func:`candidate_rows`; a caller that decides often passes the debtor table already encoded.
+This module never filters candidates: the rules did that.
 """
 
 from dataclasses import dataclass, field
@@ -15,10 +18,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from features.calendar import calendar_features
 from features.specs import CHANNELS, NONE_CHANNELS, NONE_TONES
 from policy import choice, explain
+from policy.encoding import EncodedBase, candidate_matrix, decode, encode_base
 from policy.model import OutcomeModels
 from policy.value import ValueWeights, action_values
 
@@ -61,9 +66,23 @@ def candidate_rows(base: pd.DataFrame, candidates: pd.DataFrame) -> pd.DataFrame
     return rows
 
 
+def _threads(x: NDArray[np.float64]) -> dict[str, Any]:
+    """One thread for small batches: waking OpenMP's pool costs more than a few trees (ms)."""
+    return {"num_threads": 1} if len(x) < 4096 else {}
+
+
+def _predict(
+    models: OutcomeModels, x: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:meth:`OutcomeModels.predict` on an encoded matrix."""
+    p_pay = np.asarray(models.pay.predict(x, **_threads(x)), dtype=np.float64)
+    p_complaint = np.asarray(models.complaint.predict(x, **_threads(x)), dtype=np.float64)
+    return models.pay_calibration.apply(p_pay), models.complaint_calibration.apply(p_complaint)
+
+
 def decide(
     models: OutcomeModels,
-    base: pd.DataFrame,
+    base: pd.DataFrame | EncodedBase,
     candidates: pd.DataFrame,
     *,
     now: datetime,
@@ -74,11 +93,16 @@ def decide(
     lang: str = "en",
     alternatives: int = 3,
 ) -> list[Decision]:
-    """One decision per debtor in ``candidates`` (rows of one debtor must be adjacent)."""
+    """One decision per debtor in ``candidates`` (rows of one debtor must be adjacent).
+    ``base``: the debtors' feature rows (index: debtor id), or :func:`encode_base` of them."""
     if candidates.empty:
         return []
-    rows = candidate_rows(base, candidates)
-    p_pay, p_complaint = models.predict(rows)
+    missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
+    if missing:
+        raise KeyError(f"candidate table lacks {missing}")
+    enc = base if isinstance(base, EncodedBase) else encode_base(models, base)
+    rows = candidate_matrix(enc, candidates)
+    p_pay, p_complaint = _predict(models, rows)
     send_at = pd.to_datetime(candidates["send_at"].to_numpy(), utc=True)
     days = np.asarray((send_at - pd.Timestamp(now)).total_seconds() / 86400.0, dtype=float)
     values = action_values(
@@ -126,23 +150,26 @@ def decide(
             )
         )
     if explain_choice:
-        _explain(models, rows, decisions, scored, lang)
+        _explain(models, enc, rows, decisions, scored, lang)
     return decisions
 
 
 def _explain(
     models: OutcomeModels,
-    rows: pd.DataFrame,
+    enc: EncodedBase,
+    rows: NDArray[np.float64],
     decisions: list[Decision],
     scored: Any,
     lang: str,
 ) -> None:
-    chosen_rows = rows.iloc[[d.chosen for d in decisions]]
-    contributions = models.pay_contributions(chosen_rows)
-    records = chosen_rows[models.feature_names].to_dict("records")
-    for d, contrib, values in zip(decisions, contributions, records, strict=True):
+    chosen_rows = rows[[d.chosen for d in decisions]]
+    contributions = np.asarray(
+        models.pay.predict(chosen_rows, pred_contrib=True, **_threads(chosen_rows)),
+        dtype=np.float64,
+    )
+    for d, contrib, row in zip(decisions, contributions, chosen_rows, strict=True):
         d.reasons, d.shap, d.base_value = explain.reasons(
-            contrib, models.feature_names, {str(k): v for k, v in values.items()}, lang=lang
+            contrib, models.feature_names, decode(enc, row), lang=lang
         )
         runner_up = d.alternatives[0] if d.alternatives else None
         d.versus_runner_up = explain.versus_runner_up(scored(d.chosen), runner_up, lang=lang)

@@ -184,8 +184,10 @@ class Recommender:
                 )
         candidates = pd.DataFrame(rows)
         ids = [int(ctx.debtor.id or 0) for ctx in contexts]
-        base = self.snapshots.base(creditor.id or 0, creditor.name, ids, now)
         assert policy_model.models is not None
+        base = self.snapshots.encoded(
+            creditor.id or 0, creditor.name, ids, now, policy_model.models, version
+        )
         decisions = decide(
             policy_model.models,
             base,

@@ -2,8 +2,10 @@
 
 Features pool over a creditor's debtors (response rates shrink toward the creditor's), so they are
 built for the whole creditor at once with the same ``features.build_features`` that made the
-training rows, from events strictly before the day began, and cached until the day changes.
-The first request of a day pays for the build (the scheduler's morning cycle does); the rest read.
+training rows, from events strictly before the day began, and cached until the day changes (or a
+debtor not in the snapshot is asked for). The first request of a day pays for the build (the
+scheduler's morning cycle does); the rest read. Each snapshot is also kept encoded for the model
+being served (:func:`policy.encoding.encode_base`), so a request only picks rows out of a matrix.
 """
 
 import threading
@@ -14,6 +16,8 @@ from sqlalchemy.engine import Engine
 
 from features import build_features, load_frames
 from features.loading import LedgerFrames
+from policy.encoding import EncodedBase, encode_base
+from policy.model import OutcomeModels
 
 
 class FeatureSnapshots:
@@ -21,23 +25,51 @@ class FeatureSnapshots:
         self.engine = engine
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[pd.Timestamp, pd.DataFrame]] = {}
+        self._encoded: dict[tuple[int, str], tuple[pd.Timestamp, EncodedBase]] = {}
 
     @staticmethod
     def day_start(now: datetime) -> pd.Timestamp:
         return pd.Timestamp(now).tz_convert("UTC").floor("D")
 
+    def _snapshot(
+        self, creditor_id: int, creditor_name: str, debtor_ids: list[int], as_of: pd.Timestamp
+    ) -> pd.DataFrame:
+        cached = self._cache.get(creditor_id)
+        if cached is None or cached[0] != as_of or not set(debtor_ids) <= set(cached[1].index):
+            frames = load_frames(self.engine, creditor_name)
+            cached = (as_of, self.build(frames, as_of))
+            self._cache[creditor_id] = cached
+            self._encoded = {k: v for k, v in self._encoded.items() if k[0] != creditor_id}
+        return cached[1]
+
     def base(
         self, creditor_id: int, creditor_name: str, debtor_ids: list[int], now: datetime
     ) -> pd.DataFrame:
         """Feature rows (index: debtor id) of these debtors as of the start of ``now``'s day."""
-        as_of = self.day_start(now)
         with self._lock:
-            cached = self._cache.get(creditor_id)
-            if cached is None or cached[0] != as_of or not set(debtor_ids) <= set(cached[1].index):
-                frames = load_frames(self.engine, creditor_name)
-                cached = (as_of, self.build(frames, as_of))
-                self._cache[creditor_id] = cached
-        return cached[1].loc[debtor_ids]
+            frame = self._snapshot(creditor_id, creditor_name, debtor_ids, self.day_start(now))
+        return frame.loc[debtor_ids]
+
+    def encoded(
+        self,
+        creditor_id: int,
+        creditor_name: str,
+        debtor_ids: list[int],
+        now: datetime,
+        models: OutcomeModels,
+        version: str,
+    ) -> EncodedBase:
+        """The creditor's snapshot encoded for ``models`` (served as ``version``)."""
+        as_of = self.day_start(now)
+        key = (creditor_id, version)
+        with self._lock:
+            hit = self._encoded.get(key)
+            if hit is not None and hit[0] == as_of and all(d in hit[1].index for d in debtor_ids):
+                return hit[1]
+            frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
+            enc = encode_base(models, frame)
+            self._encoded[key] = (as_of, enc)
+            return enc
 
     @staticmethod
     def build(frames: LedgerFrames, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -50,3 +82,4 @@ class FeatureSnapshots:
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._encoded.clear()

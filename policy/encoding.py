@@ -1,0 +1,134 @@
+"""Candidate feature rows as the boosters read them: one float64 matrix, no pandas per request.
+
+LightGBM turns a DataFrame into a float matrix on every ``predict`` (categoricals mapped to the
+codes of the training levels, bools to 0/1); for a handful of candidate rows that conversion costs
+far more than the trees. :func:`encode_base` does it once per debtor table (the API caches the
+result per creditor, day and model), and :func:`candidate_matrix` lays each candidate's action
+features over the debtor's row with numpy, producing exactly the matrix LightGBM would have built
+from :func:`policy.decide.candidate_rows`. :func:`decode` turns a matrix row back into the values
+the explanations quote. This module never scores and never chooses.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from features.calendar import calendar_features
+from features.specs import CHANNELS, NONE_CHANNELS, NONE_TONES
+from policy.model import OutcomeModels
+
+ACTION_CATEGORIES = {"cand_channel": list(NONE_CHANNELS), "cand_tone": list(NONE_TONES)}
+CALENDAR = (
+    "send_weekday",
+    "send_hour",
+    "send_days_to_month_end",
+    "send_days_to_25th",
+    "send_is_holiday",
+    "send_days_to_holiday",
+)
+
+
+@dataclass(frozen=True)
+class EncodedBase:
+    """Debtor rows (``index``: debtor id → row) in ``columns`` order: the model's features first,
+    then the response-rate columns the candidate overlay reads."""
+
+    index: dict[int, int]
+    matrix: NDArray[np.float64]
+    columns: list[str]
+    n_features: int
+    levels: dict[str, list[str]]  # categorical feature → levels (code = position)
+    bools: frozenset[str]
+
+    def col(self, name: str) -> int:
+        return self.columns.index(name)
+
+
+def _levels(models: OutcomeModels, base: pd.DataFrame) -> dict[str, list[str]]:
+    names = models.feature_names
+    cats = [
+        n
+        for n in names
+        if n in ACTION_CATEGORIES
+        or (n in base.columns and isinstance(base[n].dtype, pd.CategoricalDtype))
+    ]
+    trained = models.pay.pandas_categorical
+    if trained is None:  # LightGBM then takes the frame's own levels
+        return {n: ACTION_CATEGORIES.get(n) or list(base[n].cat.categories) for n in cats}
+    if len(trained) != len(cats) or models.complaint.pandas_categorical != trained:
+        raise ValueError("train and live categorical features do not match")
+    return {n: [str(v) for v in levels] for n, levels in zip(cats, trained, strict=True)}
+
+
+def encode_base(models: OutcomeModels, base: pd.DataFrame) -> EncodedBase:
+    """Every debtor row of ``base`` (index: debtor id) as the boosters read it."""
+    names = models.feature_names
+    extra = [f"resp_rate_{c}" for c in CHANNELS if f"resp_rate_{c}" not in names]
+    columns = [*names, *extra]
+    levels = _levels(models, base)
+    matrix = np.full((len(base), len(columns)), np.nan)
+    bools = {"send_is_holiday"}
+    for j, name in enumerate(columns):
+        if name not in base.columns:
+            continue
+        values = base[name]
+        if name in levels:
+            codes = pd.Categorical(values.astype("object"), categories=levels[name]).codes
+            matrix[:, j] = np.where(codes < 0, np.nan, codes)
+        else:
+            if values.dtype == bool:
+                bools.add(name)
+            matrix[:, j] = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    index = {int(d): i for i, d in enumerate(base.index)}
+    return EncodedBase(index, matrix, columns, len(names), levels, frozenset(bools))
+
+
+@lru_cache(maxsize=8192)
+def _calendar(at: pd.Timestamp) -> tuple[float, ...]:
+    row = calendar_features(pd.Series([at]))
+    return tuple(float(row[c].iloc[0]) for c in CALENDAR)
+
+
+def candidate_matrix(enc: EncodedBase, candidates: pd.DataFrame) -> NDArray[np.float64]:
+    """The feature matrix of ``candidates`` (one row each, the model's feature order)."""
+    debtor = candidates["debtor_id"].to_numpy(dtype=np.int64)
+    try:
+        rows = enc.matrix[[enc.index[int(d)] for d in debtor]]
+    except KeyError as err:
+        raise KeyError(f"no feature row for debtor {err.args[0]}") from err
+    channel = candidates["channel"].fillna("none").astype("str").to_numpy()
+    tone = candidates["tone"].fillna("none").astype("str").to_numpy()
+    for name, values in (("cand_channel", channel), ("cand_tone", tone)):
+        if name in enc.levels:
+            code = {v: float(i) for i, v in enumerate(enc.levels[name])}
+            rows[:, enc.col(name)] = [code.get(v, np.nan) for v in values]
+    if "cand_resp_rate" in enc.columns:
+        rate = np.full(len(rows), np.nan)
+        for c in CHANNELS:
+            rate = np.where(channel == c, rows[:, enc.col(f"resp_rate_{c}")], rate)
+        rows[:, enc.col("cand_resp_rate")] = rate
+    send_at = pd.to_datetime(candidates["send_at"].to_numpy(), utc=True)
+    cal = np.array([_calendar(at) for at in send_at]).reshape(len(rows), len(CALENDAR))
+    for k, name in enumerate(CALENDAR):
+        if name in enc.columns:
+            rows[:, enc.col(name)] = cal[:, k]
+    return rows[:, : enc.n_features]
+
+
+def decode(enc: EncodedBase, row: NDArray[np.float64]) -> dict[str, Any]:
+    """The values of one matrix row, as the explanations quote them."""
+    out: dict[str, Any] = {}
+    for name, v in zip(enc.columns[: enc.n_features], row, strict=True):
+        if np.isnan(v):
+            out[name] = None
+        elif name in enc.levels:
+            out[name] = enc.levels[name][int(v)]
+        elif name in enc.bools:
+            out[name] = bool(v)
+        else:
+            out[name] = float(v)
+    return out
