@@ -65,6 +65,19 @@ def steps(demo_dir: Path) -> list[Step]:
                 ledger_url,
             ],
         ),
+        Step(
+            "60 simulated days: scheduler, scoring API over HTTP, senders into local sinks",
+            [
+                "scheduler",
+                "simulate-days",
+                "--days",
+                "60",
+                "--debtors",
+                "300",
+                "--out",
+                str(demo_dir / "live_sim"),
+            ],
+        ),
     ]
 
 

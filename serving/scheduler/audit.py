@@ -83,25 +83,25 @@ def _window_breaches(report: AuditReport, c: Contact, cred: Creditor, at: dateti
 
 def _paid_before(session: Session, contact: Contact, day: date) -> bool:
     rows = session.exec(
-        select(Invoice.status, Invoice.paid_on)
+        select(col(Invoice.status), col(Invoice.paid_on))
         .join(ContactInvoice, col(ContactInvoice.invoice_id) == col(Invoice.id))
         .where(ContactInvoice.contact_id == contact.id)
     ).all()
     return bool(rows) and all(s == "paid" and p is not None and p < day for s, p in rows)
 
 
-def audit(engine: Engine) -> AuditReport:
+def audit(engine: Engine, since: datetime | None = None) -> AuditReport:
+    """Audit every contact sent (at or after ``since``, when given)."""
     report = AuditReport()
     with Session(engine) as session:
         creditors = {c.id: c for c in session.exec(select(Creditor))}
-        sent = session.exec(
-            select(Contact)
-            .where(
-                col(Contact.status).in_([ContactStatus.SENT.value, ContactStatus.DELIVERED.value]),
-                col(Contact.sent_at).is_not(None),
-            )
-            .order_by(col(Contact.sent_at), col(Contact.id))
-        ).all()
+        stmt = select(Contact).where(
+            col(Contact.status).in_([ContactStatus.SENT.value, ContactStatus.DELIVERED.value]),
+            col(Contact.sent_at).is_not(None),
+        )
+        if since is not None:
+            stmt = stmt.where(col(Contact.sent_at) >= since)
+        sent = session.exec(stmt.order_by(col(Contact.sent_at), col(Contact.id))).all()
         per_day: Counter[tuple[int, date]] = Counter()
         for c in sent:
             at, cred = c.sent_at, creditors[c.creditor_id]

@@ -154,7 +154,10 @@ def test_two_dispatcher_processes_send_nothing_twice(
     procs = [worker(db_url, controller.port, t0, f"pair-{i}") for i in range(2)]
     assert all(p.wait(timeout=120) == 0 for p in procs)
     raw = Counter(inbox.raw)
-    print(f"\ntwo dispatchers ({engine.dialect.name}): {sum(raw.values())} received raw, {len(raw)} distinct")
+    print(
+        f"\ntwo dispatchers ({engine.dialect.name}): {sum(raw.values())} received raw, "
+        f"{len(raw)} distinct"
+    )
     assert set(raw) == keys
     assert max(raw.values()) == 1  # nothing twice
     assert statuses(engine) == Counter({"sent": N_MAILS})
