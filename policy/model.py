@@ -45,10 +45,22 @@ class OutcomeModels:
     info: dict[str, Any] = field(default_factory=dict)
 
     def matrix(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The model's columns; categoricals sent as plain strings (JSON, MLflow) get the specs'
+        fixed levels back, so a category means the same code in training and serving."""
         missing = [c for c in self.feature_names if c not in rows.columns]
         if missing:
             raise KeyError(f"feature rows lack {missing[:5]}")
-        return rows[self.feature_names]
+        x = rows[self.feature_names]
+        loose = [
+            c
+            for c in self.feature_names
+            if REGISTRY[c].categories and not isinstance(x[c].dtype, pd.CategoricalDtype)
+        ]
+        if loose:
+            x = x.copy()
+            for c in loose:
+                x[c] = pd.Categorical(x[c].astype("str"), categories=list(REGISTRY[c].categories))
+        return x
 
     def predict(self, rows: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Calibrated P(pay) and P(complaint) for each row."""

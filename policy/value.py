@@ -1,6 +1,6 @@
 """What an action is worth: the value the policy maximises.
 
-``value(a) = open amount × P(pay within horizon | x, a) × time discount − cost(a)
+``value(a) = open amount × P(pay within horizon | x, a) × time discount − cost weight × cost(a)
 − harm weight × P(complaint | x, a)``, in cents. The time discount counts the days until the action
 goes out (a later send pays later). Weights are per creditor (:class:`ValueWeights`); this module
 never looks at a model or a rule, it only does the arithmetic.
@@ -17,6 +17,7 @@ class ValueWeights:
     harm_cents: int = 5_000  # what one complaint costs the relationship, in cents
     annual_discount: float = 0.10  # the creditor's cost of money
     horizon_days: int = 14  # P(pay) is the chance of payment within this many days
+    cost_weight: float = 1.0  # > 1: the creditor values a euro of contact cost above a euro paid
 
 
 def discount(days_until_send: NDArray[np.float64], weights: ValueWeights) -> NDArray[np.float64]:
@@ -35,4 +36,5 @@ def action_values(
 ) -> NDArray[np.float64]:
     """Expected value in cents of each candidate (all arrays the same length)."""
     gain = open_cents * p_pay * discount(days_until_send, weights)
-    return np.asarray(gain - cost_cents - weights.harm_cents * p_complaint, dtype=np.float64)
+    cost = weights.cost_weight * cost_cents
+    return np.asarray(gain - cost - weights.harm_cents * p_complaint, dtype=np.float64)

@@ -4,7 +4,8 @@ For every logged decision the candidate set is rebuilt from what the ledger know
 each reachable channel (e-mail address, phone, postal address) × tone × send slot inside the
 creditor's hours. The target policy's probabilities over that set come from its own value and
 exploration rule; the logged action's probability under it, the logged propensity and the
-realised reward (amount paid within the horizon − contact cost − harm × complaint) feed the IPS,
+realised reward (amount paid within the horizon − cost weight × contact cost − harm ×
+complaint, the policy's own weights) feed the IPS,
 SNIPS and doubly-robust estimators. DR's reward model is the target's own outcome models, which
 were fitted on earlier decisions only. A logged action missing from the rebuilt set (its hour or
 channel not inferable) gets probability 0 and is counted in ``unmatched``.
@@ -19,10 +20,10 @@ import pandas as pd
 from policy import choice
 from policy.decide import candidate_rows
 from policy.pyfunc import DunningPolicy
-from policy.value import action_values
+from policy.value import ValueWeights, action_values
 from training.ope import Estimate, all_estimates
 
-SLOTS = (9, 13, 18)
+SLOTS = (9, 13, 18)  # the send slots of the logged action space
 REACH = {"email": "reach_email", "sms": "reach_phone", "phone": "reach_phone",
          "robocall": "reach_phone", "letter": "reach_letter"}  # fmt: skip
 TONES = ("friendly", "neutral", "firm")
@@ -44,8 +45,8 @@ class OpeReport:
         }
 
 
-def rewards(test: pd.DataFrame, harm_cents: float) -> np.ndarray:
-    r = test["paid_cents"] - test["cost_cents"] - harm_cents * test["complaint"]
+def rewards(test: pd.DataFrame, harm_cents: float, cost_weight: float = 1.0) -> np.ndarray:
+    r = test["paid_cents"] - cost_weight * test["cost_cents"] - harm_cents * test["complaint"]
     return np.asarray(r, dtype=float)
 
 
@@ -85,8 +86,10 @@ def evaluate_policy(
     *,
     windows: dict[int, tuple[int, int]],
     costs: dict[int, dict[str, int]],
+    reward_weights: ValueWeights | None = None,
 ) -> OpeReport:
-    """IPS / SNIPS / DR estimates of ``policy``'s mean reward per decision on ``test``."""
+    """IPS / SNIPS / DR estimates of ``policy``'s mean reward per decision on ``test``; the reward
+    uses ``reward_weights`` (default: the policy's own), so two policies compare on one scale."""
     if policy.models is None:
         raise ValueError("policy has no models")
     test = test.reset_index(drop=True)
@@ -97,8 +100,10 @@ def evaluate_policy(
     cands["open_cents"] = test["at_stake_cents"].to_numpy()[cands["key"].to_numpy()]
     feats = candidate_rows(base, cands)
     p_pay, p_complaint = policy.models.predict(feats)
-    harm = float(policy.weights.harm_cents)
-    q = cands["open_cents"].to_numpy() * p_pay - cands["cost_cents"].to_numpy() - harm * p_complaint
+    rw = reward_weights or policy.weights
+    harm = float(rw.harm_cents)
+    cost = rw.cost_weight * cands["cost_cents"].to_numpy()
+    q = cands["open_cents"].to_numpy() * p_pay - cost - harm * p_complaint
     days = (
         pd.to_datetime(cands["send_at"], utc=True)
         - pd.to_datetime(test["day"].to_numpy()[cands["key"].to_numpy()], utc=True)
@@ -124,6 +129,6 @@ def evaluate_policy(
     ok = ~np.isnan(idx.astype(float))
     pi_logged = np.where(ok, pi[np.where(ok, idx, 0).astype(int)], 0.0)
     q_logged = np.where(ok, q[np.where(ok, idx, 0).astype(int)], 0.0)
-    r = rewards(test, harm)
+    r = rewards(test, harm, rw.cost_weight)
     estimates = all_estimates(r, test["propensity"].to_numpy(), pi_logged, q_logged, q_target)
     return OpeReport(estimates, float(r.mean()), len(test), int((~ok).sum()))

@@ -25,6 +25,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.train", "train"),
     ("dunflow.cli.apikey", "apikey"),
     ("dunflow.cli.report", "report"),
+    ("dunflow.cli.models", "models"),
     ("dunflow.cli.scheduler", "scheduler"),
 ]
 # (module, function): single commands

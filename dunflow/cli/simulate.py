@@ -108,7 +108,9 @@ def replay(
     policy: Annotated[
         list[str],
         typer.Option(
-            "--policy", help="ladder, random, oracle, fixed:<channel>/<tone>[/<N>d]; repeat."
+            "--policy",
+            help="ladder, random, oracle, champion (the registry's learned policy),"
+            " fixed:<channel>/<tone>[/<N>d]; repeat.",
         ),
     ],
     seed: SeedOpt = 42,
@@ -125,6 +127,8 @@ def replay(
 
     cfg = _config(debtors, days, end)
     assert isinstance(cfg, SimConfig)
+    if "champion" in policy:
+        _register_champion()
     probe = World(seed, SimConfig(n_debtors=1, days=1))
     for name in policy:
         try:
@@ -142,3 +146,16 @@ def replay(
     for name, m in result.items():
         table.add_row(name, *["-" if m[k] is None else f"{m[k]:,}" for k in keys])
     console.print(table)
+
+
+def _register_champion() -> None:
+    """Make ``--policy champion`` the learned policy behind the registry alias."""
+    from training import tracking
+    from training.policy_run import load_champion
+    from training.sim_policy import register
+
+    tracking.start()
+    found = load_champion()
+    if found is None:
+        fail("--policy champion: no model has the alias champion yet (run `dunflow train policy`)")
+    register("champion", lambda: found[0])

@@ -78,3 +78,61 @@ def payment_time(
         f"mean: {m['baseline_debtor_mean_mae_days']:.2f}); n_train {int(m['n_train'])}, "
         f"n_test {int(m['n_test'])}; run {report.run_id}, version {report.model_version}"
     )
+
+
+@app.command("policy")
+def policy(
+    db: DbOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Learn from decisions on or after this date.")
+    ] = None,
+    test_from: Annotated[
+        str | None,
+        typer.Option("--test-from", help="Hold out decisions from this date (default: last 25%)."),
+    ] = None,
+    replay_seed: Annotated[int, typer.Option("--replay-seed", help="Unseen world's seed.")] = 9_001,
+    replay_debtors: Annotated[int, typer.Option("--replay-debtors", min=50)] = 600,
+    replay_days: Annotated[int, typer.Option("--replay-days", min=30)] = 120,
+    promote: Annotated[
+        bool, typer.Option("--promote/--no-promote", help="Let the gate move the champion alias.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Train the dunning policy, evaluate it (hold-out, off-policy, replay), register a version,
+    and move alias champion only when it beats the current champion."""
+    import sqlalchemy as sa
+
+    from ledger.db import make_engine
+    from training.policy_run import PolicyRunConfig, train_policy
+
+    cfg = PolicyRunConfig(
+        since=_parse_day(since, "--since") if since else None,
+        test_from=_parse_day(test_from, "--test-from") if test_from else None,
+        replay_seed=replay_seed,
+        replay_debtors=replay_debtors,
+        replay_days=replay_days,
+    )
+    engine = make_engine(database_url(db))
+    try:
+        report = train_policy(engine, cfg, promote=promote)
+    except (ValueError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        fail(f"--db {database_url(db)}: {exc}")
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    from rich.table import Table
+
+    table = Table("policy", "DSO", "collected 30d", "cost/€", "complaints/1000", "net value €")
+    for name, m in report["replay"]["policies"].items():
+        table.add_row(
+            name,
+            f"{m['dso_days']:.1f}",
+            f"{m['collected_30d']:.3f}" if m["collected_30d"] is not None else "-",
+            f"{m['cost_per_euro_collected']:.4f}",
+            f"{m['complaints_per_1000_debtors']:.1f}",
+            f"{m['net_value']:,.0f}",
+        )
+    console.print(table)
+    console.print(f"version {report['version']}: {report['decision']} — {report['reason']}")
