@@ -207,6 +207,10 @@ def _log(cfg: PolicyRunConfig, candidate: DunningPolicy, fit: Any, report: dict[
         for c in example.columns:
             if isinstance(example[c].dtype, pd.CategoricalDtype):
                 example[c] = example[c].astype("str")
+            elif pd.api.types.is_integer_dtype(example[c]) or pd.api.types.is_bool_dtype(
+                example[c]
+            ):
+                example[c] = example[c].astype("float64")  # doubles: missing values stay legal
         example["open_cents"] = fit.test["at_stake_cents"].head(5).to_numpy()
         example["cost_cents"] = fit.test["cost_cents"].head(5).to_numpy()
         example["days_until_send"] = 0.0
