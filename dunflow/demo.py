@@ -31,6 +31,7 @@ class Step:
 def steps(demo_dir: Path) -> list[Step]:
     samples = PROJECT_ROOT / "data" / "samples"
     ledger_url = f"sqlite:///{demo_dir / 'ledger.db'}"
+    sim_url = f"sqlite:///{demo_dir / 'sim.db'}"
     creditor = "Bakkerij de Vries B.V."
     imports = [
         Step(
@@ -65,6 +66,35 @@ def steps(demo_dir: Path) -> list[Step]:
                 ledger_url,
             ],
         ),
+        Step(
+            "Weekly digest of the sample ledger (HTML + PDF)",
+            [
+                "report",
+                "weekly",
+                "--creditor",
+                creditor,
+                "--as-of",
+                "2026-11-24",
+                "--out",
+                str(demo_dir / "reports"),
+                "--db",
+                ledger_url,
+            ],
+        ),
+        Step("Create the simulated ledger", ["db", "upgrade", "--db", sim_url]),
+        Step(
+            "Simulate a year of logged history (ladder + 20 % exploration, known ground truth)",
+            ["simulate", "--seed", "7", "--debtors", "2000", "--days", "360", "--db", sim_url],
+        ),
+        Step(
+            "Train the payment-time model (cold start, cash forecast) on a chronological split",
+            ["train", "payment-time", "--db", sim_url, "--test-from", "2026-08-01"],
+        ),
+        Step(
+            "Train the dynamic flow: hold-out, off-policy, replay on an unseen world, gate",
+            ["train", "policy", "--db", sim_url],
+        ),
+        Step("Registered models and aliases", ["models", "list"]),
         Step(
             "60 simulated days: scheduler, scoring API over HTTP, senders into local sinks",
             [
