@@ -67,6 +67,7 @@ def simulate(
     from ledger.settings import get_settings
     from simulator.config import SimConfig
     from simulator.generate import simulate_to_ledger
+    from simulator.to_ledger import TABLE_ORDER
     from simulator.truth import default_path
 
     cfg = _config(debtors, days, end, epsilon)
@@ -83,7 +84,7 @@ def simulate(
     try:
         with Progress(*cols, TimeElapsedColumn(), console=console) as bar:
             sim = bar.add_task("simulating days", total=days)
-            tables = bar.add_task("writing tables", total=10)
+            tables = bar.add_task("writing tables", total=len(TABLE_ORDER))
             result = simulate_to_ledger(
                 engine,
                 seed,
