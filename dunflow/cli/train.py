@@ -90,7 +90,9 @@ def policy(
         str | None,
         typer.Option("--test-from", help="Hold out decisions from this date (default: last 25%)."),
     ] = None,
-    replay_seed: Annotated[int, typer.Option("--replay-seed", help="Unseen world's seed.")] = 9_001,
+    replay_seed: Annotated[
+        int, typer.Option("--replay-seed", help="Seed of the unseen replay world.")
+    ] = 2_027,
     replay_debtors: Annotated[int, typer.Option("--replay-debtors", min=50)] = 600,
     replay_days: Annotated[int, typer.Option("--replay-days", min=30)] = 120,
     promote: Annotated[
