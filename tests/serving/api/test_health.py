@@ -42,3 +42,26 @@ def test_keys_are_hashed_and_revocable(engine: Engine, tenants: Tenants) -> None
         revoke(session, principal.key_id)
         session.commit()
         assert authenticate(session, tenants.key_a) is None
+
+
+def test_openapi_docs_are_served(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+    schema = client.get("/openapi.json").json()
+    for path in ("/v1/recommendations", "/v1/recommendations/{recommendation_id}", "/v1/outcomes"):
+        assert path in schema["paths"]
+
+
+def test_readyz_is_ready_with_a_model(engine: Engine) -> None:
+    from serving.api.app import create_app
+    from serving.api.model_store import LoadedModel, ModelStore
+
+    store = ModelStore(lambda: LoadedModel("test/9", object()))
+    with TestClient(create_app(engine=engine, model_store=store)) as c:
+        assert c.get("/readyz").json() == {
+            "status": "ready",
+            "database": "ok",
+            "model_version": "test/9",
+        }
+        assert 'dunflow_model_info{mode="model",version="test/9"} 1.0' in c.get("/metrics").text
