@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from ledger import dossier
 from ledger.enums import Channel, Stage, Tone
-from ledger.tables import Contact, Creditor, Invoice
+from ledger.tables import Contact, Creditor
 from policy import check, state_from_ledger
 from policy.candidates import make_action
 from serving.api.schemas import RecommendationOut
@@ -50,15 +50,6 @@ class CycleStats:
     refusal_reasons: Counter[str] = field(default_factory=Counter)
 
 
-def _numbers(session: Session, creditor_id: int, debtor_ids: list[int]) -> dict[str, int]:
-    rows = session.exec(
-        select(Invoice.number, Invoice.id).where(
-            Invoice.creditor_id == creditor_id, col(Invoice.debtor_id).in_(debtor_ids)
-        )
-    ).all()
-    return {number: int(i or 0) for number, i in rows}
-
-
 def plan_answer(
     session: Session, creditor: Creditor, rec: RecommendationOut, now: datetime, stats: CycleStats
 ) -> outbox.PlannedContact | None:
@@ -75,7 +66,7 @@ def plan_answer(
     state = state_from_ledger(session, rec.debtor_id, now)
     action = make_action(state, Stage(a.stage), Channel(a.channel), Tone(a.tone), a.send_at)
     reasons = list(check(action, state).reasons)
-    numbers = _numbers(session, creditor.id or 0, [rec.debtor_id])
+    numbers = {i.number: i.id for i in state.invoices}
     asked = {numbers.get(n, -1) for n in a.invoice_numbers}
     if asked != set(action.invoice_ids):
         reasons.append(
