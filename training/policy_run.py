@@ -51,8 +51,8 @@ class PolicyRunConfig:
     test_share: float = 0.25
     since: date | None = None
     # value weights chosen on replay seed 9001 (validation world); reports use other seeds
-    harm_cents: int = 30_000
-    cost_weight: float = 6.0
+    harm_cents: int = 100_000
+    cost_weight: float = 10.0
     epsilon: float = 0.05
     replay_seed: int = 2_027
     replay_debtors: int = 600
