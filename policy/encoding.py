@@ -77,8 +77,8 @@ def encode_base(models: OutcomeModels, base: pd.DataFrame) -> EncodedBase:
             continue
         values = base[name]
         if name in levels:
-            codes = pd.Categorical(values.astype("object"), categories=levels[name]).codes
-            matrix[:, j] = np.where(codes < 0, np.nan, codes)
+            code = {v: float(i) for i, v in enumerate(levels[name])}  # not a level: missing
+            matrix[:, j] = [code.get(v, np.nan) for v in values.astype("object")]
         else:
             if values.dtype == bool:
                 bools.add(name)
