@@ -54,12 +54,17 @@ class OutcomeModels:
         loose = [
             c
             for c in self.feature_names
-            if REGISTRY[c].categories and not isinstance(x[c].dtype, pd.CategoricalDtype)
+            if REGISTRY[c].dtype == "category" and not isinstance(x[c].dtype, pd.CategoricalDtype)
         ]
-        if loose:
+        # JSON turns an all-missing numeric column into objects: numbers again, NaN for missing
+        untyped = [c for c in self.feature_names if c not in loose and x[c].dtype == object]
+        if loose or untyped:
             x = x.copy()
-            for c in loose:
-                x[c] = pd.Categorical(x[c].astype("str"), categories=list(REGISTRY[c].categories))
+            for c in loose:  # LightGBM maps the levels back to the training codes itself
+                levels = list(REGISTRY[c].categories) or None
+                x[c] = pd.Categorical(x[c].astype("str"), categories=levels)
+            for c in untyped:
+                x[c] = pd.to_numeric(x[c], errors="coerce").astype("float64")
         return x
 
     def predict(self, rows: pd.DataFrame) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

@@ -201,3 +201,17 @@ def test_models_round_trip_through_files(models: OutcomeModels, tmp_path: Path) 
     a, b = models.predict(rows), again.predict(rows)
     np.testing.assert_allclose(a[0], b[0])
     np.testing.assert_allclose(a[1], b[1])
+
+
+def test_json_shaped_rows_score_like_typed_ones(models: OutcomeModels) -> None:
+    """MLflow serving sends strings for categoricals and objects for all-missing columns."""
+    rows = candidate_rows(
+        _base(4, np.random.default_rng(4)), _request(_base(4, np.random.default_rng(4)))
+    )
+    loose = rows.copy()
+    for c in loose.columns:
+        if isinstance(loose[c].dtype, pd.CategoricalDtype):
+            loose[c] = loose[c].astype("str")
+    loose["hist_mean_days_late"] = pd.Series([None] * len(loose), dtype="object")
+    rows["hist_mean_days_late"] = np.nan
+    np.testing.assert_allclose(models.predict(loose)[0], models.predict(rows)[0])
