@@ -34,6 +34,7 @@ from ledger import migrate
 from ledger.db import make_engine
 from ledger.tables import Contact, Creditor
 from serving.api.app import create_app
+from serving.api.model_loader import registry_store
 from serving.api.model_store import ModelStore
 from serving.api.security import create_api_key
 from serving.scheduler.audit import AuditReport, audit
@@ -89,11 +90,13 @@ def _free_port() -> int:
 
 
 class ApiThread:
-    """The scoring API (ladder fallback unless a model is served) under uvicorn, in a thread."""
+    """The scoring API under uvicorn, in a thread: the registry's champion when there is one
+    (``MLFLOW_TRACKING_URI``), the fixed ladder otherwise."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, store: ModelStore | None = None) -> None:
         self.port = _free_port()
-        app = create_app(engine=engine, model_store=ModelStore(None))
+        self.store = store or registry_store()
+        app = create_app(engine=engine, model_store=self.store)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="dunflow-api", daemon=True)
@@ -169,7 +172,10 @@ def _post_outcomes(
 
 
 def run_live_sim(
-    folder: Path, cfg: LiveSimConfig, log: Callable[[str], None] = print
+    folder: Path,
+    cfg: LiveSimConfig,
+    log: Callable[[str], None] = print,
+    store: ModelStore | None = None,
 ) -> LiveSimResult:
     started = time.perf_counter()
     if folder.exists():
@@ -192,7 +198,13 @@ def run_live_sim(
     port = cfg.smtp_port or _free_port()
     senders = SenderSettings(smtp_host="127.0.0.1", smtp_port=port, outbox_dir=outbox_dir)
     last_contact: dict[int, tuple[int, str]] = {}
-    with LocalMailServer(outbox_dir, port=port), ApiThread(engine) as api:
+    with LocalMailServer(outbox_dir, port=port), ApiThread(engine, store) as api:
+        current = api.store.current
+        log(
+            f"scoring with {current.version}"
+            if current
+            else f"scoring with the fixed ladder ({api.store.degraded_reason})"
+        )
         settings = SchedulerSettings(api_url=api.url, api_keys=keys)
         client = ScoringClient(api.url, settings.key_for, batch_size=settings.batch_size)
         dispatcher = make_dispatcher(engine, settings=senders, worker="live-sim")

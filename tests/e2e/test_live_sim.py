@@ -1,5 +1,6 @@
 """The demo's driver end to end on a short run: the scheduler over HTTP against simulated debtors,
-real SMTP into the local mail server, files for the rest — and a clean rule audit."""
+real SMTP into the local mail server, files for the rest — and a clean rule audit, with the
+fixed ladder answering and with a learned policy answering."""
 
 from datetime import date
 from pathlib import Path
@@ -7,12 +8,23 @@ from pathlib import Path
 import pytest
 
 from dunflow.live_sim import LiveSimConfig, run_live_sim
+from serving.api.model_store import LoadedModel, ModelStore
+from tests.serving.api.tiny_policy import tiny_policy
 
 
 @pytest.mark.slow
-def test_a_short_live_run_sends_collects_and_passes_the_audit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("answering", ["ladder", "learned"])
+def test_a_short_live_run_sends_collects_and_passes_the_audit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answering: str
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    store = (
+        ModelStore(lambda: LoadedModel("tiny/1", tiny_policy(epsilon=0.2)))
+        if answering == "learned"
+        else ModelStore(None)
+    )
     cfg = LiveSimConfig(days=6, debtors=150, warmup_days=75, seed=3, end=date(2026, 11, 20))
-    result = run_live_sim(tmp_path / "live", cfg, log=lambda _msg: None)
+    result = run_live_sim(tmp_path / "live", cfg, log=lambda _msg: None, store=store)
     sent = sum(f.sent for f in result.channels.values())
     assert sent > 0
     assert result.audit.contacts == sent
