@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from ledger import dossier
 from ledger.payments import record_payment
-from ledger.tables import Contact, Creditor, Debtor, Invoice, Segment
+from ledger.tables import Contact, Creditor, Debtor, Invoice
 from simulator.actions import WAIT, action_index
 from simulator.book import IN_COLLECTION, PAID, STATUS_NAMES, WRITTEN_OFF
 from simulator.config import HOURS, SimConfig
@@ -63,9 +63,6 @@ def build_ledger(
             actions[batch.debtor], prop[batch.debtor] = dec.action, dec.propensity
         logged.append(world.step(day, actions, prop))
     write_history(engine, collect_history(world, policy.name, logged))
-    with Session(engine) as session:  # the simulator's ladder JSON is not policy's format
-        session.execute(sa.update(Segment).values(ladder=None))
-        session.commit()
     return world
 
 

@@ -36,8 +36,19 @@ _STREETS = ("Dorpsstraat", "Kerkstraat", "Stationsweg", "Molenweg", "Schoolstraa
 _CITIES = ("Utrecht", "Amersfoort", "Zwolle", "Haarlem", "Breda", "Arnhem", "Leiden", "Delft")
 
 
-def _ladder_json() -> list[dict[str, Any]]:
-    return [{"dpd": d, "actions": list(opts)} for d, opts in LADDER_STEPS]
+def _ladder_json(b2c: bool) -> list[dict[str, Any]]:
+    """The simulator's ladder in the ledger's segment format (``policy.ladder.parse_level``):
+    days after due, channels in order of preference, tone and stage."""
+    out = []
+    for days, options in LADDER_STEPS:
+        channels = list(dict.fromkeys(o.split("/")[0] for o in options))
+        tone = options[0].split("/")[1]
+        stage = Stage.REMINDER if days < 17 else Stage.PRE_COLLECTION
+        if days >= 30:
+            stage = Stage.FOURTEEN_DAY_LETTER if b2c else Stage.COLLECTION
+        out.append({"days": days, "channels": channels, "tone": tone, "stage": stage.value,
+                    "kind": "b2c" if b2c else "b2b"})  # fmt: skip
+    return out
 
 
 def stage_of(dpd: int, b2c: bool, channel: Channel, tone: Tone) -> Stage:
@@ -97,7 +108,7 @@ def build(h: History, ids: dict[str, int]) -> dict[str, list[Row]]:
                         "creditor_id": cred_id[ci],
                         "name": name,
                         "excluded": excluded,
-                        "ladder": None if excluded else _ladder_json(),
+                        "ladder": None if excluded else _ladder_json(key == "b2c"),
                         "default_tone": "neutral",
                     }
                 )

@@ -80,3 +80,19 @@ def test_refuses_to_write_the_same_creditors_twice(engine: Engine, tmp_path: Pat
     simulate_to_ledger(engine, 1, SimConfig(n_debtors=30, days=20), tmp_path / "a.parquet")
     with pytest.raises(ValueError, match="already holds"):
         simulate_to_ledger(engine, 2, SimConfig(n_debtors=30, days=20), tmp_path / "b.parquet")
+
+
+def test_segment_ladders_are_in_the_rules_format(tmp_path: Path) -> None:
+    """The ledger's segment ladders written by the simulator are read by policy's ladder."""
+    from policy.ladder import parse_level
+    from simulator.history import simulate_history
+    from simulator.ledger_rows import build
+
+    history = simulate_history(2, SimConfig(n_debtors=60, days=30))
+    rows = build(history, dict.fromkeys(["creditor", "segment", "debtor", "invoice", "payment",
+                                         "contact", "outcome", "dossierevent"], 1))  # fmt: skip
+    ladders = [s["ladder"] for s in rows["segment"] if s["ladder"]]
+    assert ladders
+    for ladder in ladders:
+        levels = [parse_level(raw) for raw in ladder]
+        assert [lv.days_after_due for lv in levels] == sorted(lv.days_after_due for lv in levels)
