@@ -15,7 +15,7 @@ from policy.candidates import allowed_actions
 from policy.flow_state import CreditorSettings, DebtorState, OpenInvoice, RulesConfig
 from policy.guardrails import check
 from policy.ladder import DEFAULT_LADDER, LadderLevel, ladder_action
-from policy.ledger_state import state_from_ledger
+from policy.ledger_state import state_from_ledger, states_from_ledger
 
 __all__ = [
     "DEFAULT_LADDER",
@@ -30,4 +30,5 @@ __all__ = [
     "check",
     "ladder_action",
     "state_from_ledger",
+    "states_from_ledger",
 ]

@@ -8,6 +8,8 @@ Dossier event kinds read here: ``paused``/``resumed``, ``dispute_resolved``,
 never write to the ledger or read another creditor's rows.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +37,14 @@ from policy.fourteen_day_letter import LetterRecord
 
 _AMS = ZoneInfo("Europe/Amsterdam")
 _LIVE = (ContactStatus.PLANNED, ContactStatus.SENT, ContactStatus.DELIVERED)
+# the only dossier kinds the state reads (the log holds far more: invoices issued, payments…)
+_EVENT_KINDS = (
+    "paused",
+    "resumed",
+    "dispute_resolved",
+    "fourteen_day_letter_sent",
+    "fourteen_day_letter_received",
+)
 
 
 def creditor_settings(row: Creditor) -> CreditorSettings:
@@ -80,41 +90,90 @@ def _letter(events: list[DossierEvent]) -> LetterRecord | None:
 
 def state_from_ledger(session: Session, debtor_id: int, now: datetime) -> DebtorState:
     """The debtor's state as of ``now`` (aware)."""
-    debtor = session.get(Debtor, debtor_id)
-    if debtor is None:
+    found = states_from_ledger(session, [debtor_id], now)
+    if debtor_id not in found:
         raise LookupError(f"no debtor with id {debtor_id}")
-    creditor = session.get(Creditor, debtor.creditor_id)
-    assert creditor is not None
-    segment = session.get(Segment, debtor.segment_id) if debtor.segment_id else None
-    cid = debtor.creditor_id
-    invoices = session.exec(
-        select(Invoice).where(Invoice.creditor_id == cid, Invoice.debtor_id == debtor_id)
-    ).all()
-    contacts = session.exec(
-        select(Contact).where(
-            Contact.creditor_id == cid,
-            Contact.debtor_id == debtor_id,
-            col(Contact.status).in_([s.value for s in _LIVE]),
+    return found[debtor_id]
+
+
+def states_from_ledger(
+    session: Session, debtor_ids: Sequence[int], now: datetime
+) -> dict[int, DebtorState]:
+    """Many debtors' states as of ``now`` in a handful of queries (one per table, not per
+    debtor); unknown ids are left out of the result."""
+    ids = sorted({int(i) for i in debtor_ids})
+    if not ids:
+        return {}
+    debtors = session.exec(select(Debtor).where(col(Debtor.id).in_(ids))).all()
+    creditor_ids = sorted({d.creditor_id for d in debtors})
+    creditors = {
+        c.id: c for c in session.exec(select(Creditor).where(col(Creditor.id).in_(creditor_ids)))
+    }
+    segment_ids = sorted({d.segment_id for d in debtors if d.segment_id})
+    segments = {
+        s.id: s for s in session.exec(select(Segment).where(col(Segment.id).in_(segment_ids)))
+    }
+    invoices = _by_debtor(session.exec(select(Invoice).where(col(Invoice.debtor_id).in_(ids))))
+    contacts = _by_debtor(
+        session.exec(
+            select(Contact).where(
+                col(Contact.debtor_id).in_(ids),
+                col(Contact.status).in_([s.value for s in _LIVE]),
+            )
         )
-    ).all()
-    outcomes = session.exec(
-        select(Outcome)
-        .where(
-            Outcome.creditor_id == cid, Outcome.debtor_id == debtor_id, Outcome.occurred_at <= now
+    )
+    outcomes = _by_debtor(
+        session.exec(
+            select(Outcome)
+            .where(col(Outcome.debtor_id).in_(ids), Outcome.occurred_at <= now)
+            .order_by(col(Outcome.occurred_at))
         )
-        .order_by(col(Outcome.occurred_at))
-    ).all()
-    events = list(
+    )
+    events = _by_debtor(
         session.exec(
             select(DossierEvent)
             .where(
-                DossierEvent.creditor_id == cid,
-                DossierEvent.debtor_id == debtor_id,
+                col(DossierEvent.debtor_id).in_(ids),
+                col(DossierEvent.kind).in_(_EVENT_KINDS),
                 DossierEvent.occurred_at <= now,
             )
             .order_by(col(DossierEvent.occurred_at), col(DossierEvent.id))
         )
     )
+    out = {}
+    for debtor in debtors:
+        creditor = creditors[debtor.creditor_id]
+        did = debtor.id or 0
+        mine = [r for r in invoices.get(did, []) if r.creditor_id == debtor.creditor_id]
+        out[did] = _build(
+            debtor,
+            creditor,
+            segments.get(debtor.segment_id) if debtor.segment_id else None,
+            mine,
+            [c for c in contacts.get(did, []) if c.creditor_id == debtor.creditor_id],
+            [o for o in outcomes.get(did, []) if o.creditor_id == debtor.creditor_id],
+            [e for e in events.get(did, []) if e.creditor_id == debtor.creditor_id],
+        )
+    return out
+
+
+def _by_debtor(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.debtor_id].append(row)
+    return grouped
+
+
+def _build(
+    debtor: Debtor,
+    creditor: Creditor,
+    segment: Segment | None,
+    invoices: list[Invoice],
+    contacts: list[Contact],
+    outcomes: list[Outcome],
+    events: list[DossierEvent],
+) -> DebtorState:
+    debtor_id = debtor.id or 0
     times = tuple(t for c in contacts if (t := c.sent_at or c.scheduled_at) is not None)
     open_invoices = tuple(
         OpenInvoice(

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from ledger.enums import Channel, Tone
 from ledger.tables import Creditor, Debtor, Invoice, Recommendation
-from policy import Action, DebtorState, allowed_actions, check, ladder_action, state_from_ledger
+from policy import Action, DebtorState, allowed_actions, check, ladder_action, states_from_ledger
 from policy.decide import Decision, decide
 from policy.pyfunc import DunningPolicy
 from serving.api import schemas
@@ -86,8 +86,9 @@ class Recommender:
                 select(Invoice.id, Invoice.number).where(col(Invoice.debtor_id).in_(debtor_ids))
             ).all()
         )
+        states = states_from_ledger(session, debtor_ids, now)
         return [
-            DebtorContext(found[i], state_from_ledger(session, i, now), numbers)  # type: ignore[arg-type]
+            DebtorContext(found[i], states[i], numbers)  # type: ignore[arg-type]
             for i in debtor_ids
         ]
 

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from ledger import dossier
 from ledger.enums import Channel, Stage, Tone
 from ledger.tables import Contact, Creditor
-from policy import check, state_from_ledger
+from policy import DebtorState, check, state_from_ledger, states_from_ledger
 from policy.candidates import make_action
 from serving.api.schemas import RecommendationOut
 from serving.scheduler import outbox
@@ -51,7 +51,12 @@ class CycleStats:
 
 
 def plan_answer(
-    session: Session, creditor: Creditor, rec: RecommendationOut, now: datetime, stats: CycleStats
+    session: Session,
+    creditor: Creditor,
+    rec: RecommendationOut,
+    now: datetime,
+    stats: CycleStats,
+    state: DebtorState | None = None,
 ) -> outbox.PlannedContact | None:
     """The outbox entry for one answer, or None (wait, another day, or refused by the rules)."""
     a = rec.action
@@ -63,7 +68,7 @@ def plan_answer(
     if a.send_at.astimezone(zone).date() != day:
         stats.later_day += 1
         return None
-    state = state_from_ledger(session, rec.debtor_id, now)
+    state = state or state_from_ledger(session, rec.debtor_id, now)
     action = make_action(state, Stage(a.stage), Channel(a.channel), Tone(a.tone), a.send_at)
     reasons = list(check(action, state).reasons)
     numbers = {i.number: i.id for i in state.invoices}
@@ -123,7 +128,15 @@ def run_cycle(
     answers = client.recommend(creditor.name, ids, now)
     stats.answered = len(answers)
     with Session(engine, expire_on_commit=False) as session:
-        planned = [p for rec in answers if (p := plan_answer(session, creditor, rec, now, stats))]
+        acting = [r.debtor_id for r in answers if r.action.channel is not None]
+        states = states_from_ledger(
+            session, acting, now
+        )  # one batch of queries, not one per debtor
+        planned = [
+            p
+            for rec in answers
+            if (p := plan_answer(session, creditor, rec, now, stats, states.get(rec.debtor_id)))
+        ]
         known = set(
             session.exec(
                 select(Contact.idempotency_key).where(

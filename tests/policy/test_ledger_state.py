@@ -1,13 +1,17 @@
 """state_from_ledger: the ledger rows become the DebtorState the rules read."""
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from ledger import dossier
 from ledger.enums import Channel, DebtorKind, InvoiceStatus, Stage
-from ledger.tables import Contact, Outcome, Segment
-from policy import allowed_actions, state_from_ledger
+from ledger.tables import Contact, Debtor, Outcome, Segment
+from policy import allowed_actions, state_from_ledger, states_from_ledger
+from simulator.config import SimConfig
+from simulator.generate import simulate_to_ledger
 from tests import factories
 
 NOW = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
@@ -120,3 +124,15 @@ def test_state_from_ledger(session: Session) -> None:
     assert [a.is_wait for a in allowed_actions(later, NOW)] == [True]
     before = state_from_ledger(session, deb.id or 0, datetime(2026, 2, 28, tzinfo=UTC))
     assert not before.paused  # facts after 'now' are not used
+
+
+def test_bulk_states_equal_one_by_one(engine: Engine, tmp_path: Path) -> None:
+    """``states_from_ledger`` for many debtors gives exactly each debtor's own state."""
+    simulate_to_ledger(engine, 5, SimConfig(n_debtors=80, days=90), tmp_path / "t.parquet")
+    now = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    with Session(engine) as session:
+        ids = [d.id or 0 for d in session.exec(select(Debtor))]
+        bulk = states_from_ledger(session, [*ids, 10**9], now)
+        assert set(bulk) == set(ids)
+        for i in ids:
+            assert bulk[i] == state_from_ledger(session, i, now)
