@@ -32,6 +32,7 @@ def steps(demo_dir: Path) -> list[Step]:
     samples = PROJECT_ROOT / "data" / "samples"
     ledger_url = f"sqlite:///{demo_dir / 'ledger.db'}"
     sim_url = f"sqlite:///{demo_dir / 'sim.db'}"
+    live_url = f"sqlite:///{demo_dir / 'live_sim' / 'ledger.db'}"
     creditor = "Bakkerij de Vries B.V."
     imports = [
         Step(
@@ -106,6 +107,34 @@ def steps(demo_dir: Path) -> list[Step]:
                 "300",
                 "--out",
                 str(demo_dir / "live_sim"),
+            ],
+        ),
+        Step(
+            "Weekly digest of a live-run creditor (HTML + PDF)",
+            [
+                "report",
+                "weekly",
+                "--creditor",
+                "Groothandel Van Dijk B.V.",
+                "--out",
+                str(demo_dir / "reports"),
+                "--db",
+                live_url,
+            ],
+        ),
+        Step(
+            "Why the newest decision was made (HTML + PDF)",
+            [
+                "report",
+                "decision",
+                "--recommendation",
+                "latest",
+                "--lang",
+                "en",
+                "--out",
+                str(demo_dir / "reports"),
+                "--db",
+                live_url,
             ],
         ),
     ]

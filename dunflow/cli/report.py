@@ -85,7 +85,13 @@ def weekly(
 
 @app.command()
 def decision(
-    recommendation: Annotated[str, typer.Option("--recommendation", help="Recommendation id.")],
+    recommendation: Annotated[
+        str,
+        typer.Option(
+            "--recommendation",
+            help="Recommendation id, or 'latest': the newest one that sends something.",
+        ),
+    ],
     out: OutOption,
     lang: LangOption = None,
     db: DbOption = None,
@@ -98,7 +104,15 @@ def decision(
     engine = make_engine(database_url(db))
     try:
         with session_scope(engine) as session:
-            row = session.get(Recommendation, recommendation)
+            if recommendation == "latest":
+                from sqlmodel import col, select
+
+                newest = select(Recommendation).where(col(Recommendation.channel).is_not(None))
+                newest = newest.order_by(col(Recommendation.created_at).desc()).limit(1)
+                row = session.exec(newest).first()
+                recommendation = row.id if row is not None else recommendation
+            else:
+                row = session.get(Recommendation, recommendation)
             if row is None:
                 fail(f"--recommendation: {recommendation!r} not found")
             page = decision_page(
