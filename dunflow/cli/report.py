@@ -89,7 +89,8 @@ def decision(
         str,
         typer.Option(
             "--recommendation",
-            help="Recommendation id, or 'latest': the newest one that sends something.",
+            help="Recommendation id, or 'latest': the newest one that sends something"
+            " (the policy's own first choice when there is one, not an explored action).",
         ),
     ],
     out: OutOption,
@@ -109,7 +110,8 @@ def decision(
 
                 newest = select(Recommendation).where(col(Recommendation.channel).is_not(None))
                 newest = newest.order_by(col(Recommendation.created_at).desc()).limit(1)
-                row = session.exec(newest).first()
+                chosen = newest.where(col(Recommendation.propensity) >= 0.5)
+                row = session.exec(chosen).first() or session.exec(newest).first()
                 recommendation = row.id if row is not None else recommendation
             else:
                 row = session.get(Recommendation, recommendation)
