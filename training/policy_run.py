@@ -51,7 +51,7 @@ class PolicyRunConfig:
     test_share: float = 0.25
     since: date | None = None
     # value weights chosen on replay seeds 9001 and 9002 (validation worlds); reports use 2027
-    harm_cents: int = 100_000
+    harm_cents: int = 300_000
     cost_weight: float = 20.0
     epsilon: float = 0.05
     replay_seed: int = 2_027
