@@ -9,8 +9,9 @@ when the candidate beats the champion.
 5. an MLflow run with params, metrics and artifacts, the policy as a pyfunc (signature and input
    example), a new version of ``dunning-policy``;
 6. the gate: alias ``champion`` moves only if the candidate beats the champion (or, with none yet,
-   the logged policy off-policy and the ladder in replay) both off-policy (DR) and in replay (net
-   value, without a worse DSO). The JSON says what it decided and why.
+   the logged policy off-policy and the ladder in replay) both off-policy (DR) and in replay (the
+   same objective: net value − harm × complaints, without a worse DSO). The JSON says what it
+   decided and why.
 """
 
 import json
@@ -94,8 +95,16 @@ def _replay(cfg: PolicyRunConfig, policies: dict[str, DunningPolicy]) -> tuple[d
     return table, holder
 
 
-def _beats(cand: dict[str, Any], base: dict[str, Any]) -> bool:
-    return bool(cand["net_value"] > base["net_value"] and cand["dso_days"] <= base["dso_days"])
+def objective(metrics: dict[str, Any], debtors: int, harm_eur: float) -> float:
+    """What the business asked to maximise, in euros: collected − contact cost − harm × complaints
+    (the value the policy scores and the reward the off-policy estimators use)."""
+    complaints = metrics["complaints_per_1000_debtors"] * debtors / 1000
+    return float(metrics["net_value"] - harm_eur * complaints)
+
+
+def _beats(cand: dict[str, Any], base: dict[str, Any], debtors: int, harm_eur: float) -> bool:
+    better = objective(cand, debtors, harm_eur) > objective(base, debtors, harm_eur)
+    return bool(better and cand["dso_days"] <= base["dso_days"])
 
 
 def train_policy(engine: Engine, cfg: PolicyRunConfig, *, promote: bool = True) -> dict[str, Any]:
@@ -134,14 +143,19 @@ def train_policy(engine: Engine, cfg: PolicyRunConfig, *, promote: bool = True) 
     base_dr = ope["champion"].estimates["dr"].value if champ else ope["candidate"].logging_value
     base_name = "champion" if champ else "ladder"
     ope_ok = cand_dr > base_dr
-    replay_ok = _beats(replay_table["candidate"], replay_table[base_name])
+    harm_eur = cfg.harm_cents / 100
+    replay_ok = _beats(
+        replay_table["candidate"], replay_table[base_name], cfg.replay_debtors, harm_eur
+    )
+    cand_obj = objective(replay_table["candidate"], cfg.replay_debtors, harm_eur)
+    base_obj = objective(replay_table[base_name], cfg.replay_debtors, harm_eur)
     promoted = promote and ope_ok and replay_ok
     reason = (
         f"off-policy DR {cand_dr:,.0f} vs {base_dr:,.0f} cents/decision "
         f"({'champion' if champ else 'logged policy'}): {'better' if ope_ok else 'not better'}; "
-        f"replay net value €{replay_table['candidate']['net_value']:,.0f} vs "
-        f"€{replay_table[base_name]['net_value']:,.0f}, DSO {replay_table['candidate']['dso_days']}"
-        f" vs {replay_table[base_name]['dso_days']} ({base_name}): "
+        f"replay net value − harm × complaints €{cand_obj:,.0f} vs €{base_obj:,.0f}, "
+        f"DSO {replay_table['candidate']['dso_days']} vs {replay_table[base_name]['dso_days']}"
+        f" ({base_name}): "
         f"{'better' if replay_ok else 'not better'}"
     )
     report: dict[str, Any] = {

@@ -51,11 +51,16 @@ def test_labels_count_what_was_paid_within_the_horizon(sim_ledger: str) -> None:
     engine.dispose()
 
 
-def test_gate_needs_more_value_and_no_worse_dso() -> None:
-    base = {"net_value": 100.0, "dso_days": 50.0}
-    assert _beats({"net_value": 101.0, "dso_days": 50.0}, base)
-    assert not _beats({"net_value": 101.0, "dso_days": 50.5}, base)
-    assert not _beats({"net_value": 99.0, "dso_days": 40.0}, base)
+def test_gate_needs_more_value_net_of_harm_and_no_worse_dso() -> None:
+    base = {"net_value": 1000.0, "dso_days": 50.0, "complaints_per_1000_debtors": 10.0}
+    calm = {"complaints_per_1000_debtors": 10.0}
+    assert _beats({**calm, "net_value": 1001.0, "dso_days": 50.0}, base, 1000, 50.0)
+    assert not _beats({**calm, "net_value": 1001.0, "dso_days": 50.5}, base, 1000, 50.0)
+    assert not _beats({**calm, "net_value": 999.0, "dso_days": 40.0}, base, 1000, 50.0)
+    # more money bought with complaints is not better when a complaint costs more than it brings
+    noisy = {"net_value": 1040.0, "dso_days": 49.0, "complaints_per_1000_debtors": 11.0}
+    assert not _beats(noisy, base, 1000, 50.0)
+    assert _beats(noisy, base, 1000, 30.0)
 
 
 @pytest.mark.slow
