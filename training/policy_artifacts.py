@@ -1,18 +1,16 @@
 """Pictures and tables an MLflow policy run keeps: SHAP summary, calibration, action mix.
 
-Plots use matplotlib's Agg backend and are written to files the caller logs. The action mix per
-archetype reads the simulator's latent archetypes — allowed here because it *evaluates* a replay,
-never feeds a model.
+Plots are drawn on standalone ``Figure`` objects (no pyplot, so importing this never switches the
+caller's backend — notebooks keep inline plots) and written to files the caller logs. The action
+mix per archetype reads the simulator's latent archetypes — allowed here because it *evaluates* a
+replay, never feeds a model.
 """
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from policy.model import OutcomeModels
 from simulator.actions import ACTIONS
@@ -26,13 +24,13 @@ def shap_summary(models: OutcomeModels, rows: pd.DataFrame, path: Path, top: int
     contrib = models.pay_contributions(sample)[:, :-1]
     mean_abs = pd.Series(np.abs(contrib).mean(axis=0), index=models.feature_names)
     shown = mean_abs.sort_values().tail(top)
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(shown) + 1))
+    fig = Figure(figsize=(7, 0.35 * len(shown) + 1))
+    ax = fig.subplots()
     ax.barh(shown.index, shown.to_numpy(), color="#3b6ea5")
     ax.set_xlabel("mean |SHAP| on P(pay) (log-odds)")
     ax.set_title("What drives the predicted chance of payment")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
@@ -41,7 +39,8 @@ def calibration(y: np.ndarray, p: np.ndarray, path: Path, bins: int = 10) -> Pat
     idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
     mean_p = np.array([p[idx == b].mean() if (idx == b).any() else np.nan for b in range(bins)])
     mean_y = np.array([y[idx == b].mean() if (idx == b).any() else np.nan for b in range(bins)])
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = Figure(figsize=(5, 5))
+    ax = fig.subplots()
     top = float(np.nanmax([np.nanmax(mean_p), np.nanmax(mean_y), 0.05]))
     ax.plot([0, top], [0, top], "--", color="grey", label="perfect")
     ax.plot(mean_p, mean_y, "o-", color="#3b6ea5", label="P(pay) model")
@@ -50,7 +49,6 @@ def calibration(y: np.ndarray, p: np.ndarray, path: Path, bins: int = 10) -> Pat
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
