@@ -146,6 +146,10 @@ def run(demo_dir: Path) -> None:
     demo_dir.mkdir(parents=True)
     env = {**os.environ, "DUNFLOW_DATA_DIR": str(demo_dir)}
     env.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{demo_dir / 'mlflow.db'}")
+    # written by `train policy` when it promotes a champion; the live digest shows it
+    env.setdefault(
+        "DUNFLOW_REPORTS_FLOW_EFFECT_PATH", str(demo_dir / "processed" / "flow_effect.json")
+    )
     started = time.perf_counter()
     for number, step in enumerate(steps(demo_dir), start=1):
         console.print(Rule(f"[bold]{number}. {step.title}"))

@@ -8,7 +8,8 @@ instant the live API's daily snapshot uses, so nothing dated that day — a paym
 can reach a row. Labels look forward from the decision day over ``horizon`` days:
 
 - ``paid_frac``: share of the amount at stake (overdue amount as of the decision) paid within the
-  horizon, in [0, 1] — the target of P(pay);
+  horizon, in [0, 1] — the target of P(pay); ``paid_cents_7d`` and ``paid_cents_30d`` beside it
+  (NaN where that window had not closed by the end of the data);
 - ``paid_cents``, ``complaint`` (a complaint outcome within the horizon), ``dispute``.
 
 Decisions whose horizon runs past the end of the data are dropped (their outcome is unknown).
@@ -29,6 +30,7 @@ from features.specs import FEATURES
 
 DAY = pd.Timedelta(days=1)
 POLICY_FEATURES = [s.name for s in FEATURES if s.name != "segment"]
+EXTRA_HORIZONS = (7, 30)
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,9 @@ def decision_table(
     )
     feats = build_features(frames, requests)
     lab = labels(frames, payments, dec, horizon)
+    for days in EXTRA_HORIZONS:  # reported beside the model's horizon; NaN while still open
+        paid = labels(frames, payments, dec, days)["paid_cents"]
+        lab[f"paid_cents_{days}d"] = paid.where(dec["day"] + days * DAY <= data_end)
     at_stake = (feats["overdue_amount"].fillna(0.0) * 100).clip(lower=0)
     out = pd.concat([dec, feats[POLICY_FEATURES], lab], axis=1)
     out["at_stake_cents"] = at_stake

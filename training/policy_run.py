@@ -177,7 +177,37 @@ def train_policy(engine: Engine, cfg: PolicyRunConfig, *, promote: bool = True) 
     report.update(_log(cfg, candidate, fit, report, holders))
     if promoted:
         MlflowClient().set_registered_model_alias(MODEL_NAME, tracking.CHAMPION, report["version"])
+        report["flow_effect_path"] = str(write_flow_effect(cfg, replay_table))
     return report
+
+
+def write_flow_effect(cfg: PolicyRunConfig, replay_table: dict[str, Any]) -> Path:
+    """The champion's measured effect against the ladder, in the shape the digest reads
+    (``DUNFLOW_REPORTS_FLOW_EFFECT_PATH``), under ``$DUNFLOW_DATA_DIR/processed/``."""
+    from ledger.settings import get_settings
+
+    def arm(m: dict[str, Any]) -> dict[str, float]:
+        return {
+            "dso_days": m["dso_days"],
+            "cost_per_euro_cents": 100 * m["cost_per_euro_collected"],
+            "collected_share": m["collected_30d"],
+            "complaint_rate": m["complaints_per_1000_debtors"] / 1000,
+        }
+
+    path = get_settings().data_dir / "processed" / "flow_effect.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source = (
+        f"simulator replay, seed {cfg.replay_seed}, {cfg.replay_debtors} debtors × "
+        f"{cfg.replay_days} days (collected share: within 30 days of due)"
+    )
+    body = {
+        "source": source,
+        "measured_on": date.today().isoformat(),
+        "policy": arm(replay_table["candidate"]),
+        "ladder": arm(replay_table["ladder"]),
+    }
+    path.write_text(json.dumps(body, indent=2))
+    return path
 
 
 def _requirements() -> list[str]:

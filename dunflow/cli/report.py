@@ -45,9 +45,16 @@ def weekly(
         Path | None,
         typer.Option("--flow-effect", help="JSON with the learned flow's effect (replay)."),
     ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(
+            "--email", help="Also send it as an HTML e-mail (PDF attached) to this address."
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Write weekly-<date>.html and .pdf for one creditor and print their paths."""
+    """Write weekly-<date>.html and .pdf for one creditor, print their paths, and e-mail it with
+    ``--email`` through the SMTP settings (``DUNFLOW_SMTP_*``)."""
     from ledger.db import make_engine, session_scope
     from ledger.summary import UnknownCreditorError, find_creditor
     from serving.reports.flow_effect import FlowEffectError
@@ -80,7 +87,25 @@ def weekly(
     finally:
         engine.dispose()
     console.print(f"[dim]weekly digest of {creditor} as of {day} ({page.language}):[/]")
-    _write(out, f"weekly-{day.isoformat()}", page.html, page.pdf())
+    pdf = page.pdf()
+    _write(out, f"weekly-{day.isoformat()}", page.html, pdf)
+    if email is not None:
+        import smtplib
+
+        from serving.reports.mail import send_digest_email
+        from serving.senders.settings import get_sender_settings
+
+        if "@" not in email:
+            fail(f"--email: {email!r} is not an e-mail address")
+        try:
+            message_id = send_digest_email(
+                page.html, pdf, email, get_sender_settings(), creditor_name=creditor,
+                subject=f"{creditor}: weekly digest {day.isoformat()}",
+                filename=f"weekly-{day.isoformat()}.pdf",
+            )  # fmt: skip
+        except (OSError, smtplib.SMTPException) as err:
+            fail(f"--email: the digest could not be sent ({err})")
+        console.print(f"e-mailed to {email} ({message_id})")
 
 
 @app.command()

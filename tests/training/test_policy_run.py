@@ -89,6 +89,11 @@ def test_train_register_gate_and_models_list(sim_ledger: str, mlflow_tmp: Path) 
     alias = dict(client.get_registered_model(MODEL_NAME).aliases or {})
     if first["decision"] == "promoted":
         assert alias["champion"] == first["version"]
+        from serving.reports.flow_effect import load_flow_effect
+
+        effect = load_flow_effect(Path(first["flow_effect_path"]))
+        assert effect is not None
+        assert effect.policy["dso_days"] == first["replay"]["policies"]["candidate"]["dso_days"]
         second = train_policy(engine, cfg)
         assert second["previous_champion"] == first["version"]
         assert "champion" in second["off_policy"]

@@ -126,3 +126,43 @@ def test_digest_email_has_html_and_pdf() -> None:
     kinds = [part.get_content_type() for part in parsed.walk()]
     assert "text/html" in kinds
     assert "application/pdf" in kinds
+
+
+def test_cli_weekly_sends_the_digest_by_email(
+    engine: Engine, ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message as MessageHandler
+
+    from serving.senders.settings import get_sender_settings
+
+    got: list[Message] = []
+
+    class Keep(MessageHandler):
+        def handle_message(self, message: Message) -> None:
+            got.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DUNFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("DUNFLOW_SMTP_PORT", str(port))
+    get_sender_settings.cache_clear()
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    args = ["weekly", "--creditor", sample.CREDITOR, "--out", str(tmp_path), "--as-of",
+            "2026-11-24", "--db", _url(engine)]  # fmt: skip
+    try:
+        result = runner.invoke(app, [*args, "--email", "client@example.org"])
+        bad = runner.invoke(app, [*args, "--email", "not-an-address"])
+    finally:
+        controller.stop()
+        get_sender_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert len(got) == 1
+    parsed = email.message_from_bytes(got[0].as_bytes())
+    assert parsed["To"] == "client@example.org"
+    html = next(p for p in parsed.walk() if p.get_content_type() == "text/html")
+    assert "4.240,00" in html.get_payload(decode=True).decode("utf-8")
+    assert bad.exit_code == 1
+    assert "--email" in bad.output
