@@ -22,7 +22,7 @@ def write_ledger(engine: Engine, frames: LedgerFrames, creditor: str = "Acme") -
                     "INSERT INTO creditor (id, name, language, country, timezone, vat_deductible,"
                     " collection_outsourced, allowed_weekdays, contact_start_minute,"
                     " contact_end_minute, channel_costs_cents, min_gap_days, sender_config,"
-                    " created_at) VALUES (:id, :name, 'nl', 'NL', 'Europe/Amsterdam', 1, 0,"
+                    " created_at) VALUES (:id, :name, 'nl', 'NL', 'Europe/Amsterdam', TRUE, FALSE,"
                     " '[0,1,2,3,4,5]', 420, 1200, '{}', 3, '{}', :now)"
                 ),
                 {"id": int(cid), "name": creditor if cid == 1 else f"{creditor} {cid}", "now": now},
