@@ -4,8 +4,11 @@ from datetime import date
 from itertools import count
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlmodel import Session
 
+from features.specs import FEATURES
 from ledger.tables import Creditor, Debtor, Invoice
 
 _seq = count(1)
@@ -48,3 +51,19 @@ def invoice(session: Session, debtor: Debtor, **kw: Any) -> Invoice:
     session.add(row)
     session.flush()
     return row
+
+
+def synthetic_base(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Random debtor feature rows of the declared dtypes and levels."""
+    data: dict[str, object] = {}
+    for spec in FEATURES:
+        if spec.dtype == "category":
+            cats = list(spec.categories) or ["x"]
+            data[spec.name] = pd.Categorical(rng.choice(cats, n), categories=cats)
+        elif spec.dtype == "bool":
+            data[spec.name] = rng.random(n) < 0.5
+        elif spec.dtype == "int":
+            data[spec.name] = rng.integers(0, 10, n)
+        else:
+            data[spec.name] = rng.random(n)
+    return pd.DataFrame(data)

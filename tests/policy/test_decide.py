@@ -14,23 +14,13 @@ from policy import choice
 from policy.decide import candidate_rows, decide
 from policy.model import Calibration, OutcomeModels
 from policy.value import ValueWeights, action_values
+from tests.factories import synthetic_base
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 
 def _base(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    data: dict[str, object] = {}
-    for spec in FEATURES:
-        if spec.dtype == "category":
-            cats = list(spec.categories) or ["x"]
-            data[spec.name] = pd.Categorical(rng.choice(cats, n), categories=cats)
-        elif spec.dtype == "bool":
-            data[spec.name] = rng.random(n) < 0.5
-        elif spec.dtype == "int":
-            data[spec.name] = rng.integers(0, 10, n)
-        else:
-            data[spec.name] = rng.random(n)
-    frame = pd.DataFrame(data)
+    frame = synthetic_base(n, rng)
     frame["hist_share_late"] = rng.random(n)
     return frame
 

@@ -16,24 +16,9 @@ from policy.choice import Exploration
 from policy.decide import candidate_rows
 from policy.model import OutcomeModels
 from policy.pyfunc import DunningPolicy
+from tests.factories import synthetic_base
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-
-def synthetic_base(n: int, rng: np.random.Generator) -> pd.DataFrame:
-    """Random debtor feature rows of the declared dtypes and levels."""
-    data: dict[str, object] = {}
-    for spec in FEATURES:
-        if spec.dtype == "category":
-            cats = list(spec.categories) or ["x"]
-            data[spec.name] = pd.Categorical(rng.choice(cats, n), categories=cats)
-        elif spec.dtype == "bool":
-            data[spec.name] = rng.random(n) < 0.5
-        elif spec.dtype == "int":
-            data[spec.name] = rng.integers(0, 10, n)
-        else:
-            data[spec.name] = rng.random(n)
-    return pd.DataFrame(data)
 
 
 def train_models(seed: int = 0, n: int = 3000, rounds: int = 30) -> OutcomeModels:
