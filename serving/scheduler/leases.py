@@ -115,19 +115,14 @@ def mark_sent(
         last_error=None,
     )
     if ok:
-        dossier.record(
+        _log(
             session,
-            creditor_id=contact.creditor_id,
-            debtor_id=contact.debtor_id,
-            kind="contact_sent",
-            actor="dispatcher",
-            occurred_at=now,
-            payload={
-                "contact_id": contact.id,
-                "channel": contact.channel,
-                "stage": contact.stage,
-                "receipt": receipt,
-            },
+            contact,
+            "contact_sent",
+            now,
+            channel=contact.channel,
+            stage=contact.stage,
+            receipt=receipt,
         )
         if also is not None:
             also(session)
@@ -186,15 +181,7 @@ def mark_failed(
     if _finish(
         session, contact.id or 0, worker, status=ContactStatus.FAILED.value, last_error=error[:500]
     ):
-        dossier.record(
-            session,
-            creditor_id=contact.creditor_id,
-            debtor_id=contact.debtor_id,
-            kind="contact_failed",
-            actor="dispatcher",
-            occurred_at=now,
-            payload={"contact_id": contact.id, "reason": error},
-        )
+        _log(session, contact, "contact_failed", now, reason=error)
     session.commit()
 
 
@@ -215,12 +202,17 @@ def cancel(
         )
     ).rowcount  # type: ignore[attr-defined]
     if changed:
-        dossier.record(
-            session,
-            creditor_id=contact.creditor_id,
-            debtor_id=contact.debtor_id,
-            kind="contact_cancelled",
-            actor="dispatcher",
-            occurred_at=now,
-            payload={"contact_id": contact.id, "reason": reason},
-        )
+        _log(session, contact, "contact_cancelled", now, reason=reason)
+
+
+def _log(session: Session, contact: Contact, kind: str, now: datetime, **payload: object) -> None:
+    """A contact's lifecycle event in the dossier, written by the dispatcher."""
+    dossier.record(
+        session,
+        creditor_id=contact.creditor_id,
+        debtor_id=contact.debtor_id,
+        kind=kind,
+        actor="dispatcher",
+        occurred_at=now,
+        payload={"contact_id": contact.id, **payload},
+    )
