@@ -16,6 +16,7 @@ when the candidate beats the champion.
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,6 +35,7 @@ from policy.choice import Exploration
 from policy.pyfunc import EXTRA_COLUMNS, DunningPolicy
 from policy.value import ValueWeights
 from simulator.config import SimConfig
+from simulator.registry import PolicyFactory
 from simulator.replay import replay
 from training import policy_artifacts, tracking
 from training.outcome_models import OutcomeConfig, fit_outcome_models
@@ -81,17 +83,17 @@ def _creditor_rules(engine: Engine) -> tuple[dict[int, tuple[int, int]], dict[in
 
 def _replay(cfg: PolicyRunConfig, policies: dict[str, DunningPolicy]) -> tuple[dict[str, Any], Any]:
     holder: dict[str, LearnedSimPolicy] = {}
-    for name, pol in policies.items():
 
-        def factory(world: Any, _name: str = name, _pol: DunningPolicy = pol) -> LearnedSimPolicy:
-            holder[_name] = LearnedSimPolicy(world, _pol, name=_name)
-            return holder[_name]
+    def factory(name: str, pol: DunningPolicy) -> Callable[[Any], LearnedSimPolicy]:
+        def make(world: Any) -> LearnedSimPolicy:
+            holder[name] = LearnedSimPolicy(world, pol, name=name)
+            return holder[name]
 
-        from simulator.registry import register_policy
+        return make
 
-        register_policy(name, factory)
+    factories: dict[str, PolicyFactory] = {n: factory(n, p) for n, p in policies.items()}
     sim = SimConfig(n_debtors=cfg.replay_debtors, days=cfg.replay_days)
-    table = replay([*policies, *BASELINES], seed=cfg.replay_seed, config=sim)
+    table = replay([*policies, *BASELINES], seed=cfg.replay_seed, config=sim, factories=factories)
     return table, holder
 
 
