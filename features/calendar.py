@@ -5,13 +5,25 @@ A send time is chosen, not observed, so these features cannot leak; they still c
 request only, never from the ledger.
 """
 
+from bisect import bisect_left
+from datetime import UTC, date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
 import numpy as np
 import pandas as pd
 
 LOCAL_TZ = "Europe/Amsterdam"
+_LOCAL = ZoneInfo(LOCAL_TZ)
+CALENDAR_COLUMNS = (
+    "send_weekday",
+    "send_hour",
+    "send_days_to_month_end",
+    "send_days_to_25th",
+    "send_is_holiday",
+    "send_days_to_holiday",
+)
 
 
 @lru_cache(maxsize=8)
@@ -44,4 +56,32 @@ def calendar_features(send_at: pd.Series) -> pd.DataFrame:
             "send_days_to_holiday": (nxt - dates).astype("int64"),
         },
         index=send_at.index,
+    )
+
+
+@lru_cache(maxsize=16)
+def _holiday_dates(year: int) -> list[date]:
+    return sorted(holidays.country_holidays("NL", years=range(year, year + 2)))
+
+
+@lru_cache(maxsize=65_536)
+def calendar_of_hour(epoch_hour: int) -> tuple[int, int, int, int, bool, int]:
+    """:func:`calendar_features` of any send time in this UTC hour (epoch seconds // 3600), in
+    :data:`CALENDAR_COLUMNS` order, without pandas: a request scores a handful of candidates,
+    and a one-row DataFrame costs more than its trees. Amsterdam's offsets are whole hours, so the
+    UTC hour fixes the local date and hour."""
+    local = datetime.fromtimestamp(epoch_hour * 3600, UTC).astimezone(_LOCAL)
+    day = local.date()
+    month_len = pd.Timestamp(day).days_in_month
+    to_25th = 25 - day.day if day.day <= 25 else month_len - day.day + 25
+    hol = _holiday_dates(day.year)
+    # no holidays known (far past or future): the frame path then reads 0 days, no holiday
+    nxt = hol[min(bisect_left(hol, day), len(hol) - 1)] if hol else day
+    return (
+        local.weekday(),
+        local.hour,
+        month_len - day.day,
+        to_25th,
+        bool(hol) and nxt == day,
+        (nxt - day).days,
     )

@@ -23,11 +23,18 @@ from numpy.typing import NDArray
 from features.calendar import calendar_features
 from features.specs import CHANNELS, NONE_CHANNELS, NONE_TONES
 from policy import choice, explain
-from policy.encoding import EncodedBase, candidate_matrix, decode, encode_base
+from policy.encoding import (
+    CANDIDATE_COLUMNS,
+    CandidateTable,
+    EncodedBase,
+    candidate_matrix,
+    decode,
+    encode_base,
+)
 from policy.model import OutcomeModels
 from policy.value import ValueWeights, action_values
 
-CANDIDATE_COLUMNS = ("debtor_id", "channel", "tone", "send_at", "cost_cents", "open_cents")
+__all__ = ["CANDIDATE_COLUMNS", "CandidateTable", "Decision", "candidate_rows", "decide"]
 
 
 @dataclass
@@ -83,7 +90,7 @@ def _predict(
 def decide(
     models: OutcomeModels,
     base: pd.DataFrame | EncodedBase,
-    candidates: pd.DataFrame,
+    candidates: pd.DataFrame | CandidateTable,
     *,
     now: datetime,
     weights: ValueWeights,
@@ -95,37 +102,36 @@ def decide(
 ) -> list[Decision]:
     """One decision per debtor in ``candidates`` (rows of one debtor must be adjacent).
     ``base``: the debtors' feature rows (index: debtor id), or :func:`encode_base` of them."""
-    if candidates.empty:
+    table = (
+        candidates
+        if isinstance(candidates, CandidateTable)
+        else CandidateTable.from_frame(candidates)
+    )
+    if not len(table):
         return []
-    missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
-    if missing:
-        raise KeyError(f"candidate table lacks {missing}")
     enc = base if isinstance(base, EncodedBase) else encode_base(models, base)
-    rows = candidate_matrix(enc, candidates)
+    rows = candidate_matrix(enc, table)
     p_pay, p_complaint = _predict(models, rows)
-    send_at = pd.to_datetime(candidates["send_at"].to_numpy(), utc=True)
-    days = np.asarray((send_at - pd.Timestamp(now)).total_seconds() / 86400.0, dtype=float)
+    days = (table.send_at - now.timestamp()) / 86400.0
     values = action_values(
-        open_cents=candidates["open_cents"].to_numpy(dtype=float),
+        open_cents=table.open_cents,
         p_pay=p_pay,
         p_complaint=p_complaint,
-        cost_cents=candidates["cost_cents"].to_numpy(dtype=float),
+        cost_cents=table.cost_cents,
         days_until_send=days,
         weights=weights,
     )
-    debtor = candidates["debtor_id"].to_numpy(dtype=np.int64)
+    debtor = table.debtor_id
     probs = choice.grouped_probabilities(values, debtor, exploration)
     starts = np.flatnonzero(np.r_[True, debtor[1:] != debtor[:-1]])
     ends = np.r_[starts[1:], len(debtor)]
-    channels = candidates["channel"].fillna("none").astype("str").to_numpy()
-    tones = candidates["tone"].fillna("none").astype("str").to_numpy()
-    costs = candidates["cost_cents"].to_numpy(dtype=float)
+    channels, tones, costs = table.channel, table.tone, table.cost_cents
 
     def scored(i: int) -> dict[str, Any]:
         return {
             "row": i,
-            "channel": channels[i],
-            "tone": tones[i],
+            "channel": str(channels[i]),
+            "tone": str(tones[i]),
             "value_cents": float(values[i]),
             "p_pay": float(p_pay[i]),
             "p_complaint": float(p_complaint[i]),

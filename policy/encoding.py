@@ -9,27 +9,68 @@ from :func:`policy.decide.candidate_rows`. :func:`decode` turns a matrix row bac
 the explanations quote. This module never scores and never chooses.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from features.calendar import calendar_features
+from features.calendar import CALENDAR_COLUMNS, calendar_of_hour
 from features.specs import CHANNELS, NONE_CHANNELS, NONE_TONES
 from policy.model import OutcomeModels
 
 ACTION_CATEGORIES = {"cand_channel": list(NONE_CHANNELS), "cand_tone": list(NONE_TONES)}
-CALENDAR = (
-    "send_weekday",
-    "send_hour",
-    "send_days_to_month_end",
-    "send_days_to_25th",
-    "send_is_holiday",
-    "send_days_to_holiday",
-)
+CALENDAR = CALENDAR_COLUMNS
+CANDIDATE_COLUMNS = ("debtor_id", "channel", "tone", "send_at", "cost_cents", "open_cents")
+
+
+@dataclass(frozen=True)
+class CandidateTable:
+    """One row per (debtor, candidate action) as plain arrays; ``channel``/``tone`` are "none"
+    for waiting, ``send_at`` is seconds since the epoch (UTC). :meth:`from_frame` takes the
+    pandas table training and replay build; the API builds it from its actions directly."""
+
+    debtor_id: NDArray[np.int64]
+    channel: NDArray[np.str_]
+    tone: NDArray[np.str_]
+    send_at: NDArray[np.float64]
+    cost_cents: NDArray[np.float64]
+    open_cents: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.debtor_id)
+
+    @classmethod
+    def from_frame(cls, candidates: pd.DataFrame) -> "CandidateTable":
+        missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
+        if missing:
+            raise KeyError(f"candidate table lacks {missing}")
+        send_at = pd.to_datetime(candidates["send_at"].to_numpy(), utc=True)
+        return cls(
+            debtor_id=candidates["debtor_id"].to_numpy(dtype=np.int64),
+            channel=candidates["channel"].fillna("none").astype("str").to_numpy(dtype=str),
+            tone=candidates["tone"].fillna("none").astype("str").to_numpy(dtype=str),
+            send_at=np.asarray((send_at - pd.Timestamp(0, tz="UTC")).total_seconds(), float),
+            cost_cents=candidates["cost_cents"].to_numpy(dtype=np.float64),
+            open_cents=candidates["open_cents"].to_numpy(dtype=np.float64),
+        )
+
+    @classmethod
+    def from_rows(
+        cls, rows: Sequence[tuple[int, str | None, str | None, datetime, float, float]]
+    ) -> "CandidateTable":
+        """From ``(debtor_id, channel, tone, send_at (aware), cost_cents, open_cents)`` tuples."""
+        return cls(
+            debtor_id=np.array([r[0] for r in rows], dtype=np.int64),
+            channel=np.array([r[1] or "none" for r in rows], dtype=str),
+            tone=np.array([r[2] or "none" for r in rows], dtype=str),
+            send_at=np.array([r[3].timestamp() for r in rows], dtype=np.float64),
+            cost_cents=np.array([r[4] for r in rows], dtype=np.float64),
+            open_cents=np.array([r[5] for r in rows], dtype=np.float64),
+        )
 
 
 @dataclass(frozen=True)
@@ -87,21 +128,18 @@ def encode_base(models: OutcomeModels, base: pd.DataFrame) -> EncodedBase:
     return EncodedBase(index, matrix, columns, len(names), levels, frozenset(bools))
 
 
-@lru_cache(maxsize=8192)
-def _calendar(at: pd.Timestamp) -> tuple[float, ...]:
-    row = calendar_features(pd.Series([at]))
-    return tuple(float(row[c].iloc[0]) for c in CALENDAR)
-
-
-def candidate_matrix(enc: EncodedBase, candidates: pd.DataFrame) -> NDArray[np.float64]:
+def candidate_matrix(
+    enc: EncodedBase, candidates: CandidateTable | pd.DataFrame
+) -> NDArray[np.float64]:
     """The feature matrix of ``candidates`` (one row each, the model's feature order)."""
-    debtor = candidates["debtor_id"].to_numpy(dtype=np.int64)
+    if isinstance(candidates, pd.DataFrame):
+        candidates = CandidateTable.from_frame(candidates)
+    debtor = candidates.debtor_id
     try:
         rows = enc.matrix[[enc.index[int(d)] for d in debtor]]
     except KeyError as err:
         raise KeyError(f"no feature row for debtor {err.args[0]}") from err
-    channel = candidates["channel"].fillna("none").astype("str").to_numpy()
-    tone = candidates["tone"].fillna("none").astype("str").to_numpy()
+    channel, tone = candidates.channel, candidates.tone
     for name, values in (("cand_channel", channel), ("cand_tone", tone)):
         if name in enc.levels:
             code = {v: float(i) for i, v in enumerate(enc.levels[name])}
@@ -111,8 +149,10 @@ def candidate_matrix(enc: EncodedBase, candidates: pd.DataFrame) -> NDArray[np.f
         for c in CHANNELS:
             rate = np.where(channel == c, rows[:, enc.col(f"resp_rate_{c}")], rate)
         rows[:, enc.col("cand_resp_rate")] = rate
-    send_at = pd.to_datetime(candidates["send_at"].to_numpy(), utc=True)
-    cal = np.array([_calendar(at) for at in send_at]).reshape(len(rows), len(CALENDAR))
+    hours = np.floor_divide(candidates.send_at, 3600).astype(np.int64)
+    cal = np.array([calendar_of_hour(int(h)) for h in hours], dtype=np.float64).reshape(
+        len(rows), len(CALENDAR)
+    )
     for k, name in enumerate(CALENDAR):
         if name in enc.columns:
             rows[:, enc.col(name)] = cal[:, k]
