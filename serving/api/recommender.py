@@ -84,7 +84,7 @@ class Recommender:
         result = session.connection().execute(
             _DEBTORS, {"creditor_id": creditor_id, "ids": debtor_ids}
         )
-        found = {int(i): str(ext) for i, ext in result}
+        found = {int(i or 0): str(ext) for i, ext in result}
         for i, debtor_id in enumerate(debtor_ids):
             if debtor_id not in found:  # another creditor's debtor reads like a missing one
                 raise ApiError(404, f"body.debtor_ids.{i}", f"no debtor {debtor_id}")
