@@ -6,15 +6,24 @@ Dossier event kinds read here: ``paused``/``resumed``, ``dispute_resolved``,
 ``fourteen_day_letter_sent`` (payload: ``contact_id``, ``costs_cents``, ``wording_valid``,
 ``invoice_ids``) and ``fourteen_day_letter_received`` (payload: ``received_on``). This module must
 never write to the ledger or read another creditor's rows.
+
+This is on the scoring API's path for every request (usually one debtor) and loads the scheduler's
+batches, so it reads with two Core statements per chunk of debtors, built once below so that
+SQLAlchemy reuses their compiled form, and no ORM entities: the debtors joined to their creditor
+and segment, then one UNION ALL of their open invoices, contacts, disputes and promises and the
+dossier events above, only the columns the state needs. Every part is ordered (by id, or by time
+then id), so "the latest" and the order of the tuples never depend on a query plan or a database.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+import json
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Session, col
 
 from ledger.enums import (
     Channel,
@@ -26,17 +35,26 @@ from ledger.enums import (
     Stage,
 )
 from ledger.tables import Contact, Creditor, Debtor, DossierEvent, Invoice, Outcome, Segment
+from ledger.types import UTCDateTime
 from policy.flow_state import (
     CreditorSettings,
     DebtorState,
     OpenInvoice,
+    RulesConfig,
     reachable_channels,
     stage_rank,
 )
 from policy.fourteen_day_letter import LetterRecord
 
 _AMS = ZoneInfo("Europe/Amsterdam")
-_LIVE = (ContactStatus.PLANNED, ContactStatus.SENT, ContactStatus.DELIVERED)
+_DAY = timedelta(days=1)
+_CHANNELS = frozenset(c.value for c in Channel)
+# value -> member lookups: calling the enum per row cost more than building the row
+_STAGES = {s.value: s for s in Stage}
+_INVOICE_STATUSES = {s.value: s for s in InvoiceStatus}
+_LIVE = frozenset(
+    s.value for s in (ContactStatus.PLANNED, ContactStatus.SENT, ContactStatus.DELIVERED)
+)
 # the only dossier kinds the state reads (the log holds far more: invoices issued, payments…)
 _EVENT_KINDS = (
     "paused",
@@ -45,42 +63,206 @@ _EVENT_KINDS = (
     "fourteen_day_letter_sent",
     "fourteen_day_letter_received",
 )
+# Debtors per pair of queries for a list. The union repeats the list in each of its four parts,
+# and SQLite builds before 3.32 allow only 999 bound variables in a statement.
+_SQLITE_CHUNK, _CHUNK = 240, 2_000
+_NO_FACTS: tuple[list[Any], ...] = ([], [], [], [])
+_RULES = RulesConfig()  # one for all: building its tables per state cost more than the rest
+_NOW = sa.bindparam("now", type_=UTCDateTime())
+_PART_INVOICE, _PART_CONTACT, _PART_OUTCOME, _PART_EVENT = range(4)
+
+
+# the union's columns after part, debtor_id, creditor_id and id (row[4] to row[11])
+_LAYOUT: dict[str, sa.types.TypeEngine[Any]] = {
+    "at": UTCDateTime(),  # outcomes' and events' occurred_at
+    "text": sa.String(),  # invoice number, contact stage, outcome or event kind
+    "status": sa.String(),  # invoice or contact status
+    "amount": sa.BigInteger(),
+    "open_amount": sa.BigInteger(),
+    "day": sa.Date(),  # due date, promised date
+    "time": UTCDateTime(),  # a contact's: sent, else scheduled
+    "payload": sa.JSON(),
+}
+
+
+def _null(type_: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
+    # typed, because PostgreSQL resolves a UNION column of untyped NULLs as text
+    return sa.cast(sa.null(), type_)
+
+
+def _text(json_column: Any) -> sa.ColumnElement[str]:
+    # decoded in Python, once per distinct text (see ``_load``), not once per row
+    return sa.cast(json_column, sa.Text)
+
+
+def _part(
+    part: int, table: Any, of: Callable[[Any], Any], **columns: Any
+) -> sa.Select[*tuple[Any, ...]]:
+    """One table's rows in the union's layout (a typed NULL for what it has not)."""
+    return sa.select(
+        sa.literal_column(str(part), sa.Integer).label("part"),
+        col(table.debtor_id).label("debtor_id"),
+        col(table.creditor_id).label("creditor_id"),
+        col(table.id).label("id"),
+        *(
+            (sa.type_coerce(columns[k], t) if k in columns else _null(t)).label(k)
+            for k, t in _LAYOUT.items()
+        ),
+    ).where(of(table.debtor_id))
+
+
+def _statements(of: Callable[[Any], Any]) -> tuple[sa.Executable, sa.Executable]:
+    """The debtors' rows (with their creditor's and segment's) and everything else about them in
+    one union, for the debtors that ``of(column holding a debtor id)`` selects."""
+    debtors = (
+        sa.select(
+            col(Debtor.id),
+            col(Debtor.kind),
+            col(Debtor.country),
+            col(Debtor.language),
+            col(Debtor.email),
+            col(Debtor.phone),
+            col(Debtor.address_line),
+            col(Debtor.postal_code),
+            _text(Debtor.opted_out_channels),
+            col(Segment.name),
+            col(Segment.excluded),
+            _text(Segment.ladder),
+            col(Debtor.creditor_id),
+            col(Creditor.name),
+            col(Creditor.country),
+            col(Creditor.timezone),
+            _text(Creditor.allowed_weekdays),
+            col(Creditor.contact_start_minute),
+            col(Creditor.contact_end_minute),
+            _text(Creditor.channel_costs_cents),
+            col(Creditor.min_gap_days),
+            col(Creditor.vat_deductible),
+            col(Creditor.collection_outsourced),
+            col(Creditor.language),
+        )
+        .join(Creditor, col(Creditor.id) == col(Debtor.creditor_id))
+        .outerjoin(Segment, col(Segment.id) == col(Debtor.segment_id))
+        .where(of(Debtor.id))
+        .order_by(col(Debtor.id))
+    )
+    # Grouped per debtor in Python, so ordered per part and debtor first; then by id, or by time
+    # then id, so that "the latest" and the tuples' order never depend on a plan (equal
+    # timestamps cannot swap places between SQLite and PostgreSQL). Contacts' status is filtered
+    # in Python: in SQL it tempts SQLite into reading every live contact through the status index
+    # instead of the debtors' own through ix_contact_debtor_id.
+    facts = sa.union_all(
+        _part(
+            _PART_INVOICE,
+            Invoice,
+            of,
+            text=Invoice.number,
+            status=Invoice.status,
+            amount=Invoice.amount_cents,
+            open_amount=Invoice.open_amount_cents,
+            day=Invoice.due_date,
+        ).where(
+            col(Invoice.status) != InvoiceStatus.PAID.value,
+            col(Invoice.open_amount_cents) > 0,
+        ),
+        _part(
+            _PART_CONTACT,
+            Contact,
+            of,
+            text=Contact.stage,
+            status=Contact.status,
+            time=sa.func.coalesce(Contact.sent_at, Contact.scheduled_at),
+        ),
+        # only disputes and promises change the state
+        _part(
+            _PART_OUTCOME,
+            Outcome,
+            of,
+            at=Outcome.occurred_at,
+            text=Outcome.kind,
+            day=Outcome.promised_date,
+        ).where(
+            col(Outcome.kind).in_([OutcomeKind.DISPUTE.value, OutcomeKind.PROMISE.value]),
+            col(Outcome.occurred_at) <= _NOW,
+        ),
+        _part(
+            _PART_EVENT,
+            DossierEvent,
+            of,
+            at=DossierEvent.occurred_at,
+            text=DossierEvent.kind,
+            payload=DossierEvent.payload,
+        ).where(col(DossierEvent.kind).in_(_EVENT_KINDS), col(DossierEvent.occurred_at) <= _NOW),
+    ).order_by(sa.text("part"), sa.text("debtor_id"), sa.text("at"), sa.text("id"))
+    return debtors, facts
+
+
+# Built once: SQLAlchemy caches their compiled form. One debtor (the API's usual request) has its
+# own pair, because rendering an expanding list costs more than the queries themselves.
+_ONE = _statements(lambda c: col(c) == sa.bindparam("id"))
+_MANY = _statements(lambda c: col(c).in_(sa.bindparam("ids", expanding=True)))
+# PostgreSQL takes the list as one array: an expanded list of thousands of placeholders costs
+# more to render and for the driver to parse than the queries take to run.
+_MANY_PG = _statements(lambda c: col(c) == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Integer))))
 
 
 def creditor_settings(row: Creditor) -> CreditorSettings:
-    costs = {Channel(k): int(v) for k, v in row.channel_costs_cents.items() if k in set(Channel)}
-    return CreditorSettings(
-        name=row.name,
-        country=Country(row.country),
-        timezone=row.timezone,
-        allowed_weekdays=frozenset(int(d) for d in row.allowed_weekdays),
-        contact_start_minute=row.contact_start_minute,
-        contact_end_minute=row.contact_end_minute,
-        channel_costs_cents=costs,
-        min_gap_days=row.min_gap_days,
-        vat_deductible=row.vat_deductible,
-        collection_outsourced=row.collection_outsourced,
-        language=row.language,
+    return _settings(
+        row.name,
+        row.country,
+        row.timezone,
+        row.allowed_weekdays,
+        row.contact_start_minute,
+        row.contact_end_minute,
+        row.channel_costs_cents,
+        row.min_gap_days,
+        row.vat_deductible,
+        row.collection_outsourced,
+        row.language,
     )
 
 
-def _latest(events: list[DossierEvent], *kinds: str) -> DossierEvent | None:
-    hits = [e for e in events if e.kind in kinds]
-    return hits[-1] if hits else None
+def _settings(
+    name: str,
+    country: str,
+    timezone: str,
+    allowed_weekdays: list[int],
+    contact_start_minute: int,
+    contact_end_minute: int,
+    channel_costs_cents: dict[str, int],
+    min_gap_days: int,
+    vat_deductible: bool,
+    collection_outsourced: bool,
+    language: str,
+) -> CreditorSettings:
+    return CreditorSettings(
+        name=name,
+        country=Country(country),
+        timezone=timezone,
+        allowed_weekdays=frozenset(int(d) for d in allowed_weekdays),
+        contact_start_minute=contact_start_minute,
+        contact_end_minute=contact_end_minute,
+        channel_costs_cents={
+            Channel(k): int(v) for k, v in channel_costs_cents.items() if k in _CHANNELS
+        },
+        min_gap_days=min_gap_days,
+        vat_deductible=vat_deductible,
+        collection_outsourced=collection_outsourced,
+        language=language,
+    )
 
 
-def _letter(events: list[DossierEvent]) -> LetterRecord | None:
-    sent = _latest(events, "fourteen_day_letter_sent")
+def _letter(sent: Any, got: Any) -> LetterRecord | None:
+    """From the latest ``fourteen_day_letter_sent`` and ``_received`` rows of the union."""
     if sent is None:
         return None
-    p: dict[str, Any] = sent.payload
+    p: dict[str, Any] = sent[11]
     received = None
-    got = _latest(events, "fourteen_day_letter_received")
-    if got is not None and got.occurred_at >= sent.occurred_at:
-        raw = got.payload.get("received_on")
-        received = date.fromisoformat(raw) if raw else got.occurred_at.astimezone(_AMS).date()
+    if got is not None and got[4] >= sent[4]:
+        raw = got[11].get("received_on")
+        received = date.fromisoformat(raw) if raw else got[4].astimezone(_AMS).date()
     return LetterRecord(
-        sent_on=sent.occurred_at.astimezone(_AMS).date(),
+        sent_on=sent[4].astimezone(_AMS).date(),
         stated_costs_cents=int(p.get("costs_cents", 0)),
         wording_valid=bool(p.get("wording_valid", True)),
         received_on=received,
@@ -99,126 +281,145 @@ def state_from_ledger(session: Session, debtor_id: int, now: datetime) -> Debtor
 def states_from_ledger(
     session: Session, debtor_ids: Sequence[int], now: datetime
 ) -> dict[int, DebtorState]:
-    """Many debtors' states as of ``now`` in a handful of queries (one per table, not per
-    debtor); unknown ids are left out of the result."""
+    """Many debtors' states as of ``now``, in ascending id order, in two queries per chunk of
+    debtors (not per debtor); unknown ids are left out of the result."""
     ids = sorted({int(i) for i in debtor_ids})
     if not ids:
         return {}
-    debtors = session.exec(select(Debtor).where(col(Debtor.id).in_(ids))).all()
-    creditor_ids = sorted({d.creditor_id for d in debtors})
-    creditors = {
-        c.id: c for c in session.exec(select(Creditor).where(col(Creditor.id).in_(creditor_ids)))
-    }
-    segment_ids = sorted({d.segment_id for d in debtors if d.segment_id})
-    segments = {
-        s.id: s for s in session.exec(select(Segment).where(col(Segment.id).in_(segment_ids)))
-    }
-    invoices = _by_debtor(session.exec(select(Invoice).where(col(Invoice.debtor_id).in_(ids))))
-    contacts = _by_debtor(
-        session.exec(
-            select(Contact).where(
-                col(Contact.debtor_id).in_(ids),
-                col(Contact.status).in_([s.value for s in _LIVE]),
-            )
-        )
-    )
-    outcomes = _by_debtor(
-        session.exec(
-            select(Outcome)
-            .where(col(Outcome.debtor_id).in_(ids), Outcome.occurred_at <= now)
-            .order_by(col(Outcome.occurred_at))
-        )
-    )
-    events = _by_debtor(
-        session.exec(
-            select(DossierEvent)
-            .where(
-                col(DossierEvent.debtor_id).in_(ids),
-                col(DossierEvent.kind).in_(_EVENT_KINDS),
-                DossierEvent.occurred_at <= now,
-            )
-            .order_by(col(DossierEvent.occurred_at), col(DossierEvent.id))
-        )
-    )
+    if session.autoflush:
+        session.flush()  # rows added but not yet flushed count, as they would for an ORM query
+    conn = session.connection()
+    settings: dict[int, CreditorSettings] = {}  # each creditor's, read once per call
+    if len(ids) == 1:
+        return _load(conn, _ONE, {"id": ids[0], "now": now}, settings)
+    if conn.dialect.name == "postgresql":
+        return _load(conn, _MANY_PG, {"ids": ids, "now": now}, settings)
+    chunk = _SQLITE_CHUNK if conn.dialect.name == "sqlite" else _CHUNK
+    out: dict[int, DebtorState] = {}
+    for k in range(0, len(ids), chunk):
+        out.update(_load(conn, _MANY, {"ids": ids[k : k + chunk], "now": now}, settings))
+    return out
+
+
+def _load(
+    conn: sa.Connection,
+    statements: tuple[sa.Executable, sa.Executable],
+    params: dict[str, Any],
+    settings: dict[int, CreditorSettings],
+) -> dict[int, DebtorState]:
+    debtors_stmt, facts_stmt = statements
+    debtors: Sequence[Any] = conn.execute(debtors_stmt, params).all()
+    if not debtors:
+        return {}
+    facts: dict[int, tuple[list[Any], ...]] = {}
+    for row in conn.execute(facts_stmt, params).all():
+        mine = facts.get(row[1])
+        if mine is None:
+            mine = facts[row[1]] = ([], [], [], [])
+        mine[row[0]].append(row)
+    # the same JSON text (a creditor's, a segment's ladder, "[]") is decoded once per call
+    decoded: dict[str, Any] = {}
+
+    def loads(text: str | None) -> Any:
+        if text is None:
+            return None
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        return decoded[text]
+
     out = {}
-    for debtor in debtors:
-        creditor = creditors[debtor.creditor_id]
-        did = debtor.id or 0
-        mine = [r for r in invoices.get(did, []) if r.creditor_id == debtor.creditor_id]
+    for d in debtors:
+        did, cid = d[0] or 0, d[12]  # the primary key is never null once read
+        creditor = settings.get(cid)
+        if creditor is None:
+            name, country, tz, weekdays, start, end, costs, *rest = d[13:]
+            creditor = settings[cid] = _settings(
+                name, country, tz, loads(weekdays), start, end, loads(costs), *rest
+            )
+        # another creditor's rows under this debtor are not this debtor's (tenants never mix)
+        invoices, contacts, outcomes, events = (
+            [r for r in part if r[2] == cid] for part in facts.get(did, _NO_FACTS)
+        )
         out[did] = _build(
-            debtor,
-            creditor,
-            segments.get(debtor.segment_id) if debtor.segment_id else None,
-            mine,
-            [c for c in contacts.get(did, []) if c.creditor_id == debtor.creditor_id],
-            [o for o in outcomes.get(did, []) if o.creditor_id == debtor.creditor_id],
-            [e for e in events.get(did, []) if e.creditor_id == debtor.creditor_id],
+            d, loads(d[8]), loads(d[11]), creditor, invoices, contacts, outcomes, events
         )
     return out
 
 
-def _by_debtor(rows: Iterable[Any]) -> dict[int, list[Any]]:
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.debtor_id].append(row)
-    return grouped
-
-
 def _build(
-    debtor: Debtor,
-    creditor: Creditor,
-    segment: Segment | None,
-    invoices: list[Invoice],
-    contacts: list[Contact],
-    outcomes: list[Outcome],
-    events: list[DossierEvent],
+    debtor: Any,
+    opted_out: list[str],
+    ladder: list[dict[str, Any]] | None,
+    creditor: CreditorSettings,
+    invoices: list[Any],
+    contacts: list[Any],
+    outcomes: list[Any],
+    events: list[Any],
 ) -> DebtorState:
-    debtor_id = debtor.id or 0
-    times = tuple(t for c in contacts if (t := c.sent_at or c.scheduled_at) is not None)
+    debtor_id, kind, country, language, email, phone, address, postal_code = debtor[:8]
+    segment, excluded = debtor[9], debtor[10]
     open_invoices = tuple(
         OpenInvoice(
-            id=i.id or 0,
-            number=i.number,
-            amount_cents=i.amount_cents,
-            open_amount_cents=i.open_amount_cents,
-            due_date=i.due_date,
-            status=InvoiceStatus(i.status),
+            id=r[3],
+            number=r[5],
+            amount_cents=r[7],
+            open_amount_cents=r[8],
+            due_date=r[9],
+            status=_INVOICE_STATUSES.get(r[6]) or InvoiceStatus(r[6]),
         )
-        for i in invoices
-        if i.status != InvoiceStatus.PAID and i.open_amount_cents > 0
+        for r in invoices
     )
-    pause = _latest(events, "paused", "resumed")
-    disputes = [o for o in outcomes if o.kind == OutcomeKind.DISPUTE]
-    resolved = _latest(events, "dispute_resolved")
-    disputed = bool(disputes) and (
-        resolved is None or resolved.occurred_at < disputes[-1].occurred_at
-    )
-    promises = [o for o in outcomes if o.kind == OutcomeKind.PROMISE and o.promised_date]
-    stages = [Stage(c.stage) for c in contacts if c.stage in set(Stage)]
+    times = []
+    stages = []
+    for r in contacts:
+        if r[6] in _LIVE:
+            if r[10] is not None:
+                times.append(r[10])
+            if r[5] in _STAGES:
+                stages.append(_STAGES[r[5]])
+    last_dispute: datetime | None = None
+    promise: date | None = None
+    for r in outcomes:
+        if r[5] == OutcomeKind.DISPUTE:
+            last_dispute = r[4]
+        elif r[9]:
+            promise = r[9]
+    pause = resolved = sent_letter = got_letter = None
+    for r in events:
+        if r[5] == "paused" or r[5] == "resumed":
+            pause = r[5]
+        elif r[5] == "dispute_resolved":
+            resolved = r[4]
+        elif r[5] == "fourteen_day_letter_sent":
+            sent_letter = r
+        elif r[5] == "fourteen_day_letter_received":
+            got_letter = r
     oldest_due = min((i.due_date for i in open_invoices), default=None)
-    done = sum(1 for t in times if oldest_due and t.astimezone(_AMS).date() > oldest_due)
+    done = 0
+    if oldest_due is not None:
+        # contacts on a later Amsterdam day than the oldest due date: from the next midnight on
+        after = datetime.combine(oldest_due + _DAY, time.min, tzinfo=_AMS)
+        done = sum(1 for t in times if t >= after)
     return DebtorState(
         debtor_id=debtor_id,
-        kind=DebtorKind(debtor.kind),
-        creditor=creditor_settings(creditor),
+        kind=DebtorKind(kind),
+        creditor=creditor,
         invoices=open_invoices,
-        country=Country(debtor.country or creditor.country),
-        language=debtor.language,
-        segment=segment.name if segment else None,
-        segment_excluded=bool(segment and segment.excluded),
-        segment_ladder=tuple(segment.ladder) if segment and segment.ladder else None,
-        contact_times=times,
-        paused=pause is not None and pause.kind == "paused",
-        disputed=disputed,
-        promise_date=promises[-1].promised_date if promises else None,
+        country=Country(country or creditor.country),
+        language=language,
+        segment=segment,
+        segment_excluded=bool(segment is not None and excluded),
+        segment_ladder=tuple(ladder) if segment is not None and ladder else None,
+        contact_times=tuple(times),
+        paused=pause == "paused",
+        disputed=last_dispute is not None and (resolved is None or resolved < last_dispute),
+        promise_date=promise,
         reachable=reachable_channels(
-            email=debtor.email,
-            phone=debtor.phone,
-            address_line=debtor.address_line,
-            postal_code=debtor.postal_code,
+            email=email, phone=phone, address_line=address, postal_code=postal_code
         ),
-        opted_out=frozenset(Channel(c) for c in debtor.opted_out_channels if c in set(Channel)),
+        opted_out=frozenset(Channel(c) for c in opted_out if c in _CHANNELS),
         stage=max(stages, key=stage_rank, default=Stage.REMINDER),
-        letter=_letter(events),
+        letter=_letter(sent_letter, got_letter),
         ladder_done=done,
+        config=_RULES,
     )
