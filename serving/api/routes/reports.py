@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from ledger.tables import Creditor
-from serving.api.deps import SessionDep, get_creditor_id, get_engine, get_principal
+from serving.api.deps import SessionDep, creditor_of, get_engine, principal_of
 from serving.api.errors import ApiError
 from serving.reports.decision import DecisionNotFoundError
 from serving.reports.links import LinkError, signed_query, verify
@@ -50,7 +50,7 @@ def report_creditor(
 ) -> int:
     """The creditor whose report this is: from a signed link when ``sig`` is given, else the key."""
     if sig is None and exp is None:
-        return get_creditor_id(get_principal(session, key))
+        return creditor_of(principal_of(session, key))
     for name, value in (("creditor", creditor), ("exp", exp), ("sig", sig)):
         if value is None:
             raise ApiError(403, f"query.{name}", f"a signed link needs '{name}'")
@@ -207,7 +207,7 @@ def create_link(
     settings: SettingsDep,
     key: Annotated[str | None, Security(_key_header)] = None,
 ) -> LinkOut:
-    creditor_id = get_creditor_id(get_principal(session, key))
+    creditor_id = creditor_of(principal_of(session, key))
     if body.path.startswith("/reports/decisions/"):
         rec_id = body.path.removeprefix("/reports/decisions/").removesuffix(".pdf")
         _decision_exists(session, creditor_id, rec_id)

@@ -73,7 +73,8 @@ def _fuzz(operation: Any, mode: GenerationMode, key: str, examples: int, found: 
     def run(case: Any) -> None:
         nonlocal sent
         case.headers = {**(case.headers or {}), "X-API-Key": key}
-        found.extend(_problems(case, case.call()))
+        # a PDF render on a loaded 2-core machine can pass the default 10 s read timeout
+        found.extend(_problems(case, case.call(timeout=60)))
         sent += 1
 
     try:
