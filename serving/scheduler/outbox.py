@@ -2,7 +2,10 @@
 
 A planned contact is a ``Contact`` row with status ``planned`` and an idempotency key
 (debtor, day, stage) that is UNIQUE in the database, so writing the same intention twice (a second
-scheduler, a rerun) inserts nothing. Dispatchers claim due rows with one atomic
+scheduler, a rerun) inserts nothing. :func:`enqueue` writes a cycle's contacts set-based: per
+chunk of 10,000 one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (:mod:`ledger.inserts`), the new
+ids matched back by key, then their invoice links and dossier events in one bulk insert each
+(measured in ``benchmarks/bench_outbox.py``). Dispatchers claim due rows with one atomic
 ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING id``: on PostgreSQL rows locked
 by another dispatcher are skipped; on SQLite the statement takes the single writer lock. A claim is
 a lease (``claimed_by``, ``claimed_until``); marking sent is fenced by ``claimed_by`` so a
@@ -24,12 +27,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from ledger import dossier
 from ledger.enums import ContactStatus
+from ledger.inserts import insert_rows
 from ledger.tables import Contact, ContactInvoice, Invoice
 from serving.scheduler.candidates import blocked_debtors
 from serving.scheduler.leases import (
@@ -87,66 +89,92 @@ def idempotency_key(debtor_id: int, day: str, stage: str) -> str:
     return f"{debtor_id}:{day}:{stage}"
 
 
-def _insert(conn: Connection) -> type[sa.Insert]:
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert  # type: ignore[return-value]
+# Contacts per round of the three statements: bounds the row dicts held at once when the cycle
+# enqueues 100,000 contacts in one call.
+CHUNK = 10_000
+
+
+def _contact_row(p: PlannedContact) -> dict[str, object]:
+    return {
+        "creditor_id": p.creditor_id,
+        "debtor_id": p.debtor_id,
+        "channel": p.channel,
+        "tone": p.tone,
+        "stage": p.stage,
+        "template": p.template,
+        "scheduled_at": p.scheduled_at,
+        "status": ContactStatus.PLANNED.value,
+        "cost_cents": p.cost_cents,
+        "model_version": p.model_version,
+        "propensity": p.propensity,
+        "idempotency_key": p.idempotency_key,
+        "recommendation_id": p.recommendation_id,
+        "attempts": 0,
+        "created_at": p.scheduled_at,
+    }
 
 
 def enqueue(session: Session, planned: Sequence[PlannedContact]) -> int:
-    """Write intentions; return how many were new. Call inside the cycle's transaction."""
-    if not planned:
+    """Write intentions; return how many were new. Call inside the cycle's transaction.
+
+    Set-based: per chunk one ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id,
+    idempotency_key`` of the contacts, one insert of the new contacts' ``contact_invoice`` rows and
+    one of their ``contact_planned`` dossier events (:mod:`ledger.inserts`). A key already in the
+    outbox inserts nothing and records nothing; a key given twice in one call counts once, with
+    the first contact given. Commits nothing.
+    """
+    first: dict[str, PlannedContact] = {}
+    for p in planned:
+        first.setdefault(p.idempotency_key, p)
+    if not first:
         return 0
+    # The inserts go to the connection, past the ORM's autoflush: flush what the caller added
+    # first (a debtor, an earlier dossier event) so that it exists and keeps its place in order.
+    session.flush()
     conn = session.connection()
-    insert = _insert(conn)
-    rows = [
-        {
-            "creditor_id": p.creditor_id,
-            "debtor_id": p.debtor_id,
-            "channel": p.channel,
-            "tone": p.tone,
-            "stage": p.stage,
-            "template": p.template,
-            "scheduled_at": p.scheduled_at,
-            "status": ContactStatus.PLANNED.value,
-            "cost_cents": p.cost_cents,
-            "model_version": p.model_version,
-            "propensity": p.propensity,
-            "idempotency_key": p.idempotency_key,
-            "recommendation_id": p.recommendation_id,
-            "attempts": 0,
-            "created_at": p.scheduled_at,
-        }
-        for p in planned
-    ]
-    stmt = insert(Contact).on_conflict_do_nothing(index_elements=["idempotency_key"])  # type: ignore[attr-defined]
+    contacts: sa.Table = Contact.__table__  # type: ignore[attr-defined]
+    todo = list(first.values())
     new = 0
-    by_key = {p.idempotency_key: p for p in planned}
-    for row in rows:
-        result = session.execute(stmt.values(row).returning(col(Contact.id)))
-        contact_id = result.scalar_one_or_none()
-        if contact_id is None:
-            continue
-        new += 1
-        p = by_key[str(row["idempotency_key"])]
-        session.execute(
-            sa.insert(ContactInvoice),
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start : start + CHUNK]
+        returned = insert_rows(
+            conn,
+            contacts,
+            [_contact_row(p) for p in chunk],
+            skip_conflicts_on=contacts.c.idempotency_key,
+            returning=(contacts.c.id, contacts.c.idempotency_key),
+        )
+        # Only the rows inserted come back, in no promised order: match them by key.
+        ids = {str(key): int(cid) for cid, key in returned}
+        inserted = [(ids[p.idempotency_key], p) for p in chunk if p.idempotency_key in ids]
+        new += len(inserted)
+        insert_rows(
+            conn,
+            ContactInvoice.__table__,  # type: ignore[attr-defined]
             [
-                {"contact_id": contact_id, "invoice_id": i, "creditor_id": p.creditor_id}
+                {"contact_id": cid, "invoice_id": i, "creditor_id": p.creditor_id}
+                for cid, p in inserted
                 for i in p.invoice_ids
             ],
         )
-        dossier.record(
+        dossier.record_many(
             session,
-            creditor_id=p.creditor_id,
-            debtor_id=p.debtor_id,
-            kind="contact_planned",
-            actor="scheduler",
-            payload={
-                "contact_id": contact_id,
-                "channel": p.channel,
-                "stage": p.stage,
-                "scheduled_at": p.scheduled_at.isoformat(),
-                "key": p.idempotency_key,
-            },
+            [
+                {
+                    "creditor_id": p.creditor_id,
+                    "debtor_id": p.debtor_id,
+                    "kind": "contact_planned",
+                    "actor": "scheduler",
+                    "payload": {
+                        "contact_id": cid,
+                        "channel": p.channel,
+                        "stage": p.stage,
+                        "scheduled_at": p.scheduled_at.isoformat(),
+                        "key": p.idempotency_key,
+                    },
+                }
+                for cid, p in inserted
+            ],
         )
     return new
 

@@ -1,12 +1,17 @@
-"""The outbox: idempotent enqueue, exclusive claims, leases, cancellation, retries, failures."""
+"""The outbox: bulk idempotent enqueue, exclusive claims, leases, cancellation, retries, failure."""
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlalchemy.exc import StatementError
+from sqlmodel import Session, col, select
 
-from ledger.tables import Contact, Creditor, DossierEvent, Invoice
+from ledger import dossier, inserts
+from ledger.tables import Contact, ContactInvoice, Creditor, DossierEvent, Invoice
+from ledger.types import NaiveDatetimeError
 from serving.scheduler import outbox
 from serving.scheduler.dispatcher import Dispatcher
 from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
@@ -16,13 +21,14 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
 
 
-def _plan(engine: Engine, n: int = 3) -> list[outbox.PlannedContact]:
+def _plan(engine: Engine, n: int = 3, invoices: int = 1) -> list[outbox.PlannedContact]:
+    """``n`` debtors, the i-th with ``i % invoices + 1`` invoices, and a contact planned each."""
     with Session(engine) as session:
         cred = factories.creditor(session)
         planned = []
         for i in range(n):
             deb = factories.debtor(session, cred)
-            inv = factories.invoice(session, deb)
+            invs = [factories.invoice(session, deb) for _ in range(i % invoices + 1)]
             planned.append(
                 outbox.PlannedContact(
                     creditor_id=cred.id or 0,
@@ -33,7 +39,7 @@ def _plan(engine: Engine, n: int = 3) -> list[outbox.PlannedContact]:
                     template="reminder",
                     scheduled_at=NOW - timedelta(minutes=i),
                     idempotency_key=outbox.idempotency_key(deb.id or 0, "2026-11-24", "reminder"),
-                    invoice_ids=(inv.id or 0,),
+                    invoice_ids=tuple(inv.id or 0 for inv in invs),
                 )
             )
         session.commit()
@@ -65,6 +71,88 @@ def test_enqueue_twice_inserts_once(engine: Engine) -> None:
         assert len(session.exec(select(Contact)).all()) == 3
         kinds = [e.kind for e in session.exec(select(DossierEvent))]
         assert kinds.count("contact_planned") == 3
+
+
+def _assert_outbox_holds(engine: Engine, planned: list[outbox.PlannedContact]) -> None:
+    """One contact per planned one, with its own invoices and exactly one contact_planned event."""
+    with Session(engine) as session:
+        contacts = {c.idempotency_key: c for c in session.exec(select(Contact))}
+        links = session.exec(select(ContactInvoice)).all()
+        events = session.exec(
+            select(DossierEvent).where(DossierEvent.kind == "contact_planned")
+        ).all()
+    assert sorted(contacts) == sorted(p.idempotency_key for p in planned)
+    assert len(events) == len(planned)
+    for p in planned:
+        contact = contacts[p.idempotency_key]
+        assert (contact.debtor_id, contact.channel, contact.scheduled_at) == (
+            p.debtor_id,
+            p.channel,
+            p.scheduled_at,
+        )
+        assert sorted(link.invoice_id for link in links if link.contact_id == contact.id) == sorted(
+            p.invoice_ids
+        )
+        (event,) = [e for e in events if e.payload["key"] == p.idempotency_key]
+        assert (event.debtor_id, event.actor) == (p.debtor_id, "scheduler")
+        assert event.payload["contact_id"] == contact.id
+        assert event.occurred_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("chunk", [outbox.CHUNK, 2], ids=["one-chunk", "chunks-of-2"])
+def test_bulk_enqueue_skips_known_and_repeated_keys(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(outbox, "CHUNK", chunk)
+    monkeypatch.setattr(inserts, "CHUNK", chunk)
+    planned = _plan(engine, n=6, invoices=3)
+    with Session(engine) as session:
+        assert outbox.enqueue(session, [planned[1], planned[4]]) == 2
+        session.commit()
+    # the same key again in one call, with other content: the first one given wins
+    second_try = replace(planned[2], channel="letter", invoice_ids=planned[2].invoice_ids[:1])
+    # conflicts come first and in between, so a mapping of returned ids by position would shift
+    batch = [planned[1], planned[0], planned[2], second_try, planned[3], planned[4], planned[0]]
+    with Session(engine) as session:
+        assert outbox.enqueue(session, [*batch, planned[5]]) == 4
+        session.commit()
+    _assert_outbox_holds(engine, planned)
+    with Session(engine) as session:
+        assert outbox.enqueue(session, [*planned, *reversed(planned)]) == 0
+        session.commit()
+    _assert_outbox_holds(engine, planned)
+
+
+def test_enqueue_commits_nothing(engine: Engine) -> None:
+    planned = _plan(engine, n=3, invoices=2)
+    with Session(engine) as session:
+        assert outbox.enqueue(session, planned) == 3
+        session.rollback()
+    with Session(engine) as session:
+        for table in (Contact, ContactInvoice, DossierEvent):
+            assert session.exec(select(table)).all() == []
+
+
+def test_enqueue_keeps_the_order_of_what_the_caller_recorded_first(engine: Engine) -> None:
+    """A dossier event still pending in the session is flushed before the bulk inserts."""
+    planned = _plan(engine, n=1)
+    with Session(engine) as session:
+        dossier.record(session, creditor_id=planned[0].creditor_id, kind="note")
+        assert session.new  # not flushed yet
+        late = replace(planned[0], idempotency_key="late", invoice_ids=())
+        assert outbox.enqueue(session, [*planned, late]) == 2
+        session.commit()
+        kinds = [e.kind for e in session.exec(select(DossierEvent).order_by(col(DossierEvent.id)))]
+    assert kinds == ["note", "contact_planned", "contact_planned"]
+
+
+def test_enqueue_refuses_a_naive_timestamp(engine: Engine) -> None:
+    """The column types still apply to the bulk insert: UTCDateTime refuses a naive datetime."""
+    planned = _plan(engine, n=1)
+    naive = replace(planned[0], scheduled_at=NOW.replace(tzinfo=None))
+    with Session(engine) as session, pytest.raises(StatementError) as caught:
+        outbox.enqueue(session, [naive])
+    assert isinstance(caught.value.orig, NaiveDatetimeError)
 
 
 def test_two_dispatchers_never_send_twice(engine: Engine) -> None:
