@@ -1,13 +1,16 @@
 """The daily cycle for one creditor: candidates → scoring API (HTTP) → rules re-check → outbox.
 
 1. Select the debtors worth asking (:mod:`serving.scheduler.candidates`, SQL).
-2. Ask the scoring API in batches with ``at`` = the cycle's moment (no ledger transaction is held
-   open meanwhile: on SQLite the API must be able to write its recommendations).
-3. In ONE transaction: rebuild each answered action from the rules (``make_action``: the bundle of
-   every overdue invoice and the legal costs), re-check it with ``policy.check`` against a fresh
-   ``state_from_ledger``; a refusal goes to the dossier (``recommendation_refused``) and nothing is
-   planned; an allowed action is written to the outbox with the key (debtor, send day, stage), so
-   a second run of the same cycle plans nothing new.
+2. Ask the scoring API in batches with ``at`` = the cycle's moment; while the API scores batch
+   k+1 (its own process), batch k is checked here (the two cores work at once).
+3. Check each answer: rebuild the action from the rules (``make_action``: the bundle of every
+   overdue invoice and the legal costs) and re-check it with ``policy.check`` against the debtor's
+   state read after the answer came (one batched ``states_from_ledger`` per batch, in a short
+   read-only session: nothing is written while the API still writes its recommendations — on
+   SQLite a held write lock would stall it).
+4. In ONE transaction at the end: refusals go to the dossier (``recommendation_refused``) and
+   nothing is planned for them; allowed actions are written to the outbox with the key (debtor,
+   send day, stage), so a second run of the same cycle plans nothing new.
 
 Only actions whose send time falls on the cycle's own local day are planned; a later send time is
 left for that day's cycle, which will know more. This module must never send anything and never
@@ -15,7 +18,8 @@ plan what the rules refuse.
 """
 
 import logging
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -26,7 +30,7 @@ from sqlmodel import Session, col, select
 from ledger import dossier
 from ledger.enums import Channel, Stage, Tone
 from ledger.tables import Contact, Creditor
-from policy import DebtorState, check, state_from_ledger, states_from_ledger
+from policy import DebtorState, check, states_from_ledger
 from policy.candidates import make_action
 from serving.api.schemas import RecommendationOut
 from serving.scheduler import outbox
@@ -48,17 +52,20 @@ class CycleStats:
     already_planned: int = 0
     planned_by_channel: Counter[str] = field(default_factory=Counter)
     refusal_reasons: Counter[str] = field(default_factory=Counter)
+    # wall-clock seconds per step: candidates, waiting_for_scoring, checking, outbox, total
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
 
 def plan_answer(
-    session: Session,
     creditor: Creditor,
     rec: RecommendationOut,
     now: datetime,
     stats: CycleStats,
-    state: DebtorState | None = None,
+    state: DebtorState | None,
+    refusals: list[dossier.NewEvent],
 ) -> outbox.PlannedContact | None:
-    """The outbox entry for one answer, or None (wait, another day, or refused by the rules)."""
+    """The outbox entry for one answer, or None (wait, another day, or refused by the rules: the
+    refusal is appended to ``refusals`` for the dossier)."""
     a = rec.action
     if a.channel is None or a.send_at is None or a.tone is None or a.stage is None:
         stats.waits += 1
@@ -68,32 +75,36 @@ def plan_answer(
     if a.send_at.astimezone(zone).date() != day:
         stats.later_day += 1
         return None
-    state = state or state_from_ledger(session, rec.debtor_id, now)
-    action = make_action(state, Stage(a.stage), Channel(a.channel), Tone(a.tone), a.send_at)
-    reasons = list(check(action, state).reasons)
-    numbers = {i.number: i.id for i in state.invoices}
-    asked = {numbers.get(n, -1) for n in a.invoice_numbers}
-    if asked != set(action.invoice_ids):
-        reasons.append(
-            f"the answer covers invoices {sorted(a.invoice_numbers)}, the rules' bundle differs"
-        )
-    if reasons:
+    if state is None:  # the debtor vanished between the question and the check
+        reasons = [f"no debtor {rec.debtor_id} in the ledger"]
+        action = None
+    else:
+        action = make_action(state, Stage(a.stage), Channel(a.channel), Tone(a.tone), a.send_at)
+        reasons = list(check(action, state).reasons)
+        numbers = {i.number: i.id for i in state.invoices}
+        asked = {numbers.get(n, -1) for n in a.invoice_numbers}
+        if asked != set(action.invoice_ids):
+            reasons.append(
+                f"the answer covers invoices {sorted(a.invoice_numbers)}, the rules' bundle differs"
+            )
+    if reasons or action is None or state is None:
         stats.refused += 1
         stats.refusal_reasons.update(r.split(":")[0][:60] for r in reasons)
-        dossier.record(
-            session,
-            creditor_id=creditor.id or 0,
-            debtor_id=rec.debtor_id,
-            kind="recommendation_refused",
-            actor="scheduler",
-            occurred_at=now,
-            payload={
-                "recommendation_id": rec.id,
-                "channel": str(a.channel),
-                "stage": str(a.stage),
-                "send_at": a.send_at.isoformat(),
-                "reasons": reasons,
-            },
+        refusals.append(
+            dossier.NewEvent(
+                creditor_id=creditor.id or 0,
+                debtor_id=rec.debtor_id,
+                kind="recommendation_refused",
+                actor="scheduler",
+                occurred_at=now,
+                payload={
+                    "recommendation_id": rec.id,
+                    "channel": str(a.channel),
+                    "stage": str(a.stage),
+                    "send_at": a.send_at.isoformat(),
+                    "reasons": reasons,
+                },
+            )
         )
         return None
     send_day = a.send_at.astimezone(state.zone).date().isoformat()
@@ -119,34 +130,47 @@ def run_cycle(
 ) -> CycleStats:
     """One daily cycle for ``creditor`` at ``now`` (aware). Safe to run twice."""
     stats = CycleStats(creditor.name)
+    started = time.perf_counter()
     day = now.astimezone(ZoneInfo(creditor.timezone)).date()
     with Session(engine) as session:
         ids = candidates(session, creditor.id or 0, day, now)
     stats.candidates = len(ids)
+    stats.seconds["candidates"] = time.perf_counter() - started
     if not ids:
         return stats
-    answers = client.recommend(creditor.name, ids, now)
-    stats.answered = len(answers)
-    with Session(engine, expire_on_commit=False) as session:
+    planned: list[outbox.PlannedContact] = []
+    refusals: list[dossier.NewEvent] = []
+    waited = time.perf_counter()
+    for answers in client.stream(creditor.name, ids, now):
+        got = time.perf_counter()
+        stats.seconds["waiting_for_scoring"] += got - waited
+        stats.answered += len(answers)
         acting = [r.debtor_id for r in answers if r.action.channel is not None]
-        states = states_from_ledger(
-            session, acting, now
-        )  # one batch of queries, not one per debtor
-        planned = [
-            p
-            for rec in answers
-            if (p := plan_answer(session, creditor, rec, now, stats, states.get(rec.debtor_id)))
-        ]
-        known = set(
-            session.exec(
-                select(Contact.idempotency_key).where(
-                    col(Contact.idempotency_key).in_([p.idempotency_key for p in planned])
+        with Session(engine) as session:  # read-only, short: see the module's note on SQLite
+            states = states_from_ledger(session, acting, now)
+        for rec in answers:
+            p = plan_answer(creditor, rec, now, stats, states.get(rec.debtor_id), refusals)
+            if p is not None:
+                planned.append(p)
+        waited = time.perf_counter()
+        stats.seconds["checking"] += waited - got
+    with Session(engine, expire_on_commit=False) as session:
+        dossier.record_many(session, refusals)
+        keys = [p.idempotency_key for p in planned]
+        known: set[str] = set()
+        for start in range(0, len(keys), 5_000):  # SQLite caps the bound parameters per query
+            known.update(
+                session.exec(
+                    select(Contact.idempotency_key).where(
+                        col(Contact.idempotency_key).in_(keys[start : start + 5_000])
+                    )
                 )
             )
-        )
         stats.planned = outbox.enqueue(session, planned)
         stats.already_planned = len(planned) - stats.planned
         session.commit()
+    stats.seconds["outbox"] = time.perf_counter() - waited
+    stats.seconds["total"] = time.perf_counter() - started
     stats.planned_by_channel.update(p.channel for p in planned if p.idempotency_key not in known)
     log.info("cycle %s %s: %s", creditor.name, now.isoformat(), stats)
     return stats

@@ -8,6 +8,7 @@ returns the answers as the API gave them.
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 import httpx
@@ -48,11 +49,25 @@ class ScoringClient:
         self, creditor_name: str, debtor_ids: Sequence[int], at: datetime
     ) -> list[RecommendationOut]:
         """Answers for every debtor, batch by batch (order kept)."""
+        return [rec for answers in self.stream(creditor_name, debtor_ids, at) for rec in answers]
+
+    def stream(
+        self, creditor_name: str, debtor_ids: Sequence[int], at: datetime
+    ) -> Iterator[list[RecommendationOut]]:
+        """The answers batch by batch (order kept). The next batch is already being asked while
+        the caller works on this one: the API scores in its own process, so the scheduler's
+        re-check of one batch and the API's scoring of the next share the two cores."""
         key = self.key_for(creditor_name)
-        out: list[RecommendationOut] = []
-        for batch in batches(debtor_ids, self.batch_size):
-            out += self._post(key, batch, at)
-        return out
+        parts = list(batches(debtor_ids, self.batch_size))
+        if not parts:
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring") as pool:
+            pending: Future[list[RecommendationOut]] = pool.submit(self._post, key, parts[0], at)
+            for k in range(len(parts)):
+                answers = pending.result()
+                if k + 1 < len(parts):
+                    pending = pool.submit(self._post, key, parts[k + 1], at)
+                yield answers
 
     def _post(self, key: str, ids: list[int], at: datetime) -> list[RecommendationOut]:
         body = {"debtor_ids": ids, "at": at.isoformat()}

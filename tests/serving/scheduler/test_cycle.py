@@ -64,7 +64,7 @@ def test_cycle_plans_once_and_dispatch_sends_once(
 class Liar(ScoringClient):
     """Answers SMS for everyone, on a Sunday: the rules must refuse it."""
 
-    def recommend(self, creditor_name, debtor_ids, at):  # type: ignore[no-untyped-def]
+    def _post(self, key, debtor_ids, at):  # type: ignore[no-untyped-def]
         sunday = at + timedelta(days=(6 - at.weekday()) % 7)
         return [
             RecommendationOut(
