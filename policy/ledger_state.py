@@ -17,7 +17,7 @@ then id), so "the latest" and the order of the tuples never depend on a query pl
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,8 @@ _CHANNELS = frozenset(c.value for c in Channel)
 # value -> member lookups: calling the enum per row cost more than building the row
 _STAGES = {s.value: s for s in Stage}
 _INVOICE_STATUSES = {s.value: s for s in InvoiceStatus}
+_KINDS = {k.value: k for k in DebtorKind}
+_RANKS = {s: stage_rank(s) for s in Stage}
 _LIVE = frozenset(
     s.value for s in (ContactStatus.PLANNED, ContactStatus.SENT, ContactStatus.DELIVERED)
 )
@@ -67,12 +69,13 @@ _EVENT_KINDS = (
 # and SQLite builds before 3.32 allow only 999 bound variables in a statement.
 _SQLITE_CHUNK, _CHUNK = 240, 2_000
 _NO_FACTS: tuple[list[Any], ...] = ([], [], [], [])
-_RULES = RulesConfig()  # one for all: building its tables per state cost more than the rest
+_RULES = RulesConfig()  # shared: the field's default builds one, tables and all, per state
 _NOW = sa.bindparam("now", type_=UTCDateTime())
 _PART_INVOICE, _PART_CONTACT, _PART_OUTCOME, _PART_EVENT = range(4)
+_ID, _AT, _TEXT, _STATUS, _AMOUNT, _OPEN, _DATE, _TIME, _PAYLOAD = range(3, 12)
 
 
-# the union's columns after part, debtor_id, creditor_id and id (row[4] to row[11])
+# the union's columns after part, debtor_id, creditor_id and id; rows are read by position
 _LAYOUT: dict[str, sa.types.TypeEngine[Any]] = {
     "at": UTCDateTime(),  # outcomes' and events' occurred_at
     "text": sa.String(),  # invoice number, contact stage, outcome or event kind
@@ -88,6 +91,13 @@ _LAYOUT: dict[str, sa.types.TypeEngine[Any]] = {
 def _null(type_: sa.types.TypeEngine[Any]) -> sa.ColumnElement[Any]:
     # typed, because PostgreSQL resolves a UNION column of untyped NULLs as text
     return sa.cast(sa.null(), type_)
+
+
+def _one_of(column: Any, values: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    # Our own constants, written into the SQL: a list of values would be an expanding parameter,
+    # rendered anew at every execution.
+    assert all(v.isidentifier() for v in values)
+    return col(column).in_([sa.literal_column(f"'{v}'", sa.String) for v in values])
 
 
 def _text(json_column: Any) -> sa.ColumnElement[str]:
@@ -182,7 +192,7 @@ def _statements(of: Callable[[Any], Any]) -> tuple[sa.Executable, sa.Executable]
             text=Outcome.kind,
             day=Outcome.promised_date,
         ).where(
-            col(Outcome.kind).in_([OutcomeKind.DISPUTE.value, OutcomeKind.PROMISE.value]),
+            _one_of(Outcome.kind, (OutcomeKind.DISPUTE.value, OutcomeKind.PROMISE.value)),
             col(Outcome.occurred_at) <= _NOW,
         ),
         _part(
@@ -192,7 +202,7 @@ def _statements(of: Callable[[Any], Any]) -> tuple[sa.Executable, sa.Executable]
             at=DossierEvent.occurred_at,
             text=DossierEvent.kind,
             payload=DossierEvent.payload,
-        ).where(col(DossierEvent.kind).in_(_EVENT_KINDS), col(DossierEvent.occurred_at) <= _NOW),
+        ).where(_one_of(DossierEvent.kind, _EVENT_KINDS), col(DossierEvent.occurred_at) <= _NOW),
     ).order_by(sa.text("part"), sa.text("debtor_id"), sa.text("at"), sa.text("id"))
     return debtors, facts
 
@@ -256,13 +266,13 @@ def _letter(sent: Any, got: Any) -> LetterRecord | None:
     """From the latest ``fourteen_day_letter_sent`` and ``_received`` rows of the union."""
     if sent is None:
         return None
-    p: dict[str, Any] = sent[11]
+    p: dict[str, Any] = sent[_PAYLOAD]
     received = None
-    if got is not None and got[4] >= sent[4]:
-        raw = got[11].get("received_on")
-        received = date.fromisoformat(raw) if raw else got[4].astimezone(_AMS).date()
+    if got is not None and got[_AT] >= sent[_AT]:
+        raw = got[_PAYLOAD].get("received_on")
+        received = date.fromisoformat(raw) if raw else got[_AT].astimezone(_AMS).date()
     return LetterRecord(
-        sent_on=sent[4].astimezone(_AMS).date(),
+        sent_on=sent[_AT].astimezone(_AMS).date(),
         stated_costs_cents=int(p.get("costs_cents", 0)),
         wording_valid=bool(p.get("wording_valid", True)),
         received_on=received,
@@ -311,8 +321,12 @@ def _load(
     debtors: Sequence[Any] = conn.execute(debtors_stmt, params).all()
     if not debtors:
         return {}
+    # another creditor's rows under a debtor are not that debtor's: tenants never mix
+    creditor_of = {d[0]: d[12] for d in debtors}
     facts: dict[int, tuple[list[Any], ...]] = {}
     for row in conn.execute(facts_stmt, params).all():
+        if creditor_of.get(row[1]) != row[2]:
+            continue
         mine = facts.get(row[1])
         if mine is None:
             mine = facts[row[1]] = ([], [], [], [])
@@ -336,13 +350,7 @@ def _load(
             creditor = settings[cid] = _settings(
                 name, country, tz, loads(weekdays), start, end, loads(costs), *rest
             )
-        # another creditor's rows under this debtor are not this debtor's (tenants never mix)
-        invoices, contacts, outcomes, events = (
-            [r for r in part if r[2] == cid] for part in facts.get(did, _NO_FACTS)
-        )
-        out[did] = _build(
-            d, loads(d[8]), loads(d[11]), creditor, invoices, contacts, outcomes, events
-        )
+        out[did] = _build(d, loads(d[8]), loads(d[11]), creditor, *facts.get(did, _NO_FACTS))
     return out
 
 
@@ -356,55 +364,59 @@ def _build(
     outcomes: list[Any],
     events: list[Any],
 ) -> DebtorState:
+    # the debtors statement's columns: the debtor's, the segment's from 9, the creditor's from 12
     debtor_id, kind, country, language, email, phone, address, postal_code = debtor[:8]
     segment, excluded = debtor[9], debtor[10]
-    open_invoices = tuple(
-        OpenInvoice(
-            id=r[3],
-            number=r[5],
-            amount_cents=r[7],
-            open_amount_cents=r[8],
-            due_date=r[9],
-            status=_INVOICE_STATUSES.get(r[6]) or InvoiceStatus(r[6]),
+    open_invoices = []
+    oldest_due: date | None = None
+    for r in invoices:
+        open_invoices.append(
+            OpenInvoice(
+                id=r[_ID],
+                number=r[_TEXT],
+                amount_cents=r[_AMOUNT],
+                open_amount_cents=r[_OPEN],
+                due_date=r[_DATE],
+                status=_INVOICE_STATUSES.get(r[_STATUS]) or InvoiceStatus(r[_STATUS]),
+            )
         )
-        for r in invoices
-    )
+        if oldest_due is None or r[_DATE] < oldest_due:
+            oldest_due = r[_DATE]
     times = []
     stages = []
     for r in contacts:
-        if r[6] in _LIVE:
-            if r[10] is not None:
-                times.append(r[10])
-            if r[5] in _STAGES:
-                stages.append(_STAGES[r[5]])
+        if r[_STATUS] in _LIVE:
+            if r[_TIME] is not None:
+                times.append(r[_TIME])
+            if r[_TEXT] in _STAGES:
+                stages.append(_STAGES[r[_TEXT]])
     last_dispute: datetime | None = None
     promise: date | None = None
     for r in outcomes:
-        if r[5] == OutcomeKind.DISPUTE:
-            last_dispute = r[4]
-        elif r[9]:
-            promise = r[9]
+        if r[_TEXT] == OutcomeKind.DISPUTE:
+            last_dispute = r[_AT]
+        elif r[_DATE]:
+            promise = r[_DATE]
     pause = resolved = sent_letter = got_letter = None
     for r in events:
-        if r[5] == "paused" or r[5] == "resumed":
-            pause = r[5]
-        elif r[5] == "dispute_resolved":
-            resolved = r[4]
-        elif r[5] == "fourteen_day_letter_sent":
+        if r[_TEXT] == "paused" or r[_TEXT] == "resumed":
+            pause = r[_TEXT]
+        elif r[_TEXT] == "dispute_resolved":
+            resolved = r[_AT]
+        elif r[_TEXT] == "fourteen_day_letter_sent":
             sent_letter = r
-        elif r[5] == "fourteen_day_letter_received":
+        elif r[_TEXT] == "fourteen_day_letter_received":
             got_letter = r
-    oldest_due = min((i.due_date for i in open_invoices), default=None)
     done = 0
     if oldest_due is not None:
         # contacts on a later Amsterdam day than the oldest due date: from the next midnight on
-        after = datetime.combine(oldest_due + _DAY, time.min, tzinfo=_AMS)
+        after = datetime.combine(oldest_due + _DAY, time.min, tzinfo=_AMS).astimezone(UTC)
         done = sum(1 for t in times if t >= after)
     return DebtorState(
         debtor_id=debtor_id,
-        kind=DebtorKind(kind),
+        kind=_KINDS.get(kind) or DebtorKind(kind),
         creditor=creditor,
-        invoices=open_invoices,
+        invoices=tuple(open_invoices),
         country=Country(country or creditor.country),
         language=language,
         segment=segment,
@@ -418,7 +430,7 @@ def _build(
             email=email, phone=phone, address_line=address, postal_code=postal_code
         ),
         opted_out=frozenset(Channel(c) for c in opted_out if c in _CHANNELS),
-        stage=max(stages, key=stage_rank, default=Stage.REMINDER),
+        stage=max(stages, key=_RANKS.__getitem__, default=Stage.REMINDER),
         letter=_letter(sent_letter, got_letter),
         ladder_done=done,
         config=_RULES,
