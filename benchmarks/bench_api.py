@@ -1,8 +1,8 @@
 """Benchmark: the scoring API against ``mlflow models serve`` of the same policy, same run.
 
-1. Simulate a ledger (seed 5, 2,000 debtors, 120 days) into SQLite; train tiny outcome models on
-   its live feature rows with *synthetic* labels (latency does not depend on what was learned;
-   ``dunflow train policy`` does not exist yet); log them as the ``DunningPolicy`` pyfunc in a
+1. Simulate a ledger (seed 5, 2,000 debtors, 120 days) into SQLite; train small outcome models on
+   its live feature rows with *synthetic* labels (:mod:`served_policy`: latency depends on the
+   models' size, not on what they learned); log them as the ``DunningPolicy`` pyfunc in a
    private MLflow store, registered as ``dunning-policy@champion``.
 2. Start ``dunflow serve`` (uvicorn, one worker) on a free 127.0.0.1 port; it loads the champion
    from the registry. Warm up (the day's feature snapshot is built on the first call), then
@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from served_policy import COMPLAINT_TREES, LEAVES, NAME, PAY_TREES, free_port, register, train
 from sqlmodel import Session, col, select
 
 from features import load_frames
@@ -38,7 +37,6 @@ from ledger.db import make_engine
 from ledger.tables import Creditor, Debtor, Invoice
 from policy import allowed_actions, state_from_ledger
 from policy.decide import candidate_rows
-from policy.model import OutcomeModels
 from policy.pyfunc import DunningPolicy
 from serving.api.security import create_api_key
 from serving.api.snapshots import FeatureSnapshots
@@ -49,76 +47,6 @@ OUT = Path(__file__).resolve().parent / "results" / "api.json"
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CONCURRENCY = 8
-NAME = "dunning-policy"
-
-
-class _ServedPolicy(DunningPolicy):
-    """The policy as ``mlflow models serve`` must see it: JSON has no categorical dtype, so the
-    categorical feature columns are typed back, null-only columns made float, before scoring
-    (pickled by value with the model)."""
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> Any:
-        from features.specs import REGISTRY
-
-        frame = model_input.copy()
-        for name in frame.columns:
-            spec = REGISTRY.get(name)
-            if spec is not None and spec.dtype == "category":
-                frame[name] = pd.Categorical(frame[name], categories=list(spec.categories))
-            elif frame[name].dtype == object:  # a column of nulls arrives untyped
-                frame[name] = frame[name].astype("float64")
-        return super().predict(context, frame, params)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _train(base: pd.DataFrame, now: datetime, rng: np.random.Generator) -> OutcomeModels:
-    """Tiny boosters on the ledger's own feature rows, random candidates, synthetic labels."""
-    n = len(base)
-    cands = pd.DataFrame(
-        {
-            "debtor_id": base.index.to_numpy(),
-            "channel": rng.choice(["none", "email", "sms", "letter", "phone", "robocall"], n),
-            "tone": rng.choice(["friendly", "neutral", "firm"], n),
-            "send_at": pd.Timestamp(now) + pd.to_timedelta(rng.integers(0, 96, n), unit="h"),
-            "cost_cents": 0,
-            "open_cents": 10_000,
-        }
-    )
-    rows = candidate_rows(base, cands)
-    names = [s.name for s in FEATURES]
-    late = rows["hist_share_late"].fillna(0.5).to_numpy() > 0.5
-    ch = rows["cand_channel"].astype(str).to_numpy()
-    p = np.where(late & (ch == "sms"), 0.6, np.where(~late & (ch == "email"), 0.6, 0.1))
-    params = {"objective": "binary", "verbose": -1, "num_leaves": 15, "min_data_in_leaf": 20}
-    pay = lgb.train(params, lgb.Dataset(rows[names], (rng.random(n) < p).astype(int)), 100)
-    complaint = lgb.train(params, lgb.Dataset(rows[names], (rng.random(n) < 0.05).astype(int)), 30)
-    return OutcomeModels(pay=pay, complaint=complaint, feature_names=names, info={"synthetic": 1})
-
-
-def _register(policy: DunningPolicy, tmp: Path, uri: str) -> str:
-    import mlflow
-    from mlflow import MlflowClient
-
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    exp = mlflow.create_experiment("bench-api", artifact_location=(tmp / "artifacts").as_uri())
-    mlflow.set_experiment(experiment_id=exp)
-    folder = policy.save_artifacts(tmp / "policy")
-    with mlflow.start_run():
-        info = mlflow.pyfunc.log_model(
-            name="policy",
-            python_model=_ServedPolicy(None, policy.weights, policy.exploration),
-            artifacts={"policy": str(folder)},
-            registered_model_name=NAME,
-        )
-    version = str(info.registered_model_version)
-    MlflowClient().set_registered_model_alias(NAME, "champion", version)
-    return version
 
 
 def _wait(
@@ -256,9 +184,9 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             session.commit()
         base = FeatureSnapshots.build(load_frames(engine, creditor.name), pd.Timestamp(now))
         rng = np.random.default_rng(seed)
-        policy = DunningPolicy(_train(base, now, rng))
+        policy = DunningPolicy(train(base, now, rng))
         uri = f"sqlite:///{tmp / 'mlflow.db'}"
-        version = _register(policy, tmp, uri)
+        version = register(policy, tmp, uri)
         env = {
             **os.environ,
             "MLFLOW_TRACKING_URI": uri,
@@ -267,7 +195,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # mlflow runs `uvicorn`
         }
         results: dict[str, Any] = {}
-        port = _free_port()
+        port = free_port()
         api = _start(
             [str(BIN / "dunflow"), "serve", "--port", str(port), "--db", db], env, tmp / "api.log"
         )
@@ -291,7 +219,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             _stop(api)
         one = _mlflow_payload(engine, base, ids[:1], now)
         hundred = _mlflow_payload(engine, base, ids[:100], now)
-        port = _free_port()
+        port = free_port()
         mlf = _start(
             [str(BIN / "mlflow"), "models", "serve", "-m", f"models:/{NAME}/{version}",
              "--env-manager", "local", "-p", str(port), "-h", "127.0.0.1", "-w", "1"],
@@ -335,9 +263,9 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             "debtors_with_open_invoices": len(ids),
             "candidate_rows_single": len(one["dataframe_split"]["data"]),
             "candidate_rows_batch100": len(hundred["dataframe_split"]["data"]),
-            "model": "tiny LightGBM OutcomeModels (pay 100 trees, complaint 30, 15 leaves) trained "
-            "on the ledger's live feature rows with SYNTHETIC labels: fine for latency, not for "
-            "quality; no `dunflow train policy` exists yet",
+            "model": f"LightGBM OutcomeModels (pay {PAY_TREES} trees, complaint {COMPLAINT_TREES}, "
+            f"{LEAVES} leaves) trained on the ledger's live feature rows with SYNTHETIC labels "
+            "(benchmarks/served_policy.py): fine for latency, not for quality",
             "concurrency": CONCURRENCY,
             "servers": "both uvicorn, one worker process, OMP_NUM_THREADS=1; the load client "
             "(httpx, asyncio) runs on the same 2-core host and takes a share of the CPU",

@@ -27,8 +27,8 @@ from policy.encoding import (
     CANDIDATE_COLUMNS,
     CandidateTable,
     EncodedBase,
+    RowValues,
     candidate_matrix,
-    decode,
     encode_base,
 )
 from policy.model import OutcomeModels
@@ -175,7 +175,7 @@ def _explain(
     )
     for d, contrib, row in zip(decisions, contributions, chosen_rows, strict=True):
         d.reasons, d.shap, d.base_value = explain.reasons(
-            contrib, models.feature_names, decode(enc, row), lang=lang
+            contrib, models.feature_names, RowValues(enc, row), lang=lang
         )
         runner_up = d.alternatives[0] if d.alternatives else None
         d.versus_runner_up = explain.versus_runner_up(scored(d.chosen), runner_up, lang=lang)

@@ -9,7 +9,7 @@ from :func:`policy.decide.candidate_rows`. :func:`decode` turns a matrix row bac
 the explanations quote. This module never scores and never chooses.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -159,16 +159,37 @@ def candidate_matrix(
     return rows[:, : enc.n_features]
 
 
+def decode_value(enc: EncodedBase, row: NDArray[np.float64], name: str) -> Any:
+    """The value of one feature in a matrix row, as the explanations quote it."""
+    v = row[enc.col(name)]
+    if np.isnan(v):
+        return None
+    if name in enc.levels:
+        return enc.levels[name][int(v)]
+    if name in enc.bools:
+        return bool(v)
+    return float(v)
+
+
+class RowValues(Mapping[str, Any]):
+    """A matrix row read as ``{feature: value}``, decoded only where asked (the explanations
+    quote three features of ~60)."""
+
+    def __init__(self, enc: EncodedBase, row: NDArray[np.float64]) -> None:
+        self.enc, self.row = enc, row
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.enc.columns[: self.enc.n_features]:
+            raise KeyError(name)
+        return decode_value(self.enc, self.row, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.enc.columns[: self.enc.n_features])
+
+    def __len__(self) -> int:
+        return self.enc.n_features
+
+
 def decode(enc: EncodedBase, row: NDArray[np.float64]) -> dict[str, Any]:
     """The values of one matrix row, as the explanations quote them."""
-    out: dict[str, Any] = {}
-    for name, v in zip(enc.columns[: enc.n_features], row, strict=True):
-        if np.isnan(v):
-            out[name] = None
-        elif name in enc.levels:
-            out[name] = enc.levels[name][int(v)]
-        elif name in enc.bools:
-            out[name] = bool(v)
-        else:
-            out[name] = float(v)
-    return out
+    return dict(RowValues(enc, row))

@@ -8,6 +8,7 @@ reasons about the debtor.
 """
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,7 @@ def _plain(value: Any) -> float | str | None:
 def reasons(
     contributions: NDArray[np.float64],
     feature_names: list[str],
-    values: dict[str, Any],
+    values: Mapping[str, Any],
     *,
     lang: str = "en",
     top: int = 3,

@@ -5,11 +5,16 @@ scores every allowed candidate in one batch (``policy.decide``) and draws with e
 the propensity; the ladder path takes ``policy.ladder_action`` (propensity 1). Every answer is
 stored as a ``Recommendation`` so reports can explain it later. Nothing here can add an action the
 rules did not allow.
+
+Each answer is built as plain nested dicts and validated once as a ``RecommendationOut`` (one
+pass in pydantic's core): a dozen small models per debtor, each validated on its own, cost
+several times as much.
 """
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -43,23 +48,27 @@ _DEBTORS = sa.select(col(Debtor.id), col(Debtor.external_id)).where(
 )
 
 
-def _action_out(action: Action, tz: ZoneInfo, numbers: dict[int, str]) -> schemas.ActionOut:
+def _action_out(action: Action, tz: ZoneInfo, numbers: dict[int, str]) -> dict[str, Any]:
     if action.is_wait:
-        return schemas.ActionOut(
-            channel=None, tone=None, send_at=None, stage=action.stage, template=None
-        )
-    return schemas.ActionOut(
-        channel=action.channel,
-        tone=action.tone,
-        send_at=action.send_at.astimezone(tz),
-        stage=action.stage,
-        template=action.template,
-        cost_cents=action.cost_cents,
-        invoice_numbers=[numbers[i] for i in action.invoice_ids if i in numbers],
-    )
+        return {
+            "channel": None,
+            "tone": None,
+            "send_at": None,
+            "stage": action.stage,
+            "template": None,
+        }
+    return {
+        "channel": action.channel,
+        "tone": action.tone,
+        "send_at": action.send_at.astimezone(tz),
+        "stage": action.stage,
+        "template": action.template,
+        "cost_cents": action.cost_cents,
+        "invoice_numbers": [numbers[i] for i in action.invoice_ids if i in numbers],
+    }
 
 
-def _refusals(state: DebtorState, allowed: list[Action], now: datetime) -> list[schemas.Refusal]:
+def _refusals(state: DebtorState, allowed: list[Action], now: datetime) -> list[dict[str, Any]]:
     """For each channel with no allowed candidate, the rules that removed it."""
     offered = {a.channel for a in allowed if not a.is_wait}
     out = []
@@ -69,7 +78,7 @@ def _refusals(state: DebtorState, allowed: list[Action], now: datetime) -> list[
         probe = Action(channel, Tone.NEUTRAL, now, state.stage, f"probe.{channel.value}")
         verdict = check(probe, state)
         reasons = list(verdict.reasons) or ["no send time within the horizon satisfies the rules"]
-        out.append(schemas.Refusal(channel=channel, tone=None, reasons=reasons))
+        out.append({"channel": channel, "tone": None, "reasons": reasons})
     return out
 
 
@@ -161,9 +170,7 @@ class Recommender:
             p_pay=None,
             propensity=1.0,
             alternatives=[],
-            explanation=schemas.Explanation(
-                reasons=[schemas.Reason(feature="ladder", text=text, contribution=0.0)]
-            ),
+            explanation={"reasons": [{"feature": "ladder", "text": text, "contribution": 0.0}]},
             refusals=_refusals(ctx.state, allowed, now),
         )
 
@@ -228,12 +235,12 @@ class Recommender:
     ) -> schemas.RecommendationOut:
         chosen = options[d.chosen - offset]
         alternatives = [
-            schemas.ScoredAction(
-                action=_action_out(options[a["row"] - offset], tz, ctx.numbers),
-                expected_value_cents=round(a["value_cents"]),
-                p_pay=a["p_pay"],
-                p_complaint=a["p_complaint"],
-            )
+            {
+                "action": _action_out(options[a["row"] - offset], tz, ctx.numbers),
+                "expected_value_cents": round(a["value_cents"]),
+                "p_pay": a["p_pay"],
+                "p_complaint": a["p_complaint"],
+            }
             for a in d.alternatives
         ]
         return schemas.RecommendationOut(
@@ -249,16 +256,19 @@ class Recommender:
             p_complaint=d.p_complaint,
             propensity=d.propensity,
             alternatives=alternatives,
-            explanation=schemas.Explanation(
-                reasons=[
-                    schemas.Reason(
-                        feature=r.feature, text=r.text, value=r.value, contribution=r.contribution
-                    )
+            explanation={
+                "reasons": [
+                    {
+                        "feature": r.feature,
+                        "text": r.text,
+                        "value": r.value,
+                        "contribution": r.contribution,
+                    }
                     for r in d.reasons
                 ],
-                shap=d.shap,
-                base_value=d.base_value,
-                versus_runner_up=d.versus_runner_up,
-            ),
+                "shap": d.shap,
+                "base_value": d.base_value,
+                "versus_runner_up": d.versus_runner_up,
+            },
             refusals=_refusals(ctx.state, options, now),
         )

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from sqlmodel import select
 
 from ledger.tables import Recommendation
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1", tags=["recommendations"])
 @router.post("/recommendations", response_model=RecommendationsOut)
 def recommend(
     body: RecommendationRequest, request: Request, session: SessionDep, creditor_id: CreditorDep
-) -> RecommendationsOut:
+) -> Response:
     """The next action for each debtor (up to 1,000), with value, propensity and explanation."""
     state = request.app.state
     if len(body.debtor_ids) > state.settings.max_debtors_per_call:
@@ -35,7 +35,10 @@ def recommend(
     )
     for rec in recs:
         state.metrics.recommendations.labels(str(rec.action.channel or "wait")).inc()
-    return RecommendationsOut(recommendations=recs)
+    # serialised once, by pydantic, straight to JSON bytes: FastAPI's generic path would validate
+    # the models again and walk them in Python before encoding them
+    out = RecommendationsOut.model_construct(recommendations=recs)
+    return Response(out.model_dump_json(), media_type="application/json")
 
 
 @router.get("/recommendations/{recommendation_id}", response_model=RecommendationOut)
