@@ -22,7 +22,7 @@ from policy.model import OutcomeModels
 from policy.pyfunc import DunningPolicy
 
 NAME = "dunning-policy"
-PAY_TREES, COMPLAINT_TREES, LEAVES = 100, 30, 15
+PAY_TREES, COMPLAINT_TREES, LEAVES = 100, 70, 15
 
 
 def free_port() -> int:

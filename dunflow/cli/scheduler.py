@@ -37,6 +37,7 @@ def runtime(db: str | None) -> "Runtime":
         settings.key_for,
         batch_size=settings.batch_size,
         timeout_s=settings.api_timeout_s,
+        in_flight=settings.api_parallel,
     )
     dispatcher = make_dispatcher(engine, lease_s=settings.dispatch_lease_s)
     return Runtime(engine, settings, client, dispatcher)

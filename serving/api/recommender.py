@@ -42,6 +42,9 @@ class DebtorContext:
     numbers: dict[int, str]
 
 
+_CREDITOR = sa.select(
+    col(Creditor.id), col(Creditor.name), col(Creditor.timezone), col(Creditor.language)
+).where(col(Creditor.id) == sa.bindparam("id"))
 _DEBTORS = sa.select(col(Debtor.id), col(Debtor.external_id)).where(
     col(Debtor.creditor_id) == sa.bindparam("creditor_id"),
     col(Debtor.id).in_(sa.bindparam("ids", expanding=True)),
@@ -116,14 +119,21 @@ class Recommender:
     ) -> list[schemas.RecommendationOut]:
         if len(set(debtor_ids)) != len(debtor_ids):
             raise ApiError(422, "body.debtor_ids", "debtor ids must be unique")
-        creditor = session.get(Creditor, creditor_id)
+        creditor = session.connection().execute(_CREDITOR, {"id": creditor_id}).first()
         if creditor is None:
             raise ApiError(404, "header.X-API-Key", "the key's creditor no longer exists")
         tz = ZoneInfo(creditor.timezone)
         contexts = self._contexts(session, creditor_id, debtor_ids, now)
         policy_model = model.model if model is not None else None
         if isinstance(policy_model, DunningPolicy) and policy_model.models is not None:
-            out = self._learned(creditor, contexts, now, tz, policy_model, model.version)  # type: ignore[union-attr]
+            out = self._learned(
+                (creditor_id, creditor.name, creditor.language),
+                contexts,
+                now,
+                tz,
+                policy_model,
+                model.version,  # type: ignore[union-attr]
+            )
         else:
             out = [self._ladder(ctx, now, tz) for ctx in contexts]
         # one multi-row INSERT: ORM objects per answer cost more than the answer
@@ -176,7 +186,7 @@ class Recommender:
 
     def _learned(
         self,
-        creditor: Creditor,
+        creditor: tuple[int, str, str],  # id, name, language
         contexts: list[DebtorContext],
         now: datetime,
         tz: ZoneInfo,
@@ -202,7 +212,7 @@ class Recommender:
         ids = [int(ctx.debtor_id) for ctx in contexts]
         assert policy_model.models is not None
         base = self.snapshots.encoded(
-            creditor.id or 0, creditor.name, ids, now, policy_model.models, version
+            creditor[0], creditor[1], ids, now, policy_model.models, version
         )
         decisions = decide(
             policy_model.models,
@@ -212,7 +222,7 @@ class Recommender:
             weights=policy_model.weights,
             exploration=policy_model.exploration,
             rng=self.rng,
-            lang=creditor.language,
+            lang=creditor[2],
         )
         by_debtor = {d.debtor_id: d for d in decisions}
         offsets = np.r_[0, np.cumsum([len(allowed[ctx.debtor_id]) for ctx in contexts])]

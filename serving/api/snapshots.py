@@ -9,7 +9,7 @@ being served (:func:`policy.encoding.encode_base`), so a request only picks rows
 """
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy.engine import Engine
@@ -60,12 +60,17 @@ class FeatureSnapshots:
         version: str,
     ) -> EncodedBase:
         """The creditor's snapshot encoded for ``models`` (served as ``version``)."""
-        as_of = self.day_start(now)
         key = (creditor_id, version)
         with self._lock:
             hit = self._encoded.get(key)
-            if hit is not None and hit[0] == as_of and all(d in hit[1].index for d in debtor_ids):
+            # compared as a date first: building the pandas timestamp costs more than the lookup
+            if (
+                hit is not None
+                and hit[0].date() == now.astimezone(UTC).date()
+                and all(d in hit[1].index for d in debtor_ids)
+            ):
                 return hit[1]
+            as_of = self.day_start(now)
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
             enc = encode_base(models, frame)
             self._encoded[key] = (as_of, enc)

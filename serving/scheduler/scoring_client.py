@@ -7,6 +7,7 @@ returns the answers as the API gave them.
 """
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -36,8 +37,9 @@ class ScoringClient:
         batch_size: int = 500,
         timeout_s: float = 120.0,
         transport: httpx.BaseTransport | None = None,
+        in_flight: int = 2,
     ) -> None:
-        self.key_for, self.batch_size = key_for, batch_size
+        self.key_for, self.batch_size, self.in_flight = key_for, batch_size, max(1, in_flight)
         self.http = httpx.Client(
             base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport
         )
@@ -54,19 +56,21 @@ class ScoringClient:
     def stream(
         self, creditor_name: str, debtor_ids: Sequence[int], at: datetime
     ) -> Iterator[list[RecommendationOut]]:
-        """The answers batch by batch (order kept). The next batch is already being asked while
-        the caller works on this one: the API scores in its own process, so the scheduler's
-        re-check of one batch and the API's scoring of the next share the two cores."""
+        """The answers batch by batch, in order. Up to ``in_flight`` batches are being asked while
+        the caller works on the one it got: the API scores in its own processes (``dunflow serve
+        --workers``), so its scoring and the scheduler's re-check share the cores."""
         key = self.key_for(creditor_name)
         parts = list(batches(debtor_ids, self.batch_size))
         if not parts:
             return
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scoring") as pool:
-            pending: Future[list[RecommendationOut]] = pool.submit(self._post, key, parts[0], at)
+        with ThreadPoolExecutor(self.in_flight, thread_name_prefix="scoring") as pool:
+            pending: deque[Future[list[RecommendationOut]]] = deque()
+            for part in parts[: self.in_flight]:
+                pending.append(pool.submit(self._post, key, part, at))
             for k in range(len(parts)):
-                answers = pending.result()
-                if k + 1 < len(parts):
-                    pending = pool.submit(self._post, key, parts[k + 1], at)
+                answers = pending.popleft().result()
+                if k + self.in_flight < len(parts):
+                    pending.append(pool.submit(self._post, key, parts[k + self.in_flight], at))
                 yield answers
 
     def _post(self, key: str, ids: list[int], at: datetime) -> list[RecommendationOut]:

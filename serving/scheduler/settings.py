@@ -35,6 +35,9 @@ class SchedulerSettings(BaseSettings):
         default="mon-fri", description="APScheduler cron day_of_week of the daily cycle."
     )
     batch_size: int = Field(default=500, ge=1, le=10_000, description="Debtors per API call.")
+    api_parallel: int = Field(
+        default=2, ge=1, le=16, description="API calls in flight at once (the API's workers)."
+    )
     dispatch_interval_s: float = Field(default=30.0, gt=0, description="Dispatcher period.")
     dispatch_lease_s: float = Field(default=120.0, gt=0, description="Claim lease.")
     watch_dir: Path = Field(
