@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ledger.enums import Country, DebtorKind
@@ -72,6 +73,7 @@ def _check_principals(principals: Sequence[int]) -> tuple[int, ...]:
     return tuple(principals)
 
 
+@lru_cache(maxsize=1024)
 def _version(section: str, on: date) -> dict[str, Any]:
     version: dict[str, Any] = in_force(load_json(_DATA)[section], on, what=section)
     return version
@@ -223,6 +225,15 @@ def collection_costs(
     vat_add_on: bool = False,
 ) -> CostBreakdown:
     """The one entry point: dispatch on country and debtor kind."""
+    return _collection_costs(country, kind, tuple(principals), on, vat_add_on)
+
+
+@lru_cache(maxsize=1024, typed=True)  # typed: the breakdown echoes ``kind`` as it was given
+def _collection_costs(
+    country: Country, kind: DebtorKind, principals: tuple[int, ...], on: date, vat_add_on: bool
+) -> CostBreakdown:
+    # remembered because the guardrails ask for the same bundle on the same day for every
+    # candidate; a breakdown is frozen and the rule data is loaded once per process anyway
     if country == Country.NL:
         return nl_collection_costs(principals, on=on, kind=kind, vat_add_on=vat_add_on)
     if vat_add_on:

@@ -10,6 +10,7 @@ some window refuses, and must never refuse without saying why.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from ledger.enums import Channel, Country
@@ -35,7 +36,7 @@ class Window:
     end_minute: int
     holidays: Country | None = None
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -104,8 +105,10 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+@lru_cache(maxsize=64)
 def legal_windows(country: Country, channel: Channel | None = None) -> tuple[Window, ...]:
-    """The windows the law (and our default for every creditor) imposes."""
+    """The windows the law (and our default for every creditor) imposes. Cached: windows are
+    frozen, and reusing them keeps each one's resolved zone."""
     base = Window(
         "legal default, Bki 4.2",
         "Europe/Amsterdam",
@@ -135,6 +138,7 @@ def legal_windows(country: Country, channel: Channel | None = None) -> tuple[Win
     return (base,)
 
 
+@lru_cache(maxsize=1024)
 def windows_for(
     country: Country, channel: Channel | None, creditor: CreditorWindow | None
 ) -> tuple[Window, ...]:

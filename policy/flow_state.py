@@ -13,11 +13,12 @@ and list the stages that may use it in ``RulesConfig.stage_channels``.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage, Tone
-from policy.contact_window import CreditorWindow
+from policy.contact_window import CreditorWindow, Window, windows_for
 from policy.fourteen_day_letter import LetterRecord
 
 STAGE_ORDER: tuple[Stage, ...] = (
@@ -31,8 +32,11 @@ DUNNABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.IN_COLLECTION})
 LEGAL_ZONE = {Country.NL: "Europe/Amsterdam", Country.BE: "Europe/Brussels"}
 
 
+_RANK = {stage: rank for rank, stage in enumerate(STAGE_ORDER)}
+
+
 def stage_rank(stage: Stage) -> int:
-    return STAGE_ORDER.index(stage)
+    return _RANK[stage]
 
 
 def _default_costs() -> dict[Channel, int]:
@@ -158,7 +162,13 @@ def reachable_channels(
 
 @dataclass(frozen=True)
 class DebtorState:
-    """All the rules need to know about one debtor, at one moment."""
+    """All the rules need to know about one debtor, at one moment.
+
+    Values derived from the fields alone (the zone, the contact days, the invoices due per day) are
+    computed once per state and kept on it: listing and checking the candidates asks for them
+    dozens of times. The fields are frozen, so the kept values cannot go stale; ``replace`` makes a
+    new state with none kept.
+    """
 
     debtor_id: int
     kind: DebtorKind
@@ -180,7 +190,7 @@ class DebtorState:
     ladder_done: int = 0
     config: RulesConfig = field(default_factory=RulesConfig)
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         """The zone in which 'a day' is counted (the legal window's)."""
         return ZoneInfo(LEGAL_ZONE[self.country])
@@ -196,6 +206,10 @@ class DebtorState:
         return max(self.contact_times, default=None)
 
     def contact_days(self) -> tuple[date, ...]:
+        return self._contact_days
+
+    @cached_property
+    def _contact_days(self) -> tuple[date, ...]:
         return tuple(sorted({self.local_day(t) for t in self.contact_times}))
 
     def contacts_on(self, day: date) -> int:
@@ -203,7 +217,15 @@ class DebtorState:
 
     def dunnable(self, day: date) -> tuple[OpenInvoice, ...]:
         """The invoices a contact on ``day`` must cover (all of them, bundled)."""
-        return tuple(i for i in self.invoices if i.dunnable_on(day))
+        known = self._dunnable_by_day
+        found = known.get(day)
+        if found is None:
+            found = known[day] = tuple(i for i in self.invoices if i.dunnable_on(day))
+        return found
+
+    @cached_property
+    def _dunnable_by_day(self) -> dict[date, tuple[OpenInvoice, ...]]:
+        return {}
 
     def days_overdue(self, day: date) -> int:
         """Days past the due date of the oldest dunnable invoice (0 when none)."""
@@ -215,6 +237,18 @@ class DebtorState:
         if self.promise_date is None:
             return None
         return self.promise_date + timedelta(days=self.config.promise_grace_days)
+
+    def windows(self, channel: Channel) -> tuple[Window, ...]:
+        """The contact windows for ``channel``: the law's for the country, then the creditor's."""
+        known = self._windows_by_channel
+        found = known.get(channel)
+        if found is None:
+            found = known[channel] = windows_for(self.country, channel, self.creditor.window())
+        return found
+
+    @cached_property
+    def _windows_by_channel(self) -> dict[Channel, tuple[Window, ...]]:
+        return {}
 
     def usable_channels(self) -> frozenset[Channel]:
         """Enabled for the creditor, reachable, not opted out."""

@@ -44,12 +44,20 @@ def _package_days(country: Country, year: int) -> dict[date, str]:
     return {d: str(name) for d, name in days.items()}
 
 
+@lru_cache(maxsize=256)
+def _year_days(country: Country, year: int) -> dict[date, str]:
+    """The package's days and the table's for one year, merged once: the window search asks about
+    the same few days thousands of times per scoring batch. The table's name wins."""
+    merged = dict(_package_days(country, year))
+    merged.update(
+        {d: name for (c, d), name in extra_days().items() if c == country and d.year == year}
+    )
+    return merged
+
+
 def holiday_name(country: Country, day: date) -> str | None:
     """The holiday's name when ``day`` is a public holiday in ``country``, else None."""
-    extra = extra_days().get((country, day))
-    if extra is not None:
-        return extra
-    return _package_days(country, day.year).get(day)
+    return _year_days(country, day.year).get(day)
 
 
 def is_working_day(country: Country, day: date) -> bool:
