@@ -2,7 +2,8 @@
 
 For each stage the flow may be in and each usable channel, the earliest send time that satisfies
 the window, the frequency rules and the stage's dates is found; each tone the stage allows makes one
-candidate; every candidate is passed through :func:`policy.guardrails.check` before it is offered.
+candidate; a candidate is offered only when :func:`policy.guardrails.check` allows it (its verdict
+is put together from ``check``'s own parts, each worked out once where candidates share it).
 Waiting is always offered, first. This module must never offer an action that ``check`` refuses,
 and never chooses between candidates (that is the value/choice half of the policy).
 """
@@ -11,18 +12,24 @@ from datetime import date, datetime, timedelta
 
 from ledger.enums import Channel, Country, DebtorKind, Stage, Tone
 from policy.actions import Action, template_name, wait
-from policy.contact_window import next_allowed, require_aware, windows_for
+from policy.contact_window import Window, next_allowed, require_aware
 from policy.flow_state import STAGE_ORDER, DebtorState, stage_rank
-from policy.guardrails import check, costs_earliest_day, costs_for, dossier_refusals
+from policy.guardrails import (
+    channel_refusals,
+    costs_earliest_day,
+    costs_for,
+    dossier_refusals,
+    shared_refusals,
+)
 
 
 def _lower_bound_day(state: DebtorState, stage: Stage, today: date) -> date | None:
     """The earliest day this stage may be used, from dates alone (None: not in the horizon)."""
-    owed = [i.due_date for i in state.invoices if i.dunnable_on(date.max)]
+    owed = state.dunnable(date.max)
     if not owed:
         return None
     need = max(1, state.config.stage_min_days_overdue[stage])
-    day = max(today, min(owed) + timedelta(days=need))
+    day = max(today, min(i.due_date for i in owed) + timedelta(days=need))
     until = state.promise_blocks_until()
     if until is not None:
         day = max(day, until + timedelta(days=1))
@@ -44,8 +51,15 @@ def earliest_send(
     lower = _lower_bound_day(state, stage, state.local_day(now))
     if lower is None:
         return None
+    return _first_slot(state, state.windows(channel), lower, now)
+
+
+def _first_slot(
+    state: DebtorState, windows: tuple[Window, ...], lower: date, now: datetime
+) -> datetime | None:
+    """The first time from ``lower`` (and ``now``) that the windows and the frequency rules
+    allow. It depends on the stage and channel only through ``lower`` and ``windows``."""
     horizon = now + timedelta(days=state.config.horizon_days)
-    windows = windows_for(state.country, channel, state.creditor.window())
     gap = max(1, state.creditor.min_gap_days)
     booked = state.contact_days()
     t = max(now, state.day_start(lower))
@@ -92,23 +106,58 @@ def make_action(
     )
 
 
+def _with_tone(action: Action, tone: Tone) -> Action:
+    assert action.channel is not None
+    return Action(
+        channel=action.channel,
+        tone=tone,
+        send_at=action.send_at,
+        stage=action.stage,
+        template=template_name(action.stage, tone, action.channel),
+        invoice_ids=action.invoice_ids,
+        cost_cents=action.cost_cents,
+        collection_costs_cents=action.collection_costs_cents,
+    )
+
+
 def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
-    """Every action the rules allow, waiting first. All send times are at or after ``now``."""
+    """Every action the rules allow, waiting first. All send times are at or after ``now``.
+
+    Each candidate's verdict is :func:`check`'s, assembled from its parts so that nothing is
+    worked out twice: the parts that do not read the channel once per stage and send day, and
+    one verdict per stage and channel for all tones (``check`` reads the tone only to ask whether
+    the stage allows it, and every tone here is one it allows).
+    """
     require_aware(now, "now")
     idle = wait(state.stage, now)
-    blocked = [
-        r for r in dossier_refusals(state, state.local_day(now)) if "nothing to dun" not in r
-    ]
-    if blocked or not any(i.dunnable_on(date.max) for i in state.invoices):
+    today = state.local_day(now)
+    blocked = [r for r in dossier_refusals(state, today) if "nothing to dun" not in r]
+    if blocked or not state.dunnable(date.max):
         return [idle]
     found: list[Action] = [idle]
+    # most channels share their windows, and stages often share their first day
+    slots: dict[tuple[date, tuple[Window, ...]], datetime | None] = {}
     for stage in _stages(state):
-        for channel in sorted(state.usable_channels() & state.config.channels_for(stage)):
-            send_at = earliest_send(state, stage, channel, now)
-            if send_at is None:
+        channels = sorted(state.usable_channels() & state.config.channels_for(stage))
+        if not channels:
+            continue
+        lower = _lower_bound_day(state, stage, today)
+        if lower is None:
+            continue
+        tones = sorted(state.config.stage_tones[stage])
+        shared_ok: dict[date, bool] = {}
+        for channel in channels:
+            windows = state.windows(channel)
+            if (lower, windows) not in slots:
+                slots[lower, windows] = _first_slot(state, windows, lower, now)
+            send_at = slots[lower, windows]
+            if send_at is None or not tones:
                 continue
-            for tone in sorted(state.config.stage_tones[stage]):
-                action = make_action(state, stage, channel, tone, send_at)
-                if check(action, state).ok:
-                    found.append(action)
+            first = make_action(state, stage, channel, tones[0], send_at)
+            day = state.local_day(send_at)
+            if day not in shared_ok:
+                before, after = shared_refusals(state, first)
+                shared_ok[day] = not before and not after
+            if shared_ok[day] and not channel_refusals(state, first):
+                found += [first, *(_with_tone(first, tone) for tone in tones[1:])]
     return found

@@ -17,7 +17,7 @@ from policy.collection_costs import (
     collection_costs,
     vat_add_on_applies,
 )
-from policy.contact_window import refusals, windows_for
+from policy.contact_window import refusals
 from policy.flow_state import DebtorState, OpenInvoice, stage_rank
 from policy.fourteen_day_letter import costs_due_on, letter_refusals
 
@@ -89,7 +89,11 @@ def costs_earliest_day(state: DebtorState) -> tuple[date | None, list[str]]:
     return costs_due_on(sent_on=state.letter.sent_on, received_on=state.letter.received_on), []
 
 
-def _channel_refusals(state: DebtorState, action: Action, channel: Channel) -> list[str]:
+def channel_refusals(state: DebtorState, action: Action) -> list[str]:
+    """The channel's part of :func:`check`: enabled, reachable, not opted out, fit for the stage,
+    and the contact windows at the send time."""
+    channel = action.channel
+    assert channel is not None
     reasons: list[str] = []
     if channel not in state.creditor.enabled_channels:
         reasons.append(f"{channel} is not enabled for creditor {state.creditor.name}")
@@ -99,9 +103,7 @@ def _channel_refusals(state: DebtorState, action: Action, channel: Channel) -> l
         reasons.append(f"the debtor opted out of {channel}")
     if channel not in state.config.channels_for(action.stage):
         reasons.append(f"{channel} may not be used for stage {action.stage}")
-    reasons += refusals(
-        windows_for(state.country, channel, state.creditor.window()), action.send_at
-    )
+    reasons += refusals(state.windows(channel), action.send_at)
     return reasons
 
 
@@ -146,9 +148,9 @@ def _stage_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
 
 
 def _costs_refusals(
-    state: DebtorState, action: Action, covered: tuple[OpenInvoice, ...]
+    state: DebtorState, action: Action, day: date, covered: tuple[OpenInvoice, ...]
 ) -> list[str]:
-    day, amount = state.local_day(action.send_at), action.collection_costs_cents
+    amount = action.collection_costs_cents
     if amount < 0:
         return ["collection costs cannot be negative"]
     allowed = costs_for(state, covered, day)
@@ -166,6 +168,28 @@ def _costs_refusals(
     return []
 
 
+def shared_refusals(state: DebtorState, action: Action) -> tuple[list[str], list[str]]:
+    """The parts of :func:`check` that never read the action's channel: the reasons it lists
+    before the channel's (dossier, bundling) and after them (frequency, stage, costs). They depend
+    on the stage, tone, local send day, invoices and collection costs alone, so candidates that
+    differ only in channel share them."""
+    day = state.local_day(action.send_at)
+    before = dossier_refusals(state, day)
+    covered = state.dunnable(day)
+    wanted, due_ids = set(action.invoice_ids), {i.id for i in covered}
+    if wanted - due_ids:
+        before.append(f"invoices {sorted(wanted - due_ids)} are not open and overdue on {day}")
+    if due_ids - wanted:
+        before.append(
+            f"one contact must cover every overdue invoice; missing {sorted(due_ids - wanted)}"
+        )
+    after = _frequency_refusals(state, day)
+    if covered:
+        after += _stage_refusals(state, action, day)
+        after += _costs_refusals(state, action, day, covered)
+    return before, after
+
+
 def check(action: Action, state: DebtorState) -> Verdict:
     """Is ``action`` allowed for ``state``? Waiting always is; anything else is checked fully."""
     if action.is_wait:
@@ -173,20 +197,5 @@ def check(action: Action, state: DebtorState) -> Verdict:
     at = action.send_at
     if at.tzinfo is None or at.utcoffset() is None:
         return Verdict.of([f"send time {at.isoformat()} has no time zone"])
-    assert action.channel is not None
-    day = state.local_day(at)
-    reasons = dossier_refusals(state, day)
-    covered = state.dunnable(day)
-    wanted, due_ids = set(action.invoice_ids), {i.id for i in covered}
-    if wanted - due_ids:
-        reasons.append(f"invoices {sorted(wanted - due_ids)} are not open and overdue on {day}")
-    if due_ids - wanted:
-        reasons.append(
-            f"one contact must cover every overdue invoice; missing {sorted(due_ids - wanted)}"
-        )
-    reasons += _channel_refusals(state, action, action.channel)
-    reasons += _frequency_refusals(state, day)
-    if covered:
-        reasons += _stage_refusals(state, action, day)
-        reasons += _costs_refusals(state, action, covered)
-    return Verdict.of(reasons)
+    before, after = shared_refusals(state, action)
+    return Verdict.of(before + channel_refusals(state, action) + after)

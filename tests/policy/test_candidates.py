@@ -1,0 +1,103 @@
+"""allowed_actions: the shared work it saves changes nothing it offers.
+
+``allowed_actions`` reuses send times, bundles and parts of ``check``'s verdict between candidates;
+the reference below is the plain loop it replaced (every stage, channel and tone through
+``earliest_send``, ``make_action`` and ``check``). Both must give the same actions, in the same
+order, down to the send time's zone.
+"""
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from hypothesis import given, settings
+
+from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage
+from policy import allowed_actions, check
+from policy.actions import Action, wait
+from policy.candidates import earliest_send, make_action
+from policy.flow_state import STAGE_ORDER, CreditorSettings, DebtorState, RulesConfig, stage_rank
+from policy.fourteen_day_letter import LetterRecord
+from policy.guardrails import dossier_refusals
+from tests.policy.builders import ams, invoice, state
+from tests.policy.test_properties import scenarios
+
+NOW = ams(2026, 3, 3, 10, 0)
+
+
+def reference_allowed_actions(s: DebtorState, now: datetime) -> list[Action]:
+    idle = wait(s.stage, now)
+    blocked = [r for r in dossier_refusals(s, s.local_day(now)) if "nothing to dun" not in r]
+    if blocked or not any(i.dunnable_on(date.max) for i in s.invoices):
+        return [idle]
+    stages = [st for st in STAGE_ORDER if stage_rank(st) >= stage_rank(s.stage)]
+    if s.kind != DebtorKind.B2C or s.country != Country.NL:
+        stages = [st for st in stages if st != Stage.FOURTEEN_DAY_LETTER]
+    found = [idle]
+    for stage in stages:
+        for channel in sorted(s.usable_channels() & s.config.channels_for(stage)):
+            send_at = earliest_send(s, stage, channel, now)
+            if send_at is None:
+                continue
+            for tone in sorted(s.config.stage_tones[stage]):
+                action = make_action(s, stage, channel, tone, send_at)
+                if check(action, s).ok:
+                    found.append(action)
+    return found
+
+
+def assert_same(s: DebtorState, now: datetime) -> list[Action]:
+    got = allowed_actions(s, now)
+    # repr also compares each send time's zone, which == on datetimes ignores
+    assert repr(got) == repr(reference_allowed_actions(s, now))
+    assert all(check(a, s).ok for a in got)
+    return got
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios())
+def test_same_actions_as_the_plain_loop(scenario: tuple[DebtorState, datetime]) -> None:
+    assert_same(*scenario)
+
+
+LETTER = LetterRecord(date(2026, 2, 5), 4_000, received_on=date(2026, 2, 6))
+BUNDLE = (invoice(1), invoice(2, 5_000, date(2026, 2, 20)), invoice(3, 9_000, date(2026, 3, 10)))
+
+
+def test_same_actions_for_the_flows_every_turn() -> None:
+    """Dossiers at each turn of the flow, a month apart, so stages, costs and gaps all bite."""
+    states = [
+        state(),
+        state(invoices=BUNDLE),
+        state(letter=LETTER),
+        state(letter=LETTER, stage=Stage.COLLECTION, invoices=BUNDLE),
+        state(letter=replace(LETTER, wording_valid=False)),
+        state(country=Country.BE, contact_times=(ams(2026, 2, 10, 9),)),
+        state(kind=DebtorKind.B2B, country=Country.BE, stage=Stage.COLLECTION),
+        state(kind=DebtorKind.B2B, creditor=CreditorSettings(vat_deductible=False)),
+        state(contact_times=(ams(2026, 3, 2, 9), ams(2026, 3, 6, 9))),
+        state(promise_date=date(2026, 3, 4)),
+        state(config=RulesConfig(email_letter_suffices=True), invoices=BUNDLE),
+        state(invoices=(invoice(status=InvoiceStatus.DISPUTED), invoice(2))),
+        state(
+            creditor=CreditorSettings(allowed_weekdays=frozenset({1}), min_gap_days=8),
+            reachable=frozenset({Channel.LETTER, Channel.PHONE}),
+        ),
+    ]
+    offered = 0
+    for s in states:
+        for days in (0, 20, 45, 75):
+            offered += len(assert_same(s, NOW + timedelta(days=days, hours=days % 7)))
+    assert offered > 100  # the cases do reach past waiting
+
+
+def test_derived_values_follow_the_fields() -> None:
+    """What a state keeps for itself belongs to that state: a changed copy works it out anew."""
+    s = state(invoices=BUNDLE, contact_times=(ams(2026, 3, 2, 9),))
+    day = date(2026, 3, 11)
+    assert [i.id for i in s.dunnable(day)] == [1, 2, 3]
+    assert s.contact_days() == (date(2026, 3, 2),)
+    moved = replace(s, invoices=BUNDLE[:1], contact_times=(ams(2026, 3, 2, 23, 30),))
+    assert [i.id for i in moved.dunnable(day)] == [1]
+    assert moved.contact_days() == (date(2026, 3, 2),)
+    assert replace(s, country=Country.BE).zone.key == "Europe/Brussels"
+    assert [i.id for i in s.dunnable(day)] == [1, 2, 3]
