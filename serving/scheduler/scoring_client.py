@@ -40,8 +40,14 @@ class ScoringClient:
         in_flight: int = 2,
     ) -> None:
         self.key_for, self.batch_size, self.in_flight = key_for, batch_size, max(1, in_flight)
+        # no keep-alive: a kept connection sticks to one of the API's worker processes, and the
+        # in-flight calls then queue in one worker while the other idles (seen in bench_cycle);
+        # a fresh connection goes to whichever worker is free to accept it
         self.http = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout_s, transport=transport
+            base_url=base_url.rstrip("/"),
+            timeout=timeout_s,
+            transport=transport,
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def close(self) -> None:
