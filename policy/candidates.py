@@ -87,46 +87,50 @@ def make_action(
     state: DebtorState, stage: Stage, channel: Channel, tone: Tone, send_at: datetime
 ) -> Action:
     """The action for these choices, with the bundle and the costs filled in from the rules."""
-    day = state.local_day(send_at)
+    bundle = _bundle(state, stage, state.local_day(send_at))
+    return _action(state, stage, channel, tone, send_at, bundle)
+
+
+def _bundle(state: DebtorState, stage: Stage, day: date) -> tuple[tuple[int, ...], int]:
+    """The invoices a contact of this stage on ``day`` covers, and the collection costs it
+    carries: the same for every channel and tone."""
     covered = state.dunnable(day)
     costs = 0
     if stage in (Stage.FOURTEEN_DAY_LETTER, Stage.COLLECTION, Stage.BAILIFF):
         costs = costs_for(state, covered, day)
         if stage != Stage.FOURTEEN_DAY_LETTER and state.letter is not None:
             costs = min(costs, state.letter.stated_costs_cents)
+    return tuple(i.id for i in covered), costs
+
+
+def _action(
+    state: DebtorState,
+    stage: Stage,
+    channel: Channel,
+    tone: Tone,
+    send_at: datetime,
+    bundle: tuple[tuple[int, ...], int],
+) -> Action:
     return Action(
         channel=channel,
         tone=tone,
         send_at=send_at,
         stage=stage,
         template=template_name(stage, tone, channel),
-        invoice_ids=tuple(i.id for i in covered),
+        invoice_ids=bundle[0],
         cost_cents=state.creditor.channel_costs_cents.get(channel, 0),
-        collection_costs_cents=costs,
-    )
-
-
-def _with_tone(action: Action, tone: Tone) -> Action:
-    assert action.channel is not None
-    return Action(
-        channel=action.channel,
-        tone=tone,
-        send_at=action.send_at,
-        stage=action.stage,
-        template=template_name(action.stage, tone, action.channel),
-        invoice_ids=action.invoice_ids,
-        cost_cents=action.cost_cents,
-        collection_costs_cents=action.collection_costs_cents,
+        collection_costs_cents=bundle[1],
     )
 
 
 def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
     """Every action the rules allow, waiting first. All send times are at or after ``now``.
 
-    Each candidate's verdict is :func:`check`'s, assembled from its parts so that nothing is
-    worked out twice: the parts that do not read the channel once per stage and send day, and
-    one verdict per stage and channel for all tones (``check`` reads the tone only to ask whether
-    the stage allows it, and every tone here is one it allows).
+    Each candidate's verdict is :func:`check`'s, put together from its parts so that nothing is
+    worked out twice: the bundle, its costs and the parts that do not read the channel once per
+    stage and send day, the channel's part once per stage and channel, for all tones at once
+    (``check`` reads the tone only to ask whether the stage allows it, and every tone here is one
+    it allows).
     """
     require_aware(now, "now")
     idle = wait(state.stage, now)
@@ -145,6 +149,7 @@ def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
         if lower is None:
             continue
         tones = sorted(state.config.stage_tones[stage])
+        bundles: dict[date, tuple[tuple[int, ...], int]] = {}
         shared_ok: dict[date, bool] = {}
         for channel in channels:
             windows = state.windows(channel)
@@ -153,11 +158,17 @@ def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
             send_at = slots[lower, windows]
             if send_at is None or not tones:
                 continue
-            first = make_action(state, stage, channel, tones[0], send_at)
             day = state.local_day(send_at)
+            if day not in bundles:
+                bundles[day] = _bundle(state, stage, day)
+            first = _action(state, stage, channel, tones[0], send_at, bundles[day])
             if day not in shared_ok:
                 before, after = shared_refusals(state, first)
                 shared_ok[day] = not before and not after
             if shared_ok[day] and not channel_refusals(state, first):
-                found += [first, *(_with_tone(first, tone) for tone in tones[1:])]
+                found.append(first)
+                found += [
+                    _action(state, stage, channel, tone, send_at, bundles[day])
+                    for tone in tones[1:]
+                ]
     return found

@@ -105,10 +105,15 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-@lru_cache(maxsize=64)
 def legal_windows(country: Country, channel: Channel | None = None) -> tuple[Window, ...]:
-    """The windows the law (and our default for every creditor) imposes. Cached: windows are
-    frozen, and reusing them keeps each one's resolved zone."""
+    """The windows the law (and our default for every creditor) imposes."""
+    return _legal_windows(country, country == Country.BE and channel in CALLS)
+
+
+@lru_cache(maxsize=8)
+def _legal_windows(country: Country, calls: bool) -> tuple[Window, ...]:
+    # one tuple per distinct rule set, kept: windows are frozen, each keeps its resolved zone, and
+    # channels the law treats alike get the very same windows (cheap to tell apart by identity)
     base = Window(
         "legal default, Bki 4.2",
         "Europe/Amsterdam",
@@ -126,23 +131,29 @@ def legal_windows(country: Country, channel: Channel | None = None) -> tuple[Win
             20 * 60,
             Country.BE,
         )
-        if channel in CALLS:
-            calls = Window(
+        if calls:
+            call_hours = Window(
                 "BE Book XIX: no calls 22:00–08:00",
                 "Europe/Brussels",
                 frozenset(range(7)),
                 8 * 60,
                 22 * 60,
             )
-            return (base, calls)
+            return (base, call_hours)
     return (base,)
 
 
-@lru_cache(maxsize=1024)
 def windows_for(
     country: Country, channel: Channel | None, creditor: CreditorWindow | None
 ) -> tuple[Window, ...]:
-    windows = legal_windows(country, channel)
+    return _windows_for(country, country == Country.BE and channel in CALLS, creditor)
+
+
+@lru_cache(maxsize=1024)
+def _windows_for(
+    country: Country, calls: bool, creditor: CreditorWindow | None
+) -> tuple[Window, ...]:
+    windows = _legal_windows(country, calls)
     return windows if creditor is None else (*windows, creditor.window())
 
 
