@@ -5,8 +5,7 @@ A send time is chosen, not observed, so these features cannot leak; they still c
 request only, never from the ledger.
 """
 
-from bisect import bisect_left
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -59,11 +58,6 @@ def calendar_features(send_at: pd.Series) -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=16)
-def _holiday_dates(year: int) -> list[date]:
-    return sorted(holidays.country_holidays("NL", years=range(year, year + 2)))
-
-
 @lru_cache(maxsize=65_536)
 def calendar_of_hour(epoch_hour: int) -> tuple[int, int, int, int, bool, int]:
     """:func:`calendar_features` of any send time in this UTC hour (epoch seconds // 3600), in
@@ -74,14 +68,15 @@ def calendar_of_hour(epoch_hour: int) -> tuple[int, int, int, int, bool, int]:
     day = local.date()
     month_len = pd.Timestamp(day).days_in_month
     to_25th = 25 - day.day if day.day <= 25 else month_len - day.day + 25
-    hol = _holiday_dates(day.year)
+    hol = _holiday_days(day.year, day.year)  # the frame path's table: this year and the next
+    today = np.datetime64(day, "D")
     # no holidays known (far past or future): the frame path then reads 0 days, no holiday
-    nxt = hol[min(bisect_left(hol, day), len(hol) - 1)] if hol else day
+    nxt = hol[min(int(np.searchsorted(hol, today)), len(hol) - 1)] if len(hol) else today
     return (
         local.weekday(),
         local.hour,
         month_len - day.day,
         to_25th,
-        bool(hol) and nxt == day,
-        (nxt - day).days,
+        bool(len(hol)) and bool(nxt == today),
+        int((nxt - today).astype(int)),
     )

@@ -23,7 +23,6 @@ from features.specs import CHANNELS, NONE_CHANNELS, NONE_TONES
 from policy.model import OutcomeModels
 
 ACTION_CATEGORIES = {"cand_channel": list(NONE_CHANNELS), "cand_tone": list(NONE_TONES)}
-CALENDAR = CALENDAR_COLUMNS
 CANDIDATE_COLUMNS = ("debtor_id", "channel", "tone", "send_at", "cost_cents", "open_cents")
 
 
@@ -151,9 +150,9 @@ def candidate_matrix(
         rows[:, enc.col("cand_resp_rate")] = rate
     hours = np.floor_divide(candidates.send_at, 3600).astype(np.int64)
     cal = np.array([calendar_of_hour(int(h)) for h in hours], dtype=np.float64).reshape(
-        len(rows), len(CALENDAR)
+        len(rows), len(CALENDAR_COLUMNS)
     )
-    for k, name in enumerate(CALENDAR):
+    for k, name in enumerate(CALENDAR_COLUMNS):
         if name in enc.columns:
             rows[:, enc.col(name)] = cal[:, k]
     return rows[:, : enc.n_features]
