@@ -21,6 +21,12 @@ class RecommendationRequest(BaseModel):
     at: datetime | None = Field(
         default=None, description="Decision time (aware); default now. For replays and tests."
     )
+    detail: Literal["full", "brief"] = Field(
+        default="full",
+        description="`brief` leaves alternatives, explanation and refusals out of the answer; "
+        "they are stored all the same (`GET /v1/recommendations/{id}`). For bulk callers such as "
+        "the scheduler, which act on the action alone.",
+    )
 
 
 class ActionOut(BaseModel):
@@ -60,7 +66,9 @@ class Refusal(BaseModel):
     reasons: list[str]
 
 
-class RecommendationOut(BaseModel):
+class RecommendationBrief(BaseModel):
+    """A recommendation without its alternatives, explanation and refusals."""
+
     id: str
     debtor_id: int
     debtor_external_id: str
@@ -72,6 +80,9 @@ class RecommendationOut(BaseModel):
     p_pay: float | None
     p_complaint: float | None = None
     propensity: float
+
+
+class RecommendationOut(RecommendationBrief):
     alternatives: list[ScoredAction] = Field(description="The next best actions, at most 3.")
     explanation: Explanation
     refusals: list[Refusal] = Field(default_factory=list, description="Rules that removed actions.")
@@ -79,6 +90,15 @@ class RecommendationOut(BaseModel):
 
 class RecommendationsOut(BaseModel):
     recommendations: list[RecommendationOut]
+
+
+class RecommendationsBrief(BaseModel):
+    recommendations: list[RecommendationBrief]
+
+
+BRIEF_LEAVES_OUT = frozenset(RecommendationOut.model_fields) - frozenset(
+    RecommendationBrief.model_fields
+)
 
 
 class OutcomeIn(BaseModel):

@@ -32,7 +32,7 @@ from ledger.enums import Channel, Stage, Tone
 from ledger.tables import Contact, Creditor
 from policy import DebtorState, check, states_from_ledger
 from policy.candidates import make_action
-from serving.api.schemas import RecommendationOut
+from serving.api.schemas import RecommendationBrief
 from serving.scheduler import outbox
 from serving.scheduler.candidates import candidates
 from serving.scheduler.scoring_client import ScoringClient
@@ -58,7 +58,7 @@ class CycleStats:
 
 def plan_answer(
     creditor: Creditor,
-    rec: RecommendationOut,
+    rec: RecommendationBrief,
     now: datetime,
     stats: CycleStats,
     state: DebtorState | None,

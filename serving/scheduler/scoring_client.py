@@ -14,7 +14,7 @@ from datetime import datetime
 
 import httpx
 
-from serving.api.schemas import RecommendationOut, RecommendationsOut
+from serving.api.schemas import RecommendationBrief, RecommendationsBrief
 
 RETRIES = 3
 
@@ -55,13 +55,13 @@ class ScoringClient:
 
     def recommend(
         self, creditor_name: str, debtor_ids: Sequence[int], at: datetime
-    ) -> list[RecommendationOut]:
+    ) -> list[RecommendationBrief]:
         """Answers for every debtor, batch by batch (order kept)."""
         return [rec for answers in self.stream(creditor_name, debtor_ids, at) for rec in answers]
 
     def stream(
         self, creditor_name: str, debtor_ids: Sequence[int], at: datetime
-    ) -> Iterator[list[RecommendationOut]]:
+    ) -> Iterator[list[RecommendationBrief]]:
         """The answers batch by batch, in order. Up to ``in_flight`` batches are being asked while
         the caller works on the one it got: the API scores in its own processes (``dunflow serve
         --workers``), so its scoring and the scheduler's re-check share the cores."""
@@ -70,7 +70,7 @@ class ScoringClient:
         if not parts:
             return
         with ThreadPoolExecutor(self.in_flight, thread_name_prefix="scoring") as pool:
-            pending: deque[Future[list[RecommendationOut]]] = deque()
+            pending: deque[Future[list[RecommendationBrief]]] = deque()
             for part in parts[: self.in_flight]:
                 pending.append(pool.submit(self._post, key, part, at))
             for k in range(len(parts)):
@@ -79,8 +79,10 @@ class ScoringClient:
                     pending.append(pool.submit(self._post, key, parts[k + self.in_flight], at))
                 yield answers
 
-    def _post(self, key: str, ids: list[int], at: datetime) -> list[RecommendationOut]:
-        body = {"debtor_ids": ids, "at": at.isoformat()}
+    def _post(self, key: str, ids: list[int], at: datetime) -> list[RecommendationBrief]:
+        # brief: the scheduler acts on the action alone; parsing each answer's explanation (every
+        # SHAP value) cost half of its CPU in bench_cycle. The API stores the full answer anyway.
+        body = {"debtor_ids": ids, "at": at.isoformat(), "detail": "brief"}
         last = ""
         for attempt in range(RETRIES):
             try:
@@ -94,7 +96,7 @@ class ScoringClient:
                             f"scoring API answered {resp.status_code} for debtors "
                             f"{ids[0]}..{ids[-1]}: {resp.text[:300]}"
                         )
-                    return RecommendationsOut.model_validate_json(resp.content).recommendations
+                    return RecommendationsBrief.model_validate_json(resp.content).recommendations
                 last = f"HTTP {resp.status_code}: {resp.text[:200]}"
             time.sleep(0.5 * 2**attempt)
         raise ScoringError(f"scoring API unavailable after {RETRIES} tries: {last}")

@@ -8,16 +8,23 @@ from sqlmodel import select
 from ledger.tables import Recommendation
 from serving.api.deps import CreditorDep, SessionDep
 from serving.api.errors import ApiError
-from serving.api.schemas import RecommendationOut, RecommendationRequest, RecommendationsOut
+from serving.api.schemas import (
+    BRIEF_LEAVES_OUT,
+    RecommendationOut,
+    RecommendationRequest,
+    RecommendationsBrief,
+    RecommendationsOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
 
 
-@router.post("/recommendations", response_model=RecommendationsOut)
+@router.post("/recommendations", response_model=RecommendationsOut | RecommendationsBrief)
 def recommend(
     body: RecommendationRequest, request: Request, session: SessionDep, creditor_id: CreditorDep
 ) -> Response:
-    """The next action for each debtor (up to 1,000), with value, propensity and explanation."""
+    """The next action for each debtor (up to 1,000), with value, propensity and explanation
+    (``detail: brief`` answers without alternatives, explanation and refusals)."""
     state = request.app.state
     if len(body.debtor_ids) > state.settings.max_debtors_per_call:
         raise ApiError(
@@ -38,6 +45,10 @@ def recommend(
     # serialised once, by pydantic, straight to JSON bytes: FastAPI's generic path would validate
     # the models again and walk them in Python before encoding them
     out = RecommendationsOut.model_construct(recommendations=recs)
+    if body.detail == "brief":
+        # the brief answer is the full one with fields left out: one model, one serialiser
+        leave_out = {"recommendations": {"__all__": set(BRIEF_LEAVES_OUT)}}
+        return Response(out.model_dump_json(exclude=leave_out), media_type="application/json")
     return Response(out.model_dump_json(), media_type="application/json")
 
 

@@ -132,6 +132,21 @@ def test_every_answer_is_stored_and_read_back_identically(
         assert row.channel == rec["action"]["channel"]
 
 
+@pytest.mark.parametrize("mode", ["ladder", "learned"])
+def test_a_brief_answer_leaves_out_what_is_stored_for_later(
+    mode: str, request: pytest.FixtureRequest, world: World
+) -> None:
+    client: TestClient = request.getfixturevalue(f"{mode}_client")
+    recs = _post(client, world, world.debtor_ids(), detail="brief").json()["recommendations"]
+    assert recs
+    for rec in recs:
+        assert set(rec) >= {"id", "debtor_id", "action", "propensity", "model_version"}
+        assert not set(rec) & {"alternatives", "explanation", "refusals"}
+        full = client.get(f"/v1/recommendations/{rec['id']}", headers=world.headers_a).json()
+        assert full["explanation"]["reasons"], "the stored answer keeps its explanation"
+        assert {k: full[k] for k in rec} == rec
+
+
 def test_unknown_recommendation_is_a_404_naming_the_path(
     ladder_client: TestClient, world: World
 ) -> None:
@@ -167,6 +182,7 @@ def test_a_smaller_configured_limit_is_named(engine: Engine, world: World) -> No
         ({"debtor_ids": [1], "at": "yesterday"}, "body.at"),
         ({"debtor_ids": [1], "colour": "red"}, "body.colour"),
         ({}, "body.debtor_ids"),
+        ({"debtor_ids": [1], "detail": "everything"}, "body.detail"),
     ],
 )
 def test_invalid_requests_name_the_field(
