@@ -5,12 +5,14 @@ An :class:`Action` is what the policy may choose and what the scheduler would se
 This module must never decide anything; it only names things.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from ledger.enums import Channel, Stage, Tone
 
 WAIT_TEMPLATE = "wait"
+_new = object.__new__
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,54 @@ class Verdict:
         return cls(not reasons, tuple(reasons))
 
 
+def one_per_tone(
+    tones: Iterable[Tone],
+    *,
+    channel: Channel,
+    send_at: datetime,
+    stage: Stage,
+    invoice_ids: tuple[int, ...],
+    cost_cents: int,
+    collection_costs_cents: int,
+) -> list[Action]:
+    """For each tone, ``Action(channel, tone, send_at, stage, template_name(stage, tone,
+    channel), invoice_ids, cost_cents, collection_costs_cents)``."""
+    # the very objects the constructor makes, made as copy and pickle make them: the candidates
+    # make thousands per scoring batch, and a frozen dataclass's __init__ sets each field through
+    # object.__setattr__, several times the cost
+    shared = {
+        "channel": channel,
+        "tone": None,
+        "send_at": send_at,
+        "stage": stage,
+        "template": "",
+        "invoice_ids": invoice_ids,
+        "cost_cents": cost_cents,
+        "collection_costs_cents": collection_costs_cents,
+        "note": "",
+    }
+    made = []
+    for tone in tones:
+        action = _new(Action)
+        fields = action.__dict__
+        fields.update(shared)
+        fields["tone"] = tone
+        fields["template"] = _TEMPLATES[stage, tone, channel]
+        made.append(action)
+    return made
+
+
 def template_name(stage: Stage, tone: Tone, channel: Channel) -> str:
-    return f"{stage.value}.{tone.value}.{channel.value}"
+    return _TEMPLATES[stage, tone, channel]
+
+
+# every name there is, made once: the candidates ask for one per action they offer
+_TEMPLATES = {
+    (stage, tone, channel): f"{stage.value}.{tone.value}.{channel.value}"
+    for stage in Stage
+    for tone in Tone
+    for channel in Channel
+}
 
 
 def wait(stage: Stage, now: datetime, note: str = "") -> Action:

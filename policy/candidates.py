@@ -9,27 +9,25 @@ and never chooses between candidates (that is the value/choice half of the polic
 """
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import TypeVar
 
 from ledger.enums import Channel, Country, DebtorKind, Stage, Tone
-from policy.actions import Action, template_name, wait
-from policy.contact_window import Window, next_allowed, require_aware
+from policy.actions import Action, one_per_tone, template_name, wait
+from policy.contact_window import Window, next_allowed, refusals, require_aware
 from policy.flow_state import STAGE_ORDER, DebtorState, stage_rank
-from policy.guardrails import (
-    channel_refusals,
-    costs_earliest_day,
-    costs_for,
-    dossier_refusals,
-    shared_refusals,
-)
+from policy.guardrails import costs_earliest_day, costs_on, dossier_refusals, shared_refusals
+
+E = TypeVar("E", Channel, Tone)
 
 
 def _lower_bound_day(state: DebtorState, stage: Stage, today: date) -> date | None:
     """The earliest day this stage may be used, from dates alone (None: not in the horizon)."""
-    owed = state.dunnable(date.max)
-    if not owed:
+    first_due = state.kept(_first_due)
+    if first_due is None:
         return None
     need = max(1, state.config.stage_min_days_overdue[stage])
-    day = max(today, min(i.due_date for i in owed) + timedelta(days=need))
+    day = max(today, first_due + timedelta(days=need))
     until = state.promise_blocks_until()
     if until is not None:
         day = max(day, until + timedelta(days=1))
@@ -40,6 +38,12 @@ def _lower_bound_day(state: DebtorState, stage: Stage, today: date) -> date | No
         if earliest is not None:
             day = max(day, earliest)
     return day
+
+
+def _first_due(state: DebtorState) -> date | None:
+    """The due date of the oldest invoice that is or will become dunnable."""
+    owed = state.dunnable(date.max)
+    return min(i.due_date for i in owed) if owed else None
 
 
 def earliest_send(
@@ -76,11 +80,14 @@ def _first_slot(
     return None
 
 
-def _stages(state: DebtorState) -> list[Stage]:
-    stages = [s for s in STAGE_ORDER if stage_rank(s) >= stage_rank(state.stage)]
-    if state.kind != DebtorKind.B2C or state.country != Country.NL:
+@lru_cache(maxsize=16)
+def _stages(current: Stage, consumer_nl: bool) -> tuple[Stage, ...]:
+    """The stages the flow may still take from ``current``, in order; the 14-day letter is for
+    Dutch consumers only."""
+    stages = [s for s in STAGE_ORDER if stage_rank(s) >= stage_rank(current)]
+    if not consumer_nl:
         stages = [s for s in stages if s != Stage.FOURTEEN_DAY_LETTER]
-    return stages
+    return tuple(stages)
 
 
 def make_action(
@@ -97,7 +104,7 @@ def _bundle(state: DebtorState, stage: Stage, day: date) -> tuple[tuple[int, ...
     covered = state.dunnable(day)
     costs = 0
     if stage in (Stage.FOURTEEN_DAY_LETTER, Stage.COLLECTION, Stage.BAILIFF):
-        costs = costs_for(state, covered, day)
+        costs = costs_on(state, day)
         if stage != Stage.FOURTEEN_DAY_LETTER and state.letter is not None:
             costs = min(costs, state.letter.stated_costs_cents)
     return tuple(i.id for i in covered), costs
@@ -128,7 +135,7 @@ def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
 
     Each candidate's verdict is :func:`check`'s, put together from its parts so that nothing is
     worked out twice: the bundle, its costs and the parts that do not read the channel once per
-    stage and send day, the channel's part once per stage and channel, for all tones at once
+    stage and send day, the channel's part once per send time and windows, for all tones at once
     (``check`` reads the tone only to ask whether the stage allows it, and every tone here is one
     it allows).
     """
@@ -139,36 +146,69 @@ def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
     if blocked or not state.dunnable(date.max):
         return [idle]
     found: list[Action] = [idle]
-    # most channels share their windows, and stages often share their first day
-    slots: dict[tuple[date, tuple[Window, ...]], datetime | None] = {}
-    for stage in _stages(state):
-        channels = sorted(state.usable_channels() & state.config.channels_for(stage))
-        if not channels:
+    usable = state.usable_channels()
+    # most channels share their windows (the very same tuple: told apart by identity, cheaper than
+    # hashing windows), and stages often share their first day; the send time's local day is kept
+    slots: dict[tuple[date, int], tuple[datetime, date] | None] = {}
+    for stage in _stages(state.stage, state.kind == DebtorKind.B2C and state.country == Country.NL):
+        # the channel's part of check beyond the windows holds for these: enabled, reachable
+        # and not opted out (usable) and fit for the stage
+        channels = _in_order(usable & state.config.channels_for(stage))
+        tones = _in_order(state.config.stage_tones[stage])
+        if not channels or not tones:
             continue
         lower = _lower_bound_day(state, stage, today)
         if lower is None:
             continue
-        tones = sorted(state.config.stage_tones[stage])
-        bundles: dict[date, tuple[tuple[int, ...], int]] = {}
-        shared_ok: dict[date, bool] = {}
+        # per send day: the bundle when the shared part of check allows it, else None
+        bundles: dict[date, tuple[tuple[int, ...], int] | None] = {}
         for channel in channels:
             windows = state.windows(channel)
-            if (lower, windows) not in slots:
-                slots[lower, windows] = _first_slot(state, windows, lower, now)
-            send_at = slots[lower, windows]
-            if send_at is None or not tones:
+            key = (lower, id(windows))
+            if key not in slots:
+                first = _first_slot(state, windows, lower, now)
+                if first is not None and not refusals(windows, first):
+                    slots[key] = (first, state.local_day(first))
+                else:
+                    slots[key] = None
+            slot = slots[key]
+            if slot is None:
                 continue
-            day = state.local_day(send_at)
-            if day not in bundles:
-                bundles[day] = _bundle(state, stage, day)
-            first = _action(state, stage, channel, tones[0], send_at, bundles[day])
-            if day not in shared_ok:
-                before, after = shared_refusals(state, first)
-                shared_ok[day] = not before and not after
-            if shared_ok[day] and not channel_refusals(state, first):
-                found.append(first)
-                found += [
-                    _action(state, stage, channel, tone, send_at, bundles[day])
-                    for tone in tones[1:]
-                ]
+            send_at, day = slot
+            if day in bundles:
+                bundle = bundles[day]
+                if bundle is not None:
+                    found += _offers(state, stage, channel, tones, send_at, bundle)
+                continue
+            bundle = _bundle(state, stage, day)
+            offers = _offers(state, stage, channel, tones, send_at, bundle)
+            before, after = shared_refusals(state, offers[0])
+            bundles[day] = None if before or after else bundle
+            if bundles[day] is not None:
+                found += offers
     return found
+
+
+def _offers(
+    state: DebtorState,
+    stage: Stage,
+    channel: Channel,
+    tones: tuple[Tone, ...],
+    send_at: datetime,
+    bundle: tuple[tuple[int, ...], int],
+) -> list[Action]:
+    """:func:`_action` for each tone."""
+    return one_per_tone(
+        tones,
+        channel=channel,
+        send_at=send_at,
+        stage=stage,
+        invoice_ids=bundle[0],
+        cost_cents=state.creditor.channel_costs_cents.get(channel, 0),
+        collection_costs_cents=bundle[1],
+    )
+
+
+@lru_cache(maxsize=64)
+def _in_order(choices: frozenset[E]) -> tuple[E, ...]:
+    return tuple(sorted(choices))

@@ -7,7 +7,7 @@ compute costs per claim when several claims of one debtor are demanded together 
 summed once), and never add VAT unless :func:`vat_add_on_applies`.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -92,21 +92,11 @@ def nl_collection_costs(
     ps = _check_principals(principals)
     total = sum(ps)
     v = _version("nl_wik", on)
-    lines: list[BracketLine] = []
-    lower = 0
-    for b in v["brackets"]:
-        upper: int | None = b["upto_cents"]
-        rate = Decimal(b["rate"])
-        top = total if upper is None else min(total, upper)
-        base = max(0, top - lower)
-        lines.append(BracketLine(lower, upper, rate, base, 0, rate * base))
-        if upper is None:
-            break
-        lower = upper
+    lines = [BracketLine(*part, 0, part[2] * part[3]) for part in _nl_staffel(total, on)]
     exact = sum((line.exact_cents for line in lines), Decimal(0))
     rounded = round_cents(exact)
-    costs = 0 if total == 0 else min(max(rounded, v["minimum_cents"]), v["maximum_cents"])
-    vat_rate = Decimal(_version("nl_vat", on)["rate"]) if vat_add_on else Decimal(0)
+    costs = _nl_clamped(total, rounded, v)
+    vat_rate = _nl_vat_rate(on) if vat_add_on else Decimal(0)
     vat = round_cents(vat_rate * costs)
     return CostBreakdown(
         country=Country.NL,
@@ -126,6 +116,34 @@ def nl_collection_costs(
         vat_cents=vat,
         total_cents=costs + vat,
     )
+
+
+def _nl_staffel(total: int, on: date) -> Iterator[tuple[int, int | None, Decimal, int]]:
+    """Each WIK bracket's lower and upper bound, rate, and the part of ``total`` in it."""
+    lower = 0
+    for upper, rate in _nl_brackets(on):
+        top = total if upper is None else min(total, upper)
+        yield lower, upper, rate, max(0, top - lower)
+        if upper is None:
+            break
+        lower = upper
+
+
+@lru_cache(maxsize=1024)
+def _nl_brackets(on: date) -> tuple[tuple[int | None, Decimal], ...]:
+    return tuple((b["upto_cents"], Decimal(b["rate"])) for b in _version("nl_wik", on)["brackets"])
+
+
+def _nl_clamped(total: int, rounded: int, version: dict[str, Any]) -> int:
+    if total == 0:
+        return 0
+    clamped: int = min(max(rounded, version["minimum_cents"]), version["maximum_cents"])
+    return clamped
+
+
+@lru_cache(maxsize=1024)
+def _nl_vat_rate(on: date) -> Decimal:
+    return Decimal(_version("nl_vat", on)["rate"])
 
 
 def be_consumer_damages(principals: Sequence[int], *, on: date) -> CostBreakdown:
@@ -226,6 +244,26 @@ def collection_costs(
 ) -> CostBreakdown:
     """The one entry point: dispatch on country and debtor kind."""
     return _collection_costs(country, kind, tuple(principals), on, vat_add_on)
+
+
+def collection_costs_cents(
+    country: Country,
+    kind: DebtorKind,
+    principals: Sequence[int],
+    *,
+    on: date,
+    vat_add_on: bool = False,
+) -> int:
+    """:func:`collection_costs`' ``total_cents`` alone. The guardrails need the total of every
+    bundle they check, and bundles differ from debtor to debtor: for NL the breakdown's objects
+    cost several times the arithmetic."""
+    if country != Country.NL:
+        return collection_costs(country, kind, principals, on=on, vat_add_on=vat_add_on).total_cents
+    total = sum(_check_principals(principals))
+    v = _version("nl_wik", on)
+    exact = sum((rate * base for _, _, rate, base in _nl_staffel(total, on)), Decimal(0))
+    costs = _nl_clamped(total, round_cents(exact), v)
+    return costs + round_cents(_nl_vat_rate(on) * costs) if vat_add_on else costs
 
 
 @lru_cache(maxsize=1024, typed=True)  # typed: the breakdown echoes ``kind`` as it was given

@@ -10,11 +10,10 @@ To add a channel: add it to ``ledger.enums.Channel``, give it a unit cost in the
 and list the stages that may use it in ``RulesConfig.stage_channels``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar, cast, overload
 from zoneinfo import ZoneInfo
 
 from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage, Tone
@@ -30,6 +29,35 @@ STAGE_ORDER: tuple[Stage, ...] = (
 )
 DUNNABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.IN_COLLECTION})
 LEGAL_ZONE = {Country.NL: "Europe/Amsterdam", Country.BE: "Europe/Brussels"}
+
+
+T = TypeVar("T")
+_UNKNOWN = object()
+
+
+class _kept_once(Generic[T]):  # noqa: N801 - read as a decorator, like cached_property
+    """``functools.cached_property`` without the lock it takes on every first read before Python
+    3.12 (which dropped it): a fresh state reads five of these in its first check, and the lock
+    made them an eighth of it. Working a value out twice by accident would give the same value."""
+
+    def __init__(self, work: Callable[[Any], T]) -> None:
+        self.work = work
+        self.name = work.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> "_kept_once[T]": ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type) -> "T | _kept_once[T]":
+        if instance is None:
+            return self
+        found = instance.__dict__[self.name] = self.work(instance)
+        return found
 
 
 _RANK = {stage: rank for rank, stage in enumerate(STAGE_ORDER)}
@@ -77,6 +105,19 @@ class CreditorSettings:
             self.contact_start_minute,
             self.contact_end_minute,
         )
+
+    def windows(self, country: Country, channel: Channel) -> tuple[Window, ...]:
+        """The contact windows for ``channel`` in ``country``: the law's, then this creditor's."""
+        # kept: every debtor of the creditor asks, and the states of a batch share one settings
+        known = self._windows
+        found = known.get((country, channel))
+        if found is None:
+            found = known[country, channel] = windows_for(country, channel, self.window())
+        return found
+
+    @_kept_once
+    def _windows(self) -> dict[tuple[Country, Channel], tuple[Window, ...]]:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -146,6 +187,11 @@ class RulesConfig:
         return chans
 
 
+def _days_overdue(state: "DebtorState", day: date) -> int:
+    due = [i.due_date for i in state.dunnable(day)]
+    return (day - min(due)).days if due else 0
+
+
 def reachable_channels(
     *, email: str | None, phone: str | None, address_line: str | None, postal_code: str | None
 ) -> frozenset[Channel]:
@@ -166,8 +212,9 @@ class DebtorState:
 
     Values derived from the fields alone (the zone, the contact days, the invoices due per day) are
     computed once per state and kept on it: listing and checking the candidates asks for them
-    dozens of times. The fields are frozen, so the kept values cannot go stale; ``replace`` makes a
-    new state with none kept.
+    dozens of times. The rule modules keep theirs (collection costs per day, the letter's problems)
+    with :meth:`kept`. The fields are frozen, so the kept values cannot go stale; ``replace`` makes
+    a new state with none kept.
     """
 
     debtor_id: int
@@ -190,7 +237,7 @@ class DebtorState:
     ladder_done: int = 0
     config: RulesConfig = field(default_factory=RulesConfig)
 
-    @cached_property
+    @_kept_once
     def zone(self) -> ZoneInfo:
         """The zone in which 'a day' is counted (the legal window's)."""
         return ZoneInfo(LEGAL_ZONE[self.country])
@@ -208,7 +255,7 @@ class DebtorState:
     def contact_days(self) -> tuple[date, ...]:
         return self._contact_days
 
-    @cached_property
+    @_kept_once
     def _contact_days(self) -> tuple[date, ...]:
         return tuple(sorted({self.local_day(t) for t in self.contact_times}))
 
@@ -223,14 +270,13 @@ class DebtorState:
             found = known[day] = tuple(i for i in self.invoices if i.dunnable_on(day))
         return found
 
-    @cached_property
+    @_kept_once
     def _dunnable_by_day(self) -> dict[date, tuple[OpenInvoice, ...]]:
         return {}
 
     def days_overdue(self, day: date) -> int:
         """Days past the due date of the oldest dunnable invoice (0 when none)."""
-        due = [i.due_date for i in self.dunnable(day)]
-        return (day - min(due)).days if due else 0
+        return self.kept(_days_overdue, day)
 
     def promise_blocks_until(self) -> date | None:
         """The last day a promise to pay keeps the dossier quiet (promised date + grace)."""
@@ -243,11 +289,25 @@ class DebtorState:
         known = self._windows_by_channel
         found = known.get(channel)
         if found is None:
-            found = known[channel] = windows_for(self.country, channel, self.creditor.window())
+            found = known[channel] = self.creditor.windows(self.country, channel)
         return found
 
-    @cached_property
+    @_kept_once
     def _windows_by_channel(self) -> dict[Channel, tuple[Window, ...]]:
+        return {}
+
+    def kept(self, work: Callable[..., T], *args: Hashable) -> T:
+        """``work(self, *args)``, worked out once per state and argument: for the values other
+        rule modules derive from the fields alone. ``work`` must return something immutable."""
+        key = (work, *args)
+        known = self._kept
+        found = known.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = known[key] = work(self, *args)
+        return cast(T, found)
+
+    @_kept_once
+    def _kept(self) -> dict[tuple[Hashable, ...], object]:
         return {}
 
     def usable_channels(self) -> frozenset[Channel]:

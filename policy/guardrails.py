@@ -14,7 +14,7 @@ from ledger.enums import Channel, Country, DebtorKind, Stage
 from policy.actions import Action, Verdict
 from policy.collection_costs import (
     be_first_reminder_grace_ends_on,
-    collection_costs,
+    collection_costs_cents,
     vat_add_on_applies,
 )
 from policy.contact_window import refusals
@@ -40,7 +40,18 @@ def costs_for(state: DebtorState, invoices: tuple[OpenInvoice, ...], day: date) 
         collection_outsourced=state.creditor.collection_outsourced,
         stated_in_letter=True,
     )
-    return collection_costs(state.country, state.kind, amounts, on=day, vat_add_on=vat).total_cents
+    return collection_costs_cents(state.country, state.kind, amounts, on=day, vat_add_on=vat)
+
+
+def costs_on(state: DebtorState, day: date) -> int:
+    """:func:`costs_for` the invoices a contact on ``day`` covers (``state.dunnable(day)``)."""
+    # kept on the state: a candidate's bundle and its check both ask, and the costs' own cache
+    # rarely knows a bundle (bundles differ from debtor to debtor)
+    return state.kept(_costs_on, day)
+
+
+def _costs_on(state: DebtorState, day: date) -> int:
+    return costs_for(state, state.dunnable(day), day)
 
 
 def dossier_refusals(state: DebtorState, day: date) -> list[str]:
@@ -65,28 +76,37 @@ def dossier_refusals(state: DebtorState, day: date) -> list[str]:
 
 def letter_problems(state: DebtorState) -> list[str]:
     """Why the debtor's 14-day letter (if any) does not count; empty when it does."""
+    return list(state.kept(_letter_problems))
+
+
+def _letter_problems(state: DebtorState) -> tuple[str, ...]:
     if state.letter is None:
-        return ["no 14-day letter went out"]
+        return ("no 14-day letter went out",)
     ids = set(state.letter.invoice_ids)
     due = [i.due_date for i in state.invoices if not ids or i.id in ids]
-    return letter_refusals(state.letter, due) if due else []
+    return tuple(letter_refusals(state.letter, due)) if due else ()
 
 
 def costs_earliest_day(state: DebtorState) -> tuple[date | None, list[str]]:
     """For consumers: the first day collection may start, or the reasons it cannot yet."""
+    earliest, why = state.kept(_costs_earliest_day)
+    return earliest, list(why)
+
+
+def _costs_earliest_day(state: DebtorState) -> tuple[date | None, tuple[str, ...]]:
     if state.kind != DebtorKind.B2C:
-        return None, []
+        return None, ()
     if state.country == Country.BE:
         if not state.contact_times:
-            return None, ["BE consumers first get a free reminder with 14 days' grace"]
+            return None, ("BE consumers first get a free reminder with 14 days' grace",)
         first = min(state.local_day(t) for t in state.contact_times)
-        return be_first_reminder_grace_ends_on(first, by_post=True) + timedelta(days=1), []
+        return be_first_reminder_grace_ends_on(first, by_post=True) + timedelta(days=1), ()
     if state.letter is None:
-        return None, ["consumers owe collection costs only after a 14-day letter"]
-    bad = letter_problems(state)
+        return None, ("consumers owe collection costs only after a 14-day letter",)
+    sent_on, bad = state.letter.sent_on, state.kept(_letter_problems)
     if bad:
-        return None, [f"the 14-day letter of {state.letter.sent_on} is not valid: {r}" for r in bad]
-    return costs_due_on(sent_on=state.letter.sent_on, received_on=state.letter.received_on), []
+        return None, tuple(f"the 14-day letter of {sent_on} is not valid: {r}" for r in bad)
+    return costs_due_on(sent_on=sent_on, received_on=state.letter.received_on), ()
 
 
 def channel_refusals(state: DebtorState, action: Action) -> list[str]:
@@ -95,7 +115,7 @@ def channel_refusals(state: DebtorState, action: Action) -> list[str]:
     channel = action.channel
     assert channel is not None
     reasons: list[str] = []
-    if channel not in state.creditor.enabled_channels:
+    if channel not in state.creditor.channel_costs_cents:  # its keys are the enabled channels
         reasons.append(f"{channel} is not enabled for creditor {state.creditor.name}")
     if channel not in state.reachable:
         reasons.append(f"{channel} needs {_REACH_NEEDS[channel]}, which the debtor lacks")
@@ -125,35 +145,31 @@ def _stage_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
         reasons.append(f"the flow does not go back from {state.stage} to {stage}")
     if action.tone not in state.config.stage_tones[stage]:
         reasons.append(f"tone {action.tone} does not fit stage {stage}")
-    need = state.config.stage_min_days_overdue[stage]
-    if state.days_overdue(day) < need:
-        reasons.append(
-            f"{stage} starts {need} days after the due date; now {state.days_overdue(day)}"
-        )
+    need, late = state.config.stage_min_days_overdue[stage], state.days_overdue(day)
+    if late < need:
+        reasons.append(f"{stage} starts {need} days after the due date; now {late}")
     consumer_nl = state.kind == DebtorKind.B2C and state.country == Country.NL
     if stage == Stage.FOURTEEN_DAY_LETTER:
         if not consumer_nl:
             reasons.append("the 14-day letter is for Dutch consumers only")
-        elif not letter_problems(state):
+        elif not state.kept(_letter_problems):
             assert state.letter is not None
             reasons.append(f"a valid 14-day letter already went out on {state.letter.sent_on}")
     if stage == Stage.BAILIFF and state.stage != Stage.COLLECTION:
         reasons.append("the bailiff hand-off comes only after the collection stage")
     if stage in (Stage.COLLECTION, Stage.BAILIFF):
-        earliest, why = costs_earliest_day(state)
+        earliest, why = state.kept(_costs_earliest_day)
         reasons += why
         if earliest is not None and day < earliest:
             reasons.append(f"collection costs are due only from {earliest}")
     return reasons
 
 
-def _costs_refusals(
-    state: DebtorState, action: Action, day: date, covered: tuple[OpenInvoice, ...]
-) -> list[str]:
+def _costs_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
     amount = action.collection_costs_cents
     if amount < 0:
         return ["collection costs cannot be negative"]
-    allowed = costs_for(state, covered, day)
+    allowed = costs_on(state, day)
     if action.stage == Stage.FOURTEEN_DAY_LETTER:
         if amount != allowed or amount <= 0:
             return [f"the 14-day letter must state the exact costs: {allowed} cents, not {amount}"]
@@ -186,7 +202,7 @@ def shared_refusals(state: DebtorState, action: Action) -> tuple[list[str], list
     after = _frequency_refusals(state, day)
     if covered:
         after += _stage_refusals(state, action, day)
-        after += _costs_refusals(state, action, day, covered)
+        after += _costs_refusals(state, action, day)
     return before, after
 
 

@@ -6,14 +6,16 @@ the reference below is the plain loop it replaced (every stage, channel and tone
 order, down to the send time's zone.
 """
 
-from dataclasses import replace
+import pickle
+from dataclasses import FrozenInstanceError, fields, replace
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 
-from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage
+from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage, Tone
 from policy import allowed_actions, check
-from policy.actions import Action, wait
+from policy.actions import Action, one_per_tone, template_name, wait
 from policy.candidates import earliest_send, make_action
 from policy.flow_state import STAGE_ORDER, CreditorSettings, DebtorState, RulesConfig, stage_rank
 from policy.fourteen_day_letter import LetterRecord
@@ -101,3 +103,41 @@ def test_derived_values_follow_the_fields() -> None:
     assert moved.contact_days() == (date(2026, 3, 2),)
     assert replace(s, country=Country.BE).zone.key == "Europe/Brussels"
     assert [i.id for i in s.dunnable(day)] == [1, 2, 3]
+
+
+def test_actions_made_per_tone_are_the_constructors() -> None:
+    """``one_per_tone`` skips ``Action.__init__``; nothing may tell its actions apart."""
+    tones = [Tone.NEUTRAL, Tone.FIRM]
+    made = one_per_tone(
+        tones,
+        channel=Channel.LETTER,
+        send_at=NOW,
+        stage=Stage.COLLECTION,
+        invoice_ids=(1, 2),
+        cost_cents=150,
+        collection_costs_cents=4_005,
+    )
+    for tone, action in zip(tones, made, strict=True):
+        template = template_name(Stage.COLLECTION, tone, Channel.LETTER)
+        built = Action(Channel.LETTER, tone, NOW, Stage.COLLECTION, template, (1, 2), 150, 4_005)
+        assert action == built
+        assert hash(action) == hash(built)
+        assert repr(action) == repr(built)
+        assert list(vars(action).items()) == list(vars(built).items())
+        assert list(vars(action)) == [f.name for f in fields(Action)]
+        assert pickle.dumps(action) == pickle.dumps(built)
+        assert replace(action, note="x") == replace(built, note="x")
+        with pytest.raises(FrozenInstanceError):
+            action.tone = Tone.FRIENDLY  # type: ignore[misc]
+
+
+def test_kept_windows_follow_the_creditor() -> None:
+    """A creditor keeps its windows per country and channel; a changed copy works them out anew."""
+    s = state()
+    before = s.windows(Channel.PHONE)
+    narrow = replace(s.creditor, contact_start_minute=9 * 60)
+    moved = replace(s, creditor=narrow, country=Country.BE)
+    assert moved.windows(Channel.PHONE) != before
+    assert moved.windows(Channel.PHONE)[-1].start_minute == 9 * 60
+    assert len(moved.windows(Channel.PHONE)) == 3  # BE calls: the law's two, the creditor's
+    assert s.windows(Channel.PHONE) is before

@@ -1,8 +1,11 @@
 """Collection costs: every worked example in shared/DOMAIN.md, plus boundaries, cap and rounding."""
 
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.enums import Country, DebtorKind
 from policy.collection_costs import (
@@ -10,6 +13,7 @@ from policy.collection_costs import (
     be_consumer_damages,
     be_reminder_fee_cap_cents,
     collection_costs,
+    collection_costs_cents,
     nl_collection_costs,
     vat_add_on_applies,
 )
@@ -170,6 +174,31 @@ def test_be_b2b_flat_per_invoice() -> None:
 )
 def test_dispatch(country: Country, kind: DebtorKind, principals: list[int], expected: int) -> None:
     assert collection_costs(country, kind, principals, on=ON).total_cents == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(list(Country)),
+    st.sampled_from(list(DebtorKind)),
+    st.lists(st.integers(0, 50_000_000) | st.sampled_from([250_000, 1_000_000]), max_size=4),
+    st.integers(0, 6_000).map(lambda k: date(2012, 1, 1) + timedelta(days=k)),
+    st.booleans(),
+)
+def test_the_total_alone_is_the_breakdowns_total(
+    country: Country, kind: DebtorKind, principals: list[int], on: date, vat: bool
+) -> None:
+    """``collection_costs_cents`` skips the breakdown, never its result (nor its refusals)."""
+    try:
+        expected: int | Exception = collection_costs(
+            country, kind, principals, on=on, vat_add_on=vat
+        ).total_cents
+    except (ValueError, NoRuleInForceError) as e:
+        expected = e
+    if isinstance(expected, Exception):
+        with pytest.raises(type(expected), match=re.escape(str(expected))):
+            collection_costs_cents(country, kind, principals, on=on, vat_add_on=vat)
+    else:
+        assert collection_costs_cents(country, kind, principals, on=on, vat_add_on=vat) == expected
 
 
 def test_bad_principals_are_refused() -> None:
