@@ -6,6 +6,7 @@ so later training and off-policy evaluation are unbiased. ε-greedy gives the be
 propensity is the probability with which the chosen action was drawn, to be logged with it.
 """
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,3 +60,22 @@ def draw(p: NDArray[np.float64], rng: np.random.Generator) -> tuple[int, float]:
     """Draw one index from ``p``; return it and its propensity."""
     i = int(rng.choice(len(p), p=p))
     return i, float(p[i])
+
+
+def draw_at(p: NDArray[np.float64], u: float) -> tuple[int, float]:
+    """The index the uniform number ``u`` in [0, 1) picks from ``p`` (the inverse CDF, as numpy's
+    ``Generator.choice`` maps its own uniform draw), and its propensity."""
+    cdf = np.cumsum(p)
+    i = min(int(np.searchsorted(cdf / cdf[-1], u, side="right")), len(p) - 1)
+    return i, float(p[i])
+
+
+def keyed_uniform(*key: object) -> float:
+    """A uniform number in [0, 1) fixed by ``key`` (a hash, not a stream).
+
+    Drawing with it per (debtor, day, model) makes asking the same question twice give the same
+    answer, whichever worker or batch it lands in. With a stream, a re-run cycle re-drew for every
+    debtor that had been told to wait, so the real chance of a contact exceeded the propensity
+    logged with it, and off-policy estimates built on those propensities were biased."""
+    digest = hashlib.blake2b("|".join(map(str, key)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64

@@ -12,6 +12,7 @@ numpy (:mod:`policy.encoding`), the matrix LightGBM itself would build from
 This module never filters candidates: the rules did that.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -95,13 +96,15 @@ def decide(
     now: datetime,
     weights: ValueWeights,
     exploration: choice.Exploration,
-    rng: np.random.Generator,
+    rng: np.random.Generator | Callable[[int], float],
     explain_choice: bool = True,
     lang: str = "en",
     alternatives: int = 3,
 ) -> list[Decision]:
     """One decision per debtor in ``candidates`` (rows of one debtor must be adjacent).
-    ``base``: the debtors' feature rows (index: debtor id), or :func:`encode_base` of them."""
+    ``base``: the debtors' feature rows (index: debtor id), or :func:`encode_base` of them.
+    ``rng``: one stream for all draws, or each debtor id's own uniform number
+    (:func:`choice.keyed_uniform`)."""
     table = (
         candidates
         if isinstance(candidates, CandidateTable)
@@ -140,7 +143,10 @@ def decide(
 
     decisions = []
     for s, e in zip(starts, ends, strict=True):
-        i, propensity = choice.draw(probs[s:e], rng)
+        if callable(rng):
+            i, propensity = choice.draw_at(probs[s:e], rng(int(debtor[s])))
+        else:
+            i, propensity = choice.draw(probs[s:e], rng)
         chosen = s + i
         order = s + np.argsort(-values[s:e], kind="stable")
         others = [scored(int(j)) for j in order if j != chosen]

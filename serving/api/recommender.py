@@ -14,6 +14,7 @@ several times as much.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from sqlmodel import Session, col
 from ledger.enums import Channel, Tone
 from ledger.tables import Creditor, Debtor, Recommendation
 from policy import Action, DebtorState, allowed_actions, check, ladder_action, states_from_ledger
+from policy.choice import keyed_uniform
 from policy.decide import CandidateTable, Decision, decide
 from policy.pyfunc import DunningPolicy
 from serving.api import schemas
@@ -88,7 +90,7 @@ def _refusals(state: DebtorState, allowed: list[Action], now: datetime) -> list[
 class Recommender:
     def __init__(self, snapshots: FeatureSnapshots, seed: int | None = None) -> None:
         self.snapshots = snapshots
-        self.rng = np.random.default_rng(seed)
+        self.seed = seed or 0
 
     def _contexts(
         self, session: Session, creditor_id: int, debtor_ids: list[int], now: datetime
@@ -221,7 +223,10 @@ class Recommender:
             now=now,
             weights=policy_model.weights,
             exploration=policy_model.exploration,
-            rng=self.rng,
+            # the draw is fixed per debtor, the creditor's day and the model: asked again that day
+            # (a re-run cycle, another worker) the debtor gets the same answer, so the logged
+            # propensity stays the true chance of what was done
+            rng=partial(keyed_uniform, self.seed, version, now.astimezone(tz).date()),
             lang=creditor[2],
         )
         by_debtor = {d.debtor_id: d for d in decisions}

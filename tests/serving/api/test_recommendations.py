@@ -147,6 +147,27 @@ def test_a_brief_answer_leaves_out_what_is_stored_for_later(
         assert {k: full[k] for k in rec} == rec
 
 
+def test_asked_again_the_same_day_a_debtor_gets_the_same_answer(
+    learned_client: TestClient, world: World
+) -> None:
+    """The exploration draw is keyed by debtor, day and model, not taken from a stream: a re-run
+    cycle must not give a waiting debtor a second chance of a contact (its logged propensity would
+    understate the real one)."""
+    ids = world.debtor_ids()
+
+    def answers(batch: list[int]) -> dict[int, tuple[Any, ...]]:
+        recs = _post(learned_client, world, batch).json()["recommendations"]
+        return {
+            r["debtor_id"]: (r["action"]["channel"], r["action"]["tone"], r["propensity"])
+            for r in recs
+        }
+
+    first = answers(ids)
+    again = {**answers(ids[1::2]), **answers(ids[::2])}
+    assert again == first
+    assert any(p < 1.0 for _, _, p in first.values()), "exploration must still happen"
+
+
 def test_unknown_recommendation_is_a_404_naming_the_path(
     ladder_client: TestClient, world: World
 ) -> None:
