@@ -7,7 +7,7 @@ compute costs per claim when several claims of one debtor are demanded together 
 summed once), and never add VAT unless :func:`vat_add_on_applies`.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -92,7 +92,10 @@ def nl_collection_costs(
     ps = _check_principals(principals)
     total = sum(ps)
     v = _version("nl_wik", on)
-    lines = [BracketLine(*part, 0, part[2] * part[3]) for part in _nl_staffel(total, on)]
+    lines = []
+    for lower, upper, rate in _nl_bands(on):
+        base = _in_band(total, lower, upper)
+        lines.append(BracketLine(lower, upper, rate, base, 0, rate * base))
     exact = sum((line.exact_cents for line in lines), Decimal(0))
     rounded = round_cents(exact)
     costs = _nl_clamped(total, rounded, v)
@@ -118,20 +121,22 @@ def nl_collection_costs(
     )
 
 
-def _nl_staffel(total: int, on: date) -> Iterator[tuple[int, int | None, Decimal, int]]:
-    """Each WIK bracket's lower and upper bound, rate, and the part of ``total`` in it."""
-    lower = 0
-    for upper, rate in _nl_brackets(on):
-        top = total if upper is None else min(total, upper)
-        yield lower, upper, rate, max(0, top - lower)
+@lru_cache(maxsize=1024)
+def _nl_bands(on: date) -> tuple[tuple[int, int | None, Decimal], ...]:
+    """The WIK brackets in force on ``on``: lower and upper bound (None: no upper), rate."""
+    bands, lower = [], 0
+    for b in _version("nl_wik", on)["brackets"]:
+        upper: int | None = b["upto_cents"]
+        bands.append((lower, upper, Decimal(b["rate"])))
         if upper is None:
             break
         lower = upper
+    return tuple(bands)
 
 
-@lru_cache(maxsize=1024)
-def _nl_brackets(on: date) -> tuple[tuple[int | None, Decimal], ...]:
-    return tuple((b["upto_cents"], Decimal(b["rate"])) for b in _version("nl_wik", on)["brackets"])
+def _in_band(total: int, lower: int, upper: int | None) -> int:
+    """The part of ``total`` between ``lower`` and ``upper``."""
+    return max(0, (total if upper is None else min(total, upper)) - lower)
 
 
 def _nl_clamped(total: int, rounded: int, version: dict[str, Any]) -> int:
@@ -261,7 +266,9 @@ def collection_costs_cents(
         return collection_costs(country, kind, principals, on=on, vat_add_on=vat_add_on).total_cents
     total = sum(_check_principals(principals))
     v = _version("nl_wik", on)
-    exact = sum((rate * base for _, _, rate, base in _nl_staffel(total, on)), Decimal(0))
+    exact = Decimal(0)
+    for lower, upper, rate in _nl_bands(on):
+        exact += rate * _in_band(total, lower, upper)
     costs = _nl_clamped(total, round_cents(exact), v)
     return costs + round_cents(_nl_vat_rate(on) * costs) if vat_add_on else costs
 
