@@ -18,6 +18,7 @@ from policy.collection_costs import (
     vat_add_on_applies,
 )
 from policy.contact_window import refusals
+from policy.effective import NoRuleInForceError
 from policy.flow_state import DebtorState, OpenInvoice, stage_rank
 from policy.fourteen_day_letter import costs_due_on, letter_refusals
 
@@ -169,13 +170,16 @@ def _costs_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
     amount = action.collection_costs_cents
     if amount < 0:
         return ["collection costs cannot be negative"]
-    allowed = costs_on(state, day)
+    if action.stage in (Stage.REMINDER, Stage.PRE_COLLECTION):
+        return [f"a {action.stage} carries no collection costs"] if amount else []
+    try:
+        allowed = costs_on(state, day)
+    except NoRuleInForceError as err:  # e.g. BE consumers before 2024-09-01: no costs, no stage
+        return [f"no collection costs can be worked out for {day}: {err}"]
     if action.stage == Stage.FOURTEEN_DAY_LETTER:
         if amount != allowed or amount <= 0:
             return [f"the 14-day letter must state the exact costs: {allowed} cents, not {amount}"]
         return []
-    if action.stage in (Stage.REMINDER, Stage.PRE_COLLECTION):
-        return [f"a {action.stage} carries no collection costs"] if amount else []
     cap = allowed
     if state.kind == DebtorKind.B2C and state.country == Country.NL and state.letter is not None:
         cap = min(cap, state.letter.stated_costs_cents)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage, Tone
-from policy import allowed_actions, check
+from policy import allowed_actions, check, ladder_action
 from policy.actions import Action
 from policy.candidates import make_action
 from policy.flow_state import CreditorSettings, DebtorState
@@ -256,3 +256,31 @@ def test_allowed_actions_proposes_first_reminder_after_due_date() -> None:
 def test_allowed_actions_refuses_naive_now() -> None:
     with pytest.raises(ValueError, match="time zone"):
         allowed_actions(state(), datetime(2026, 3, 3, 10))
+
+
+@pytest.mark.parametrize(
+    ("country", "at"),
+    [(Country.NL, (2011, 3, 1, 10)), (Country.BE, (2023, 3, 1, 10))],
+    ids=["NL before the WIK", "BE consumers before 2024-09-01"],
+)
+@pytest.mark.parametrize("stage", [Stage.REMINDER, Stage.FOURTEEN_DAY_LETTER, Stage.COLLECTION])
+def test_a_day_with_no_cost_rule_refuses_the_costly_stages_and_keeps_the_rest(
+    country: Country, at: tuple[int, ...], stage: Stage
+) -> None:
+    """Before the collection-cost law was in force the rules raised for every candidate, even a
+    reminder (the API answered 500): now the stages that carry costs are refused, with the reason,
+    and reminders go on."""
+    st = state(country=country, stage=stage, invoices=(invoice(due=date(at[0] - 1, 6, 1)),))
+    now = ams(*at)
+    offered = allowed_actions(st, now)
+    assert all(check(a, st).ok for a in offered)
+    assert not {a.stage for a in offered if not a.is_wait} & {
+        Stage.FOURTEEN_DAY_LETTER,
+        Stage.COLLECTION,
+    }
+    if stage == Stage.REMINDER:
+        assert any(a.stage == Stage.REMINDER and not a.is_wait for a in offered)
+    else:
+        costly = make_action(st, stage, Channel.LETTER, Tone.FIRM, ams(*at[:3], 11))
+        assert any("no collection costs can be worked out" in r for r in check(costly, st).reasons)
+    ladder_action(st, now)  # answers, does not raise
