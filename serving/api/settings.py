@@ -21,7 +21,9 @@ class ApiSettings(BaseSettings):
     )
     max_debtors_per_call: int = Field(default=1000, ge=1, le=10_000)
     seed: int | None = Field(
-        default=None, description="Seed of the exploration draws (tests, replays); unset: random."
+        default=None,
+        description="Salt of the exploration draws, which are keyed by (salt, model version, the "
+        "creditor's day, debtor); unset: 0.",
     )
 
 
