@@ -15,7 +15,6 @@ from typing import TypeVar
 from ledger.enums import Channel, Country, DebtorKind, Stage, Tone
 from policy.actions import Action, one_per_tone, template_name, wait
 from policy.contact_window import Window, next_allowed, refusals, require_aware
-from policy.effective import NoRuleInForceError
 from policy.flow_state import STAGE_ORDER, DebtorState, stage_rank
 from policy.guardrails import costs_earliest_day, costs_on, dossier_refusals, shared_refusals
 
@@ -105,10 +104,8 @@ def _bundle(state: DebtorState, stage: Stage, day: date) -> tuple[tuple[int, ...
     covered = state.dunnable(day)
     costs = 0
     if stage in (Stage.FOURTEEN_DAY_LETTER, Stage.COLLECTION, Stage.BAILIFF):
-        try:
-            costs = costs_on(state, day)
-        except NoRuleInForceError:  # no cost rule on that day: check refuses the stage, saying so
-            return tuple(i.id for i in covered), 0
+        # None: no cost rule that day, and check refuses the stage, saying so
+        costs = costs_on(state, day) or 0
         if stage != Stage.FOURTEEN_DAY_LETTER and state.letter is not None:
             costs = min(costs, state.letter.stated_costs_cents)
     return tuple(i.id for i in covered), costs

@@ -44,15 +44,20 @@ def costs_for(state: DebtorState, invoices: tuple[OpenInvoice, ...], day: date) 
     return collection_costs_cents(state.country, state.kind, amounts, on=day, vat_add_on=vat)
 
 
-def costs_on(state: DebtorState, day: date) -> int:
-    """:func:`costs_for` the invoices a contact on ``day`` covers (``state.dunnable(day)``)."""
+def costs_on(state: DebtorState, day: date) -> int | None:
+    """:func:`costs_for` the invoices a contact on ``day`` covers (``state.dunnable(day)``); None
+    when no collection-cost rule was in force that day (NL before the WIK, BE consumers before
+    2024-09-01): no stage that carries costs may be used then."""
     # kept on the state: a candidate's bundle and its check both ask, and the costs' own cache
     # rarely knows a bundle (bundles differ from debtor to debtor)
     return state.kept(_costs_on, day)
 
 
-def _costs_on(state: DebtorState, day: date) -> int:
-    return costs_for(state, state.dunnable(day), day)
+def _costs_on(state: DebtorState, day: date) -> int | None:
+    try:
+        return costs_for(state, state.dunnable(day), day)
+    except NoRuleInForceError:
+        return None
 
 
 def dossier_refusals(state: DebtorState, day: date) -> list[str]:
@@ -172,10 +177,12 @@ def _costs_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
         return ["collection costs cannot be negative"]
     if action.stage in (Stage.REMINDER, Stage.PRE_COLLECTION):
         return [f"a {action.stage} carries no collection costs"] if amount else []
-    try:
-        allowed = costs_on(state, day)
-    except NoRuleInForceError as err:  # e.g. BE consumers before 2024-09-01: no costs, no stage
-        return [f"no collection costs can be worked out for {day}: {err}"]
+    allowed = costs_on(state, day)
+    if allowed is None:
+        return [
+            f"no collection costs can be worked out for {day}: no rule on them for "
+            f"{state.country} {state.kind} debtors was in force"
+        ]
     if action.stage == Stage.FOURTEEN_DAY_LETTER:
         if amount != allowed or amount <= 0:
             return [f"the 14-day letter must state the exact costs: {allowed} cents, not {amount}"]
