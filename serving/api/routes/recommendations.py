@@ -17,6 +17,8 @@ from serving.api.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
+# the brief answer is the full one with fields left out: one model, one serialiser
+_BRIEF = {"recommendations": {"__all__": set(BRIEF_LEAVES_OUT)}}
 
 
 # ``async`` with blocking work inside, on purpose: scoring is CPU-bound and holds the GIL, so the
@@ -49,11 +51,8 @@ async def recommend(
     # serialised once, by pydantic, straight to JSON bytes: FastAPI's generic path would validate
     # the models again and walk them in Python before encoding them
     out = RecommendationsOut.model_construct(recommendations=recs)
-    if body.detail == "brief":
-        # the brief answer is the full one with fields left out: one model, one serialiser
-        leave_out = {"recommendations": {"__all__": set(BRIEF_LEAVES_OUT)}}
-        return Response(out.model_dump_json(exclude=leave_out), media_type="application/json")
-    return Response(out.model_dump_json(), media_type="application/json")
+    leave_out = _BRIEF if body.detail == "brief" else None
+    return Response(out.model_dump_json(exclude=leave_out), media_type="application/json")
 
 
 @router.get("/recommendations/{recommendation_id}", response_model=RecommendationOut)
