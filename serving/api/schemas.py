@@ -12,12 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from ledger.enums import Channel, Stage, Tone
 
 DebtorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# debtors per recommendations call; the scheduler's batch size is bounded by it too
+MAX_DEBTORS_PER_CALL = 1000
 
 
 class RecommendationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    debtor_ids: list[DebtorId] = Field(min_length=1, max_length=1000)
+    debtor_ids: list[DebtorId] = Field(min_length=1, max_length=MAX_DEBTORS_PER_CALL)
     at: datetime | None = Field(
         default=None, description="Decision time (aware); default now. For replays and tests."
     )

@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.settings import get_settings
+from serving.api.schemas import MAX_DEBTORS_PER_CALL
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -34,7 +35,9 @@ class SchedulerSettings(BaseSettings):
     cycle_weekdays: str = Field(
         default="mon-fri", description="APScheduler cron day_of_week of the daily cycle."
     )
-    batch_size: int = Field(default=500, ge=1, le=10_000, description="Debtors per API call.")
+    batch_size: int = Field(
+        default=500, ge=1, le=MAX_DEBTORS_PER_CALL, description="Debtors per API call."
+    )
     api_parallel: int = Field(
         default=2, ge=1, le=16, description="API calls in flight at once (the API's workers)."
     )

@@ -1,9 +1,12 @@
 """The long-running scheduler's jobs live in the ledger database with stable ids."""
 
+import pytest
 import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 
+from serving.api.schemas import MAX_DEBTORS_PER_CALL
 from serving.scheduler import jobs
 from serving.scheduler.settings import SchedulerSettings
 from tests.serving.scheduler.conftest import Book
@@ -38,3 +41,14 @@ def test_settings_key_per_creditor_and_weekdays() -> None:
     assert s.runs_on(0)
     assert s.runs_on(4)
     assert not s.runs_on(5)
+
+
+def test_batch_size_beyond_what_the_api_takes_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a batch the API would refuse (422) must fail at start-up, not at 08:30 on every call
+    monkeypatch.setenv("DUNFLOW_BATCH_SIZE", str(MAX_DEBTORS_PER_CALL + 1))
+    with pytest.raises(ValidationError, match="batch_size"):
+        SchedulerSettings()
+    monkeypatch.setenv("DUNFLOW_BATCH_SIZE", str(MAX_DEBTORS_PER_CALL))
+    assert SchedulerSettings().batch_size == MAX_DEBTORS_PER_CALL
