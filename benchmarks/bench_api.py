@@ -139,6 +139,23 @@ def _figures(latencies: list[float], errors: int, wall: float, concurrency: int)
     }
 
 
+def _reading(results: dict[str, Any]) -> dict[str, str]:
+    """How the targets are judged, with this run's figures (the JSON says it, not only the
+    README)."""
+    c8 = results["ours_single"]
+    return {
+        "latency": "single debtor with explanation, one call at a time (*_sequential). At "
+        f"concurrency 8 on one worker, 8 calls wait for each other: by Little's law the mean "
+        f"latency is 8 / throughput = {8000 / c8['throughput_rps']:.1f} ms "
+        f"(measured mean {c8['mean_ms']} ms); a p50 of 5 ms there needs 1,600 req/s from one "
+        "process, so the concurrency-8 p50 is reported, not judged",
+        "throughput": "single-debtor calls at concurrency 8, ours / MLflow's. The 100-debtor "
+        "ratio is reported too: per debtor ours loads the ledger state, applies the rules, "
+        "explains the choice with SHAP and stores the answer, where MLflow scores rows the "
+        "client built; SHAP alone costs about a quarter of our per-debtor time",
+    }
+
+
 def _mlflow_payload(engine: Any, base: pd.DataFrame, ids: list[int], now: datetime) -> Any:
     """The candidate feature rows of these debtors, as the pyfunc takes them, as JSON."""
     rows, extra = [], []
@@ -281,6 +298,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             2,
         ),
         "targets": {"single_p50_ms": 5, "single_p99_ms": 15, "throughput_ratio": 3},
+        "reading_of_the_targets": _reading(results),
         "targets_met": {
             "single_p50_ms_at_concurrency_8": results["ours_single"]["p50_ms"] <= 5,
             "single_p50_ms_sequential": results["ours_single_sequential"]["p50_ms"] <= 5,
