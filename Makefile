@@ -47,8 +47,7 @@ demo: install
 	$(BIN)/python -m dunflow.demo
 
 bench: install
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
-	@ls -1 benchmarks/results/*.json
+	@benchmarks/run $(BIN)/python
 
 clean:
 	rm -rf $(VENV) data/dunflow.db data/demo mlruns .pytest_cache .mypy_cache .ruff_cache

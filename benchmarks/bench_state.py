@@ -1,8 +1,9 @@
 """Benchmark: loading debtors' flow state from the ledger (``policy.ledger_state``).
 
 Simulates a ledger (seed 5, 2,000 debtors, 120 days) into a fresh SQLite file and, when
-``BENCH_POSTGRES_URL`` names an empty PostgreSQL database, into that one too. On each it times, in
-one session as the API and the scheduler use it:
+``DUNFLOW_BENCH_POSTGRES_URL`` names an empty PostgreSQL database (``make bench`` makes one when
+PostgreSQL answers), into that one too. On each it times, in one session as the API and the
+scheduler use it:
 
 - single: ``state_from_ledger`` for one debtor at a time (the scoring API's usual request), over
   300 debtors after a warm-up; mean, min, p50 and p99 in ms. Target: ≤ 1 ms.
@@ -107,7 +108,7 @@ def main() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         urls = {"sqlite": f"sqlite:///{tmp / 'ledger.db'}"}
-        if pg := os.environ.get("BENCH_POSTGRES_URL"):
+        if pg := os.environ.get("DUNFLOW_BENCH_POSTGRES_URL"):
             urls["postgresql"] = pg
         for name, url in urls.items():
             engine = _fill(url, tmp)
