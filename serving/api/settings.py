@@ -5,6 +5,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from serving.api.schemas import MAX_DEBTORS_PER_CALL
+
 
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DUNFLOW_", extra="ignore")
@@ -19,7 +21,8 @@ class ApiSettings(BaseSettings):
     model_poll_seconds: float = Field(
         default=30.0, ge=0, description="How often to check whether the alias moved (0: never)."
     )
-    max_debtors_per_call: int = Field(default=1000, ge=1, le=10_000)
+    # a lower bound per deployment; above the schema's own limit it could never take effect
+    max_debtors_per_call: int = Field(default=MAX_DEBTORS_PER_CALL, ge=1, le=MAX_DEBTORS_PER_CALL)
     seed: int | None = Field(
         default=None,
         description="Salt of the exploration draws, which are keyed by (salt, model version, the "
