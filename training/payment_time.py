@@ -15,7 +15,10 @@ known before it** too
 (``strict_labels``): an invoice paid before ``test_from`` gives both labels; one still unpaid but
 already overdue then gives "late" to the classifier only; one neither paid nor due is left out.
 Early stopping uses the last ``valid_fraction`` of the training period, never the test set; the
-boosters are then refitted on the whole training set with the chosen number of rounds. Invoices
+same slice chooses the trees' complexity among ``complexity_grid`` (leaves, minimum rows per leaf,
+feature share: small ledgers such as the IBM sample's 2,000 invoices want shallow, heavily pooled
+trees, large ones deeper trees); the boosters are then refitted on the whole training set with the
+chosen complexity and number of rounds. Invoices
 still open at the end of the data have no label and are left out of training and testing.
 Baselines: predict 0 days late, and the debtor's own past mean days late (leak-free, as of issue;
 the training mean where the debtor has no settled invoice yet).
@@ -28,6 +31,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from sklearn.metrics import brier_score_loss, log_loss, mean_absolute_error, roc_auc_score
 
 from features.specs import payment_time_feature_names
@@ -46,9 +50,18 @@ class PaymentTimeConfig:
     num_leaves: int = 15
     min_data_in_leaf: int = 20
     feature_fraction: float = 0.8
+    # (num_leaves, min_data_in_leaf, feature_fraction) tried on the validation folds, most complex
+    # first; the first entry is the fallback when the training set is too small for folds.
+    # Empty: use the three settings above.
+    complexity_grid: tuple[tuple[int, int, float], ...] = (
+        (15, 20, 0.8),
+        (7, 40, 0.5),
+        (3, 80, 0.5),
+    )
     lambda_l2: float = 1.0
     regression_objective: str = "l1"
-    valid_fraction: float = 0.2
+    valid_fraction: float = 0.3
+    folds: int = 3  # rolling validation slices that choose the complexity
     early_stopping_rounds: int = 50
     strict_labels: bool = True
     seed: int = 7
@@ -123,21 +136,69 @@ def _params(cfg: PaymentTimeConfig, objective: str) -> dict[str, Any]:
 def _fit(
     x: pd.DataFrame, y: pd.Series, params: dict[str, Any], cfg: PaymentTimeConfig
 ) -> lgb.Booster:
-    """Early-stop on the chronologically last slice, then refit on everything."""
-    n_valid = int(len(x) * cfg.valid_fraction)
-    rounds = cfg.num_boost_round
-    if n_valid >= 20 and len(x) - n_valid >= 20:
-        fit = lgb.Dataset(x.iloc[:-n_valid], y.iloc[:-n_valid])
-        valid = lgb.Dataset(x.iloc[-n_valid:], y.iloc[-n_valid:], reference=fit)
-        probe = lgb.train(
-            params,
-            fit,
-            num_boost_round=cfg.num_boost_round,
-            valid_sets=[valid],
-            callbacks=[lgb.early_stopping(cfg.early_stopping_rounds, verbose=False)],
-        )
-        rounds = max(1, probe.best_iteration)
-    return lgb.train(params, lgb.Dataset(x, y), num_boost_round=rounds)
+    """Choose the complexity on rolling chronological folds (the one-standard-error rule: the
+    simplest whose validation loss lies within one standard error of the best), early-stop it on
+    the last slice, then refit on everything."""
+    grid = cfg.complexity_grid or ((cfg.num_leaves, cfg.min_data_in_leaf, cfg.feature_fraction),)
+    folds = _folds(len(x), cfg)
+    chosen, rounds = params | _complexity(grid[0]), cfg.num_boost_round
+    if folds:
+        losses = [
+            np.concatenate([_probe(x, y, params | _complexity(c), cfg, *f)[0] for f in folds])
+            for c in grid
+        ]
+        means = np.array([loss.mean() for loss in losses])
+        best = int(np.argmin(means))
+        se = losses[best].std(ddof=1) / np.sqrt(len(losses[best]))
+        simplest = max(i for i in range(len(grid)) if means[i] <= means[best] + se)
+        chosen = params | _complexity(grid[simplest])
+        rounds = _probe(x, y, chosen, cfg, *folds[-1])[1]
+    return lgb.train(chosen, lgb.Dataset(x, y), num_boost_round=rounds)
+
+
+def _folds(n: int, cfg: PaymentTimeConfig) -> list[tuple[int, int]]:
+    """(train end, validation end) of ``cfg.folds`` rolling slices that together make up the
+    last ``valid_fraction`` of the rows (oldest first); none when a slice would be too small."""
+    n_valid = int(n * cfg.valid_fraction)
+    size = n_valid // cfg.folds
+    if size < 20 or n - n_valid < 20:
+        return []
+    starts = [n - n_valid + k * size for k in range(cfg.folds)]
+    return [(s, s + size if k < cfg.folds - 1 else n) for k, s in enumerate(starts)]
+
+
+def _probe(
+    x: pd.DataFrame,
+    y: pd.Series,
+    params: dict[str, Any],
+    cfg: PaymentTimeConfig,
+    cut: int,
+    end: int,
+) -> tuple[NDArray[np.float64], int]:
+    """Per-row validation losses (log loss or absolute error) and the best number of rounds,
+    trained on rows before ``cut``."""
+    fit = lgb.Dataset(x.iloc[:cut], y.iloc[:cut])
+    valid = lgb.Dataset(x.iloc[cut:end], y.iloc[cut:end], reference=fit)
+    probe = lgb.train(
+        params,
+        fit,
+        num_boost_round=cfg.num_boost_round,
+        valid_sets=[valid],
+        callbacks=[lgb.early_stopping(cfg.early_stopping_rounds, verbose=False)],
+    )
+    pred = np.asarray(probe.predict(x.iloc[cut:end]), dtype=np.float64)
+    truth = y.iloc[cut:end].to_numpy(dtype=np.float64)
+    if params["objective"] == "binary":
+        p = np.clip(pred, 1e-6, 1 - 1e-6)
+        loss = -(truth * np.log(p) + (1 - truth) * np.log(1 - p))
+    else:
+        loss = np.abs(truth - pred)
+    return loss, max(1, probe.best_iteration)
+
+
+def _complexity(entry: tuple[int, int, float]) -> dict[str, Any]:
+    leaves, min_rows, share = entry
+    return {"num_leaves": leaves, "min_data_in_leaf": min_rows, "feature_fraction": share}
 
 
 def debtor_mean_baseline(rows: pd.DataFrame, fallback: float) -> np.ndarray:
@@ -160,20 +221,27 @@ def evaluate(
     }
 
 
+def fit_boosters(
+    x: pd.DataFrame, train: pd.DataFrame, config: PaymentTimeConfig | None = None
+) -> tuple[lgb.Booster, lgb.Booster]:
+    """Classifier and regressor on the feature matrix ``x`` of :func:`training_rows` ``train``
+    (same index); the baseline of :mod:`training.payment_time_baseline` is fitted the same way."""
+    cfg = config or PaymentTimeConfig()
+    classifier = _fit(x, train["paid_late"], _params(cfg, "binary"), cfg)
+    paid = train["days_late"].notna()
+    if not paid.any():
+        raise EmptySplitError("no training invoice was paid before the test period")
+    regressor = _fit(
+        x[paid], train.loc[paid, "days_late"], _params(cfg, cfg.regression_objective), cfg
+    )
+    return classifier, regressor
+
+
 def fit_payment_time(
     train: pd.DataFrame, config: PaymentTimeConfig | None = None
 ) -> tuple[lgb.Booster, lgb.Booster]:
     """The classifier and the regressor, fitted on :func:`training_rows`."""
-    cfg = config or PaymentTimeConfig()
-    names = payment_time_feature_names()
-    classifier = _fit(train[names], train["paid_late"], _params(cfg, "binary"), cfg)
-    reg_rows = train[train["days_late"].notna()]
-    if reg_rows.empty:
-        raise EmptySplitError("no training invoice was paid before the test period")
-    regressor = _fit(
-        reg_rows[names], reg_rows["days_late"], _params(cfg, cfg.regression_objective), cfg
-    )
-    return classifier, regressor
+    return fit_boosters(train[payment_time_feature_names()], train, config)
 
 
 def train_payment_time(
@@ -230,6 +298,8 @@ def train_payment_time(
     params = {f"clf_{k}": v for k, v in _params(cfg, "binary").items()}
     params |= {f"reg_{k}": v for k, v in _params(cfg, cfg.regression_objective).items()}
     params |= asdict(cfg) | {"test_from": test_from.isoformat()}
+    for prefix, booster in (("clf", classifier), ("reg", regressor)):  # what the folds chose
+        params |= {f"{prefix}_chosen_{k}": booster.params[k] for k in _complexity((0, 0, 0.0))}
     return PaymentTimeResult(
         classifier, regressor, names, metrics, predictions, importance, cfg, params
     )

@@ -1,0 +1,112 @@
+"""The plain baseline the payment-time model must match: LightGBM over a customer's as-of history.
+
+What an analyst would build first from an invoice list alone: per invoice, as of its issue date,
+the customer's count of invoices settled before, their mean days late, late rate and mean days to
+settle, plus the invoice's basics (amount, payment terms, month and weekday of issue, country).
+It is fitted with exactly the payment-time model's protocol
+(:func:`training.payment_time.fit_boosters`: the same rows, chronological split, fold-chosen
+complexity and early stopping), so a comparison of the two measures the features, nothing else.
+Only evaluation uses it; it is never served.
+"""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from features.loading import LedgerFrames
+from features.training_set import payment_time_table
+from training.payment_time import (
+    PaymentTimeConfig,
+    chronological_split,
+    evaluate,
+    fit_boosters,
+    train_payment_time,
+)
+
+HISTORY_COLUMNS = ("n_settled", "mean_days_late", "late_rate", "mean_days_to_settle")
+BASIC_COLUMNS = ("amount", "terms_days", "issue_month", "issue_weekday", "country")
+
+
+def history_features(frames: LedgerFrames, invoice_ids: pd.Series) -> pd.DataFrame:
+    """The baseline's features for each id in ``invoice_ids`` (same index), from invoices of
+    the same customer settled strictly before its issue date."""
+    inv = frames.invoices[["invoice_id", "debtor_id", "issue_ts", "due_ts", "paid_ts", "amount"]]
+    parts = []
+    for _, own in inv.groupby("debtor_id", sort=False):
+        paid = own.dropna(subset=["paid_ts"]).sort_values("paid_ts")
+        late = (paid["paid_ts"] - paid["due_ts"]).dt.days.clip(lower=0).to_numpy(dtype=float)
+        settle = (paid["paid_ts"] - paid["issue_ts"]).dt.days.to_numpy(dtype=float)
+        sums = {
+            "mean_days_late": np.r_[0.0, np.cumsum(late)],
+            "late_rate": np.r_[0.0, np.cumsum(late > 0)],
+            "mean_days_to_settle": np.r_[0.0, np.cumsum(settle)],
+        }
+        k = np.searchsorted(paid["paid_ts"].to_numpy(), own["issue_ts"].to_numpy(), side="left")
+        part = pd.DataFrame({"invoice_id": own["invoice_id"].to_numpy(), "n_settled": k})
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for name, cum in sums.items():
+                part[name] = np.where(k > 0, cum[k] / np.maximum(k, 1), np.nan)
+        parts.append(part)
+    history = pd.concat(parts).set_index("invoice_id").reindex(invoice_ids.to_numpy())
+    basics = inv.set_index("invoice_id").reindex(invoice_ids.to_numpy())
+    country = frames.debtors.set_index("debtor_id")["country"].reindex(basics["debtor_id"])
+    out = pd.DataFrame(
+        {
+            **{c: history[c].to_numpy() for c in HISTORY_COLUMNS},
+            "amount": basics["amount"].to_numpy(dtype=float),
+            "terms_days": (basics["due_ts"] - basics["issue_ts"]).dt.days.to_numpy(dtype=float),
+            "issue_month": basics["issue_ts"].dt.month.to_numpy(dtype=float),
+            "issue_weekday": basics["issue_ts"].dt.day_of_week.to_numpy(dtype=float),
+            "country": pd.Categorical(country.astype("str").to_numpy()),
+        },
+        index=invoice_ids.index,
+    )
+    return out
+
+
+def evaluate_baseline(
+    frames: LedgerFrames,
+    table: pd.DataFrame,
+    *,
+    test_from: date,
+    config: PaymentTimeConfig | None = None,
+) -> dict[str, float]:
+    """Held-out metrics of the baseline on the payment-time model's own split of ``table``
+    (:func:`features.training_set.payment_time_table`)."""
+    cfg = config or PaymentTimeConfig()
+    train, test = chronological_split(table, test_from, strict_labels=cfg.strict_labels)
+    x_train = history_features(frames, train["invoice_id"])
+    x_test = history_features(frames, test["invoice_id"])
+    classifier, regressor = fit_boosters(x_train, train, cfg)
+    p_late = np.asarray(classifier.predict(x_test), dtype="float64")
+    days = np.clip(np.asarray(regressor.predict(x_test), dtype="float64"), 0, None)
+    return evaluate(
+        test["paid_late"].to_numpy(dtype="float64"),
+        p_late,
+        test["days_late"].to_numpy(dtype="float64"),
+        days,
+    )
+
+
+def compare_at_cuts(
+    frames: LedgerFrames,
+    shares: tuple[float, ...] = (0.70, 0.75, 0.80, 0.85),
+    config: PaymentTimeConfig | None = None,
+) -> list[dict[str, float | str]]:
+    """The payment-time model against the baseline at chronological cuts: each share of the
+    invoices (by issue date) before the cut is training, the settled rest the hold-out."""
+    table = payment_time_table(frames)
+    issued = frames.invoices["issue_ts"].sort_values().to_numpy()
+    rows: list[dict[str, float | str]] = []
+    for share in shares:
+        cut = pd.Timestamp(issued[int(len(issued) * share)]).date()
+        model = train_payment_time(table, test_from=cut, config=config).metrics
+        plain = evaluate_baseline(frames, table, test_from=cut, config=config)
+        row: dict[str, float | str] = {"share": share, "test_from": cut.isoformat()}
+        for metric in ("auc", "logloss", "brier", "mae_days"):
+            row[f"model_{metric}"] = model[metric]
+            row[f"baseline_{metric}"] = plain[metric]
+        row["n_test"] = model["n_test"]
+        rows.append(row)
+    return rows
