@@ -201,9 +201,7 @@ def test_header_problems_and_rows_are_reported_together(cli: Any, write: Any) ->
     ]
 
 
-def test_unknown_creditor_is_refused_unless_created(
-    cli: Any, engine: Engine, write: Any
-) -> None:
+def test_unknown_creditor_is_refused_unless_created(cli: Any, engine: Engine, write: Any) -> None:
     assert cli("debtors", write("d.csv", DEBTORS), creditor="Acme BV").exit_code == 0
     before = snapshot(engine)
     result = cli("debtors", write("d.csv", DEBTORS), creditor="Acme BW", create=False)
