@@ -35,7 +35,12 @@ def main() -> int:
         SQLModel.metadata.create_all(engine)
         started = time.perf_counter()
         summary = import_file(
-            engine, SAP_ZIP, entity="invoices", fmt="sap", creditor="SAP benchmark"
+            engine,
+            SAP_ZIP,
+            entity="invoices",
+            fmt="sap",
+            creditor="SAP benchmark",
+            create_creditor=True,
         )
         seconds = time.perf_counter() - started
         engine.dispose()

@@ -47,6 +47,7 @@ def steps(demo_dir: Path) -> list[Step]:
                 "csv",
                 "--db",
                 ledger_url,
+                *(["--create-creditor"] if entity == "debtors" else []),
             ],
         )
         for entity in ("debtors", "invoices", "payments")

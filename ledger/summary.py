@@ -5,6 +5,8 @@ DSO uses the standard period method: open receivables ÷ amounts invoiced in the
 (open, paused, disputed, in collection) by how many days its due date lies behind ``as_of``.
 """
 
+import difflib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -14,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from ledger.tables import Creditor, Debtor, Invoice, Payment
 
+_LISTED = 10  # known creditor names an error message lists
 OPEN_STATUSES = ("open", "paused", "disputed", "in_collection")
 AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
     ("not_due", None, 0),
@@ -25,8 +28,16 @@ AGING_BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
 
 
 class UnknownCreditorError(LookupError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"creditor {name!r} not found (see --creditor)")
+    """No creditor of that name; the message suggests the closest names and lists known ones."""
+
+    def __init__(self, name: str, known: Sequence[str] = ()) -> None:
+        self.name, self.known = name, list(known)
+        close = difflib.get_close_matches(name, self.known, n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        shown = ", ".join(repr(k) for k in self.known[:_LISTED])
+        more = f" and {len(self.known) - _LISTED} more" if len(self.known) > _LISTED else ""
+        listed = f" (known: {shown}{more})" if self.known else " (the ledger has no creditors yet)"
+        super().__init__(f"creditor {name!r} not found{hint}{listed}")
 
 
 @dataclass
@@ -53,7 +64,8 @@ class LedgerSummary:
 def find_creditor(session: Session, name: str) -> Creditor:
     creditor = session.exec(select(Creditor).where(Creditor.name == name)).first()
     if creditor is None:
-        raise UnknownCreditorError(name)
+        names = session.exec(select(Creditor.name).order_by(Creditor.name)).all()
+        raise UnknownCreditorError(name, names)
     return creditor
 
 

@@ -1,7 +1,8 @@
 """``dunflow import``: Import debtors, invoices and payments (CSV, SAP, CAMT.053, IBM).
 
 Thin wrapper around :func:`ledger.importers.import_file`: one transaction per file, all or
-nothing, idempotent. Prints a Rich progress bar and a summary table (or JSON with ``--json``).
+nothing, idempotent; an unknown creditor is refused unless ``--create-creditor`` is given.
+Prints a Rich progress bar and a summary table (or JSON with ``--json``).
 """
 
 import json
@@ -31,7 +32,11 @@ class FileFormat(StrEnum):
 
 FileArg = Annotated[Path, typer.Argument(help="The file to import (SAP: a .csv or a .zip).")]
 CreditorOpt = Annotated[
-    str, typer.Option("--creditor", help="Creditor (tenant) name; created if it does not exist.")
+    str, typer.Option("--creditor", help="Creditor (tenant) name; it must exist (see below).")
+]
+CreateOpt = Annotated[
+    bool,
+    typer.Option("--create-creditor", help="Create the creditor when it does not exist yet."),
 ]
 FormatOpt = Annotated[FileFormat, typer.Option("--format", help="Input format.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary.")]
@@ -40,36 +45,37 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable 
 @app.command()
 def debtors(
     file: FileArg, creditor: CreditorOpt, fmt: FormatOpt = FileFormat.CSV, db: DbOption = None,
-    as_json: JsonOpt = False,
+    as_json: JsonOpt = False, create_creditor: CreateOpt = False,
 ) -> None:  # fmt: skip
     """Import debtors (csv; sap and ibm create debtors from their line items)."""
-    _run("debtors", file, creditor, fmt, db, as_json)
+    _run("debtors", file, creditor, fmt, db, as_json=as_json, create=create_creditor)
 
 
 @app.command()
 def invoices(
     file: FileArg, creditor: CreditorOpt, fmt: FormatOpt = FileFormat.CSV, db: DbOption = None,
-    as_json: JsonOpt = False,
+    as_json: JsonOpt = False, create_creditor: CreateOpt = False,
 ) -> None:  # fmt: skip
     """Import invoices (csv; sap and ibm also create debtors and record payments)."""
-    _run("invoices", file, creditor, fmt, db, as_json)
+    _run("invoices", file, creditor, fmt, db, as_json=as_json, create=create_creditor)
 
 
 @app.command()
 def payments(
     file: FileArg, creditor: CreditorOpt, fmt: FormatOpt = FileFormat.CSV, db: DbOption = None,
-    as_json: JsonOpt = False,
+    as_json: JsonOpt = False, create_creditor: CreateOpt = False,
 ) -> None:  # fmt: skip
     """Import payments (csv, or camt053 bank statements) and allocate them to invoices."""
-    _run("payments", file, creditor, fmt, db, as_json)
+    _run("payments", file, creditor, fmt, db, as_json=as_json, create=create_creditor)
 
 
-def _run(entity: str, file: Path, creditor: str, fmt: FileFormat, db: str | None,
-         as_json: bool) -> None:  # fmt: skip
+def _run(entity: str, file: Path, creditor: str, fmt: FileFormat, db: str | None, *,
+         as_json: bool, create: bool) -> None:  # fmt: skip
     import sqlalchemy as sa
 
     from ledger.db import make_engine
     from ledger.importers import ImportValidationError, import_file
+    from ledger.summary import UnknownCreditorError
 
     engine = make_engine(database_url(db))
     try:
@@ -77,7 +83,10 @@ def _run(entity: str, file: Path, creditor: str, fmt: FileFormat, db: str | None
             fail("the ledger has no tables yet: run `dunflow db upgrade` first")
         with _ProgressBar(quiet=as_json) as report:
             summary = import_file(engine, file, entity=entity, fmt=fmt.value,  # type: ignore[arg-type]
-                                  creditor=creditor, progress=report)  # fmt: skip
+                                  creditor=creditor, create_creditor=create,
+                                  progress=report)  # fmt: skip
+    except UnknownCreditorError as exc:
+        fail(f"--creditor: {exc}; nothing was imported (give --create-creditor to create it)")
     except ImportValidationError as exc:
         _print_errors(exc, as_json)
         fail(f"{file}: {exc.total} problem(s) found; nothing was imported")
@@ -113,12 +122,12 @@ class _ProgressBar:
 
 
 def _print_errors(exc: Any, as_json: bool) -> None:
-    shown = exc.errors[:MAX_ERRORS_SHOWN]
-    if as_json:
+    if as_json:  # every kept error (the importer keeps the first 1,000 rows' worth), in row order
         rows = [{"file": e.file, "row": e.row, "column": e.column, "message": e.message}
-                for e in shown]  # fmt: skip
+                for e in exc.errors]  # fmt: skip
         typer.echo(json.dumps({"ok": False, "total_errors": exc.total, "errors": rows}))
         return
+    shown = exc.errors[:MAX_ERRORS_SHOWN]
     for err in shown:
         err_console.print(f"  {err}", highlight=False, soft_wrap=True)
     if exc.total > len(shown):

@@ -10,15 +10,20 @@ invoice number found in the remittance text; unmatched payments are kept without
 Errors name the entry by its 1-based position in the file (``row``) and the element (``column``).
 """
 
+import io
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as SafeET
 import pandas as pd
+from defusedxml import DefusedXmlException
 
 from ledger.importers.batch import Batch
-from ledger.importers.errors import ErrorLog, ImportValidationError, RowError
+from ledger.importers.errors import ErrorLog, ImportValidationError, RowError, file_error, shorten
 from ledger.importers.parsing import to_cents
+from ledger.tables import Payment
+
+_REF_LENGTH: int = Payment.__table__.c.external_ref.type.length  # type: ignore[attr-defined]
 
 
 def _text(node: Element | None, path: str) -> str:
@@ -32,19 +37,11 @@ def _all_text(node: Element, path: str) -> list[str]:
     return [(e.text or "").strip() for e in node.findall(path) if (e.text or "").strip()]
 
 
-def parse(file: str, data: bytes) -> Batch:
-    try:
-        root = SafeET.fromstring(data)
-    except ParseError as exc:
-        line, col = getattr(exc, "position", (None, None))
-        msg = f"not a well-formed XML file (line {line}, column {col}): {exc}"
-        raise ImportValidationError([RowError(file, line, None, msg)]) from exc
-    except Exception as exc:  # defusedxml refuses entities, DTDs and the like
-        raise ImportValidationError([RowError(file, None, None, f"refused XML: {exc}")]) from exc
+def parse(file: str, data: bytes, log: ErrorLog) -> Batch:
+    """The statement's booked credits as a batch; every problem of every entry goes to ``log``."""
+    root = _document(file, data)
     if not root.tag.endswith("Document") or root.find("{*}BkToCstmrStmt") is None:
-        message = "not a CAMT.053 statement (no Document/BkToCstmrStmt)"
-        raise ImportValidationError([RowError(file, None, None, message)])
-    log = ErrorLog(file)
+        raise file_error(file, "Document", "not a CAMT.053 statement (no Document/BkToCstmrStmt)")
     rows: list[dict[str, Any]] = []
     number = 0
     for stmt in root.iterfind("{*}BkToCstmrStmt/{*}Stmt"):
@@ -52,7 +49,6 @@ def parse(file: str, data: bytes) -> Batch:
         for entry in stmt.iterfind("{*}Ntry"):
             number += 1
             rows += _entry(entry, number, stmt_id, log)
-    log.raise_if_any()
     frame = pd.DataFrame(rows, columns=["external_ref", "paid_on", "amount_cents", "reference",
                                         "match_text", "_row"])  # fmt: skip
     frame["paid_on"] = pd.to_datetime(frame["paid_on"], format="%Y-%m-%d")
@@ -60,9 +56,42 @@ def parse(file: str, data: bytes) -> Batch:
     frame["invoice_number"] = ""
     frame["debtor_external_id"] = ""
     frame["source"] = "camt053"
+    log.add_mask(frame, frame["external_ref"].str.len() > _REF_LENGTH, "AcctSvcrRef",
+                 f"entry reference longer than {_REF_LENGTH}")  # fmt: skip
     _refuse_duplicates(frame, log)
-    log.raise_if_any()
     return Batch(file, "payments", "camt053", number, payments=frame)
+
+
+def _document(file: str, data: bytes) -> Element:
+    """The parsed XML; a file that is not well-formed is named by the entry and element where
+    it broke."""
+    try:
+        root: Element = SafeET.fromstring(data)
+    except ParseError as exc:
+        line, col = getattr(exc, "position", (0, 0))
+        entry, path = _where_it_broke(data)
+        msg = f"not well-formed XML (line {line}, character {col}): {exc}"
+        raise ImportValidationError([RowError(file, entry, path, msg)]) from exc
+    except (DefusedXmlException, ValueError) as exc:  # entities, DTDs, external references
+        raise file_error(file, "Document", f"refused XML: {exc}") from exc
+    return root
+
+
+def _where_it_broke(data: bytes) -> tuple[int, str]:
+    """(entry being read or 0, the open elements) when the parser stopped."""
+    entry, stack = 0, []
+    try:
+        for event, node in SafeET.iterparse(io.BytesIO(data), events=("start", "end")):
+            name = node.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                stack.append(name)
+                entry += name == "Ntry"
+            else:
+                stack.pop()
+    except (ParseError, DefusedXmlException, ValueError):
+        pass
+    inside = stack[stack.index("Ntry") :] if "Ntry" in stack else stack
+    return (entry if "Ntry" in stack else 0), "/".join(inside) or "Document"
 
 
 def _entry(entry: Element, row: int, stmt_id: str, log: ErrorLog) -> list[dict[str, Any]]:
@@ -72,7 +101,7 @@ def _entry(entry: Element, row: int, stmt_id: str, log: ErrorLog) -> list[dict[s
     day = (_text(entry, "{*}BookgDt/{*}Dt") or _text(entry, "{*}BookgDt/{*}DtTm")[:10]
            or _text(entry, "{*}ValDt/{*}Dt"))  # fmt: skip
     if pd.isna(pd.to_datetime(day, format="%Y-%m-%d", errors="coerce")):
-        log.add(row, "BookgDt", f"not a valid booking date {day!r}")
+        log.add(row, "BookgDt", f"not a valid booking date {shorten(day)!r}")
         return []
     base = (_text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
             or f"{stmt_id}#{row}")  # fmt: skip

@@ -1,7 +1,8 @@
 """The generic CSV format (see ``ledger/importers/README.md``): debtors, invoices, payments.
 
-Parses and validates one file into a :class:`~ledger.importers.batch.Batch`; it never touches the
-database (references to debtors and invoices are checked by the writer against the ledger).
+Parses and validates one file into a :class:`~ledger.importers.batch.Batch`, collecting every
+problem of every row; it never touches the database (references to debtors and invoices are
+checked by the reconciler against the ledger, in the same pass) and never raises on bad input.
 """
 
 import pandas as pd
@@ -29,19 +30,16 @@ PAYMENT_REQUIRED = ("external_ref", "paid_on", "amount")
 PAYMENT_OPTIONAL = ("reference", "invoice_number", "debtor_external_id")
 
 
-def parse(file: str, text: str, entity: Entity) -> Batch:
-    log = ErrorLog(file)
+def parse(file: str, text: str, entity: Entity, log: ErrorLog) -> Batch:
+    """The file as a batch; every problem of every row goes to ``log`` (nothing is raised)."""
     if entity == "debtors":
-        frame = read_csv(file, text, required=DEBTOR_COLUMNS[:3], optional=DEBTOR_COLUMNS[3:])
-        batch = Batch(file, entity, "csv", len(frame), debtors=_debtors(frame, log))
-    elif entity == "invoices":
-        frame = read_csv(file, text, required=INVOICE_REQUIRED, optional=INVOICE_OPTIONAL)
-        batch = Batch(file, entity, "csv", len(frame), invoices=_invoices(frame, log))
-    else:
-        frame = read_csv(file, text, required=PAYMENT_REQUIRED, optional=PAYMENT_OPTIONAL)
-        batch = Batch(file, entity, "csv", len(frame), payments=_payments(frame, log))
-    log.raise_if_any()
-    return batch
+        frame = read_csv(text, log, required=DEBTOR_COLUMNS[:3], optional=DEBTOR_COLUMNS[3:])
+        return Batch(file, entity, "csv", len(frame), debtors=_debtors(frame, log))
+    if entity == "invoices":
+        frame = read_csv(text, log, required=INVOICE_REQUIRED, optional=INVOICE_OPTIONAL)
+        return Batch(file, entity, "csv", len(frame), invoices=_invoices(frame, log))
+    frame = read_csv(text, log, required=PAYMENT_REQUIRED, optional=PAYMENT_OPTIONAL)
+    return Batch(file, entity, "csv", len(frame), payments=_payments(frame, log))
 
 
 def _debtors(frame: pd.DataFrame, log: ErrorLog) -> pd.DataFrame:

@@ -31,10 +31,10 @@ IGNORED = ("PaperlessDate", "PaperlessBill", "DaysToSettle", "DaysLate")
 US_DATE = "%m/%d/%Y"
 
 
-def parse(file: str, text: str, entity: Entity) -> Batch:
-    frame = read_csv(file, text, required=REQUIRED, optional=IGNORED)
+def parse(file: str, text: str, entity: Entity, log: ErrorLog) -> Batch:
+    """The sample as a batch; every problem of every row goes to ``log``."""
+    frame = read_csv(text, log, required=REQUIRED, optional=IGNORED)
     frame = frame.drop(columns=["DaysToSettle", "DaysLate", "PaperlessDate", "PaperlessBill"])
-    log = ErrorLog(file)
     required(frame, ("customerID", "invoiceNumber", "countryCode"), log)
     check_lengths(frame.rename(columns={"customerID": "external_id"}), Debtor, ("external_id",),
                   log, label="customerID")  # fmt: skip
@@ -43,13 +43,12 @@ def parse(file: str, text: str, entity: Entity) -> Batch:
     issue = parse_dates(frame, "InvoiceDate", log, fmt=US_DATE)
     due = parse_dates(frame, "DueDate", log, fmt=US_DATE)
     settled = parse_dates(frame, "SettledDate", log, fmt=US_DATE, required=False)
-    cents = parse_cents(frame, "InvoiceAmount", log)
+    cents = parse_cents(frame, "InvoiceAmount", log).fillna(0)
     log.add_mask(frame, (due < issue).fillna(False), "DueDate", "due date before invoice date")
     log.add_mask(frame, ~frame["Disputed"].isin(["Yes", "No"]), "Disputed",
                  "Disputed must be Yes or No, not {value!r}")  # fmt: skip
     log.add_mask(frame, frame.duplicated("invoiceNumber", keep="first"), "invoiceNumber",
                  "invoice {value!r} appears twice")  # fmt: skip
-    log.raise_if_any()
     first = frame.drop_duplicates("customerID")
     debtors = pd.DataFrame({
         "external_id": first["customerID"], "kind": "b2b",

@@ -6,6 +6,7 @@ checked against a strict pattern and split into whole and fractional digits (no 
 is what ``Decimal(text).quantize(Decimal("0.01"), ROUND_HALF_UP)`` gives for at most two decimals.
 """
 
+import csv
 import io
 import re
 import warnings
@@ -16,69 +17,151 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from ledger.importers.errors import ROW, ErrorLog, ImportValidationError, RowError
+from ledger.importers.errors import HEADER, ROW, ErrorLog, file_error, shorten
 
-_AMOUNT = r"^(-?)(\d+)(?:\.(\d{1,2}))?$"
+_AMOUNT = r"^(-?)([0-9]{1,15})(?:\.([0-9]{1,2}))?$"
+_TOO_LARGE = r"^-?[0-9]{16,}(?:\.[0-9]*)?$"
+# A byte that is not UTF-8 becomes the character MARK + byte (supplementary private use area B,
+# which no ledger export holds) so that pandas' Arrow strings can carry it to its row and column.
+_MARK = 0x10FE00
+_SURROGATE = re.compile("[\U0010fe80-\U0010feff]")
 _TOO_PRECISE = r"^-?\d+\.\d{3,}$"
+_MAX_EUROS = 10**15  # 16 digits of euros and more would not fit a BIGINT of cents safely
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def decode_utf8(file: str, data: bytes) -> str:
-    """The text of ``data``; refuses bytes that are not UTF-8, naming the byte offset and line."""
+    """The text of ``data`` (a UTF-8 BOM is dropped); bytes that are not UTF-8 are kept as marked
+    characters so that :func:`read_csv` can name the row and column of every bad cell.
+
+    UTF-16/32 files (a BOM or NUL bytes between the characters) are refused as a whole.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(data) > 1 and b"\x00" in data[:4]):
+        raise file_error(file, "encoding", "the file is UTF-16 or UTF-32; save it as UTF-8")
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        message = (
-            f"not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start} (line {line}); "
-            "save the file as UTF-8"
-        )
-        raise ImportValidationError([RowError(file, max(line - 1, 1), None, message)]) from exc
+    except UnicodeDecodeError:
+        text = data.decode("utf-8-sig", errors="surrogateescape")
+        return text.translate({0xDC00 + b: _MARK + b for b in range(0x80, 0x100)})
+
+
+def _not_utf8(value: str) -> str:
+    byte = next(ord(ch) - _MARK for ch in value if _SURROGATE.match(ch))
+    return f"not UTF-8: byte 0x{byte:02x} in {shorten(_clean(value))!r}; save the file as UTF-8"
+
+
+def _clean(value: str) -> str:
+    return _SURROGATE.sub("\ufffd", value)
 
 
 def read_csv(
-    file: str,
     text: str,
+    log: ErrorLog,
     *,
     required: Sequence[str],
     optional: Sequence[str] = (),
     strict: bool = True,
 ) -> pd.DataFrame:
-    """All cells as stripped strings ('' when empty) plus ``_row``; checks the header.
+    """All cells as stripped strings ('' when empty) plus ``_row``; every problem goes to ``log``.
 
-    ``strict`` refuses columns that are neither required nor optional (typos lose data silently).
+    The header is checked (missing, unknown with ``strict``, repeated columns; a wrong delimiter),
+    every record with more fields than the header is named, every cell that is not UTF-8 is named,
+    and the frame always has every required and optional column (absent ones empty, see
+    :attr:`ErrorLog.absent`) so that validation goes on for the rest of the file.
     """
-    log = ErrorLog(file)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, sep=",",
-                index_col=False,
-            )  # fmt: skip
-    except pd.errors.ParserWarning as exc:
-        message = "more fields than the header has (a comma inside an unquoted value?)"
-        raise ImportValidationError([RowError(file, 1, None, message)]) from exc
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        row = int(found.group(1)) - 1 if found else None
-        raise ImportValidationError([RowError(file, row, None, f"unreadable CSV: {exc}")]) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    allowed = set(required) | set(optional)
-    for col in required:
-        if col not in frame.columns:
-            log.add(None, col, "missing column")
-    for col in frame.columns:
-        if strict and col not in allowed:
-            log.add(None, col, "unknown column (check the spelling against the documented headers)")
-    log.raise_if_any()
-    for col in optional:
+    frame = _records(text, log)
+    for name in frame.columns:
+        if _SURROGATE.search(str(name)):
+            log.add(HEADER, _clean(str(name)).strip(), _not_utf8(str(name)))
+    frame.columns = [_clean(str(c)).strip() for c in frame.columns]
+    _check_header(list(frame.columns), log, required, optional, strict=strict)
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    if strict:
+        frame = frame[[c for c in frame.columns if c in set(required) | set(optional)]]
+    for col in (*required, *optional):
         if col not in frame.columns:
             frame[col] = ""
     for col in frame.columns:
         frame[col] = frame[col].astype(str).str.strip()
     frame[ROW] = range(1, len(frame) + 1)
+    if _SURROGATE.search(text):
+        for col in [c for c in frame.columns if c != ROW]:
+            bad = frame[col].str.contains(_SURROGATE)
+            if bool(bad.any()):
+                for row, value in zip(frame.loc[bad, ROW], frame.loc[bad, col], strict=True):
+                    log.add(int(row), col, _not_utf8(value))
+                frame.loc[bad, col] = frame.loc[bad, col].map(_clean)
     return frame
+
+
+def _records(text: str, log: ErrorLog) -> pd.DataFrame:
+    """Pandas' C parser for well-formed files; Python's csv module names every broken record."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, sep=",",
+                index_col=False,
+            )  # fmt: skip
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserWarning, pd.errors.ParserError, ValueError, OverflowError):
+        return _records_slowly(text, log)
+
+
+def _records_slowly(text: str, log: ErrorLog) -> pd.DataFrame:
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    try:
+        for record in reader:
+            if not record:
+                continue
+            if header is None:
+                header = record
+                continue
+            width = len(header)
+            if len(record) > width:
+                log.add(len(rows) + 1, _clean(header[-1]).strip() or "header",
+                        f"{len(record)} fields where the header has {width} (a comma inside an "
+                        "unquoted value, or another delimiter?)")  # fmt: skip
+            rows.append((record + [""] * width)[:width])
+    except csv.Error as exc:
+        last = _clean(header[-1]).strip() if header else "header"
+        log.add(len(rows) + 1 if header else HEADER, last, f"unreadable CSV: {exc}")
+    if header is None:
+        return pd.DataFrame()
+    return pd.DataFrame(rows, columns=header, dtype=str)
+
+
+def _check_header(
+    header: list[str],
+    log: ErrorLog,
+    required: Sequence[str],
+    optional: Sequence[str],
+    *,
+    strict: bool,
+) -> None:
+    allowed = set(required) | set(optional)
+    if len(header) == 1 and required and header[0] not in allowed:
+        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if sep in header[0]:
+                log.add(HEADER, str(shorten(header[0])),
+                        f"the header looks {name}-separated; use commas")  # fmt: skip
+                break
+    for col in required:
+        if col not in header:
+            log.add(HEADER, col, "missing column")
+            log.absent.add(col)
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            log.add(HEADER, col, "the column appears twice in the header")
+        seen.add(col)
+        if strict and col not in allowed:
+            hint = "unknown column (check the spelling against the documented headers)"
+            log.add(HEADER, str(shorten(col)) or "(empty)", hint)
 
 
 def require_values(frame: pd.DataFrame, columns: Sequence[str], log: ErrorLog) -> None:
@@ -120,10 +203,12 @@ def parse_cents(
     parts = text.str.extract(_AMOUNT)
     ok = parts[1].notna()
     too_precise = text.str.match(_TOO_PRECISE)
+    too_large = text.str.match(_TOO_LARGE)
     log.add_mask(frame, too_precise, col, "amount {value!r} has more than 2 decimals")
+    log.add_mask(frame, too_large & ~too_precise, col, "amount {value!r} is too large")
     log.add_mask(
         frame,
-        ~ok & ~empty & ~too_precise,
+        ~ok & ~empty & ~too_precise & ~too_large,
         col,
         "not a number {value!r} (write euros with a dot decimal, e.g. 267.00)",
     )
@@ -149,6 +234,8 @@ def to_cents(text: str) -> int:
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise ValueError(f"amount {text!r} has more than 2 decimals")
+    if abs(value) >= _MAX_EUROS:
+        raise ValueError(f"amount {text!r} is too large")
     return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

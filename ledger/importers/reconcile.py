@@ -49,14 +49,17 @@ def _norm(value: object) -> str:
     return str(value)
 
 
-def plan(batch: Batch, state: LedgerState, log: ErrorLog) -> Plan:
+def plan(batch: Batch, state: LedgerState, log: ErrorLog) -> Plan | None:
+    """What to write, or None when ``log`` holds an error (the batch's own or a reference)."""
     counts: dict[str, Counts] = {}
+    faulty = set(log.rows)  # rows with format errors: their content is not compared
     new_d, changed_d = _debtors(batch, state, counts)
     known_debtors = set(state.debtors["external_id"]) | set(new_d["external_id"])
-    new_i = _invoices(batch, state, known_debtors, counts, log)
+    new_i = _invoices(batch, state, known_debtors, counts, log, faulty)
     all_inv = pd.concat([state.invoices.drop(columns="id"), new_i], ignore_index=True)
-    pays = _payments(batch, state, all_inv, known_debtors, counts, log)
-    log.raise_if_any()  # allocation needs resolvable references
+    pays = _payments(batch, state, all_inv, known_debtors, counts, log, faulty)
+    if log:  # allocation needs resolvable references and valid amounts
+        return None
     unmatched = int(((pays["invoice_number"] == "") & (pays["debtor_external_id"] == "")).sum())
     allocs, new_i, updates = _allocate(pays, new_i, state.invoices)
     counts.setdefault("invoices", Counts()).updated += len(updates)
@@ -92,15 +95,19 @@ def _invoices(
     known_debtors: set[str],
     counts: dict[str, Counts],
     log: ErrorLog,
+    faulty: set[int],
 ) -> pd.DataFrame:
     frame = batch.invoices
     if frame is None:
         return state.invoices.iloc[0:0].drop(columns="id")
-    log.add_mask(frame, ~isin(frame["debtor_external_id"], known_debtors), "debtor_external_id",
+    unknown = ~isin(frame["debtor_external_id"], known_debtors) & (
+        frame["debtor_external_id"] != ""
+    )
+    log.add_mask(frame, unknown, "debtor_external_id",
                  "unknown debtor {value!r} (import the debtors first)")  # fmt: skip
     known = state.invoices.set_index("number")
     exists = isin(frame["number"], known.index)
-    old = frame.loc[exists]
+    old = frame.loc[exists & ~frame[ROW].isin(faulty)]
     if len(old):
         theirs = known.loc[old["number"], list(_COMPARED)].map(_norm).reset_index(drop=True)
         ours = old[list(_COMPARED)].map(_norm).reset_index(drop=True)
@@ -122,6 +129,7 @@ def _payments(
     known_debtors: set[str],
     counts: dict[str, Counts],
     log: ErrorLog,
+    faulty: set[int],
 ) -> pd.DataFrame:
     frame = batch.payments
     if frame is None:
@@ -137,14 +145,15 @@ def _payments(
     deb = frame["debtor_external_id"] != ""
     log.add_mask(frame, deb & ~isin(frame["debtor_external_id"], known_debtors),
                  "debtor_external_id", "unknown debtor {value!r}")  # fmt: skip
-    owner = frame["invoice_number"].map(invoices.set_index("number")["debtor_external_id"])
+    owners = invoices.drop_duplicates("number").set_index("number")["debtor_external_id"]
+    owner = frame["invoice_number"].map(owners)
     clash = deb & given & owner.notna() & (owner != frame["debtor_external_id"])
     log.add_mask(frame, clash, "debtor_external_id",
                  "debtor {value!r} does not own the invoice named on this row")  # fmt: skip
     frame["debtor_external_id"] = frame["debtor_external_id"].where(~given | owner.isna(), owner)
     known = state.payments.set_index("external_ref")
     exists = isin(frame["external_ref"], known.index)
-    old = frame.loc[exists]
+    old = frame.loc[exists & ~frame[ROW].isin(faulty)]
     if len(old):
         same = (
             known.loc[old["external_ref"], "amount_cents"].to_numpy() == old["amount_cents"]

@@ -24,12 +24,13 @@ its key when it gets cleared or re-rated.
 import hashlib
 import io
 import zipfile
+import zlib
 from typing import Any
 
 import pandas as pd
 
 from ledger.importers.batch import Batch, Entity
-from ledger.importers.errors import ErrorLog, ImportValidationError, RowError
+from ledger.importers.errors import ErrorLog, file_error
 from ledger.importers.parsing import (
     check_lengths,
     decode_utf8,
@@ -51,17 +52,21 @@ def read_text(file: str, data: bytes) -> str:
     """The CSV text of a plain export or of the single CSV inside a zip."""
     if not data.startswith(b"PK\x03\x04"):
         return decode_utf8(file, data)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
-        if len(names) != 1:
-            message = f"the zip must hold exactly one .csv file, found {len(names)}"
-            raise ImportValidationError([RowError(file, None, None, message)])
-        return decode_utf8(f"{file}:{names[0]}", archive.read(names[0]))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
+            if len(names) != 1:
+                message = f"the zip must hold exactly one .csv file, found {len(names)}"
+                raise file_error(file, "zip", message)
+            return decode_utf8(file, archive.read(names[0]))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError, zlib.error) as exc:  # fmt: skip
+        raise file_error(file, "zip", f"not a readable zip file: {exc}") from exc
 
 
-def parse(file: str, data: bytes, entity: Entity) -> Batch:
-    frame = read_csv(file, read_text(file, data), required=REQUIRED, strict=False)
-    log = ErrorLog(file)
+def parse(file: str, data: bytes, entity: Entity, log: ErrorLog) -> Batch:
+    """The export as a batch; every problem of every row goes to ``log``."""
+    frame = read_csv(read_text(file, data), log, required=REQUIRED, strict=False)
     require_values(frame, ("KUNNR", "BUKRS", "GJAHR"), log)
     check_lengths(frame.rename(columns={"KUNNR": "external_id", "KNA1_ORT01": "city"}), Debtor,
                   ("external_id", "city"), log)  # fmt: skip
@@ -70,8 +75,7 @@ def parse(file: str, data: bytes, entity: Entity) -> Batch:
     issue = parse_dates(frame, "DATUM", log)
     due = parse_dates(frame, "DUE_DATE", log)
     cleared = parse_dates(frame, "PAYMENT_DATE", log, fmt="%Y%m%d", required=False)
-    cents = parse_cents(frame, "VALUE_EUR", log, allow_negative=True)
-    log.raise_if_any()
+    cents = parse_cents(frame, "VALUE_EUR", log, allow_negative=True).fillna(0)
     debtors = _debtors(frame)
     if entity == "debtors":
         return Batch(file, entity, "sap", len(frame), debtors=debtors, debtor_mode="ensure")

@@ -77,7 +77,7 @@ def test_ibm_sample_end_to_end(real_data: Path, tmp_path: Path, mlflow_tmp: Path
     imported = runner.invoke(
         app,
         ["import", "invoices", str(real_data / "ibm_accounts_receivable.csv"), "--format", "ibm",
-         "--creditor", "IBM", "--db", url, "--json"],
+         "--creditor", "IBM", "--create-creditor", "--db", url, "--json"],
     )  # fmt: skip
     assert imported.exit_code == 0, imported.stderr
     code, out, err = _train("--db", url, "--test-from", "2013-07-01", "--rounds", "150", "--json")

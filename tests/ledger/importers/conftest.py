@@ -33,11 +33,16 @@ def snapshot(engine: Engine) -> dict[str, object]:
 
 @pytest.fixture
 def cli(db_url: str, engine: Engine) -> Callable[..., object]:
-    """``cli("invoices", path, "--format", "sap")`` → CliRunner result (creditor Acme)."""
+    """``cli("invoices", path, "--format", "sap")`` → CliRunner result (creditor Acme).
+
+    ``create`` passes ``--create-creditor`` (the creditor is made by the first import).
+    """
     runner = CliRunner()
 
-    def run(entity: str, path: Path, *extra: str, creditor: str = "Acme") -> object:
-        args = ["import", entity, str(path), "--creditor", creditor, "--db", db_url, *extra]
+    def run(entity: str, path: Path, *extra: str, creditor: str = "Acme",
+            create: bool = True) -> object:  # fmt: skip
+        flag = ["--create-creditor"] if create else []
+        args = ["import", entity, str(path), "--creditor", creditor, "--db", db_url, *flag, *extra]
         return runner.invoke(app, args)
 
     return run

@@ -48,7 +48,7 @@ def test_bad_statement_is_refused(cli: Any, engine: Engine, write: Any) -> None:
     assert "row 2, column Amt" in result.output
     broken = cli("payments", write("broken.xml", text[:500]), "--format", "camt053")
     assert broken.exit_code != 0
-    assert "not a well-formed XML" in broken.output
+    assert "row 1, column Ntry: not well-formed XML" in broken.output
     assert snapshot(engine) == before
 
 

@@ -117,9 +117,7 @@ def test_missing_column_and_bad_encoding(
                        "1.00\nI3,Café,2026-01-01,2026-01-31,1.00\n").encode("latin-1"))  # fmt: skip
     result = cli("invoices", latin)
     assert result.exit_code != 0
-    assert "not UTF-8" in result.output
-    assert "row 3" in result.output
-    assert "byte offset" in result.output
+    assert "row 3, column debtor_external_id: not UTF-8: byte 0xe9" in result.output
     assert snapshot(engine) == before
 
 
@@ -133,11 +131,25 @@ def test_payments_allocate_partially_then_fully(engine: Engine, tmp_path: Path) 
         "external_ref,paid_on,amount,invoice_number\nP2,2026-02-09,60.00,X1\n"
     )
     for name, entity in (("d", "debtors"), ("i", "invoices"), ("p1", "payments")):
-        import_file(engine, tmp_path / f"{name}.csv", entity=entity, fmt="csv", creditor="C")  # type: ignore[arg-type]
+        import_file(
+            engine,
+            tmp_path / f"{name}.csv",
+            entity=entity,
+            fmt="csv",
+            creditor="C",
+            create_creditor=True,
+        )  # type: ignore[arg-type]
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT open_amount_cents, status FROM invoice")).one()
         assert tuple(row) == (6000, "open")
-    summary = import_file(engine, tmp_path / "p2.csv", entity="payments", fmt="csv", creditor="C")
+    summary = import_file(
+        engine,
+        tmp_path / "p2.csv",
+        entity="payments",
+        fmt="csv",
+        creditor="C",
+        create_creditor=True,
+    )
     assert summary.counts["invoices"].updated == 1
     with engine.connect() as conn:
         row = conn.execute(sa.text("SELECT open_amount_cents, status, paid_on FROM invoice")).one()
@@ -146,6 +158,57 @@ def test_payments_allocate_partially_then_fully(engine: Engine, tmp_path: Path) 
         "external_ref,paid_on,amount,invoice_number\nP3,2026-02-09,1.00,NOPE\n"
     )
     with pytest.raises(ImportValidationError) as err:
-        import_file(engine, tmp_path / "p3.csv", entity="payments", fmt="csv", creditor="C")
+        import_file(
+            engine,
+            tmp_path / "p3.csv",
+            entity="payments",
+            fmt="csv",
+            creditor="C",
+            create_creditor=True,
+        )
     assert err.value.errors[0].column == "invoice_number"
     assert err.value.errors[0].row == 1
+
+
+def test_format_and_reference_errors_come_in_one_pass_in_row_order(
+    cli: Any, engine: Engine, write: Any
+) -> None:
+    cli("debtors", write("d.csv", DEBTORS))
+    before = snapshot(engine)
+    rows = ("I1,D9,2026-01-01,2026-01-31,10.00\n"  # unknown debtor (a reference)
+            "I2,D1,2026-01-01,2026-01-31,ten\n"  # a format error
+            "I3,D1,2026-01-01,2026-01-31,3.00\n"
+            "I3,D1,2026-01-01,2026-01-31,4.00\n"  # a duplicate key within the file
+            "I5,D8,2026-02-30,2026-01-31,5.00\n")  # fmt: skip
+    result = cli("invoices", write("i.csv", INVOICES + rows), "--json")
+    assert result.exit_code != 0
+    errors = json.loads(result.stdout)["errors"]
+    where = [(e["row"], e["column"]) for e in errors]
+    assert where == [(1, "debtor_external_id"), (2, "amount"), (4, "number"),
+                     (5, "issue_date"), (5, "debtor_external_id")]  # fmt: skip
+    assert all(e["file"].endswith("i.csv") for e in errors)
+    assert snapshot(engine) == before
+
+
+def test_header_problems_and_rows_are_reported_together(cli: Any, write: Any) -> None:
+    cli("debtors", write("d.csv", DEBTORS))
+    text = "number,debtor_external_id,issue_date,amount,colour\nI1,D1,2026-01-01,x,red\n"
+    errors = json.loads(cli("invoices", write("i.csv", text), "--json").stdout)["errors"]
+    assert [(e["row"], e["column"], e["message"]) for e in errors] == [
+        (0, "due_date", "missing column"),
+        (0, "colour", "unknown column (check the spelling against the documented headers)"),
+        (1, "amount", "not a number 'x' (write euros with a dot decimal, e.g. 267.00)"),
+    ]
+
+
+def test_unknown_creditor_is_refused_unless_created(cli: Any, engine: Engine, write: Any) -> None:
+    assert cli("debtors", write("d.csv", DEBTORS), creditor="Acme BV").exit_code == 0
+    before = snapshot(engine)
+    result = cli("debtors", write("d.csv", DEBTORS), creditor="Acme BW", create=False)
+    assert result.exit_code != 0
+    assert "creditor 'Acme BW' not found; did you mean 'Acme BV'?" in result.output
+    assert "--create-creditor" in result.output
+    assert snapshot(engine) == before
+    result = cli("debtors", write("d.csv", DEBTORS), creditor="Acme BW", create=True)
+    assert result.exit_code == 0
+    assert "created creditor Acme BW" in result.output

@@ -50,10 +50,19 @@ def test_one_bad_row_anywhere_imports_nothing(tmp_path: Path, case: tuple[str, i
     engine: Engine = make_engine(f"sqlite:///{db}")
     SQLModel.metadata.create_all(engine)
     (tmp_path / "d.csv").write_text("external_id,kind,name\nD1,b2b,Acme\n")
-    import_file(engine, tmp_path / "d.csv", entity="debtors", fmt="csv", creditor="C")
+    import_file(
+        engine, tmp_path / "d.csv", entity="debtors", fmt="csv", creditor="C", create_creditor=True
+    )
     (tmp_path / "i.csv").write_text(text)
     with pytest.raises(ImportValidationError) as err:
-        import_file(engine, tmp_path / "i.csv", entity="invoices", fmt="csv", creditor="C")
+        import_file(
+            engine,
+            tmp_path / "i.csv",
+            entity="invoices",
+            fmt="csv",
+            creditor="C",
+            create_creditor=True,
+        )
     # a cell like "1,50" adds a field: then the row is named, the column cannot be
     named = [e for e in err.value.errors if e.row == bad_row and e.column in (column, None)]
     assert named, err.value.errors

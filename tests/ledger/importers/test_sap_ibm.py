@@ -63,7 +63,7 @@ def test_full_sap_export(engine: Engine, real_data: Path) -> None:
     from ledger.importers import import_file
 
     summary = import_file(engine, real_data / "sap_receivables_line_items.zip", entity="invoices",
-                          fmt="sap", creditor="SAP")  # fmt: skip
+                          fmt="sap", creditor="SAP", create_creditor=True)  # fmt: skip
     print(summary.as_dict())
     c = summary.counts
     assert summary.rows_read == 266_093
