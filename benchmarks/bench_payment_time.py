@@ -36,6 +36,7 @@ def main() -> None:
         runner = CliRunner()
         runner.invoke(app, ["db", "upgrade", "--db", url], catch_exceptions=False)
         args = ["import", "invoices", str(IBM), "--format", "ibm", "--creditor", "IBM"]
+        args.append("--create-creditor")
         runner.invoke(app, [*args, "--db", url], catch_exceptions=False)
         t0 = time.perf_counter()
         rows = compare_at_cuts(load_frames(create_engine(url)))

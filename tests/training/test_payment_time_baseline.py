@@ -47,7 +47,7 @@ def test_model_matches_or_beats_the_plain_baseline_on_the_ibm_sample(
     imported = runner.invoke(
         app,
         ["import", "invoices", str(real_data / "ibm_accounts_receivable.csv"), "--format", "ibm",
-         "--creditor", "IBM", "--db", url],
+         "--creditor", "IBM", "--create-creditor", "--db", url],
     )  # fmt: skip
     assert imported.exit_code == 0, imported.stderr
     rows = compare_at_cuts(load_frames(create_engine(url)))
