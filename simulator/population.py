@@ -89,12 +89,13 @@ def _debtors(cfg: SimConfig, rng: np.random.Generator) -> dict[str, NDArray[np.g
     opt_out[:, 1] = u[:, 5] < cd.opt_out_sms
     opt_out[:, 4] = u[:, 6] < cd.opt_out_robocall
     punctual = archetype == ARCHETYPES.index("punctual")
-    loyal = punctual | (u[:, 7] < 0.25)
+    traits = cfg.world.population
+    loyal = punctual | (u[:, 7] < traits.loyal_share)
     return {
         "creditor": creditor,
         "b2c": b2c,
         "archetype": archetype,
-        "indiv": np.exp(rng.normal(0.0, 0.3, n)),
+        "indiv": np.exp(rng.normal(0.0, traits.individual_sigma, n)),
         "loyal": loyal,
         "has_email": has_email,
         "has_phone": has_phone,
@@ -114,10 +115,12 @@ def _invoices(
     n, days = creditor.size, cfg.days
     median = np.array([c.amount_median_eur for c in cfg.creditors])[creditor]
     sigma = np.array([c.amount_sigma for c in cfg.creditors])[creditor]
-    scale = median * np.exp(rng.normal(0.0, 0.5, n)) * np.where(ap, 2.0, 1.0)
+    traits = cfg.world.population
+    scale = median * np.exp(rng.normal(0.0, traits.debtor_scale_sigma, n))
+    scale = scale * np.where(ap, traits.ap_amount_factor, 1.0)
     rate = np.array([c.invoices_per_month for c in cfg.creditors])[creditor]
     monthly = rate <= 0
-    activity = rng.gamma(2.0, 0.5, n)
+    activity = rng.gamma(traits.activity_shape, traits.activity_scale, n)
     counts = np.where(monthly, 0, rng.poisson(np.maximum(rate, 0) * activity * days / 30.0))
     deb_p = np.repeat(np.arange(n), counts)
     day_p = rng.integers(0, days, deb_p.size)

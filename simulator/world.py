@@ -19,11 +19,11 @@ from simulator import book
 from simulator.actions import (
     ACTIONS,
     CHANNEL_OF,
-    COST_CENTS,
     N_ACTIONS,
     SLOT_OF,
     WAIT,
     action_index,
+    cost_per_action,
 )
 from simulator.calendar import Calendar
 from simulator.config import HOURS, SimConfig
@@ -67,8 +67,10 @@ class World(book.Book):
     def __init__(
         self, seed: int, config: SimConfig | None = None, params: ResponseParams | None = None
     ) -> None:
+        """``params`` overrides the response model of ``config.world`` (tests vary it)."""
         cfg = config or SimConfig()
-        super().__init__(generate(seed, cfg), cfg, params or ResponseParams())
+        super().__init__(generate(seed, cfg), cfg, params or cfg.world.response)
+        self.cost_cents = cost_per_action(cfg.world.costs_cents)
         self.seed = seed
         self.pa = as_arrays(self.params)
         self.cal = Calendar.build(self.pop.start, cfg.days, horizon=cfg.handover_dpd)
@@ -120,7 +122,8 @@ class World(book.Book):
         self.start_day(day, self._u, self.pending)
         self.episode[self.overdue == 0] = 0
         reopened = self.pending.resolved_debtor[~self.pending.resolved_credited]
-        self.lift_value[reopened], self.lift_day[reopened] = np.log(2.0), day
+        self.lift_value[reopened] = np.log(self.params.reopen_lift)
+        self.lift_day[reopened] = day
         self._batch = self._decision_batch(day)
         return self._batch
 
@@ -317,6 +320,6 @@ class World(book.Book):
         self.dispute(day, who[disputed], self._u)
         ev.contact_debtor, ev.contact_action, ev.contact_propensity = who, acts, prop
         ev.contact_dpd = (day - self.mindue[who]).astype(np.int64)
-        ev.contact_cost_cents = COST_CENTS[acts]
+        ev.contact_cost_cents = self.cost_cents[acts]
         ev.reached, ev.promised, ev.promise_day = reached, promised, np.where(promised, pday, -1)
         ev.disputed, ev.complained = disputed, complained
