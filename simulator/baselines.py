@@ -28,9 +28,10 @@ from numpy.typing import NDArray
 
 from simulator.config import ARCHETYPES
 from simulator.objective import Objective
-from simulator.outcome import WorldCase, run_case, segments
-from simulator.plans import PLANS, Plan
-from simulator.registry import PolicyFactory
+from simulator.outcome import WorldCase, outcome_of, segments
+from simulator.plans import PLANS, GroupedPlanPolicy, Plan
+from simulator.replay import run
+from simulator.world import World
 
 F = NDArray[np.float64]
 CACHE_VERSION = 1  # bump when the simulator's behaviour or the stats' layout changes
@@ -86,25 +87,31 @@ def plan_stats(case: WorldCase, objective: Objective, cache: Path | None = None)
     path = folder / f"{case_key(case, objective, 'plans')}.json"
     if path.exists():
         return PlanStats.from_dict(json.loads(path.read_text()))
-    world = case.world()
-    seg, names = segments(world)
-    arch = world.pop.archetype
-    cells = np.zeros((len(PLANS), len(names), len(ARCHETYPES), len(STATS)))
-    worst = np.zeros(len(PLANS), dtype=np.int64)
-    for k, plan in enumerate(PLANS):
-        o = run_case(case, plan.label, _fixed(plan), objective)
-        value = objective.value(o.collected, o.cost, o.complaints)
-        for s, col in enumerate((value, o.complaints, o.contacts)):
-            np.add.at(cells[k, :, :, s], (seg, arch), col)
-        worst[k] = int(o.max_in_window.max(initial=0))
-    stats = PlanStats(case.label, cells, worst, names)
+    stats = _replay_plans(case, objective)
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(stats.as_dict()))
     return stats
 
 
-def _fixed(plan: Plan) -> PolicyFactory:
-    return lambda _w: plan.policy()
+def _replay_plans(case: WorldCase, objective: Objective) -> PlanStats:
+    """All plans in one run: a world holding one copy of the population per plan (same draws),
+    copy ``k`` dunned with plan ``k``; debtors are independent, so each copy's figures are what
+    the plan alone would give (a test checks it against one run per plan)."""
+    n, k = case.n_debtors, len(PLANS)
+    world = World(case.seed, case.config(), copies=k)
+    group = np.repeat(np.arange(k), n)
+    tally = run(world, "plans", lambda _w: GroupedPlanPolicy("plans", PLANS, group))
+    o = outcome_of(world, tally, objective.budget_window_days)
+    seg, names = segments(world)
+    seg, arch = seg[:n], world.pop.archetype[:n]
+    cells = np.zeros((k, len(names), len(ARCHETYPES), len(STATS)))
+    value = objective.value(o.collected, o.cost, o.complaints)
+    for s, col in enumerate((value, o.complaints, o.contacts)):
+        per_plan = np.asarray(col).reshape(k, n)
+        for j in range(k):
+            np.add.at(cells[j, :, :, s], (seg, arch), per_plan[j])
+    worst = o.max_in_window.reshape(k, n).max(axis=1)
+    return PlanStats(case.label, cells, worst, names)
 
 
 def _excess(cells: F, objective: Objective) -> F:

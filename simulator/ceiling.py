@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.baselines import cache_dir, case_key
+from simulator import baselines
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, run_case, score
 from simulator.planner import PlannerPolicy
@@ -37,8 +37,8 @@ class Ceiling:
 
 def planner_row(case: WorldCase, objective: Objective, cache: Path | None = None) -> dict[str, Any]:
     """The planner's scored row in ``case``, with the smallest penalty that held the limits."""
-    folder = cache or cache_dir()
-    path = folder / f"{case_key(case, objective, 'planner')}.json"
+    folder = cache or baselines.cache_dir()
+    path = folder / f"{baselines.case_key(case, objective, 'planner')}.json"
     if path.exists():
         row: dict[str, Any] = json.loads(path.read_text())
         return row

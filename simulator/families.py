@@ -8,7 +8,7 @@
 
 Replay seeds of a sampled family are derived: world ``i`` of generator seed ``S`` replays with seed
 ``S * 100 + i``. All worlds are 600 debtors x 120 days. ``choice_family`` says on which family a
-report's baselines are chosen.
+report's baselines are chosen (a family without one chooses on itself: in-sample).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class Family:
     seeds: tuple[int, ...] = ()
     debtors: int = DEBTORS
     days: int = DAYS
+    choose_on: Family | None = None  # where baselines reported on it are chosen; None: itself
 
     def replay_seed(self, index: int) -> int:
         if self.generator_seed is None:
@@ -40,18 +41,16 @@ class Family:
         return self.generator_seed * 100 + index
 
 
-DEFAULT_REPORT = Family("default", seeds=(2027,))
 DEFAULT_VALIDATION = Family("default-validation", seeds=(9001, 9002))
+DEFAULT_REPORT = Family("default", seeds=(2027,), choose_on=DEFAULT_VALIDATION)
 VALIDATION = Family("validation", generator_seed=101, n_worlds=10)
-TEST = Family("test", generator_seed=202, n_worlds=10)
+TEST = Family("test", generator_seed=202, n_worlds=10, choose_on=VALIDATION)
 FAMILIES = {f.name: f for f in (DEFAULT_REPORT, DEFAULT_VALIDATION, VALIDATION, TEST)}
 
 
 def choice_family(report: Family) -> Family:
     """Where the baselines reported on ``report`` are chosen (validation is its own choice)."""
-    if report.generator_seed is None and report.base == DEFAULT_WORLD_PATH:
-        return DEFAULT_VALIDATION
-    return VALIDATION
+    return report.choose_on or report
 
 
 @cache

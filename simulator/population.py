@@ -174,3 +174,29 @@ def generate(seed: int, cfg: SimConfig) -> Population:
         inv_due=inv_due,
         inv_amount=inv_amount,
     )
+
+
+def tiled(pop: Population, copies: int) -> Population:
+    """``copies`` identical copies of a population side by side (debtor ``k * n + i`` is copy ``k``
+    of debtor ``i``): with the world's draws tiled alike, one run replays ``copies`` policies on
+    the same debtors at once. Invoices stay ordered by issue day, each debtor's in its own order."""
+    if copies == 1:
+        return pop
+    n = pop.n_debtors
+    per_debtor = {
+        f: np.tile(getattr(pop, f), (copies, 1) if getattr(pop, f).ndim == 2 else copies)
+        for f in ("creditor", "b2c", "archetype", "indiv", "loyal", "has_email", "has_phone",
+                  "has_mobile", "has_address", "opt_out", "excluded")
+    }  # fmt: skip
+    deb = (pop.inv_debtor[None, :] + n * np.arange(copies)[:, None]).ravel()
+    issue = np.tile(pop.inv_issue, copies)
+    order = np.lexsort((deb, issue))
+    return Population(
+        start=pop.start,
+        days=pop.days,
+        **per_debtor,
+        inv_debtor=deb[order],
+        inv_issue=issue[order],
+        inv_due=np.tile(pop.inv_due, copies)[order],
+        inv_amount=np.tile(pop.inv_amount, copies)[order],
+    )

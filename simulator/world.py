@@ -29,7 +29,7 @@ from simulator.calendar import Calendar
 from simulator.config import HOURS, SimConfig
 from simulator.events import DayEvents
 from simulator.params import ResponseParams, as_arrays
-from simulator.population import generate, stream
+from simulator.population import generate, stream, tiled
 from simulator.response import (
     Effects,
     Subjects,
@@ -65,11 +65,18 @@ class World(book.Book):
     """A seeded world; same seed and config, same world."""
 
     def __init__(
-        self, seed: int, config: SimConfig | None = None, params: ResponseParams | None = None
+        self,
+        seed: int,
+        config: SimConfig | None = None,
+        params: ResponseParams | None = None,
+        copies: int = 1,
     ) -> None:
-        """``params`` overrides the response model of ``config.world`` (tests vary it)."""
+        """``params`` overrides the response model of ``config.world`` (tests vary it);
+        ``copies`` > 1 holds that many copies of the population with the same draws (debtor
+        ``k * n_debtors + i`` is copy ``k`` of debtor ``i``), to replay policies side by side."""
         cfg = config or SimConfig()
-        super().__init__(generate(seed, cfg), cfg, params or cfg.world.response)
+        self.copies = copies
+        super().__init__(tiled(generate(seed, cfg), copies), cfg, params or cfg.world.response)
         self.cost_cents = cost_per_action(cfg.world.costs_cents)
         self.seed = seed
         self.pa = as_arrays(self.params)
@@ -117,7 +124,8 @@ class World(book.Book):
                 f"day {day} out of order (today is {self.today}, {self.cfg.days} days)"
             )
         self.today = day
-        self._u = stream(self.seed, 1, day).random((self.pop.n_debtors, 12))
+        u = stream(self.seed, 1, day).random((self.pop.n_debtors // self.copies, 12))
+        self._u = np.tile(u, (self.copies, 1))
         self.pending = DayEvents(day=day)
         self.start_day(day, self._u, self.pending)
         self.episode[self.overdue == 0] = 0
