@@ -11,20 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ledger.enums import Channel, Tone
 from simulator.config import HOURS
 from simulator.params import CHANNELS, TONES
 
 WAIT = -1
-
-DEFAULT_COST_CENTS: dict[str, int] = {
-    "email": 0,
-    "sms": 20,
-    "robocall": 20,
-    "letter": 150,
-    "phone": 500,
-}
 
 
 @dataclass(frozen=True)
@@ -43,7 +36,11 @@ N_ACTIONS = len(ACTIONS)
 CHANNEL_OF = np.array([CHANNELS.index(a.channel) for a in ACTIONS], dtype=np.int64)
 TONE_OF = np.array([TONES.index(a.tone) for a in ACTIONS], dtype=np.int64)
 SLOT_OF = np.array([HOURS.index(a.hour) for a in ACTIONS], dtype=np.int64)
-COST_CENTS = np.array([DEFAULT_COST_CENTS[c.value] for c in CHANNELS], dtype=np.int64)[CHANNEL_OF]
+
+
+def cost_per_action(costs_cents: dict[str, int]) -> NDArray[np.int64]:
+    """The cost of every action (cents, ``N_ACTIONS``) from a world's cost per channel."""
+    return np.array([costs_cents[c.value] for c in CHANNELS], dtype=np.int64)[CHANNEL_OF]
 
 
 def action_index(channel: Channel | str, tone: Tone | str, hour: int) -> int:

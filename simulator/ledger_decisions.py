@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from simulator.actions import ACTIONS, COST_CENTS, WAIT
+from simulator.actions import ACTIONS, WAIT
 from simulator.history import History
 
 Row = dict[str, Any]
@@ -65,7 +65,7 @@ def decision_rows(
                 "body": {
                     "source": "simulator",
                     "overdue_cents": int(overdue),
-                    "cost_cents": 0 if a is None else int(COST_CENTS[action]),
+                    "cost_cents": 0 if a is None else int(h.world.cost_cents[action]),
                 },
             }
         )

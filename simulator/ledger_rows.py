@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from ledger.enums import Channel, DebtorKind, Stage, Tone
-from simulator.actions import DEFAULT_COST_CENTS
 from simulator.history import History
 from simulator.policies import LADDER_STEPS
 
@@ -84,7 +83,7 @@ def build(h: History, ids: dict[str, int]) -> dict[str, list[Row]]:
             "allowed_weekdays": list(c.allowed_weekdays),
             "contact_start_minute": c.contact_start_minute,
             "contact_end_minute": c.contact_end_minute,
-            "channel_costs_cents": dict(DEFAULT_COST_CENTS),
+            "channel_costs_cents": dict(cfg.world.costs_cents),
             "min_gap_days": cfg.min_gap_days,
             "created_at": at(0, 7),
         }

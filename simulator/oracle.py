@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.actions import COST_CENTS
 from simulator.views import DecisionBatch, Decisions
 from simulator.world import World
 
@@ -31,7 +30,7 @@ class OraclePolicy:
         e, p_act, p_wait, share = self.world.true_response_batch(batch.debtor, batch.day)
         money = batch.overdue_cents * share * cfg.discount
         harm = cfg.harm_per_complaint_eur * 100 * e.reach * e.p_complaint
-        v = money[:, None] * p_act - COST_CENTS[None, :] - harm
+        v = money[:, None] * p_act - self.world.cost_cents[None, :] - harm
         v = np.where(batch.allowed, v, -np.inf)
         return v, money * p_wait[:, 0]
 
@@ -43,7 +42,10 @@ class OraclePolicy:
         e, _, _, share = self.world.true_response_batch(batch.debtor, batch.day)
         now, later, never = self.world.act_now_or_later(batch.debtor, batch.day, self.defer_days)
         money = (batch.overdue_cents * share * cfg.discount)[:, None]
-        side = COST_CENTS[None, :] + cfg.harm_per_complaint_eur * 100 * e.reach * e.p_complaint
+        side = (
+            self.world.cost_cents[None, :]
+            + cfg.harm_per_complaint_eur * 100 * e.reach * e.p_complaint
+        )
         v_now = np.where(batch.allowed, money * now - side, -np.inf)
         v_later = np.where(batch.allowed, money * later - side, -np.inf).max(axis=1)
         best = np.argmax(v_now, axis=1)

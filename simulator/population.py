@@ -89,12 +89,13 @@ def _debtors(cfg: SimConfig, rng: np.random.Generator) -> dict[str, NDArray[np.g
     opt_out[:, 1] = u[:, 5] < cd.opt_out_sms
     opt_out[:, 4] = u[:, 6] < cd.opt_out_robocall
     punctual = archetype == ARCHETYPES.index("punctual")
-    loyal = punctual | (u[:, 7] < 0.25)
+    traits = cfg.world.population
+    loyal = punctual | (u[:, 7] < traits.loyal_share)
     return {
         "creditor": creditor,
         "b2c": b2c,
         "archetype": archetype,
-        "indiv": np.exp(rng.normal(0.0, 0.3, n)),
+        "indiv": np.exp(rng.normal(0.0, traits.individual_sigma, n)),
         "loyal": loyal,
         "has_email": has_email,
         "has_phone": has_phone,
@@ -114,10 +115,12 @@ def _invoices(
     n, days = creditor.size, cfg.days
     median = np.array([c.amount_median_eur for c in cfg.creditors])[creditor]
     sigma = np.array([c.amount_sigma for c in cfg.creditors])[creditor]
-    scale = median * np.exp(rng.normal(0.0, 0.5, n)) * np.where(ap, 2.0, 1.0)
+    traits = cfg.world.population
+    scale = median * np.exp(rng.normal(0.0, traits.debtor_scale_sigma, n))
+    scale = scale * np.where(ap, traits.ap_amount_factor, 1.0)
     rate = np.array([c.invoices_per_month for c in cfg.creditors])[creditor]
     monthly = rate <= 0
-    activity = rng.gamma(2.0, 0.5, n)
+    activity = rng.gamma(traits.activity_shape, traits.activity_scale, n)
     counts = np.where(monthly, 0, rng.poisson(np.maximum(rate, 0) * activity * days / 30.0))
     deb_p = np.repeat(np.arange(n), counts)
     day_p = rng.integers(0, days, deb_p.size)
@@ -170,4 +173,30 @@ def generate(seed: int, cfg: SimConfig) -> Population:
         inv_issue=inv_issue,
         inv_due=inv_due,
         inv_amount=inv_amount,
+    )
+
+
+def tiled(pop: Population, copies: int) -> Population:
+    """``copies`` identical copies of a population side by side (debtor ``k * n + i`` is copy ``k``
+    of debtor ``i``): with the world's draws tiled alike, one run replays ``copies`` policies on
+    the same debtors at once. Invoices stay ordered by issue day, each debtor's in its own order."""
+    if copies == 1:
+        return pop
+    n = pop.n_debtors
+    per_debtor = {
+        f: np.tile(getattr(pop, f), (copies, 1) if getattr(pop, f).ndim == 2 else copies)
+        for f in ("creditor", "b2c", "archetype", "indiv", "loyal", "has_email", "has_phone",
+                  "has_mobile", "has_address", "opt_out", "excluded")
+    }  # fmt: skip
+    deb = (pop.inv_debtor[None, :] + n * np.arange(copies)[:, None]).ravel()
+    issue = np.tile(pop.inv_issue, copies)
+    order = np.lexsort((deb, issue))
+    return Population(
+        start=pop.start,
+        days=pop.days,
+        **per_debtor,
+        inv_debtor=deb[order],
+        inv_issue=issue[order],
+        inv_due=np.tile(pop.inv_due, copies)[order],
+        inv_amount=np.tile(pop.inv_amount, copies)[order],
     )

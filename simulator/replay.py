@@ -31,21 +31,27 @@ from simulator.world import World
 
 
 @dataclass
-class _Tally:
+class Tally:
+    """What one run produced, day by day: receivables, allocations, and every contact."""
+
     ar: list[int] = field(default_factory=list)
     alloc_inv: list[np.ndarray] = field(default_factory=list)
     alloc_day: list[np.ndarray] = field(default_factory=list)
     alloc_amt: list[np.ndarray] = field(default_factory=list)
+    contact_debtor: list[np.ndarray] = field(default_factory=list)
+    contact_day: list[np.ndarray] = field(default_factory=list)
+    contact_cost: list[np.ndarray] = field(default_factory=list)
+    complained: list[np.ndarray] = field(default_factory=list)
     contacts: int = 0
     cost_cents: int = 0
     complaints: int = 0
     disputes: int = 0
 
 
-def run(world: World, policy_name: str, factory: PolicyFactory | None = None) -> _Tally:
+def run(world: World, policy_name: str, factory: PolicyFactory | None = None) -> Tally:
     policy = factory(world) if factory else make_policy(policy_name, world)
     rng = stream(world.seed, 2)
-    t = _Tally()
+    t = Tally()
     n = world.pop.n_debtors
     for day in range(world.cfg.days):
         batch = world.observe(day)
@@ -61,6 +67,10 @@ def run(world: World, policy_name: str, factory: PolicyFactory | None = None) ->
         t.alloc_inv.append(ev.alloc_invoice)
         t.alloc_day.append(np.full(ev.alloc_invoice.size, day))
         t.alloc_amt.append(ev.alloc_amount)
+        t.contact_debtor.append(ev.contact_debtor)
+        t.contact_day.append(np.full(ev.n_contacts, day))
+        t.contact_cost.append(ev.contact_cost_cents)
+        t.complained.append(ev.complained)
         t.contacts += ev.n_contacts
         t.cost_cents += int(ev.contact_cost_cents.sum())
         t.complaints += int(ev.complained.sum())
@@ -68,7 +78,7 @@ def run(world: World, policy_name: str, factory: PolicyFactory | None = None) ->
     return t
 
 
-def metrics(world: World, t: _Tally) -> dict[str, float | None]:
+def metrics(world: World, t: Tally) -> dict[str, float | None]:
     pop, days = world.pop, world.cfg.days
     issued = pop.inv_issue < days
     sales = np.bincount(pop.inv_issue[issued], pop.inv_amount[issued], minlength=days)

@@ -99,7 +99,7 @@ def action_effects(
     calls = (ch == PHONE) | (ch == ROBOCALL)
     reach_tab = np.where(b2c, np.array(p.reach_b2c)[sl], np.array(p.reach_b2b)[sl])
     if weekday == 5:
-        reach_tab = reach_tab * np.where(b2c, 1.0, 0.2)
+        reach_tab = reach_tab * np.where(b2c, 1.0, p.saturday_reach_b2b)
     reach_tab = reach_tab * np.where(ch == ROBOCALL, p.robocall_reach_factor, 1.0)
     reach = np.where(calls, reach_tab, 1.0)
     # a tone that puts the debtor off also yields fewer promises

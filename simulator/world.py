@@ -19,17 +19,17 @@ from simulator import book
 from simulator.actions import (
     ACTIONS,
     CHANNEL_OF,
-    COST_CENTS,
     N_ACTIONS,
     SLOT_OF,
     WAIT,
     action_index,
+    cost_per_action,
 )
 from simulator.calendar import Calendar
 from simulator.config import HOURS, SimConfig
 from simulator.events import DayEvents
 from simulator.params import ResponseParams, as_arrays
-from simulator.population import generate, stream
+from simulator.population import generate, stream, tiled
 from simulator.response import (
     Effects,
     Subjects,
@@ -65,10 +65,19 @@ class World(book.Book):
     """A seeded world; same seed and config, same world."""
 
     def __init__(
-        self, seed: int, config: SimConfig | None = None, params: ResponseParams | None = None
+        self,
+        seed: int,
+        config: SimConfig | None = None,
+        params: ResponseParams | None = None,
+        copies: int = 1,
     ) -> None:
+        """``params`` overrides the response model of ``config.world`` (tests vary it);
+        ``copies`` > 1 holds that many copies of the population with the same draws (debtor
+        ``k * n_debtors + i`` is copy ``k`` of debtor ``i``), to replay policies side by side."""
         cfg = config or SimConfig()
-        super().__init__(generate(seed, cfg), cfg, params or ResponseParams())
+        self.copies = copies
+        super().__init__(tiled(generate(seed, cfg), copies), cfg, params or cfg.world.response)
+        self.cost_cents = cost_per_action(cfg.world.costs_cents)
         self.seed = seed
         self.pa = as_arrays(self.params)
         self.cal = Calendar.build(self.pop.start, cfg.days, horizon=cfg.handover_dpd)
@@ -115,12 +124,14 @@ class World(book.Book):
                 f"day {day} out of order (today is {self.today}, {self.cfg.days} days)"
             )
         self.today = day
-        self._u = stream(self.seed, 1, day).random((self.pop.n_debtors, 12))
+        u = stream(self.seed, 1, day).random((self.pop.n_debtors // self.copies, 12))
+        self._u = np.tile(u, (self.copies, 1))
         self.pending = DayEvents(day=day)
         self.start_day(day, self._u, self.pending)
         self.episode[self.overdue == 0] = 0
         reopened = self.pending.resolved_debtor[~self.pending.resolved_credited]
-        self.lift_value[reopened], self.lift_day[reopened] = np.log(2.0), day
+        self.lift_value[reopened] = np.log(self.params.reopen_lift)
+        self.lift_day[reopened] = day
         self._batch = self._decision_batch(day)
         return self._batch
 
@@ -317,6 +328,6 @@ class World(book.Book):
         self.dispute(day, who[disputed], self._u)
         ev.contact_debtor, ev.contact_action, ev.contact_propensity = who, acts, prop
         ev.contact_dpd = (day - self.mindue[who]).astype(np.int64)
-        ev.contact_cost_cents = COST_CENTS[acts]
+        ev.contact_cost_cents = self.cost_cents[acts]
         ev.reached, ev.promised, ev.promise_day = reached, promised, np.where(promised, pday, -1)
         ev.disputed, ev.complained = disputed, complained

@@ -37,6 +37,7 @@ from policy.value import ValueWeights
 from simulator.config import SimConfig
 from simulator.registry import PolicyFactory
 from simulator.replay import replay
+from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training import policy_artifacts, tracking
 from training.outcome_models import OutcomeConfig, fit_outcome_models
 from training.policy_data import POLICY_FEATURES, decision_table, payments_frame, read_decisions
@@ -60,6 +61,7 @@ class PolicyRunConfig:
     replay_seed: int = 2_027
     replay_debtors: int = 600
     replay_days: int = 120
+    world: Path = DEFAULT_WORLD_PATH  # the replay world's assumptions (a world file)
     outcome: OutcomeConfig = field(default_factory=OutcomeConfig)
 
 
@@ -92,7 +94,7 @@ def _replay(cfg: PolicyRunConfig, policies: dict[str, DunningPolicy]) -> tuple[d
         return make
 
     factories: dict[str, PolicyFactory] = {n: factory(n, p) for n, p in policies.items()}
-    sim = SimConfig(n_debtors=cfg.replay_debtors, days=cfg.replay_days)
+    sim = SimConfig(n_debtors=cfg.replay_debtors, days=cfg.replay_days, world=load_world(cfg.world))
     table = replay([*policies, *BASELINES], seed=cfg.replay_seed, config=sim, factories=factories)
     return table, holder
 

@@ -22,7 +22,7 @@ from features.loading import frames_from_tables
 from policy.decide import decide
 from policy.pyfunc import DunningPolicy
 from simulator import ledger_rows
-from simulator.actions import ACTIONS, COST_CENTS, WAIT
+from simulator.actions import ACTIONS, WAIT
 from simulator.events import DayEvents
 from simulator.history import collect_history
 from simulator.registry import register_policy
@@ -81,7 +81,7 @@ class LearnedSimPolicy:
                 "channel": np.where(is_wait, "none", CHANNEL[safe]),
                 "tone": np.where(is_wait, "none", TONE[safe]),
                 "send_at": send_at,
-                "cost_cents": np.where(is_wait, 0, COST_CENTS[safe]),
+                "cost_cents": np.where(is_wait, 0, self.world.cost_cents[safe]),
                 "open_cents": batch.overdue_cents[row],
             }
         )

@@ -3,10 +3,14 @@
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
+
+if TYPE_CHECKING:
+    from simulator.registry import PolicyFactory
+    from simulator.world import World
 
 from dunflow.cli.common import DbOption, console, database_url, fail
 
@@ -21,10 +25,28 @@ DaysOpt = Annotated[int, typer.Option("--days", help="Number of simulated days."
 EndOpt = Annotated[
     str, typer.Option("--end", help="Last simulated day (YYYY-MM-DD); fixed so demos repeat.")
 ]
+WorldOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--world", help="World file (TOML) with the simulator's assumptions; default: the default."
+    ),
+]
 
 
-def _config(debtors: int, days: int, end: str, epsilon: float = 0.2) -> "object":
+def _world(path: Path | None) -> "object":
+    from simulator.world_file import DEFAULT_WORLD_PATH, WorldFileError, load_world
+
+    try:
+        return load_world(path or DEFAULT_WORLD_PATH)
+    except WorldFileError as exc:
+        fail(escape(f"--world: {exc}"))
+
+
+def _config(
+    debtors: int, days: int, end: str, epsilon: float = 0.2, world: Path | None = None
+) -> "object":
     from simulator.config import SimConfig
+    from simulator.world_file import WorldSpec
 
     if debtors <= 0:
         fail(f"--debtors must be a positive number (got {debtors})")
@@ -36,7 +58,9 @@ def _config(debtors: int, days: int, end: str, epsilon: float = 0.2) -> "object"
         end_date = date.fromisoformat(end)
     except ValueError:
         fail(f"--end must be a date like 2026-11-23 (got {end!r})")
-    return SimConfig(n_debtors=debtors, days=days, end=end_date, epsilon=epsilon)
+    spec = _world(world)
+    assert isinstance(spec, WorldSpec)
+    return SimConfig(n_debtors=debtors, days=days, end=end_date, epsilon=epsilon, world=spec)
 
 
 @app.callback()
@@ -55,6 +79,7 @@ def simulate(
             "--truth", help="Where to write the ground-truth file (default: beside the DB)."
         ),
     ] = None,
+    world: WorldOpt = None,
     db: DbOption = None,
 ) -> None:
     """Simulate under the logging policy and write the whole history into the ledger."""
@@ -70,7 +95,7 @@ def simulate(
     from simulator.to_ledger import TABLE_ORDER
     from simulator.truth import default_path
 
-    cfg = _config(debtors, days, end, epsilon)
+    cfg = _config(debtors, days, end, epsilon, world)
     assert isinstance(cfg, SimConfig)
     url = database_url(db)
     migrate.upgrade(url)
@@ -118,6 +143,7 @@ def replay(
     debtors: DebtorsOpt = 2_000,
     days: DaysOpt = 180,
     end: EndOpt = "2026-11-23",
+    world: WorldOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Run each policy forward in a fresh in-memory world (same seed) and print its metrics."""
@@ -126,11 +152,11 @@ def replay(
     from simulator.replay import replay as run_replay
     from simulator.world import World
 
-    cfg = _config(debtors, days, end)
+    cfg = _config(debtors, days, end, world=world)
     assert isinstance(cfg, SimConfig)
     if "champion" in policy:
         _register_champion()
-    probe = World(seed, SimConfig(n_debtors=1, days=1))
+    probe = World(seed, SimConfig(n_debtors=1, days=1, world=cfg.world))
     for name in policy:
         try:
             make_policy(name, probe)
@@ -160,3 +186,91 @@ def _register_champion() -> None:
     if found is None:
         fail("--policy champion: no model has the alias champion yet (run `dunflow train policy`)")
     register("champion", lambda: found[0])
+
+
+@app.command()
+def family(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the world files into.")],
+    base: Annotated[
+        Path | None, typer.Option("--base", help="World file to sample around (default world).")
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Generator seed: same seed, same worlds.")
+    ] = 101,
+    n: Annotated[int, typer.Option("--n", min=1, max=1000, help="Number of worlds.")] = 10,
+) -> None:
+    """Sample a family of worlds around a base world file (ranges: simulator/family.py)."""
+    from simulator.family import write_family
+    from simulator.world_file import DEFAULT_WORLD_PATH
+
+    _world(base)  # a bad base file fails here, naming the key
+    paths = write_family(base or DEFAULT_WORLD_PATH, seed, n, out)
+    for p in paths:
+        console.print(str(p))
+    console.print(f"{len(paths)} worlds, generator seed {seed}")
+
+
+@app.command()
+def evaluate(
+    family_name: Annotated[
+        str, typer.Option("--family", help="default, default-validation, validation or test.")
+    ] = "default",
+    policy: Annotated[
+        list[str] | None,
+        typer.Option("--policy", help="Extra policies by registry name (e.g. champion); repeat."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON here.")] = None,
+) -> None:
+    """Replay ladder, random, oracle, the fixed-plan baselines and the given policies in every world
+    of a declared family; print each one's share of the ceiling and the paired differences."""
+    from simulator.evaluation import evaluate_family
+    from simulator.families import FAMILIES
+    from simulator.objective import DEFAULT_OBJECTIVE
+    from simulator.registry import make_policy
+
+    if family_name not in FAMILIES:
+        fail(f"--family: unknown family {family_name!r}; known: {', '.join(FAMILIES)}")
+    names = policy or []
+    if "champion" in names:
+        _register_champion()
+    factories: dict[str, PolicyFactory] = {}
+    for name in names:
+        try:
+            make_policy(name, _probe())
+        except KeyError as exc:
+            fail(escape(f"--policy: {exc.args[0]}"))
+        factories[name] = _by_name(name)
+    report = evaluate_family(factories, FAMILIES[family_name], DEFAULT_OBJECTIVE)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2))
+    from rich.table import Table
+
+    table = Table(
+        "policy", "share of ceiling", "min", "limits held", "DSO", "cost/€", "compl./1000"
+    )
+    for name, s in report["summary"].items():
+        table.add_row(
+            name + (" (reads the truth)" if s["evaluation_only"] else ""),
+            f"{s['mean_share_of_ceiling']:.3f}",
+            f"{s['min_share_of_ceiling']:.3f}",
+            s["limits_held_in"],
+            f"{s['mean_dso_days']:.1f}",
+            f"{s['mean_cost_per_euro_collected']:.4f}",
+            f"{s['mean_complaints_per_1000_debtors']:.1f}",
+        )
+    console.print(table)
+    console.print(f"baselines chosen on: {report['baselines_chosen_on']}")
+
+
+def _probe() -> "World":
+    from simulator.config import SimConfig
+    from simulator.world import World
+
+    return World(0, SimConfig(n_debtors=1, days=1))
+
+
+def _by_name(name: str) -> "PolicyFactory":
+    from simulator.registry import make_policy
+
+    return lambda w: make_policy(name, w)

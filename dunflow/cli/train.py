@@ -3,6 +3,7 @@
 import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -95,6 +96,10 @@ def policy(
     ] = 2_027,
     replay_debtors: Annotated[int, typer.Option("--replay-debtors", min=50)] = 600,
     replay_days: Annotated[int, typer.Option("--replay-days", min=30)] = 120,
+    world: Annotated[
+        Path | None,
+        typer.Option("--world", help="World file of the replay world (default: the default)."),
+    ] = None,
     promote: Annotated[
         bool, typer.Option("--promote/--no-promote", help="Let the gate move the champion alias.")
     ] = True,
@@ -105,9 +110,15 @@ def policy(
     import sqlalchemy as sa
 
     from ledger.db import make_engine
+    from simulator.world_file import DEFAULT_WORLD_PATH, WorldFileError, load_world
     from training.policy_run import PolicyRunConfig, train_policy
 
+    try:
+        load_world(world or DEFAULT_WORLD_PATH)
+    except WorldFileError as exc:
+        fail(f"--world: {exc}")
     cfg = PolicyRunConfig(
+        world=world or DEFAULT_WORLD_PATH,
         since=_parse_day(since, "--since") if since else None,
         test_from=_parse_day(test_from, "--test-from") if test_from else None,
         replay_seed=replay_seed,

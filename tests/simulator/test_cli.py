@@ -34,7 +34,24 @@ def test_bad_input_names_the_option() -> None:
         (["simulate", "--days", "0"], "--days"),
         (["simulate", "replay", "--policy", "nope"], "--policy"),
         (["simulate", "replay", "--policy", "ladder", "--days", "0"], "--days"),
+        (["simulate", "replay", "--policy", "ladder", "--world", "/nope.toml"], "--world"),
+        (["simulate", "--world", "/nope.toml"], "--world"),
+        (["simulate", "evaluate", "--family", "nope"], "--family"),
+        (["train", "policy", "--world", "/nope.toml"], "--world"),
     ):
         res = runner.invoke(app, args)
         assert res.exit_code != 0
         assert option in res.output, res.output
+
+
+def test_replay_runs_in_the_world_file_it_is_given(tmp_path: Path) -> None:
+    world = tmp_path / "dear.toml"
+    text = (Path(__file__).parents[2] / "simulator/worlds/default.toml").read_text()
+    world.write_text(text.replace("phone = 500", "phone = 5000"))
+    args = ["simulate", "replay", "--policy", "fixed:phone/neutral/14d", "--debtors", "80"]
+    args += ["--days", "60", "--json"]
+    cheap = json.loads(runner.invoke(app, args).output)
+    dear = json.loads(runner.invoke(app, [*args, "--world", str(world)]).output)
+    name = "fixed:phone/neutral/14d"
+    assert dear[name]["contacts"] == cheap[name]["contacts"]
+    assert dear[name]["contact_cost_eur"] > 5 * cheap[name]["contact_cost_eur"]

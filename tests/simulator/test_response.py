@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulator.actions import ACTIONS, COST_CENTS, WAIT, action_index
+from simulator.actions import ACTIONS, WAIT, action_index
 from simulator.config import ARCHETYPES, SimConfig
 from simulator.oracle import OraclePolicy
 from simulator.world import World
@@ -105,4 +105,4 @@ def test_contacts_that_come_too_often_backfire() -> None:
     assert gain_tired.mean() < 0.25 * gain_fresh.mean()
     assert np.median(gain_tired) < 0  # for most, another SMS now lowers the chance of payment
     assert np.mean([t.p_complaint for t in tired]) > 2 * np.mean([t.p_complaint for t in fresh])
-    assert COST_CENTS[a] == 20
+    assert w.cost_cents[a] == w.cfg.world.costs_cents["sms"]

@@ -1,0 +1,157 @@
+"""The fixed-plan baselines, searched under the creditor's limits and scored on its objective.
+
+For every world the 60 plans of :data:`simulator.plans.PLANS` are replayed once each; the per-debtor
+figures are summed per cell (segment x archetype) and cached on disk (they depend only on the world
+file, the replay seed and size, and the objective's limits window). From those sums:
+
+* ``best-fixed``: the one plan with the highest objective summed over the choice worlds among those
+  that held both limits in every one of them;
+* ``segment-fixed``: one plan per observable segment (creditor x B2B/B2C), and ``type-plan``: one
+  plan per latent archetype (evaluation only). Both choose, for a Lagrange multiplier ``lam`` on the
+  complaints above the limit, the plan maximising objective - ``lam`` x excess per group; ``lam``
+  is the smallest of a grid for which every choice world holds the complaint limit.
+
+Debtors never affect each other, so a group's sum under a plan is exactly what that plan earns on
+that group in a mixed policy. This module never reads a policy other than the fixed plans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.config import ARCHETYPES
+from simulator.objective import Objective
+from simulator.outcome import WorldCase, outcome_of, segments
+from simulator.plans import PLANS, GroupedPlanPolicy, Plan
+from simulator.replay import run
+from simulator.world import World
+
+F = NDArray[np.float64]
+CACHE_VERSION = 1  # bump when the simulator's behaviour or the stats' layout changes
+STATS = ("objective", "complaints", "contacts")
+LAMBDAS = (0.0, 10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 10_000.0)
+
+
+@dataclass(frozen=True)
+class PlanStats:
+    """One world: per plan and cell (segment x archetype), objective (EUR), complaints, contacts;
+    and per plan the most contacts any debtor got within the budget window."""
+
+    label: str
+    cells: F  # [plan, segment, archetype, stat]
+    max_in_window: NDArray[np.int64]  # [plan]
+    segment_names: list[str]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "label": self.label,
+            "cells": self.cells.tolist(),
+            "max_in_window": self.max_in_window.tolist(),
+            "segment_names": self.segment_names,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> PlanStats:
+        return cls(
+            label=str(d["label"]),
+            cells=np.array(d["cells"], dtype=float),
+            max_in_window=np.array(d["max_in_window"], dtype=np.int64),
+            segment_names=list(d["segment_names"]),  # type: ignore[call-overload]
+        )
+
+
+def cache_dir() -> Path:
+    from ledger.settings import get_settings
+
+    return get_settings().data_dir / "cache" / "baselines"
+
+
+def case_key(case: WorldCase, objective: Objective, what: str) -> str:
+    obj = hashlib.sha256(json.dumps(objective.as_dict(), sort_keys=True).encode()).hexdigest()
+    return (
+        f"{what}-v{CACHE_VERSION}-{case.spec.fingerprint()}-s{case.seed}-"
+        f"{case.n_debtors}x{case.days}-{obj[:8]}"
+    )
+
+
+def plan_stats(case: WorldCase, objective: Objective, cache: Path | None = None) -> PlanStats:
+    """Replay every plan in ``case`` (or read the cached sums)."""
+    folder = cache or cache_dir()
+    path = folder / f"{case_key(case, objective, 'plans')}.json"
+    if path.exists():
+        return PlanStats.from_dict(json.loads(path.read_text()))
+    stats = _replay_plans(case, objective)
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stats.as_dict()))
+    return stats
+
+
+def _replay_plans(case: WorldCase, objective: Objective) -> PlanStats:
+    """All plans in one run: a world holding one copy of the population per plan (same draws),
+    copy ``k`` dunned with plan ``k``; debtors are independent, so each copy's figures are what
+    the plan alone would give (a test checks it against one run per plan)."""
+    n, k = case.n_debtors, len(PLANS)
+    world = World(case.seed, case.config(), copies=k)
+    group = np.repeat(np.arange(k), n)
+    tally = run(world, "plans", lambda _w: GroupedPlanPolicy("plans", PLANS, group))
+    o = outcome_of(world, tally, objective.budget_window_days)
+    seg, names = segments(world)
+    seg, arch = seg[:n], world.pop.archetype[:n]
+    cells = np.zeros((k, len(names), len(ARCHETYPES), len(STATS)))
+    value = objective.value(o.collected, o.cost, o.complaints)
+    for s, col in enumerate((value, o.complaints, o.contacts)):
+        per_plan = np.asarray(col).reshape(k, n)
+        for j in range(k):
+            np.add.at(cells[j, :, :, s], (seg, arch), per_plan[j])
+    worst = o.max_in_window.reshape(k, n).max(axis=1)
+    return PlanStats(case.label, cells, worst, names)
+
+
+def _excess(cells: F, objective: Objective) -> F:
+    return np.asarray(objective.complaint_excess(cells[..., 1], cells[..., 2]))
+
+
+def best_fixed(stats: Sequence[PlanStats], objective: Objective) -> Plan:
+    """The single plan with the best summed objective that held both limits in every world."""
+    value = sum(s.cells[..., 0].sum(axis=(1, 2)) for s in stats)
+    broken = sum(
+        (_excess(s.cells.sum(axis=(1, 2)), objective) > 1e-9).astype(int)
+        + (s.max_in_window > objective.max_contacts_per_debtor)
+        for s in stats
+    )
+    # fewest broken limits first, then the best objective
+    order = np.lexsort((-np.asarray(value), np.asarray(broken)))
+    return PLANS[int(order[0])]
+
+
+def per_group(stats: Sequence[PlanStats], by: str, objective: Objective) -> list[Plan]:
+    """One plan per group (``by``: "segment" or "archetype"), held to the complaint limit in every
+    world by the smallest Lagrange multiplier of ``LAMBDAS`` that achieves it."""
+    axis = 1 if by == "segment" else 2
+    other = 2 if axis == 1 else 1
+    grouped = [s.cells.sum(axis=other) for s in stats]  # [plan, group, stat] per world
+    value = sum(g[..., 0] for g in grouped)
+    excess = sum(_excess(g, objective) for g in grouped)
+    budget_ok = np.all(
+        [s.max_in_window <= objective.max_contacts_per_debtor for s in stats], axis=0
+    )
+    empty = sum(g[..., 2] for g in grouped).sum(axis=0) == 0  # groups no world has contacts in
+    fallback = PLANS.index(best_fixed(stats, objective))
+    choice = np.zeros(value.shape[1], dtype=np.int64)
+    for lam in LAMBDAS:
+        score = np.where(budget_ok[:, None], value - lam * excess, -np.inf)
+        choice = np.where(empty, fallback, np.argmax(score, axis=0))
+        held = [
+            _excess(g[choice, np.arange(choice.size)].sum(axis=0), objective) <= 1e-9
+            for g in grouped
+        ]
+        if all(held):
+            break
+    return [PLANS[int(c)] for c in choice]

@@ -1,0 +1,67 @@
+"""Fixed dunning plans (channel x tone x cadence) and a policy that gives each group of debtors its
+own plan: the building blocks of the ``best-fixed``, ``segment-fixed`` and ``type-plan`` baselines.
+
+A plan is what :class:`~simulator.policies.FixedActionPolicy` does: the same channel and tone every
+``every`` days from 3 days past due, 09:00 for businesses and 18:00 for consumers, a letter in the
+same tone when the channel is missing. The grid's cadences start at 7 days: a shorter one breaks
+the default contact budget (5 contacts in 30 days) for any debtor who stays unpaid. A grouped plan
+reads a group per debtor; when the group is the latent archetype the policy is evaluation-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from simulator.params import CHANNELS, TONES
+from simulator.policies import FixedActionPolicy
+from simulator.views import DecisionBatch, Decisions
+
+I = NDArray[np.int64]  # noqa: E741
+
+CADENCES: tuple[int, ...] = (7, 10, 14, 21)
+
+
+@dataclass(frozen=True)
+class Plan:
+    channel: str
+    tone: str
+    every: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.channel}/{self.tone}/{self.every}d"
+
+    @classmethod
+    def parse(cls, label: str) -> Plan:
+        channel, tone, every = label.split("/")
+        return cls(channel, tone, int(every.rstrip("d")))
+
+    def policy(self) -> FixedActionPolicy:
+        return FixedActionPolicy(self.channel, self.tone, every=self.every)
+
+
+PLANS: tuple[Plan, ...] = tuple(
+    Plan(c.value, t.value, every) for c in CHANNELS for t in TONES for every in CADENCES
+)
+"""The searched grid: 5 channels x 3 tones x 4 cadences = 60 plans."""
+
+
+class GroupedPlanPolicy:
+    """Plan ``plans[g]`` for the debtors of group ``g`` (``group``: one entry per world debtor)."""
+
+    def __init__(self, name: str, plans: Sequence[Plan], group: I) -> None:
+        self.name, self.group = name, group
+        self.policies = [p.policy() for p in plans]
+
+    def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        out = Decisions.wait(len(batch))
+        g = self.group[batch.debtor]
+        for k, pol in enumerate(self.policies):
+            rows = np.flatnonzero(g == k)
+            if rows.size:
+                out.action[rows] = pol.decide_batch(batch.take(rows), rng).action
+        return out

@@ -1,0 +1,55 @@
+"""Fixed-plan baselines: all plans side by side give what each plan gives alone, and the searches
+respect the creditor's limits."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from simulator.baselines import PlanStats, _replay_plans, best_fixed, per_group
+from simulator.objective import Objective
+from simulator.outcome import WorldCase, run_case
+from simulator.plans import PLANS
+from simulator.world_file import default_world
+
+CASE = WorldCase("tiny", default_world(), 5, 90, 70)
+OBJ = Objective()
+
+
+@pytest.fixture(scope="module")
+def stats() -> PlanStats:
+    return _replay_plans(CASE, OBJ)
+
+
+def test_plans_side_by_side_equal_each_plan_alone(stats: PlanStats) -> None:
+    for k in (0, 17, 44):
+        o = run_case(CASE, PLANS[k].label, lambda _w, k=k: PLANS[k].policy(), OBJ)
+        value = OBJ.value(o.collected.sum(), o.cost.sum(), o.complaints.sum())
+        assert stats.cells[k, ..., 0].sum() == pytest.approx(value, abs=1e-6)
+        assert stats.cells[k, ..., 2].sum() == o.contacts.sum()
+        assert stats.max_in_window[k] == o.max_in_window.max()
+
+
+def test_searches_hold_a_tight_complaint_limit_on_the_choice_worlds(stats: PlanStats) -> None:
+    totals = stats.cells.sum(axis=(1, 2))
+    rates = 1000 * totals[:, 1] / np.maximum(totals[:, 2], 1)
+    tight = replace(OBJ, max_complaints_per_1000_contacts=float(np.quantile(rates[rates > 0], 0.3)))
+    free = best_fixed([stats], OBJ)
+    held = best_fixed([stats], tight)
+    k = PLANS.index(held)
+    assert rates[k] <= tight.max_complaints_per_1000_contacts
+    assert totals[k, 0] <= totals[PLANS.index(free), 0]
+    for by, axis in (("segment", 2), ("archetype", 1)):
+        plans = per_group([stats], by, tight)
+        cells = stats.cells.sum(axis=axis)
+        chosen = cells[[PLANS.index(p) for p in plans], np.arange(len(plans))].sum(axis=0)
+        assert 1000 * chosen[1] / chosen[2] <= tight.max_complaints_per_1000_contacts + 1e-9
+
+
+def test_a_group_plan_is_at_least_as_good_as_the_best_single_plan(stats: PlanStats) -> None:
+    best = PLANS.index(best_fixed([stats], OBJ))
+    for by, axis in (("segment", 2), ("archetype", 1)):
+        cells = stats.cells.sum(axis=axis)
+        plans = per_group([stats], by, OBJ)
+        chosen = cells[[PLANS.index(p) for p in plans], np.arange(len(plans))].sum(axis=0)
+        assert chosen[0] >= cells[best].sum(axis=0)[0] - 1e-6

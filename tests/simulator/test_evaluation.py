@@ -1,0 +1,94 @@
+"""The evaluation harness on a tiny family: every policy on the same worlds, shares of a ceiling no
+honest baseline exceeds, paired differences, the cost of exploration, limits reported."""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from simulator import baselines
+from simulator.evaluation import evaluate_family, paired
+from simulator.families import Family
+from simulator.objective import Objective
+from simulator.outcome import WorldCase, run_case, score
+from simulator.planner import PlannerPolicy
+from simulator.policies import EpsilonMixPolicy, LadderPolicy
+from simulator.world_file import default_world
+
+TINY_CHOICE = Family("tiny-choice", generator_seed=31, n_worlds=2, debtors=80, days=70)
+TINY = Family("tiny", generator_seed=32, n_worlds=3, debtors=80, days=70, choose_on=TINY_CHOICE)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    cache = tmp_path_factory.mktemp("cache")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(baselines, "cache_dir", lambda: cache)
+    try:
+        return evaluate_family(
+            {"ladder-again": lambda _w: LadderPolicy()},
+            TINY,
+            Objective(),
+            exploring={"ladder-again": lambda _w: EpsilonMixPolicy(LadderPolicy(), 0.5)},
+        )
+    finally:
+        mp.undo()
+
+
+def test_every_policy_is_scored_in_every_world(report: dict[str, Any]) -> None:
+    names = {"ladder", "random", "oracle", "best-fixed", "segment-fixed", "type-plan"}
+    assert report["worlds_n"] == 3
+    assert report["baselines_chosen_on"] == "tiny-choice"
+    for w in report["worlds"]:
+        assert names | {"ladder-again", "ladder-again+exploration"} == set(w["policies"])
+        # the same policy on the same world (common random numbers) scores the same
+        assert w["policies"]["ladder-again"] == {
+            **w["policies"]["ladder"],
+            "seconds": w["policies"]["ladder-again"]["seconds"],
+        }
+
+
+def test_the_ceiling_is_the_best_truth_knowing_policy_within_the_limits(
+    report: dict[str, Any],
+) -> None:
+    for w in report["worlds"]:
+        top = w["ceiling"]["objective_eur"]
+        assert top == max(w["ceiling"]["candidates"].values())
+        assert w["policies"]["type-plan"]["objective_eur"] <= top
+        for name in ("best-fixed", "segment-fixed", "ladder"):
+            assert w["policies"][name]["share_of_ceiling"] <= 1.0
+
+
+def test_paired_differences_and_exploration_cost_come_with_intervals(
+    report: dict[str, Any],
+) -> None:
+    d = report["paired_points_of_ceiling"]["ladder"]["vs segment-fixed"]
+    pts = [
+        100 * (w["policies"]["ladder"]["share_of_ceiling"]
+               - w["policies"]["segment-fixed"]["share_of_ceiling"])
+        for w in report["worlds"]
+    ]  # fmt: skip
+    assert d["mean"] == pytest.approx(np.mean(pts), abs=0.01)
+    assert d["ci95"][0] <= d["mean"] <= d["ci95"][1]
+    assert report["exploration_cost_points"]["ladder-again"]["n"] == 3
+
+
+def test_paired_intervals_widen_with_spread() -> None:
+    narrow, wide = paired([1.0, 1.1, 0.9, 1.0]), paired([1.0, 3.0, -1.0, 1.0])
+    assert narrow["mean"] == wide["mean"] == 1.0
+    assert wide["ci95"][1] - wide["ci95"][0] > narrow["ci95"][1] - narrow["ci95"][0]
+    assert paired([2.0])["ci95"] is None
+
+
+def test_the_planner_keeps_the_contact_budget_and_a_broken_limit_is_reported(
+    tmp_path: Path,
+) -> None:
+    case = WorldCase("tiny", default_world(), 3, 120, 90)
+    strict = Objective(max_contacts_per_debtor=2, budget_window_days=30)
+    planned = score(run_case(case, "planner", lambda w: PlannerPolicy(w, strict), strict), strict)
+    assert planned["max_contacts_in_window"] <= 2
+    assert planned["limits_held"]["contact_budget"]
+    ladder = score(run_case(case, "ladder", None, strict), strict)
+    assert ladder["max_contacts_in_window"] > 2
+    assert not ladder["limits_held"]["contact_budget"]
