@@ -50,6 +50,7 @@ class DispatchStats:
     lost_lease: int = 0
     postponed: int = 0
     db_errors: int = 0
+    stale_sends: int = 0  # sent, then found the claim taken over: the at-least-once boundary
     sent_by_channel: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: "DispatchStats") -> None:
@@ -62,6 +63,7 @@ class DispatchStats:
             "lost_lease",
             "postponed",
             "db_errors",
+            "stale_sends",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for channel, n in other.sent_by_channel.items():
@@ -214,7 +216,7 @@ class Dispatcher:
                     stats.sent_by_channel.get(contact.channel, 0) + 1
                 )
             else:
-                stats.lost_lease += 1
+                stats.stale_sends += 1
                 # the at-least-once boundary: this dispatcher stalled past its lease mid-send and
                 # another claimed the item; it goes out again under the same idempotency key
                 log.warning("contact %s: lease lost before marking sent", contact_id)

@@ -50,6 +50,11 @@ def sender_timeouts(settings: SenderSettings) -> dict[str, float]:
     }
 
 
+def min_lease_for(settings: SenderSettings) -> float:
+    """The shortest lease these senders allow."""
+    return min_lease_s(max(sender_timeouts(settings).values()))
+
+
 @dataclass(frozen=True)
 class LeaseBudget:
     lease_s: float
