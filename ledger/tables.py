@@ -160,6 +160,9 @@ class Contact(SQLModel, table=True):
     next_attempt_at: datetime | None = _ts()
     claimed_by: str | None = Field(default=None, sa_type=_S(64))
     claimed_until: datetime | None = _ts()
+    # a fresh random token per claim: every renewal and finish is a compare-and-set on it, so a
+    # dispatcher whose lease ran out (even one of the same name) can never overwrite the next one
+    claim_token: str | None = Field(default=None, sa_type=_S(32))
     last_error: str | None = Field(default=None, sa_type=_S(500))
     receipt: str | None = Field(default=None, sa_type=_S(200))
     created_at: datetime = _created()

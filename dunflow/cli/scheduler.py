@@ -39,7 +39,10 @@ def runtime(db: str | None) -> "Runtime":
         timeout_s=settings.api_timeout_s,
         in_flight=settings.api_parallel,
     )
-    dispatcher = make_dispatcher(engine, lease_s=settings.dispatch_lease_s)
+    try:
+        dispatcher = make_dispatcher(engine, lease_s=settings.dispatch_lease_s)
+    except ValueError as err:  # LeaseTooShortError: refused at start-up, naming both settings
+        fail(str(err))
     return Runtime(engine, settings, client, dispatcher)
 
 

@@ -5,7 +5,10 @@ or pause recorded since planning cancels it (``outbox.still_wanted``), and so do
 outside the contact window (a dispatcher that fell behind never sends at 20:01). Then it is built
 into a message and handed to the creditor's sender for its channel. Transient failures go back to
 the outbox with exponential backoff; permanent ones are marked failed with the reason in the
-dossier. A 14-day letter that went out is recorded as ``fourteen_day_letter_sent`` (the payload
+dossier. While a claim is worked on, a :class:`~serving.scheduler.heartbeat.Heartbeat` renews its
+leases; every finish is fenced by the claim's token. A database error ends the pass: what is
+still claimed stays leased until the lease runs out, then any dispatcher claims it again.
+A 14-day letter that went out is recorded as ``fourteen_day_letter_sent`` (the payload
 ``policy.ledger_state`` reads) in the same transaction that marks it sent. This module must never
 decide what to send; the cycle did.
 """
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ledger import dossier
@@ -26,6 +30,7 @@ from policy.contact_window import next_allowed, refusals, windows_for
 from policy.fourteen_day_letter import text_refusals
 from policy.ledger_state import creditor_settings
 from serving.scheduler import outbox
+from serving.scheduler.heartbeat import Heartbeat
 from serving.scheduler.messages import build_message, covered_invoices
 from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
 from serving.senders.rendering import context, render_copy
@@ -44,6 +49,8 @@ class DispatchStats:
     failed: int = 0
     lost_lease: int = 0
     postponed: int = 0
+    db_errors: int = 0
+    stale_sends: int = 0  # sent, then found the claim taken over: the at-least-once boundary
     sent_by_channel: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: "DispatchStats") -> None:
@@ -55,6 +62,8 @@ class DispatchStats:
             "failed",
             "lost_lease",
             "postponed",
+            "db_errors",
+            "stale_sends",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for channel, n in other.sent_by_channel.items():
@@ -113,9 +122,10 @@ class Dispatcher:
         send: SendFn,
         lease: timedelta = timedelta(minutes=2),
         batch: int = 50,
+        backoff: timedelta = outbox.BACKOFF_BASE,
     ) -> None:
         self.engine, self.worker, self.send = engine, worker, send
-        self.lease, self.batch = lease, batch
+        self.lease, self.batch, self.backoff = lease, batch, backoff
         self._started = (datetime.min, 0.0)
 
     def _clock(self, now: datetime) -> datetime:
@@ -124,28 +134,42 @@ class Dispatcher:
         return now + timedelta(seconds=time.monotonic() - t0) if start == now else now
 
     def run_once(self, now: datetime) -> DispatchStats:
+        """Claim, send and finish what is due at ``now`` until nothing is; a database error ends
+        the pass early (counted in ``db_errors``), the next pass carries on."""
         stats = DispatchStats()
         self._started = (now, time.monotonic())
-        while True:
-            with Session(self.engine, expire_on_commit=False) as session:
-                ids = outbox.claim_due(
-                    session,
-                    worker=self.worker,
-                    now=now,
-                    limit=self.batch,
-                    lease=self.lease,
-                    clock=self._clock(now),
-                )
-            if not ids:
-                return stats
-            stats.claimed += len(ids)
-            for contact_id in ids:
-                self._one(contact_id, now, stats)
+        try:
+            while self._claim_and_work(now, stats):
+                pass
+        except DBAPIError as err:
+            stats.db_errors += 1
+            log.warning("dispatcher %s: database error, pass ended: %s", self.worker, err)
+        return stats
 
-    def _one(self, contact_id: int, now: datetime, stats: DispatchStats) -> None:
+    def _claim_and_work(self, now: datetime, stats: DispatchStats) -> bool:
+        token = outbox.new_token()
+        with Session(self.engine, expire_on_commit=False) as session:
+            ids = outbox.claim_due(
+                session,
+                worker=self.worker,
+                token=token,
+                now=now,
+                limit=self.batch,
+                lease=self.lease,
+                clock=self._clock(now),
+            )
+        if not ids:
+            return False
+        stats.claimed += len(ids)
+        with Heartbeat(self.engine, token, self.lease, lambda: self._clock(now)):
+            for contact_id in ids:
+                self._one(contact_id, token, now, stats)
+        return True
+
+    def _one(self, contact_id: int, token: str, now: datetime, stats: DispatchStats) -> None:
         with Session(self.engine, expire_on_commit=False) as session:
             if not outbox.renew(
-                session, contact_id, worker=self.worker, now=self._clock(now), lease=self.lease
+                session, contact_id, token=token, now=self._clock(now), lease=self.lease
             ):
                 stats.lost_lease += 1
                 return
@@ -160,12 +184,12 @@ class Dispatcher:
                 if closed:
                     until = next_window(creditor, debtor, contact.channel, now)
                     outbox.postpone(
-                        session, contact, worker=self.worker, until=until, reason="; ".join(closed)
+                        session, contact, token=token, until=until, reason="; ".join(closed)
                     )
                     stats.postponed += 1
                     return
             if why_not is not None:
-                outbox.cancel(session, contact, now=now, reason=why_not, worker=self.worker)
+                outbox.cancel(session, contact, now=now, reason=why_not, token=token)
                 session.commit()
                 stats.cancelled += 1
                 return
@@ -176,21 +200,23 @@ class Dispatcher:
                     also = letter_record(contact, message, now)
                 receipt = self.send(creditor, message)
             except TransientSendError as err:
-                outbox.mark_retry(session, contact, worker=self.worker, now=now, error=str(err))
+                outbox.mark_retry(
+                    session, contact, token=token, now=now, error=str(err), backoff=self.backoff
+                )
                 stats.retried += 1
                 return
             except (PermanentSendError, LookupError, ValueError) as err:
-                outbox.mark_failed(session, contact, worker=self.worker, now=now, error=str(err))
+                outbox.mark_failed(session, contact, token=token, now=now, error=str(err))
                 stats.failed += 1
                 return
             text = f"{receipt.sender}:{receipt.provider_id}"
-            if outbox.mark_sent(
-                session, contact, worker=self.worker, now=now, receipt=text, also=also
-            ):
+            if outbox.mark_sent(session, contact, token=token, now=now, receipt=text, also=also):
                 stats.sent += 1
                 stats.sent_by_channel[contact.channel] = (
                     stats.sent_by_channel.get(contact.channel, 0) + 1
                 )
             else:
-                stats.lost_lease += 1
+                stats.stale_sends += 1
+                # the at-least-once boundary: this dispatcher stalled past its lease mid-send and
+                # another claimed the item; it goes out again under the same idempotency key
                 log.warning("contact %s: lease lost before marking sent", contact_id)

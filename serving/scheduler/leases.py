@@ -1,13 +1,17 @@
-"""Leases on outbox items: claim what is due, re-take the lease before a send, and finish an
-item — sent (fenced by the lease), retried with backoff, postponed to the window's next opening,
+"""Leases on outbox items: claim what is due, renew the leases held (the heartbeat and just before
+a send), and finish an item — sent, retried with backoff, postponed to the window's next opening,
 failed or cancelled — each with its dossier event.
 
 Part of the outbox (:mod:`serving.scheduler.outbox` re-exports everything here). A claim is one
-atomic ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING id``; every finish is
-fenced by ``claimed_by`` so a dispatcher whose lease ran out cannot overwrite another's result.
-This module must never send anything itself and never decide what to send.
+atomic ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING id`` that stamps the
+rows with a fresh random ``claim_token``; every renewal and finish is a compare-and-set on that
+token (the fence), so a dispatcher whose lease ran out can never renew or overwrite the claim that
+replaced it, even under the same worker name. How long a lease is and how often it is renewed:
+:mod:`serving.scheduler.lease_budget`. This module must never send anything itself and never
+decide what to send.
 """
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,17 +27,24 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(minutes=5)
 
 
+def new_token() -> str:
+    """A claim token: random, so no two claims ever share one."""
+    return uuid.uuid4().hex
+
+
 def claim_due(
     session: Session,
     *,
     worker: str,
+    token: str,
     now: datetime,
     limit: int = 50,
     lease: timedelta,
     clock: datetime | None = None,
 ) -> list[int]:
-    """Atomically claim up to ``limit`` due contacts (and expired claims) for ``worker``.
-    ``now`` decides what is due; ``clock`` (default ``now``) is the real time leases run on."""
+    """Atomically claim up to ``limit`` due contacts (and expired claims) for ``worker`` under
+    ``token`` (from :func:`new_token`, one per claim). ``now`` decides what is due; ``clock``
+    (default ``now``) is the real time leases run on."""
     clock = clock or now
     due = sa.and_(
         col(Contact.scheduled_at) <= now,
@@ -56,6 +67,7 @@ def claim_due(
         .values(
             status=ContactStatus.SENDING.value,
             claimed_by=worker,
+            claim_token=token,
             claimed_until=clock + lease,
             attempts=col(Contact.attempts) + 1,
         )
@@ -66,31 +78,42 @@ def claim_due(
     return ids
 
 
-def renew(
-    session: Session, contact_id: int, *, worker: str, now: datetime, lease: timedelta
-) -> bool:
-    """Re-take the lease just before sending: False when another dispatcher holds the item now
-    (our lease ran out while earlier items of the batch were sent). A send must finish within
-    one lease, so keep the lease longer than the senders' timeouts."""
+def _extend(
+    session: Session, now: datetime, lease: timedelta, *where: sa.ColumnElement[bool]
+) -> int:
     stmt = (
         sa.update(Contact)
-        .where(
-            col(Contact.id) == contact_id,
-            col(Contact.claimed_by) == worker,
-            col(Contact.status) == ContactStatus.SENDING.value,
-        )
+        .where(col(Contact.status) == ContactStatus.SENDING.value, *where)
         .values(claimed_until=now + lease)
     )
-    ok = bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    held = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
     session.commit()
-    return ok
+    return held
 
 
-def _finish(session: Session, contact_id: int, worker: str, **values: object) -> bool:
+def renew_claim(session: Session, token: str, *, now: datetime, lease: timedelta) -> int:
+    """The heartbeat: extend every lease still held under ``token``; how many are."""
+    return _extend(session, now, lease, col(Contact.claim_token) == token)
+
+
+def renew(
+    session: Session, contact_id: int, *, token: str, now: datetime, lease: timedelta
+) -> bool:
+    """Re-take the lease just before sending: False when the claim under ``token`` is gone (its
+    lease ran out while the dispatcher stalled, and another claimed the item)."""
+    return bool(
+        _extend(
+            session, now, lease, col(Contact.id) == contact_id, col(Contact.claim_token) == token
+        )
+    )
+
+
+def _finish(session: Session, contact_id: int, token: str, **values: object) -> bool:
+    """Compare-and-set on the claim token: False (and nothing written) when the claim is gone."""
     stmt = (
         sa.update(Contact)
-        .where(col(Contact.id) == contact_id, col(Contact.claimed_by) == worker)
-        .values(claimed_by=None, claimed_until=None, **values)
+        .where(col(Contact.id) == contact_id, col(Contact.claim_token) == token)
+        .values(claimed_by=None, claimed_until=None, claim_token=None, **values)
     )
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
@@ -99,7 +122,7 @@ def mark_sent(
     session: Session,
     contact: Contact,
     *,
-    worker: str,
+    token: str,
     now: datetime,
     receipt: str,
     also: Callable[[Session], None] | None = None,
@@ -108,7 +131,7 @@ def mark_sent(
     ok = _finish(
         session,
         contact.id or 0,
-        worker,
+        token,
         status=ContactStatus.SENT.value,
         sent_at=now,
         receipt=receipt[:200],
@@ -131,22 +154,30 @@ def mark_sent(
 
 
 def mark_retry(
-    session: Session, contact: Contact, *, worker: str, now: datetime, error: str
+    session: Session,
+    contact: Contact,
+    *,
+    token: str,
+    now: datetime,
+    error: str,
+    backoff: timedelta = BACKOFF_BASE,
 ) -> None:
+    """Hand the item back for another attempt after ``backoff × 2^(attempts − 1)``; give up (failed)
+    after :data:`MAX_ATTEMPTS`."""
     if contact.attempts >= MAX_ATTEMPTS:
         mark_failed(
             session,
             contact,
-            worker=worker,
+            token=token,
             now=now,
             error=f"gave up after {contact.attempts} attempts: {error}",
         )
         return
-    delay = BACKOFF_BASE * (2 ** max(contact.attempts - 1, 0))
+    delay = backoff * (2 ** max(contact.attempts - 1, 0))
     _finish(
         session,
         contact.id or 0,
-        worker,
+        token,
         status=ContactStatus.PLANNED.value,
         next_attempt_at=now + delay,
         last_error=error[:500],
@@ -155,18 +186,18 @@ def mark_retry(
 
 
 def postpone(
-    session: Session, contact: Contact, *, worker: str, until: datetime | None, reason: str
+    session: Session, contact: Contact, *, token: str, until: datetime | None, reason: str
 ) -> None:
     """The send moment fell outside the contact window: hand the item back, to be sent at
     ``until`` (the window's next opening), without counting this claim as an attempt. With no
     opening in sight the item is cancelled."""
     if until is None:
-        cancel(session, contact, now=utcnow(), reason=reason, worker=worker)
+        cancel(session, contact, now=utcnow(), reason=reason, token=token)
     else:
         _finish(
             session,
             contact.id or 0,
-            worker,
+            token,
             status=ContactStatus.PLANNED.value,
             next_attempt_at=until,
             attempts=col(Contact.attempts) - 1,
@@ -176,21 +207,22 @@ def postpone(
 
 
 def mark_failed(
-    session: Session, contact: Contact, *, worker: str, now: datetime, error: str
+    session: Session, contact: Contact, *, token: str, now: datetime, error: str
 ) -> None:
     if _finish(
-        session, contact.id or 0, worker, status=ContactStatus.FAILED.value, last_error=error[:500]
+        session, contact.id or 0, token, status=ContactStatus.FAILED.value, last_error=error[:500]
     ):
         _log(session, contact, "contact_failed", now, reason=error)
     session.commit()
 
 
 def cancel(
-    session: Session, contact: Contact, *, now: datetime, reason: str, worker: str | None = None
+    session: Session, contact: Contact, *, now: datetime, reason: str, token: str | None = None
 ) -> None:
+    """Cancel a planned or claimed contact; with ``token``, only while that claim holds."""
     cond = [col(Contact.id) == contact.id, col(Contact.status).in_(["planned", "sending"])]
-    if worker is not None:
-        cond.append(col(Contact.claimed_by) == worker)
+    if token is not None:
+        cond.append(col(Contact.claim_token) == token)
     changed = session.execute(
         sa.update(Contact)
         .where(*cond)
@@ -198,6 +230,7 @@ def cancel(
             status=ContactStatus.CANCELLED.value,
             claimed_by=None,
             claimed_until=None,
+            claim_token=None,
             last_error=reason[:500],
         )
     ).rowcount  # type: ignore[attr-defined]

@@ -8,17 +8,18 @@ ids matched back by key, then their invoice links and dossier events in one bulk
 (measured in ``benchmarks/bench_outbox.py``). Dispatchers claim due rows with one atomic
 ``UPDATE … WHERE id IN (SELECT … [FOR UPDATE SKIP LOCKED]) RETURNING id``: on PostgreSQL rows locked
 by another dispatcher are skipped; on SQLite the statement takes the single writer lock. A claim is
-a lease (``claimed_by``, ``claimed_until``); marking sent is fenced by ``claimed_by`` so a
-dispatcher whose lease ran out cannot overwrite another's result.
+a lease (``claimed_by``, ``claimed_until``) under a fresh ``claim_token``; every renewal and finish
+is fenced by that token, so a dispatcher whose lease ran out cannot overwrite another's result.
 
 Crash semantics: a dispatcher that dies after claiming leaves the row ``sending``; once the lease
 expires it is claimed again and re-sent *with the same idempotency key*, which the receiving side
 uses to drop the copy (file sinks by name, webhooks by ``Idempotency-Key``, e-mail by Message-ID).
 The claim and finish functions live in :mod:`serving.scheduler.leases` and are re-exported here.
-The dispatcher re-takes the lease right before each send (``renew``), so a lease must outlast one
-send: keep it longer than the senders' timeouts. Measured (``tests/e2e/test_crash.py``): 20
-SIGKILLs of a dispatcher process mid-run lose nothing; the SMTP server saw at most one raw copy
-per kill, always with the same Message-ID.
+The dispatcher renews its leases while it works (a heartbeat, a send in flight included) and once
+more right before each send; :mod:`serving.scheduler.lease_budget` declares how long a lease must
+be (refused at start-up when shorter). Measured (``tests/e2e/``): SIGKILLs and SIGSTOPs of
+dispatcher processes mid-run lose nothing; the SMTP server sees at most one raw copy per injected
+fault, always with the same Message-ID.
 This module must never send anything itself and never decide what to send.
 """
 
@@ -42,8 +43,10 @@ from serving.scheduler.leases import (
     mark_failed,
     mark_retry,
     mark_sent,
+    new_token,
     postpone,
     renew,
+    renew_claim,
 )
 
 __all__ = [
@@ -60,8 +63,10 @@ __all__ = [
     "mark_failed",
     "mark_retry",
     "mark_sent",
+    "new_token",
     "postpone",
     "renew",
+    "renew_claim",
     "still_wanted",
 ]
 

@@ -12,9 +12,11 @@ from sqlalchemy.engine import Engine
 
 from ledger.tables import Creditor
 from serving.scheduler.dispatcher import Dispatcher
+from serving.scheduler.lease_budget import check_lease
+from serving.scheduler.leases import BACKOFF_BASE
 from serving.senders import LOCAL_SINKS, sender_for
 from serving.senders.base import Message, Receipt
-from serving.senders.settings import SenderSettings
+from serving.senders.settings import SenderSettings, get_sender_settings
 
 
 def send_with_configured_sender(
@@ -35,10 +37,19 @@ def make_dispatcher(
     settings: SenderSettings | None = None,
     worker: str | None = None,
     lease_s: float = 120.0,
+    backoff: timedelta = BACKOFF_BASE,
 ) -> Dispatcher:
+    """A dispatcher sending through the configured senders; refuses (``LeaseTooShortError``, naming
+    both settings) a lease that cannot cover the senders' timeouts."""
+    check_lease(lease_s, settings or get_sender_settings())
+
     def send(creditor: Creditor, message: Message) -> Receipt:
         return send_with_configured_sender(creditor, message, settings)
 
     return Dispatcher(
-        engine, worker=worker or worker_name(), send=send, lease=timedelta(seconds=lease_s)
+        engine,
+        worker=worker or worker_name(),
+        send=send,
+        lease=timedelta(seconds=lease_s),
+        backoff=backoff,
     )

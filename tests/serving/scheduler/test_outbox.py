@@ -155,13 +155,16 @@ def test_enqueue_refuses_a_naive_timestamp(engine: Engine) -> None:
     assert isinstance(caught.value.orig, NaiveDatetimeError)
 
 
-def test_two_dispatchers_never_send_twice(engine: Engine) -> None:
+@pytest.mark.parametrize("names", [("w0", "w1"), ("same", "same")])
+def test_two_dispatchers_never_send_twice(engine: Engine, names: tuple[str, str]) -> None:
+    """Also under one worker name (two threads of one process): the claim token keeps the two
+    dispatchers' claims apart, not ``claimed_by``."""
     planned = _plan(engine, n=12)
     with Session(engine) as session:
         outbox.enqueue(session, planned)
         session.commit()
     rec = Recorder()
-    workers = [Dispatcher(engine, worker=f"w{i}", send=rec, batch=2) for i in range(2)]
+    workers = [Dispatcher(engine, worker=name, send=rec, batch=2) for name in names]
     threads = [threading.Thread(target=w.run_once, args=(NOW,)) for w in workers]
     for t in threads:
         t.start()
@@ -187,7 +190,8 @@ def test_expired_lease_is_claimed_again_with_the_same_key(engine: Engine) -> Non
     with Session(engine) as session:
         outbox.enqueue(session, planned)
         session.commit()
-        assert outbox.claim_due(session, worker="dead", now=NOW, lease=LEASE) != []
+        dead = outbox.new_token()
+        assert outbox.claim_due(session, worker="dead", token=dead, now=NOW, lease=LEASE) != []
     rec = Recorder()
     Dispatcher(engine, worker="w", send=rec).run_once(NOW + LEASE / 2)  # lease still held
     assert rec.keys == []
