@@ -230,7 +230,8 @@ def _allocate(
         new_inv.loc[done, "status"] = "paid"
         new_inv.loc[done, "paid_on"] = new_inv.loc[done, "number"].map(paid_on)
     old = old_inv.loc[isin(old_inv["number"], total.index)].copy()
-    old["open_amount_cents"] = old["open_amount_cents"] - old["number"].map(total)
+    # astype: on no rows, pandas' map answers with a str dtype that int64 cannot subtract
+    old["open_amount_cents"] = old["open_amount_cents"] - old["number"].map(total).astype("int64")
     now_paid = isin(old["number"], paid_on.index)
     if bool(now_paid.any()):
         old.loc[now_paid, "status"] = "paid"

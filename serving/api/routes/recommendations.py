@@ -17,6 +17,14 @@ from serving.api.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["recommendations"])
+# OpenAPI links: what a client (and a stateful fuzzer) may call with an answer's id
+_FIRST_ID = {"recommendation_id": "$response.body#/recommendations/0/id"}
+LINKS = {
+    "GetRecommendation": {"operationId": "get_recommendation", "parameters": _FIRST_ID,
+                          "description": "The stored answer, as it was given."},
+    "ExplainDecision": {"operationId": "decision_report", "parameters": _FIRST_ID,
+                        "description": "The decision explained (HTML; add .pdf to the path)."},
+}  # fmt: skip
 # the brief answer is the full one with fields left out: one model, one serialiser
 _BRIEF = {"recommendations": {"__all__": set(BRIEF_LEAVES_OUT)}}
 
@@ -25,7 +33,11 @@ _BRIEF = {"recommendations": {"__all__": set(BRIEF_LEAVES_OUT)}}
 # thread pool added a hop and nothing else. And a worker busy scoring no longer accepts, so with
 # ``--workers N`` the next connection goes to a free worker; from the pool, a busy worker's loop
 # accepted calls and queued them while another worker idled (bench_cycle: 61% / 39% of samples).
-@router.post("/recommendations", response_model=RecommendationsOut | RecommendationsBrief)
+@router.post(
+    "/recommendations",
+    response_model=RecommendationsOut | RecommendationsBrief,
+    responses={200: {"links": LINKS}},
+)
 async def recommend(
     body: RecommendationRequest, request: Request, session: SessionDep, creditor_id: CreditorDep
 ) -> Response:
@@ -55,7 +67,11 @@ async def recommend(
     return Response(out.model_dump_json(exclude=leave_out), media_type="application/json")
 
 
-@router.get("/recommendations/{recommendation_id}", response_model=RecommendationOut)
+@router.get(
+    "/recommendations/{recommendation_id}",
+    response_model=RecommendationOut,
+    operation_id="get_recommendation",
+)
 def get_recommendation(
     recommendation_id: str, session: SessionDep, creditor_id: CreditorDep
 ) -> RecommendationOut:

@@ -174,6 +174,7 @@ def decision_pdf(
     "/decisions/{recommendation_id}",
     response_class=HTMLResponse,
     summary="One decision explained (HTML)",
+    operation_id="decision_report",
 )
 def decision(
     recommendation_id: str,
