@@ -1,12 +1,11 @@
 """The guardrails: :func:`check` says whether one action is allowed for one debtor, and why not.
 
-Every rule no model may break is checked here, each refusal with a reason a person can read:
-the dossier (excluded segment, paused, disputed, promise to pay, nothing owed), bundling (one
-contact covers every dunnable invoice), the channel (enabled, reachable, not opted out, fit for the
-stage), the contact window, frequency (one contact a day, minimum gap), the stage order, and the
-law on collection costs (NL 14-day letter, BE grace and cap, B2B). This module must never return
-"ok" with reasons, or "not ok" without one, and must never consult a model.
-"""
+Every rule no model may break is checked here, each refusal with a reason a person can read: the
+dossier (excluded segment, paused, disputed, promise to pay, nothing owed), bundling (one contact
+covers every dunnable invoice), the channel (enabled, reachable, not opted out, fit for the stage,
+its address not found dead), the contact window, frequency (one contact a day, minimum gap), the
+stage order, and the law on collection costs (NL 14-day letter, BE grace and cap, B2B). This module
+must never return "ok" with reasons, or "not ok" without one, and must never consult a model."""
 
 from datetime import date, timedelta
 
@@ -116,8 +115,8 @@ def _costs_earliest_day(state: DebtorState) -> tuple[date | None, tuple[str, ...
 
 
 def channel_refusals(state: DebtorState, action: Action) -> list[str]:
-    """The channel's part of :func:`check`: enabled, reachable, not opted out, fit for the stage,
-    and the contact windows at the send time."""
+    """The channel's part of :func:`check`: enabled, reachable, not opted out, its address not
+    found unusable, fit for the stage, and the contact windows at the send time."""
     channel = action.channel
     assert channel is not None
     reasons: list[str] = []
@@ -127,6 +126,11 @@ def channel_refusals(state: DebtorState, action: Action) -> list[str]:
         reasons.append(f"{channel} needs {_REACH_NEEDS[channel]}, which the debtor lacks")
     if channel in state.opted_out:
         reasons.append(f"the debtor opted out of {channel}")
+    if channel in state.unusable:
+        reasons.append(
+            f"the debtor's {channel} address failed for good (bounced, refused or "
+            "undeliverable); it is used again once the address changes"
+        )
     if channel not in state.config.channels_for(action.stage):
         reasons.append(f"{channel} may not be used for stage {action.stage}")
     reasons += refusals(state.windows(channel), action.send_at)

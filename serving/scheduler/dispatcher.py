@@ -1,13 +1,14 @@
 """The dispatcher: claims due outbox items, re-checks them, sends, and marks the result.
 
-One pass = :meth:`Dispatcher.run_once`. Each claimed item is re-checked first: a payment, dispute
-or pause recorded since planning cancels it (``outbox.still_wanted``), and so does a send moment
+One pass = :meth:`Dispatcher.run_once`. Each claimed item is re-checked first: a payment, dispute or
+pause recorded since planning cancels it (``outbox.still_wanted``), and so does a send moment
 outside the contact window (a dispatcher that fell behind never sends at 20:01). Then it is built
 into a message and handed to the creditor's sender for its channel. Transient failures go back to
-the outbox with exponential backoff; permanent ones are marked failed with the reason in the
-dossier. A 14-day letter that went out is recorded as ``fourteen_day_letter_sent`` (the payload
-``policy.ledger_state`` reads) in the same transaction that marks it sent. This module must never
-decide what to send; the cycle did.
+the outbox with exponential backoff; permanent ones are marked failed with the reason in the dossier
+(a dead address, ``AddressUnusableError``, also as ``channel_unusable``: the rules then choose
+another channel). A 14-day letter that went out is recorded as ``fourteen_day_letter_sent`` (the
+payload ``policy.ledger_state`` reads) in the same transaction that marks it sent. This module must
+never decide what to send; the cycle did.
 """
 
 import logging
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ledger import dossier
+from ledger.addresses import record_unusable
 from ledger.enums import Channel, Country
 from ledger.tables import Contact, Creditor, Debtor
 from policy.contact_window import next_allowed, refusals, windows_for
@@ -27,6 +29,7 @@ from policy.fourteen_day_letter import text_refusals
 from policy.ledger_state import creditor_settings
 from serving.scheduler import outbox
 from serving.scheduler.messages import build_message, covered_invoices
+from serving.senders import AddressUnusableError
 from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
 from serving.senders.rendering import context, render_copy
 
@@ -180,6 +183,17 @@ class Dispatcher:
                 stats.retried += 1
                 return
             except (PermanentSendError, LookupError, ValueError) as err:
+                if isinstance(
+                    err, AddressUnusableError
+                ):  # a fact for the rules, in the same commit
+                    record_unusable(
+                        session,
+                        contact,
+                        err.channels,
+                        reason=str(err),
+                        actor="dispatcher",
+                        occurred_at=now,
+                    )
                 outbox.mark_failed(session, contact, worker=self.worker, now=now, error=str(err))
                 stats.failed += 1
                 return
