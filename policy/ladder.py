@@ -39,6 +39,7 @@ class LadderLevel:
     kind: DebtorKind | None = None  # None: both kinds
 
 
+_DECLARED = tuple(Channel)  # ties in cost go in the order the channels are declared
 _E, _S, _L, _P = Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.PHONE
 DEFAULT_LADDER: tuple[LadderLevel, ...] = (
     LadderLevel(3, (_E,), Tone.FRIENDLY, Stage.REMINDER),
@@ -96,8 +97,8 @@ def _level_channels(state: DebtorState, level: LadderLevel) -> tuple[Channel, ..
         return level.channels
     costs = state.creditor.channel_costs_cents
     spare = (state.usable_channels() & state.config.channels_for(level.stage)) - set(level.channels)
-    ordered = sorted(spare, key=lambda c: (costs.get(c, 0), c.value))
-    return (*(c for c in level.channels if c not in state.unusable), *ordered)
+    ordered = sorted(spare, key=lambda c: (costs.get(c, 0), _DECLARED.index(c)))
+    return (*level.channels, *ordered)  # the dead one stays: its refusal explains a wait
 
 
 def ladder_action(state: DebtorState, now: datetime) -> Action:
