@@ -19,12 +19,13 @@ from ledger.tables import Contact, Creditor, Debtor, DossierEvent
 from policy import allowed_actions, state_from_ledger
 from serving.scheduler.cycle import run_cycle
 from serving.scheduler.daily import dispatch_through
-from serving.scheduler.sending import make_dispatcher
 from serving.scheduler.scoring_client import ScoringClient
+from serving.scheduler.sending import make_dispatcher
 from serving.senders.settings import SenderSettings
 from tests.serving.scheduler.conftest import CYCLE, Book
 from tests.serving.senders.conftest import Collector, free_port
 
+COLUMNS = ["external_id", "kind", "name", "email", "phone", "address_line", "postal_code"]
 DEAD = "unknown@example.org"  # the Collector answers 550 5.1.1 for unknown@…
 
 
@@ -61,11 +62,11 @@ def _reimport_email(engine: Engine, book: Book, debtor_id: int, email: str, path
         rows = session.exec(select(Debtor).where(Debtor.creditor_id == book.creditor_id)).all()
         with path.open("w", newline="", encoding="utf-8") as f:
             out = csv.writer(f)
-            out.writerow(["external_id", "kind", "name", "email", "phone", "address_line",
-                          "postal_code"])  # fmt: skip
+            out.writerow(COLUMNS)
             for d in rows:
-                out.writerow([d.external_id, d.kind, d.name, email if d.id == debtor_id else d.email,
-                              d.phone, d.address_line, d.postal_code])  # fmt: skip
+                row = [getattr(d, c) for c in COLUMNS]
+                row[COLUMNS.index("email")] = email if d.id == debtor_id else d.email
+                out.writerow(row)
     import_file(engine, path, entity="debtors", fmt="csv", creditor=book.name)
 
 
