@@ -7,6 +7,7 @@ its address not found dead), the contact window, frequency (one contact a day, m
 stage order, and the law on collection costs (NL 14-day letter, BE grace and cap, B2B). This module
 must never return "ok" with reasons, or "not ok" without one, and must never consult a model."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from ledger.enums import Channel, Country, DebtorKind, Stage
@@ -199,6 +200,18 @@ def _costs_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
     return []
 
 
+def invoice_names(state: DebtorState, ids: Iterable[int]) -> str:
+    """``F-1, F-2``: invoices by the numbers the debtor knows, never by our row ids. An id the
+    state does not hold (an invoice paid or closed) is counted, not named."""
+    numbers = {i.id: i.number for i in state.invoices}
+    wanted = set(ids)
+    named = sorted(numbers[i] for i in wanted if i in numbers)
+    others = len(wanted) - len(named)
+    if others:
+        named.append(f"{others} invoice{'s' if others > 1 else ''} no longer open")
+    return ", ".join(named)
+
+
 def shared_refusals(state: DebtorState, action: Action) -> tuple[list[str], list[str]]:
     """The parts of :func:`check` that never read the action's channel: the reasons it lists
     before the channel's (dossier, bundling) and after them (frequency, stage, costs). They depend
@@ -209,11 +222,11 @@ def shared_refusals(state: DebtorState, action: Action) -> tuple[list[str], list
     covered = state.dunnable(day)
     wanted, due_ids = set(action.invoice_ids), {i.id for i in covered}
     if wanted - due_ids:
-        before.append(f"invoices {sorted(wanted - due_ids)} are not open and overdue on {day}")
+        names = invoice_names(state, wanted - due_ids)
+        before.append(f"not open and overdue on {day}: {names}")
     if due_ids - wanted:
-        before.append(
-            f"one contact must cover every overdue invoice; missing {sorted(due_ids - wanted)}"
-        )
+        names = invoice_names(state, due_ids - wanted)
+        before.append(f"one contact must cover every overdue invoice; missing {names}")
     after = _frequency_refusals(state, day)
     if covered:
         after += _stage_refusals(state, action, day)
