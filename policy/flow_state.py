@@ -6,7 +6,7 @@ holds facts, never decisions: what is allowed is decided in :mod:`policy.guardra
 module must never read a clock or a database.
 
 To add a channel: add it to ``ledger.enums.Channel``, give it a unit cost in the creditor's
-``channel_costs_cents``, say which debtor data makes it reachable in ``reachable_channels`` below,
+``channel_costs_cents``, say which debtor data it goes to in ``ledger.addresses.channel_address``,
 and list the stages that may use it in ``RulesConfig.stage_channels``.
 """
 
@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar, cast, overload
 from zoneinfo import ZoneInfo
 
+from ledger.addresses import channel_address
 from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage, Tone
 from policy.contact_window import CreditorWindow, Window, windows_for
 from policy.fourteen_day_letter import LetterRecord
@@ -195,15 +196,15 @@ def _days_overdue(state: "DebtorState", day: date) -> int:
 def reachable_channels(
     *, email: str | None, phone: str | None, address_line: str | None, postal_code: str | None
 ) -> frozenset[Channel]:
-    """Which channels the debtor's contact data makes possible."""
-    chans: set[Channel] = set()
-    if email:
-        chans.add(Channel.EMAIL)
-    if phone:
-        chans |= {Channel.SMS, Channel.PHONE, Channel.ROBOCALL}
-    if address_line and postal_code:
-        chans.add(Channel.LETTER)
-    return frozenset(chans)
+    """Which channels the debtor's contact data makes possible: those it holds an address for
+    (``ledger.addresses.channel_address`` declares which detail each channel goes to)."""
+    return frozenset(
+        c
+        for c in Channel
+        if channel_address(
+            c, email=email, phone=phone, address_line=address_line, postal_code=postal_code
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,9 @@ class DebtorState:
     promise_date: date | None = None
     reachable: frozenset[Channel] = frozenset()
     opted_out: frozenset[Channel] = frozenset()
+    # addresses a sender or provider found dead for good (bounce, refused, bad number,
+    # undeliverable) and that are still the debtor's: ``channel_unusable`` dossier events
+    unusable: frozenset[Channel] = frozenset()
     stage: Stage = Stage.REMINDER
     letter: LetterRecord | None = None
     ladder_done: int = 0
@@ -311,5 +315,5 @@ class DebtorState:
         return {}
 
     def usable_channels(self) -> frozenset[Channel]:
-        """Enabled for the creditor, reachable, not opted out."""
-        return (self.creditor.enabled_channels & self.reachable) - self.opted_out
+        """Enabled for the creditor, reachable, not opted out, address not found unusable."""
+        return (self.creditor.enabled_channels & self.reachable) - self.opted_out - self.unusable

@@ -1,13 +1,13 @@
 """The guardrails: :func:`check` says whether one action is allowed for one debtor, and why not.
 
-Every rule no model may break is checked here, each refusal with a reason a person can read:
-the dossier (excluded segment, paused, disputed, promise to pay, nothing owed), bundling (one
-contact covers every dunnable invoice), the channel (enabled, reachable, not opted out, fit for the
-stage), the contact window, frequency (one contact a day, minimum gap), the stage order, and the
-law on collection costs (NL 14-day letter, BE grace and cap, B2B). This module must never return
-"ok" with reasons, or "not ok" without one, and must never consult a model.
-"""
+Every rule no model may break is checked here, each refusal with a reason a person can read: the
+dossier (excluded segment, paused, disputed, promise to pay, nothing owed), bundling (one contact
+covers every dunnable invoice), the channel (enabled, reachable, not opted out, fit for the stage,
+its address not found dead), the contact window, frequency (one contact a day, minimum gap), the
+stage order, and the law on collection costs (NL 14-day letter, BE grace and cap, B2B). This module
+must never return "ok" with reasons, or "not ok" without one, and must never consult a model."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from ledger.enums import Channel, Country, DebtorKind, Stage
@@ -116,8 +116,8 @@ def _costs_earliest_day(state: DebtorState) -> tuple[date | None, tuple[str, ...
 
 
 def channel_refusals(state: DebtorState, action: Action) -> list[str]:
-    """The channel's part of :func:`check`: enabled, reachable, not opted out, fit for the stage,
-    and the contact windows at the send time."""
+    """The channel's part of :func:`check`: enabled, reachable, not opted out, its address not
+    found unusable, fit for the stage, and the contact windows at the send time."""
     channel = action.channel
     assert channel is not None
     reasons: list[str] = []
@@ -127,6 +127,11 @@ def channel_refusals(state: DebtorState, action: Action) -> list[str]:
         reasons.append(f"{channel} needs {_REACH_NEEDS[channel]}, which the debtor lacks")
     if channel in state.opted_out:
         reasons.append(f"the debtor opted out of {channel}")
+    if channel in state.unusable:
+        reasons.append(
+            f"the debtor's {channel} address failed for good (bounced, refused or "
+            "undeliverable); it is used again once the address changes"
+        )
     if channel not in state.config.channels_for(action.stage):
         reasons.append(f"{channel} may not be used for stage {action.stage}")
     reasons += refusals(state.windows(channel), action.send_at)
@@ -195,6 +200,18 @@ def _costs_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
     return []
 
 
+def invoice_names(state: DebtorState, ids: Iterable[int]) -> str:
+    """``F-1, F-2``: invoices by the numbers the debtor knows, never by our row ids. An id the
+    state does not hold (an invoice paid or closed) is counted, not named."""
+    numbers = {i.id: i.number for i in state.invoices}
+    wanted = set(ids)
+    named = sorted(numbers[i] for i in wanted if i in numbers)
+    others = len(wanted) - len(named)
+    if others:
+        named.append(f"{others} invoice{'s' if others > 1 else ''} no longer open")
+    return ", ".join(named)
+
+
 def shared_refusals(state: DebtorState, action: Action) -> tuple[list[str], list[str]]:
     """The parts of :func:`check` that never read the action's channel: the reasons it lists
     before the channel's (dossier, bundling) and after them (frequency, stage, costs). They depend
@@ -205,11 +222,11 @@ def shared_refusals(state: DebtorState, action: Action) -> tuple[list[str], list
     covered = state.dunnable(day)
     wanted, due_ids = set(action.invoice_ids), {i.id for i in covered}
     if wanted - due_ids:
-        before.append(f"invoices {sorted(wanted - due_ids)} are not open and overdue on {day}")
+        names = invoice_names(state, wanted - due_ids)
+        before.append(f"not open and overdue on {day}: {names}")
     if due_ids - wanted:
-        before.append(
-            f"one contact must cover every overdue invoice; missing {sorted(due_ids - wanted)}"
-        )
+        names = invoice_names(state, due_ids - wanted)
+        before.append(f"one contact must cover every overdue invoice; missing {names}")
     after = _frequency_refusals(state, day)
     if covered:
         after += _stage_refusals(state, action, day)

@@ -1,10 +1,12 @@
 """The fixed ladder that Odoo and OCA users run today: the baseline and the fallback.
 
-Levels are data: days after the (oldest) due date, channels in order of preference, tone, stage,
-and optionally the debtor kind they apply to. A segment may bring its own ladder
-(``Segment.ladder`` JSON, a list of level mappings). :func:`ladder_action` takes the next level not
-yet done once its day has come, on the first channel the rules allow, at the earliest allowed time;
-otherwise it waits. This module must never send something :func:`policy.guardrails.check` refuses.
+Levels are data: days after the (oldest) due date, channels in order of preference, tone, stage, and
+optionally the debtor kind they apply to. A segment may bring its own ladder (``Segment.ladder``
+JSON, a list of level mappings). :func:`ladder_action` takes the next level not yet done once its
+day has come, on the first channel the rules allow, at the earliest allowed time; otherwise it
+waits. When a level's channel has a dead address (``DebtorState.unusable``) the level goes out on
+the stage's next usable channel instead. This module must never send something
+:func:`policy.guardrails.check` refuses.
 
 To add a ladder level: append a mapping ``{"days": 45, "channels": ["letter"], "tone": "firm",
 "stage": "collection", "kind": "b2b"}`` to the segment's ladder (or to ``DEFAULT_LADDER`` for all);
@@ -37,6 +39,7 @@ class LadderLevel:
     kind: DebtorKind | None = None  # None: both kinds
 
 
+_DECLARED = tuple(Channel)  # ties in cost go in the order the channels are declared
 _E, _S, _L, _P = Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.PHONE
 DEFAULT_LADDER: tuple[LadderLevel, ...] = (
     LadderLevel(3, (_E,), Tone.FRIENDLY, Stage.REMINDER),
@@ -86,6 +89,18 @@ def ladder_for(state: DebtorState) -> tuple[LadderLevel, ...]:
     return tuple(lv for lv in levels if lv.kind in (None, state.kind))
 
 
+def _level_channels(state: DebtorState, level: LadderLevel) -> tuple[Channel, ...]:
+    """The level's channels; when a sender found one of their addresses dead, the level goes out
+    on the stage's other usable channels after them, cheapest first: a dead address changes the
+    channel, never the step of the flow."""
+    if not state.unusable & set(level.channels):
+        return level.channels
+    costs = state.creditor.channel_costs_cents
+    spare = (state.usable_channels() & state.config.channels_for(level.stage)) - set(level.channels)
+    ordered = sorted(spare, key=lambda c: (costs.get(c, 0), _DECLARED.index(c)))
+    return (*level.channels, *ordered)  # the dead one stays: its refusal explains a wait
+
+
 def ladder_action(state: DebtorState, now: datetime) -> Action:
     """The fixed ladder's action for this debtor now: the next level not yet done once its day
     has come (levels are never skipped), or a wait whose note says why."""
@@ -103,7 +118,7 @@ def ladder_action(state: DebtorState, now: datetime) -> Action:
         when = min(owed) + timedelta(days=level.days_after_due) if owed else None
         return wait(state.stage, now, f"next level (+{level.days_after_due} days) on {when}")
     reasons: list[str] = []
-    for channel in level.channels:
+    for channel in _level_channels(state, level):
         send_at = earliest_send(state, level.stage, channel, now)
         if send_at is None:
             reasons.append(f"{channel}: no allowed time within the horizon")

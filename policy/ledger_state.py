@@ -4,7 +4,9 @@ Reads Creditor, Segment, Debtor, Invoice, Contact, Outcome and DossierEvent; wri
 facts known at ``now`` are used (contacts planned for later count too: they occupy their day).
 Dossier event kinds read here: ``paused``/``resumed``, ``dispute_resolved``,
 ``fourteen_day_letter_sent`` (payload: ``contact_id``, ``costs_cents``, ``wording_valid``,
-``invoice_ids``) and ``fourteen_day_letter_received`` (payload: ``received_on``). This module must
+``invoice_ids``), ``fourteen_day_letter_received`` (payload: ``received_on``) and
+``channel_unusable`` (payload: ``channel``, ``address``; it counts while that address is still the
+debtor's, see :mod:`ledger.addresses`). This module must
 never write to the ledger or read another creditor's rows.
 
 This is on the scoring API's path for every request (usually one debtor) and loads the scheduler's
@@ -25,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
+from ledger.addresses import UNUSABLE, channel_address
 from ledger.enums import (
     Channel,
     ContactStatus,
@@ -64,6 +67,7 @@ _EVENT_KINDS = (
     "dispute_resolved",
     "fourteen_day_letter_sent",
     "fourteen_day_letter_received",
+    UNUSABLE,
 )
 # Debtors per pair of queries for a list. The union repeats the list in each of its four parts,
 # and SQLite builds before 3.32 allow only 999 bound variables in a statement.
@@ -398,6 +402,7 @@ def _build(
         elif r[_DATE]:
             promise = r[_DATE]
     pause = resolved = sent_letter = got_letter = None
+    dead: list[tuple[Channel, str]] = []
     for r in events:
         if r[_TEXT] == "paused" or r[_TEXT] == "resumed":
             pause = r[_TEXT]
@@ -407,6 +412,16 @@ def _build(
             sent_letter = r
         elif r[_TEXT] == "fourteen_day_letter_received":
             got_letter = r
+        elif r[_TEXT] == UNUSABLE and r[_PAYLOAD].get("channel") in _CHANNELS:
+            dead.append((Channel(r[_PAYLOAD]["channel"]), str(r[_PAYLOAD].get("address"))))
+    unusable = frozenset(
+        channel
+        for channel, failed_on in dead
+        if channel_address(
+            channel, email=email, phone=phone, address_line=address, postal_code=postal_code
+        )
+        == failed_on
+    )
     done = 0
     if oldest_due is not None:
         # contacts on a later Amsterdam day than the oldest due date: from the next midnight on
@@ -430,6 +445,7 @@ def _build(
             email=email, phone=phone, address_line=address, postal_code=postal_code
         ),
         opted_out=frozenset(Channel(c) for c in opted_out if c in _CHANNELS),
+        unusable=unusable,
         stage=max(stages, key=_RANKS.__getitem__, default=Stage.REMINDER),
         letter=_letter(sent_letter, got_letter),
         ladder_done=done,

@@ -76,7 +76,7 @@ def plan_answer(
         stats.later_day += 1
         return None
     if state is None:  # the debtor vanished between the question and the check
-        reasons = [f"no debtor {rec.debtor_id} in the ledger"]
+        reasons = [f"no debtor {rec.debtor_external_id} in the ledger"]
         action = None
     else:
         action = make_action(state, Stage(a.stage), Channel(a.channel), Tone(a.tone), a.send_at)

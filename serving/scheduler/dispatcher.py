@@ -5,12 +5,13 @@ or pause recorded since planning cancels it (``outbox.still_wanted``), and so do
 outside the contact window (a dispatcher that fell behind never sends at 20:01). Then it is built
 into a message and handed to the creditor's sender for its channel. Transient failures go back to
 the outbox with exponential backoff; permanent ones are marked failed with the reason in the
-dossier. While a claim is worked on, a :class:`~serving.scheduler.heartbeat.Heartbeat` renews its
-leases; every finish is fenced by the claim's token. A database error ends the pass: what is
-still claimed stays leased until the lease runs out, then any dispatcher claims it again.
-A 14-day letter that went out is recorded as ``fourteen_day_letter_sent`` (the payload
-``policy.ledger_state`` reads) in the same transaction that marks it sent. This module must never
-decide what to send; the cycle did.
+dossier (a dead address, ``AddressUnusableError``, also as ``channel_unusable``: the rules then
+choose another channel). While a claim is worked on, a
+:class:`~serving.scheduler.heartbeat.Heartbeat` renews its leases; every finish is fenced by the
+claim's token. A database error ends the pass: what is still claimed stays leased until the lease
+runs out, then any dispatcher claims it again. A 14-day letter that went out is recorded as
+``fourteen_day_letter_sent`` (the payload ``policy.ledger_state`` reads) in the same transaction
+that marks it sent. This module must never decide what to send; the cycle did.
 """
 
 import logging
@@ -24,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from ledger import dossier
+from ledger.addresses import record_unusable
 from ledger.enums import Channel, Country
 from ledger.tables import Contact, Creditor, Debtor
 from policy.contact_window import next_allowed, refusals, windows_for
@@ -32,6 +34,7 @@ from policy.ledger_state import creditor_settings
 from serving.scheduler import outbox
 from serving.scheduler.heartbeat import Heartbeat
 from serving.scheduler.messages import build_message, covered_invoices
+from serving.senders import AddressUnusableError
 from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
 from serving.senders.rendering import context, render_copy
 
@@ -206,6 +209,17 @@ class Dispatcher:
                 stats.retried += 1
                 return
             except (PermanentSendError, LookupError, ValueError) as err:
+                if isinstance(
+                    err, AddressUnusableError
+                ):  # a fact for the rules, in the same commit
+                    record_unusable(
+                        session,
+                        contact,
+                        err.channels,
+                        reason=str(err),
+                        actor="dispatcher",
+                        occurred_at=now,
+                    )
                 outbox.mark_failed(session, contact, token=token, now=now, error=str(err))
                 stats.failed += 1
                 return

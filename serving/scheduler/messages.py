@@ -16,6 +16,8 @@ from ledger.tables import Contact, ContactInvoice, Creditor, Debtor, Invoice, Ou
 from policy.collection_costs import collection_costs, vat_add_on_applies
 from policy.fourteen_day_letter import TERM_WORDING
 from policy.public_holidays import add_working_days
+from serving.scheduler.candidates import DUNNABLE_STATUS
+from serving.scheduler.outbox import TRANSACTIONAL
 from serving.senders.base import Message
 from serving.senders.from_ledger import message_for_contact
 
@@ -57,7 +59,8 @@ def legal_extra(
 def promise_extra(
     session: Session, contact: Contact, creditor: Creditor, on: date
 ) -> dict[str, Any]:
-    """A promise confirmation states the promised date and asks payment within 5 working days."""
+    """A promise confirmation names one date: the one the debtor promised, else 5 working days
+    from ``on`` (never both: two dates in one letter leave the debtor guessing)."""
     promise = session.exec(
         select(Outcome)
         .where(
@@ -67,21 +70,24 @@ def promise_extra(
         )
         .order_by(col(Outcome.occurred_at).desc(), col(Outcome.id).desc())
     ).first()
-    extra: dict[str, Any] = {"pay_by": add_working_days(Country(creditor.country), on, 5)}
     if promise is not None and promise.promised_date is not None:
-        extra["promised_date"] = promise.promised_date
-    return extra
+        return {"promised_date": promise.promised_date}
+    return {"pay_by": add_working_days(Country(creditor.country), on, 5)}
 
 
 def build_message(session: Session, contact: Contact, *, now: datetime) -> Message:
     creditor = session.get(Creditor, contact.creditor_id)
     debtor = session.get(Debtor, contact.debtor_id)
     if creditor is None or debtor is None:
-        raise LookupError(f"contact {contact.id}: creditor or debtor missing")
+        raise LookupError("the contact's creditor or debtor is missing from the ledger")
+    template = contact.template or ""
     invoices = covered_invoices(session, contact.id or 0)
+    if not template.startswith(TRANSACTIONAL):
+        # a payment since planning may have settled some: a message asking for money lists only
+        # what is still owed (the dispatcher cancels it when nothing is)
+        invoices = [i for i in invoices if i.status in DUNNABLE_STATUS and i.open_amount_cents > 0]
     extra: dict[str, Any] = {}
     local_day = now.astimezone(ZoneInfo(creditor.timezone)).date()
-    template = contact.template or ""
     if template.startswith("promise_confirmation"):
         extra.update(promise_extra(session, contact, creditor, local_day))
     elif template.startswith(("payment_thanks", "broken_promise")):

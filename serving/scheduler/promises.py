@@ -1,9 +1,10 @@
 """Promises to pay: confirm each one, and follow up the ones that were broken.
 
 * :func:`confirm_promises` — every promise outcome (``POST /v1/outcomes`` kind ``promise``) gets a
-  ``promise_confirmation`` message (logo, invoice numbers, open amount, bank details, pay within
-  5 working days; e-mail, else a letter). The rules keep the dossier quiet until the promised
-  date plus grace (``DebtorState.promise_date``), so no reminder goes out meanwhile.
+  ``promise_confirmation`` message (logo, the promised invoices' numbers and open amounts, bank
+  details, one date: the promised one, else within 5 working days; e-mail, else a letter). The
+  rules keep the dossier quiet until the promised date plus grace (``DebtorState.promise_date``),
+  so no reminder goes out meanwhile.
 * :func:`detect_broken` — once the promised date plus grace has passed and the invoices the
   promise covered are still open, a ``promise_broken`` dossier event is recorded (once per
   promise) and a firmer message is planned at the next stage of the flow, if the rules allow it
@@ -22,13 +23,13 @@ from sqlmodel import Session, col, select
 
 from ledger import dossier
 from ledger.enums import Channel, OutcomeKind, Stage, Tone
-from ledger.tables import Creditor, Debtor, DossierEvent, Invoice, Outcome
+from ledger.tables import Creditor, Debtor, DossierEvent, Outcome
 from policy import check, state_from_ledger
 from policy.actions import template_name
 from policy.candidates import earliest_send, make_action
-from policy.flow_state import STAGE_ORDER, RulesConfig, stage_rank
+from policy.flow_state import STAGE_ORDER, DebtorState, RulesConfig, stage_rank
 from serving.scheduler import outbox
-from serving.scheduler.candidates import DUNNABLE_STATUS
+from serving.scheduler.messages import covered_invoices
 from serving.scheduler.transactional import plan_message
 
 LOOKBACK = timedelta(days=120)
@@ -43,16 +44,15 @@ class PromiseStats:
     firmer_planned: int = 0
 
 
-def _open_ids(session: Session, creditor_id: int, debtor_id: int) -> list[int]:
-    rows = session.exec(
-        select(Invoice.id).where(
-            Invoice.creditor_id == creditor_id,
-            Invoice.debtor_id == debtor_id,
-            col(Invoice.status).in_(DUNNABLE_STATUS),
-            col(Invoice.open_amount_cents) > 0,
-        )
-    ).all()
-    return [int(i or 0) for i in rows]
+def promised_invoice_ids(session: Session, promise: Outcome, state: DebtorState) -> list[int]:
+    """What a promise covers, of what is still open: the invoices overdue on the day it was made
+    (never one not yet due), and of those only the ones its contact was about when it answered
+    one. The confirmation lists these; :func:`detect_broken` checks the same set."""
+    day = state.local_day(promise.occurred_at)
+    asked = set()
+    if promise.contact_id is not None:
+        asked = {i.id for i in covered_invoices(session, promise.contact_id)}
+    return [i.id for i in state.invoices if i.dunnable_on(day) and (not asked or i.id in asked)]
 
 
 def _promises(session: Session, creditor_id: int, now: datetime) -> list[Outcome]:
@@ -77,10 +77,12 @@ def confirm_promises(session: Session, creditor: Creditor, now: datetime) -> int
         if promise.occurred_at < now - CONFIRM_WITHIN:
             continue  # older promises were confirmed by an earlier pass
         debtor = session.get(Debtor, promise.debtor_id)
-        ids = _open_ids(session, creditor.id or 0, promise.debtor_id)
-        if debtor is None or not ids:
+        if debtor is None:
             continue
         state = state_from_ledger(session, promise.debtor_id, now)
+        ids = promised_invoice_ids(session, promise, state)
+        if not ids:
+            continue
         p = plan_message(
             session,
             creditor,

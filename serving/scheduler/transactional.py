@@ -1,7 +1,8 @@
 """Messages the debtor's own action calls for — a promise confirmation, a thank-you for a payment,
 the firmer reminder after a broken promise — planned into the same outbox as the daily cycle's.
 
-:func:`plan_message` picks e-mail (else a letter), the first moment the legal and the creditor's
+:func:`plan_message` picks e-mail (else a letter) among the channels the rules find usable (an
+address found dead is skipped), the first moment the legal and the creditor's
 window allow from ``now``, and a key (debtor, that day, kind) so the same event plans at most one
 message per day. This module must never send; the dispatcher does.
 """
@@ -14,8 +15,7 @@ from sqlmodel import Session
 from ledger.enums import Channel, Country
 from ledger.tables import Creditor, Debtor
 from policy.contact_window import next_allowed, windows_for
-from policy.flow_state import reachable_channels
-from policy.ledger_state import creditor_settings
+from policy.ledger_state import creditor_settings, state_from_ledger
 from serving.scheduler import outbox
 
 PREFERENCE = (Channel.EMAIL, Channel.LETTER)
@@ -38,16 +38,12 @@ def plan_message(
     """The outbox entry for one such message, or None when the debtor cannot be reached.
     ``key_day`` (default: the send day) is the day in the idempotency key: pass the day of the
     event that calls for the message, so a later pass never plans it again."""
-    reach = reachable_channels(
-        email=debtor.email,
-        phone=debtor.phone,
-        address_line=debtor.address_line,
-        postal_code=debtor.postal_code,
-    ) - {Channel(c) for c in debtor.opted_out_channels if c in set(Channel)}
+    # enabled, reachable, not opted out, and no address found dead (the rules' own view)
+    usable = state_from_ledger(session, debtor.id or 0, now).usable_channels()
     settings = creditor_settings(creditor)
     country = Country(debtor.country or creditor.country)
     for channel in channels:
-        if channel not in reach or channel not in settings.enabled_channels:
+        if channel not in usable:
             continue
         at = next_allowed(windows_for(country, channel, settings.window()), now)
         if at is None:

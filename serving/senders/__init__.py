@@ -8,6 +8,7 @@ network client connection. See ``serving/senders/README.md`` and :mod:`serving.s
 """
 
 from serving.senders.base import (
+    AddressUnusableError,
     CreditorInfo,
     DebtorInfo,
     InvoiceLine,
@@ -32,6 +33,7 @@ from serving.senders.settings import SenderSettings, get_sender_settings
 __all__ = [
     "DEFAULTS",
     "LOCAL_SINKS",
+    "AddressUnusableError",
     "CreditorInfo",
     "DebtorInfo",
     "InvoiceLine",

@@ -4,14 +4,15 @@ Every sender turns one message (one contact with one debtor, bundling all the in
 into one delivery on one medium. Senders know nothing of the ledger, the model or the law: the
 figures the law demands (collection costs, the term wording) arrive in ``Message.extra``. A sender
 must never decide whether to send; it sends, or raises :class:`TransientSendError` (retry later)
-or :class:`PermanentSendError` (give up and tell the dossier why).
+or :class:`PermanentSendError` (give up and tell the dossier why), the subclass
+:class:`AddressUnusableError` when the debtor's address itself is the problem.
 
 Idempotency: the same ``idempotency_key`` sent twice must not reach the debtor twice where the
 medium allows it (files: the name comes from the key and is never rewritten; SMTP: the Message-ID
 comes from the key; webhooks: an ``Idempotency-Key`` header).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
@@ -38,6 +39,17 @@ class TransientSendError(SendError):
 
 class PermanentSendError(SendError):
     """Will never succeed as it stands: mark the contact failed and record the reason."""
+
+
+class AddressUnusableError(PermanentSendError):
+    """The debtor's address can never take messages on ``channels`` (a hard bounce, a refused
+    recipient, a bad number, an undeliverable postal address, an address the mail server cannot
+    carry): the contact fails and the dispatcher records ``channel_unusable`` in the dossier, so
+    the rules choose another channel until the address changes."""
+
+    def __init__(self, problem: str, channels: Iterable[Channel]) -> None:
+        super().__init__(problem)
+        self.channels = frozenset(channels)
 
 
 @dataclass(frozen=True)

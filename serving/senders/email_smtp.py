@@ -6,9 +6,12 @@ Settings: ``DUNFLOW_SMTP_HOST``/``PORT``/``FROM``/``USER``/``PASSWORD``/``STARTT
 ``attach_invoice`` (default true). The From display name is the creditor's name.
 
 Idempotency: the Message-ID is derived from the idempotency key, so a retried message is the same
-message to every mail program. Errors: nothing listening, timeouts, 4xx → TransientSendError;
-5xx (recipient refused, message refused), no or invalid e-mail address → PermanentSendError.
-This module must never send to any address but the debtor's.
+message to every mail program. Errors: nothing listening, timeouts, 4xx → TransientSendError; 5xx →
+PermanentSendError, and :class:`AddressUnusableError` when the address itself is dead: no or an
+invalid address, a recipient refused with 5.1.x / 5.2.1 (or 501/550/551/553 without an enhanced
+code), or a non-ASCII local part on a server without SMTPUTF8. Addresses: the domain goes out IDNA-
+encoded, a non-ASCII local part with SMTPUTF8 (:mod:`serving.senders.email_address`). This module
+must never send to any address but the debtor's.
 """
 
 import hashlib
@@ -22,8 +25,15 @@ from typing import Any
 
 from ledger.enums import Channel
 from ledger.types import utcnow
-from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
+from serving.senders.base import (
+    AddressUnusableError,
+    Message,
+    PermanentSendError,
+    Receipt,
+    TransientSendError,
+)
 from serving.senders.documents import invoice_copy_pdf, letter_pdf, logo_file
+from serving.senders.email_address import EMAIL, address_is_dead, wire_address
 from serving.senders.rendering import context, render, render_copy
 from serving.senders.settings import SenderSettings
 
@@ -55,16 +65,14 @@ class SmtpSender:
 
     def build(self, message: Message) -> EmailMessage:
         """The e-mail as it will be sent (public for previews and tests)."""
-        to = message.debtor.email
-        if not to or "@" not in to:
-            raise PermanentSendError(f"debtor {message.debtor.external_id} has no e-mail address")
+        to = wire_address(message.debtor.email, message.debtor.external_id)
         ctx = context(message)
         copy = render_copy(message, ctx, self.settings.template_dir)
         logo = logo_file(message)
         ctx.update(copy=copy, logo_cid=LOGO_CID if logo else None)
         mail = EmailMessage()
         mail["From"] = formataddr((message.creditor.name, self.from_address))
-        mail["To"] = formataddr((message.debtor.name, to))
+        mail["To"] = to.header(message.debtor.name)
         mail["Subject"] = copy.subject
         mail["Date"] = format_datetime(utcnow())
         mail["Message-ID"] = message_id(message.idempotency_key, self.from_address)
@@ -109,17 +117,28 @@ class SmtpSender:
     def send(self, message: Message) -> Receipt:
         mail = self.build(message)
         s = self.settings
-        to = str(message.debtor.email)
+        wire = wire_address(message.debtor.email, message.debtor.external_id)
+        to = wire.addr_spec
         try:
             with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_s) as smtp:
                 if s.smtp_starttls:
                     smtp.starttls(context=ssl.create_default_context())
                 if s.smtp_user:
                     smtp.login(s.smtp_user, s.smtp_password.get_secret_value())
+                smtp.ehlo_or_helo_if_needed()
+                if wire.needs_smtputf8 and not smtp.has_extn("smtputf8"):
+                    raise AddressUnusableError(
+                        f"recipient {to} has a non-ASCII local part, which needs SMTPUTF8, and "
+                        f"the SMTP server {s.smtp_host}:{s.smtp_port} does not offer it",
+                        EMAIL,
+                    )
                 smtp.send_message(mail, from_addr=self.from_address, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused as err:
             code, reply = next(iter(err.recipients.values()), (550, b""))
-            raise _by_code(code, f"recipient {to} refused: {reply!r}") from err
+            what = f"recipient {to} refused: {reply!r}"
+            if address_is_dead(code, reply):
+                raise AddressUnusableError(f"{what} (SMTP {code})", EMAIL) from err
+            raise _by_code(code, what) from err
         except smtplib.SMTPAuthenticationError as err:
             raise TransientSendError(f"SMTP login failed (check the settings): {err}") from err
         except smtplib.SMTPResponseException as err:

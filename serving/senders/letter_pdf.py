@@ -18,7 +18,7 @@ from typing import Any
 
 from ledger.enums import Channel
 from ledger.types import utcnow
-from serving.senders.base import Message, PermanentSendError, Receipt
+from serving.senders.base import AddressUnusableError, Message, Receipt
 from serving.senders.documents import letter_pdf
 from serving.senders.formatting import safe_name
 from serving.senders.outbox_files import (
@@ -51,7 +51,9 @@ class LetterPdfSender:
             return receipt_from_manifest(manifest_path)
         debtor = message.debtor
         if not (debtor.address_line and (debtor.postal_code or debtor.city)):
-            raise PermanentSendError(f"debtor {debtor.external_id} has no postal address")
+            raise AddressUnusableError(
+                f"debtor {debtor.external_id} has no postal address", {Channel.LETTER}
+            )
         if not pdf_path.exists():
             create_once(pdf_path, letter_pdf(message, self.settings.template_dir))
         data = pdf_path.read_bytes()

@@ -8,10 +8,12 @@ timestamp is signed too, so an old request cannot be replayed. The provider repo
 ``callback_url`` (``POST /v1/delivery-status``), signed the same way and checked with
 :func:`verify_signature`.
 
-Answers: 2xx (and 409, "already have it") → a receipt; 408, 429, 5xx, timeouts, connection
-errors → :class:`TransientSendError`; other 4xx → :class:`PermanentSendError`. Options
-(``sender_config["sms"|"robocall"]``): ``url`` (overrides the setting), ``sender_id``. The secret
-is only ever read from the environment. This module must never log the secret or a signature.
+Answers: 2xx (and 409, "already have it") → a receipt; 408, 429, 5xx, timeouts, connection errors →
+:class:`TransientSendError`; 422 ("this number cannot take this channel": unknown, invalid, a
+landline for SMS) → :class:`AddressUnusableError`; other 4xx → :class:`PermanentSendError` (a
+refusal about us — signature, payload — never marks the debtor's number dead). Options
+(``sender_config["sms"|"robocall"]``): ``url`` (overrides the setting), ``sender_id``. The secret is
+only ever read from the environment. This module must never log the secret or a signature.
 """
 
 import hashlib
@@ -27,7 +29,13 @@ import httpx
 
 from ledger.enums import Channel
 from ledger.types import utcnow
-from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
+from serving.senders.base import (
+    AddressUnusableError,
+    Message,
+    PermanentSendError,
+    Receipt,
+    TransientSendError,
+)
 from serving.senders.formatting import normalise_phone
 from serving.senders.rendering import context, render
 from serving.senders.settings import SenderSettings
@@ -88,7 +96,9 @@ def payload_for(
     if message.channel not in (Channel.SMS, Channel.ROBOCALL):
         raise PermanentSendError(f"the webhook sends sms and robocall, not {message.channel}")
     if not message.debtor.phone:
-        raise PermanentSendError(f"debtor {message.debtor.external_id} has no phone number")
+        raise AddressUnusableError(
+            f"debtor {message.debtor.external_id} has no phone number", {message.channel}
+        )
     payload: dict[str, Any] = {
         "idempotency_key": message.idempotency_key,
         "channel": str(message.channel),
@@ -152,6 +162,11 @@ class WebhookSender:
         detail = f"HTTP {status}: {response.text[:200]}"
         if status in (408, 429) or status >= 500:
             raise TransientSendError(f"webhook answered {detail}")
+        if status == 422:
+            raise AddressUnusableError(
+                f"the provider cannot deliver {message.channel} to this number: {detail}",
+                {message.channel},
+            )
         if status >= 400 and status != 409:
             raise PermanentSendError(f"webhook refused the message: {detail}")
         provider_id = message.idempotency_key

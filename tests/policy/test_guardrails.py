@@ -284,3 +284,20 @@ def test_a_day_with_no_cost_rule_refuses_the_costly_stages_and_keeps_the_rest(
         costly = make_action(st, stage, Channel.LETTER, Tone.FIRM, ams(*at[:3], 11))
         assert any("no collection costs can be worked out" in r for r in check(costly, st).reasons)
     ladder_action(st, now)  # answers, does not raise
+
+
+def test_refusals_name_invoices_by_number_never_by_row_id() -> None:
+    """Seen in the field: "missing [2, 26]". The debtor and the creditor know numbers, not ids."""
+    s = state(
+        invoices=(
+            replace(invoice(2), number="F-2026-0117"),
+            replace(invoice(26), number="F-2026-0342"),
+        )
+    )
+    missing = check(email_reminder(s, invoice_ids=()), s)
+    stray = check(email_reminder(s, invoice_ids=(2, 26, 4_711)), s)
+    assert missing.reasons[-1].endswith("missing F-2026-0117, F-2026-0342")
+    assert "not open and overdue on 2026-03-03: 1 invoice no longer open" in stray.reasons
+    for reason in (*missing.reasons, *stray.reasons):
+        assert "[" not in reason
+        assert not any(f"{n}" in reason.split() for n in ("2", "26", "4711", "4_711"))

@@ -111,3 +111,41 @@ def test_finished_and_blocked_ladders_wait_with_a_note() -> None:
     paused = ladder_action(state(paused=True), ams(2026, 3, 3, 10, 0))
     assert paused.is_wait
     assert "paused" in paused.note
+
+
+def test_a_dead_address_moves_each_level_to_the_stages_next_channel() -> None:
+    """E-mail found dead: the e-mail levels go out by SMS (the cheapest other channel, ties in the
+    order channels are declared), the stages and days unchanged; the +24 call stays a call."""
+    s = state(
+        kind=DebtorKind.B2B, invoices=(invoice(due=DUE),), unusable=frozenset({Channel.EMAIL})
+    )
+    taken = walk(s, 40)
+    assert [(d, st, ch) for d, st, ch, _ in taken] == [
+        (3, Stage.REMINDER, Channel.SMS),
+        (10, Stage.REMINDER, Channel.SMS),
+        (17, Stage.PRE_COLLECTION, Channel.SMS),
+        (24, Stage.PRE_COLLECTION, Channel.PHONE),
+        (31, Stage.COLLECTION, Channel.LETTER),
+    ]
+
+
+def test_a_dead_address_is_refused_by_check_with_a_reason() -> None:
+    s = state(invoices=(invoice(due=DUE),), unusable=frozenset({Channel.EMAIL}))
+    now = ams(2026, 2, 3, 10, 0)
+    email = ladder_action(replace(s, unusable=frozenset()), now)
+    assert email.channel == Channel.EMAIL
+    verdict = check(email, s)
+    assert not verdict.ok
+    assert any("address failed for good" in r for r in verdict.reasons)
+    assert Channel.EMAIL not in s.usable_channels()
+
+
+def test_without_other_usable_channels_the_level_waits_and_says_why() -> None:
+    s = state(
+        invoices=(invoice(due=DUE),),
+        reachable=frozenset({Channel.EMAIL}),
+        unusable=frozenset({Channel.EMAIL}),
+    )
+    action = ladder_action(s, ams(2026, 2, 3, 10, 0))
+    assert action.is_wait
+    assert "address failed for good" in action.note

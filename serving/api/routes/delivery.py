@@ -5,7 +5,9 @@ The provider signs its callback like our webhook: ``X-Dunflow-Timestamp`` and
 ``DUNFLOW_SMS_WEBHOOK_SECRET``; a missing, stale or wrong signature is a 401 naming the header,
 before the body is even read as JSON. A good callback sets the matching contact (by
 ``idempotency_key``) to delivered or failed, keeps the provider's id as its receipt, and records
-a dossier event. A repeated callback with the same status changes nothing.
+a dossier event. A failure flagged ``address_unusable`` also records ``channel_unusable`` (see
+:mod:`ledger.addresses`): the rules then choose another channel for the debtor. A repeated callback
+with the same status changes nothing.
 
 This route must never act on an unsigned body, and never touch a contact that was cancelled.
 """
@@ -17,7 +19,8 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import select
 
 from ledger import dossier
-from ledger.enums import ContactStatus
+from ledger.addresses import record_unusable
+from ledger.enums import Channel, ContactStatus
 from ledger.tables import Contact
 from serving.api.deps import SessionDep
 from serving.api.errors import ApiError
@@ -37,6 +40,12 @@ class DeliveryStatus(BaseModel):
     status: Literal["delivered", "failed"]
     provider_id: str = Field(default="", max_length=200)
     detail: str = Field(default="", max_length=500)
+    address_unusable: bool = Field(
+        default=False,
+        description="with status failed: the address can never take this channel (a hard "
+        "bounce, an unknown or invalid number, a landline for SMS, a letter returned as "
+        "undeliverable); the rules then use another channel until the address changes",
+    )
 
 
 class DeliveryAck(BaseModel):
@@ -96,6 +105,11 @@ def delivery_status(
     if report.status == "failed":
         contact.last_error = (report.detail or "the provider reported a failed delivery")[:500]
     session.add(contact)
+    if report.status == "failed" and report.address_unusable:
+        reason = report.detail or "the provider reported the address as undeliverable"
+        record_unusable(
+            session, contact, {Channel(contact.channel)}, reason=reason, actor="provider"
+        )
     dossier.record(
         session,
         creditor_id=contact.creditor_id,

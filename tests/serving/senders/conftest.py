@@ -137,6 +137,8 @@ class Collector:
     ) -> str:
         if address.startswith("unknown@"):
             return "550 5.1.1 mailbox unavailable"
+        if address.startswith("relaydenied@"):
+            return "550 5.7.1 relaying denied"
         if address.startswith("greylisted@"):
             return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)

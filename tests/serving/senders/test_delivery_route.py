@@ -11,7 +11,10 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from ledger.enums import Channel
 from ledger.tables import Contact, DossierEvent
+from ledger.types import utcnow
+from policy import state_from_ledger
 from serving.api.app import create_app
 from serving.api.model_store import ModelStore
 from serving.api.routes.delivery import router, settings_dep
@@ -116,6 +119,35 @@ def test_failed_delivery_keeps_the_reason(
     assert contact.status == "failed"
     assert contact.last_error == "number unknown"
     assert [e.kind for e in _events(engine)] == ["contact_failed"]
+
+
+def test_a_number_the_provider_cannot_reach_makes_the_channel_unusable(
+    client: TestClient, engine: Engine, contact_key: str
+) -> None:
+    payload = {
+        "idempotency_key": contact_key,
+        "status": "failed",
+        "detail": "30006 landline or unreachable carrier",
+        "address_unusable": True,
+    }
+    assert _post(client, payload).status_code == 200
+    contact = _contact(engine, contact_key)
+    unusable, failed = _events(engine)
+    assert (unusable.kind, failed.kind) == ("channel_unusable", "contact_failed")
+    assert unusable.actor == "provider"
+    assert unusable.debtor_id == contact.debtor_id
+    assert unusable.payload == {
+        "channel": "sms",
+        "address": "+31612345678",
+        "reason": "30006 landline or unreachable carrier",
+        "contact_id": contact.id,
+        "idempotency_key": contact_key,
+    }
+    with Session(engine) as session:
+        state = state_from_ledger(session, contact.debtor_id, utcnow())
+    assert state.unusable == {Channel.SMS}  # the number may still take a call
+    assert _post(client, payload).json()["changed"] is False
+    assert len(_events(engine)) == 2
 
 
 def test_bad_signature_is_401_naming_the_header(

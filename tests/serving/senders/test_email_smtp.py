@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ledger.enums import Stage, Tone
-from serving.senders.base import PermanentSendError, TransientSendError
+from ledger.enums import Channel, Stage, Tone
+from serving.senders.base import AddressUnusableError, PermanentSendError, TransientSendError
 from serving.senders.email_smtp import SmtpSender, message_id
 from serving.senders.settings import SenderSettings
 from tests.serving.senders.conftest import IBAN, REFERENCE, Collector, MessageFactory
@@ -140,9 +140,20 @@ def test_refused_recipient_is_permanent(
     settings: SenderSettings, smtp_server: Collector, make_message: MessageFactory
 ) -> None:
     message = make_message(debtor={"email": "unknown@example.org"})
-    with pytest.raises(PermanentSendError, match="550"):
+    with pytest.raises(AddressUnusableError, match="550") as refused:
         SmtpSender(settings).send(message)
+    assert refused.value.channels == {Channel.EMAIL}
     assert smtp_server.envelopes == []
+
+
+def test_relaying_denied_is_permanent_but_not_the_debtors_address(
+    settings: SenderSettings, smtp_server: Collector, make_message: MessageFactory
+) -> None:
+    """5.7.1 is about our server's configuration: every debtor would lose e-mail otherwise."""
+    message = make_message(debtor={"email": "relaydenied@example.org"})
+    with pytest.raises(PermanentSendError, match=r"5\.7\.1") as refused:
+        SmtpSender(settings).send(message)
+    assert not isinstance(refused.value, AddressUnusableError)
 
 
 def test_greylisting_is_transient(
@@ -164,8 +175,9 @@ def test_nothing_listening_is_transient(
 def test_no_email_address_is_permanent(
     settings: SenderSettings, make_message: MessageFactory, email: str | None
 ) -> None:
-    with pytest.raises(PermanentSendError, match="no e-mail address"):
+    with pytest.raises(AddressUnusableError, match="e-mail address") as refused:
         SmtpSender(settings).send(make_message(debtor={"email": email}))
+    assert refused.value.channels == {Channel.EMAIL}
 
 
 def test_payment_thanks_has_no_payment_request_and_no_attachment(

@@ -14,7 +14,7 @@ import pytest
 
 from ledger.enums import Channel, Stage
 from policy.fourteen_day_letter import TERM_WORDING, text_refusals
-from serving.senders.base import InvoiceLine, Message, PermanentSendError
+from serving.senders.base import AddressUnusableError, InvoiceLine, Message, PermanentSendError
 from serving.senders.documents import letter_html
 from serving.senders.letter_pdf import LetterPdfSender
 from serving.senders.settings import SenderSettings
@@ -123,5 +123,5 @@ def test_letter_without_address_is_permanent(
     settings: SenderSettings, make_message: MessageFactory
 ) -> None:
     message = make_message(channel=Channel.LETTER, debtor={"address_line": None})
-    with pytest.raises(PermanentSendError, match="no postal address"):
+    with pytest.raises(AddressUnusableError, match="no postal address"):
         LetterPdfSender(settings).send(message)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from ledger.enums import Channel, Tone
-from serving.senders.base import PermanentSendError, TransientSendError
+from serving.senders.base import AddressUnusableError, PermanentSendError, TransientSendError
 from serving.senders.settings import SenderSettings
 from serving.senders.sms_file import SmsFileSender
 from serving.senders.webhook import (
@@ -57,6 +57,7 @@ def provider() -> Iterator[Provider]:
             if self.path == "/slow":
                 time.sleep(0.6)
             answers = {"/ok": 200, "/dup": 409, "/down": 503, "/bad": 400, "/slow": 200}
+            answers["/landline"] = 422
             self._answer(answers.get(self.path, 404), {"id": "prov-123"})
 
         def _answer(self, status: int, payload: dict[str, Any]) -> None:
@@ -147,10 +148,21 @@ def test_server_error_is_transient(
 def test_client_error_is_permanent(
     settings: SenderSettings, provider: Provider, make_message: MessageFactory
 ) -> None:
-    with pytest.raises(PermanentSendError, match="400"):
+    with pytest.raises(PermanentSendError, match="400") as refused:
         WebhookSender(_settings(settings, f"{provider.url}/bad")).send(
             make_message(channel=Channel.SMS)
         )
+    assert not isinstance(refused.value, AddressUnusableError)  # about us, not the number
+
+
+def test_422_means_the_number_cannot_take_this_channel(
+    settings: SenderSettings, provider: Provider, make_message: MessageFactory
+) -> None:
+    with pytest.raises(AddressUnusableError, match="422") as refused:
+        WebhookSender(_settings(settings, f"{provider.url}/landline")).send(
+            make_message(channel=Channel.SMS)
+        )
+    assert refused.value.channels == {Channel.SMS}
 
 
 def test_wrong_secret_is_refused_by_the_provider(
@@ -188,7 +200,7 @@ def test_missing_configuration_or_phone_is_permanent(
     with pytest.raises(PermanentSendError, match="DUNFLOW_SMS_WEBHOOK_URL"):
         WebhookSender(settings).send(make_message(channel=Channel.SMS))
     configured = _settings(settings, "http://127.0.0.1:9/ok")
-    with pytest.raises(PermanentSendError, match="no phone number"):
+    with pytest.raises(AddressUnusableError, match="no phone number"):
         WebhookSender(configured).send(make_message(channel=Channel.SMS, debtor={"phone": None}))
 
 
