@@ -31,12 +31,12 @@ from serving.scheduler.lease_budget import heartbeat_s, min_lease_s
 from serving.scheduler.settings import SchedulerSettings
 from tests.e2e.fault_scenarios import BASE, MAIL_CONFIG, Counts, _timed, count, plan
 from tests.e2e.fault_servers import FaultySmtp, free_port, smtp_server
+from tests.waits import HANG_GUARD_S
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 1.0  # the workers' SMTP timeout; their lease is the budget's minimum for it
 LEASE_S = min_lease_s(TIMEOUT_S)
 BACKOFF_S = LEASE_S * outbox.BACKOFF_BASE.total_seconds() / SchedulerSettings().dispatch_lease_s
-HANG_GUARD_S = 300.0
 
 
 class Worker:

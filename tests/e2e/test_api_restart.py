@@ -19,9 +19,9 @@ from sqlmodel import Session, func, select
 from ledger.tables import Contact, Creditor
 from serving.scheduler.cycle import run_cycle
 from serving.scheduler.scoring_client import ScoringClient, ScoringError
-from tests.e2e.fault_processes import HANG_GUARD_S
 from tests.e2e.fault_servers import free_port
 from tests.serving.scheduler.conftest import CYCLE, make_book
+from tests.waits import HANG_GUARD_S
 
 N_DEBTORS = 12
 
