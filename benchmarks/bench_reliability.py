@@ -14,6 +14,7 @@ most one re-send per injected fault, always with the same Message-ID.
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
 import uuid
@@ -50,8 +51,12 @@ SCENARIOS: dict[str, Scenario] = {
     **{name: partial(in_process, fn) for name, fn in fault_scenarios.IN_PROCESS.items()},
     "2_dispatchers_cpu_hog_lease_3s": lambda e, u: fault_processes.concurrent(e, u, 2),
     "4_dispatchers_cpu_hog_lease_3s": lambda e, u: fault_processes.concurrent(e, u, 4),
-    "2_dispatchers_cpu_hog_lease_120s": lambda e, u: fault_processes.concurrent(e, u, 2, True),
-    "4_dispatchers_cpu_hog_lease_120s": lambda e, u: fault_processes.concurrent(e, u, 4, True),
+    "2_dispatchers_cpu_hog_lease_120s": lambda e, u: fault_processes.concurrent(
+        e, u, 2, production_lease=True
+    ),
+    "4_dispatchers_cpu_hog_lease_120s": lambda e, u: fault_processes.concurrent(
+        e, u, 4, production_lease=True
+    ),
     "sigstop_past_lease": fault_processes.frozen,
     "db_connection_cut": fault_processes.db_cut,
 }
@@ -98,17 +103,30 @@ def verdict(counts: fault_scenarios.Counts) -> bool:
 
 def main() -> None:
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("DUNFLOW_BENCH_POSTGRES_URL") else [])
-    only = set(sys.argv[1:])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the CPU hogs with the bench
+    resume = "--resume" in sys.argv  # keep the rows already measured, run the missing ones
+    only = {a for a in sys.argv[1:] if not a.startswith("--")}
+    # a run of some scenarios replaces their rows and keeps the others' (written after each one)
+    old = json.loads(OUT.read_text())["scenarios"] if OUT.exists() and (only or resume) else []
     rows: list[dict[str, Any]] = []
     for kind in kinds:
         for name, scenario in SCENARIOS.items():
-            if only and name not in only:
+            if (only and name not in only) or (resume and (name, kind) in _done(old)):
                 continue
             with database(kind) as (engine, url):
                 counts = scenario(engine, url)
             row = {**asdict(counts), "target_met": verdict(counts)}
             print(json.dumps(row), flush=True)
             rows.append(row)
+            write([r for r in old if (r["scenario"], r["database"]) not in _done(rows)] + rows)
+    print(f"wrote {OUT}")
+
+
+def _done(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    return {(r["scenario"], r["database"]) for r in rows}
+
+
+def write(rows: list[dict[str, Any]]) -> None:
     OUT.write_text(
         json.dumps(
             {
@@ -128,7 +146,6 @@ def main() -> None:
         )
         + "\n"
     )
-    print(f"wrote {OUT}")
 
 
 if __name__ == "__main__":
