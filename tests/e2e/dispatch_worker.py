@@ -4,9 +4,10 @@ SMTP sender until the outbox is drained, then prints its summed stats as JSON an
 and ``db-error`` each time a pass ended on a database error (so a test knows its fault landed).
 
 ``python -m tests.e2e.dispatch_worker DB_URL SMTP_PORT BASE_ISO T0 --timeout-s T [--name W]
-[--backoff-s B] [--sqlite-busy-s S]``: the lease is the budget's minimum for the SMTP timeout
-(:func:`serving.scheduler.lease_budget.min_lease_s`); the dispatcher's clock is BASE + (wall
-time - T0), so the leases of killed or frozen workers expire for the next.
+[--backoff-s B] [--sqlite-busy-s S] [--lease-s L]``: the lease is L, by default the budget's
+minimum for the SMTP timeout (:func:`serving.scheduler.lease_budget.min_lease_s`); the
+dispatcher's clock is BASE + (wall time - T0), so the leases of killed or frozen workers expire
+for the next.
 """
 
 import argparse
@@ -44,6 +45,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--name", default=None)
     parser.add_argument("--backoff-s", type=float, default=300.0)
     parser.add_argument("--sqlite-busy-s", type=float, default=None)
+    parser.add_argument("--lease-s", type=float, default=None)
     args = parser.parse_args(argv)
     base, start = datetime.fromisoformat(args.base), float(args.t0)
     extra = {} if args.sqlite_busy_s is None else {"connect_args": {"timeout": args.sqlite_busy_s}}
@@ -54,7 +56,7 @@ def main(argv: list[str]) -> int:
         smtp_timeout_s=args.timeout_s,
         sms_webhook_timeout_s=args.timeout_s,
     )
-    lease_s = min_lease_s(args.timeout_s)
+    lease_s = args.lease_s or min_lease_s(args.timeout_s)
     dispatcher = make_dispatcher(
         engine,
         settings=settings,

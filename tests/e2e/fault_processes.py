@@ -31,12 +31,12 @@ from serving.scheduler.lease_budget import heartbeat_s, min_lease_s
 from serving.scheduler.settings import SchedulerSettings
 from tests.e2e.fault_scenarios import BASE, MAIL_CONFIG, Counts, _timed, count, plan
 from tests.e2e.fault_servers import FaultySmtp, free_port, smtp_server
+from tests.waits import HANG_GUARD_S
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 1.0  # the workers' SMTP timeout; their lease is the budget's minimum for it
 LEASE_S = min_lease_s(TIMEOUT_S)
 BACKOFF_S = LEASE_S * outbox.BACKOFF_BASE.total_seconds() / SchedulerSettings().dispatch_lease_s
-HANG_GUARD_S = 300.0
 
 
 class Worker:
@@ -106,14 +106,21 @@ def _settings() -> dict[str, float]:
     }
 
 
-def concurrent(engine: Engine, db_url: str, workers: int, n: int = 40, hog: bool = True) -> Counts:
-    """``workers`` dispatcher processes drain one outbox, two CPU hogs beside them."""
-    name = f"{workers}_dispatchers" + ("_cpu_hog" if hog else "")
+def concurrent(
+    engine: Engine, db_url: str, workers: int, n: int = 40, production_lease: bool = False
+) -> Counts:
+    """``workers`` dispatcher processes drain one outbox, two CPU hogs beside them; the lease is
+    the budget's minimum for a 1-s SMTP timeout (3 s), or the production default (120 s)."""
+    lease_s = SchedulerSettings().dispatch_lease_s if production_lease else LEASE_S
+    name = f"{workers}_dispatchers_cpu_hog_lease_{lease_s:g}s"
     handler, port = FaultySmtp(), free_port()
     keys = plan(engine, n, channel="email", sender_config=MAIL_CONFIG)
-    with smtp_server(handler, port), _timed() as took, cpu_hog(2 if hog else 0):
+    with smtp_server(handler, port), _timed() as took, cpu_hog(2):
         t0 = time.time()
-        procs = [Worker(db_url, port, t0, f"{name}-{i}") for i in range(workers)]
+        procs = [
+            Worker(db_url, port, t0, f"{name}-{i}", "--lease-s", str(lease_s))
+            for i in range(workers)
+        ]
         stats = [p.finish() for p in procs]
     return count(
         name,
@@ -123,7 +130,7 @@ def concurrent(engine: Engine, db_url: str, workers: int, n: int = 40, hog: bool
         faults=0,
         stale_sends=sum(s["stale_sends"] for s in stats),
         seconds=took[0],
-        settings=_settings(),
+        settings={**_settings(), "lease_s": lease_s, "heartbeat_s": heartbeat_s(lease_s)},
     )
 
 

@@ -58,9 +58,12 @@ def test_webhook_faults_send_nothing_twice(
 def test_dispatchers_beside_a_cpu_hog_send_nothing_twice(
     db_url: str, engine: Engine, workers: int
 ) -> None:
-    """The heartbeat keeps every claim of a starved dispatcher: a re-send could only follow a
-    stall of a whole process past its lease, and the dispatcher that stalled reports it."""
-    counts = fault_processes.concurrent(engine, db_url, workers)
+    """The production lease (120 s) on a starved machine. The heartbeat keeps every claim of a
+    live dispatcher; a re-send could only follow a stall of a whole process past its lease, and
+    the dispatcher that stalled reports it (``stale_sends``), so this cannot fail for the speed
+    of the machine (with the 3-s minimum lease, bench_reliability measures how often it happens
+    on this one)."""
+    counts = fault_processes.concurrent(engine, db_url, workers, production_lease=True)
     judged(counts, resent_at_most=counts.stale_sends)
 
 

@@ -15,6 +15,7 @@ from serving.api.model_loader import registry_store
 from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.settings import ApiSettings
 from tests.serving.api.conftest import AT, World, make_app
+from tests.waits import HANG_GUARD_S
 
 NAME = "dunning-policy"
 
@@ -83,7 +84,7 @@ def test_champion_is_loaded_followed_and_reloaded(
         assert _ask(client, world)["model_version"] == f"{NAME}/{first}"
 
         second = _register(policy, tmp_path / "v2")  # the alias moves: polling follows
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_GUARD_S
         while time.monotonic() < deadline:
             if client.get("/readyz").json()["model_version"] == f"{NAME}/{second}":
                 break

@@ -15,6 +15,7 @@ from ledger import migrate
 from ledger.db import make_engine
 from serving.api.security import create_api_key
 from tests.serving.scheduler.conftest import free_port
+from tests.waits import HANG_GUARD_S
 
 
 @pytest.mark.slow
@@ -38,7 +39,7 @@ def test_two_workers_serve_one_port(tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + HANG_GUARD_S
         while time.monotonic() < deadline:
             assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
             try:
@@ -46,11 +47,13 @@ def test_two_workers_serve_one_port(tmp_path: Path) -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.3)
-        ready = httpx.get(f"{base}/readyz", timeout=10).json()
+        ready = httpx.get(f"{base}/readyz", timeout=HANG_GUARD_S).json()
         assert ready["status"] == "degraded"  # no champion in the empty registry: the ladder
         # the admin key is found in the database given by --db, in whichever worker answers
         for _ in range(2):
-            r = httpx.post(f"{base}/v1/admin/reload", headers={"X-API-Key": admin}, timeout=30)
+            r = httpx.post(
+                f"{base}/v1/admin/reload", headers={"X-API-Key": admin}, timeout=HANG_GUARD_S
+            )
             assert r.status_code == 200, r.text
         workers = subprocess.run(
             ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False

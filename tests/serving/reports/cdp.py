@@ -18,6 +18,8 @@ from typing import Any
 import aiohttp
 import httpx
 
+from tests.waits import HANG_GUARD_S
+
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -52,7 +54,7 @@ def chromium(binary: str, profile: Path) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + HANG_GUARD_S
         while True:
             try:
                 info = httpx.get(f"http://127.0.0.1:{port}/json/version", timeout=1).json()
@@ -109,7 +111,7 @@ class _Cdp:
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pending[self.next_id] = future
         await self.ws.send_str(json.dumps(message))
-        reply = await asyncio.wait_for(future, timeout=30)
+        reply = await asyncio.wait_for(future, timeout=HANG_GUARD_S)
         if "error" in reply:
             raise RuntimeError(f"{method}: {reply['error']}")
         result: dict[str, Any] = reply.get("result", {})
@@ -136,7 +138,7 @@ async def _visit(ws_url: str, url: str, screenshot: Path | None, width: int) -> 
         metrics = {"width": width, "deviceScaleFactor": 1, "mobile": False}
         await cdp.call("Emulation.setDeviceMetricsOverride", sid, height=900, **metrics)
         await cdp.call("Page.navigate", sid, url=url)
-        await asyncio.wait_for(cdp.loaded.wait(), timeout=30)
+        await asyncio.wait_for(cdp.loaded.wait(), timeout=HANG_GUARD_S)
         await asyncio.sleep(0.2)  # let late console messages arrive
         dom = await cdp.evaluate(sid, "document.documentElement.outerHTML")
         images = json.loads(

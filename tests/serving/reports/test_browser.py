@@ -22,6 +22,7 @@ from serving.reports.links import signed_query
 from tests.serving.reports import sample_ledger as sample
 from tests.serving.reports.cdp import chromium, find_chromium, free_port, visit
 from tests.serving.reports.conftest import SECRET, reports_app
+from tests.waits import HANG_GUARD_S
 
 SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"
 CHROMIUM = find_chromium()
@@ -56,7 +57,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     )
     thread = threading.Thread(target=server.run, name="uvicorn-reports", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + HANG_GUARD_S
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")

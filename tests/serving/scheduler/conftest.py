@@ -19,6 +19,7 @@ from serving.api.model_store import ModelStore
 from serving.api.security import create_api_key
 from serving.scheduler.scoring_client import ScoringClient
 from tests import factories
+from tests.waits import HANG_GUARD_S
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DAY = date(2026, 11, 17)  # a Tuesday, in the past (outcomes may not lie in the future)
@@ -45,7 +46,7 @@ def api(engine: Engine) -> Iterator[Api]:
     )
     thread = threading.Thread(target=server.run, name="uvicorn-scheduler-test", daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + HANG_GUARD_S
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
