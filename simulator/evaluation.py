@@ -160,7 +160,6 @@ def evaluate_family(
     plans = chosen_plans(family, objective)
     worlds = [evaluate_world(c, factories, plans, objective, exploring) for c in cases(family)]
     names = list(worlds[0]["policies"])
-    compared = [n for n in names if n not in REFERENCES]
     return {
         "family": family.name,
         "worlds_n": len(worlds),
@@ -172,7 +171,7 @@ def evaluate_family(
         "segment_fixed_plans": {k: p.label for k, p in plans["segment-fixed"].items()},
         "summary": _summary(worlds, names),
         "paired_points_of_ceiling": {
-            n: {f"vs {r}": paired(_pts(worlds, n, r)) for r in REFERENCES} for n in compared
+            n: {f"vs {r}": paired(_pts(worlds, n, r)) for r in REFERENCES if r != n} for n in names
         },
         "exploration_cost_points": {
             n: paired(_pts(worlds, n, f"{n}+exploration")) for n in (exploring or {})
