@@ -131,18 +131,27 @@ def best_fixed(stats: Sequence[PlanStats], objective: Objective) -> Plan:
     return PLANS[int(order[0])]
 
 
+def _grouped(cells: F, by: str) -> F:
+    if by == "segment":
+        return np.asarray(cells.sum(axis=2))
+    if by == "archetype":
+        return np.asarray(cells.sum(axis=1))
+    return cells.reshape(cells.shape[0], -1, cells.shape[-1])
+
+
 def per_group(stats: Sequence[PlanStats], by: str, objective: Objective) -> list[Plan]:
-    """One plan per group (``by``: "segment" or "archetype"), held to the complaint limit in every
-    world by the smallest Lagrange multiplier of ``LAMBDAS`` that achieves it."""
-    axis = 1 if by == "segment" else 2
-    other = 2 if axis == 1 else 1
-    grouped = [s.cells.sum(axis=other) for s in stats]  # [plan, group, stat] per world
-    value = sum(g[..., 0] for g in grouped)
-    excess = sum(_excess(g, objective) for g in grouped)
+    """One plan per group (``by``: "segment", "archetype" or "cell" = segment x archetype, index
+    ``segment * len(ARCHETYPES) + archetype``), held to the complaint limit in every world by the
+    smallest Lagrange multiplier of ``LAMBDAS`` that achieves it."""
+    grouped = [_grouped(s.cells, by) for s in stats]  # [plan, group, stat] per world
+    value = np.sum([g[..., 0] for g in grouped], axis=0)
+    excess = np.sum([_excess(g, objective) for g in grouped], axis=0)
     budget_ok = np.all(
         [s.max_in_window <= objective.max_contacts_per_debtor for s in stats], axis=0
     )
-    empty = sum(g[..., 2] for g in grouped).sum(axis=0) == 0  # groups no world has contacts in
+    empty = (
+        np.sum([g[..., 2] for g in grouped], axis=(0, 1)) == 0
+    )  # groups no world has contacts in
     fallback = PLANS.index(best_fixed(stats, objective))
     choice = np.zeros(value.shape[1], dtype=np.int64)
     for lam in LAMBDAS:

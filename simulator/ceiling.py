@@ -1,10 +1,11 @@
 """The ceiling of one world: the best truth-knowing policy that holds the creditor's limits.
 
 Candidates: the multi-step planner (:mod:`simulator.planner`; if it breaks the complaint limit, its
-Lagrange multiplier on complaints is raised through ``PENALTIES`` until it holds), the type plan
-searched on that world (:mod:`simulator.baselines`) and the one-step oracle. The ceiling is the
-highest objective among those that held both limits. None is a proven optimum: an honest policy
-above 100 % of the ceiling says the ceiling is too low, and the report shows it. The planner's
+Lagrange multiplier on complaints is raised through ``PENALTIES`` until it holds), the type plan and
+the type x segment plan searched on that world (:mod:`simulator.baselines`) and the one-step
+oracle. The ceiling is the highest objective among those that held both limits. None is a proven
+optimum: an honest policy above 100 % of the ceiling says the ceiling is too low, and the report
+shows it. The planner's
 result is cached beside the plan sums (it depends on the world file, seed, size and objective).
 """
 
@@ -56,10 +57,9 @@ def _planner(objective: Objective, penalty: float) -> PolicyFactory:
     return lambda w: PlannerPolicy(w, objective, penalty, WAITS)
 
 
-def ceiling(
-    case: WorldCase, objective: Objective, type_plan: dict[str, Any], oracle: dict[str, Any]
-) -> Ceiling:
-    rows = {"planner": planner_row(case, objective), "type-plan": type_plan, "oracle": oracle}
+def ceiling(case: WorldCase, objective: Objective, truth: dict[str, dict[str, Any]]) -> Ceiling:
+    """The best of the planner and the other truth-knowing rows (``truth``: name -> scored row)."""
+    rows = {"planner": planner_row(case, objective), **truth}
     held = {k: r["objective_eur"] for k, r in rows.items() if all(r["limits_held"].values())}
     if not held:  # cannot happen with PENALTIES ending high, but never divide by a broken run
         held = {k: r["objective_eur"] for k, r in rows.items()}

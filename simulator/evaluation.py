@@ -30,9 +30,8 @@ from simulator.plans import GroupedPlanPolicy, Plan
 from simulator.registry import PolicyFactory
 
 BUILT_IN = ("ladder", "random", "oracle")
-FIXED = ("best-fixed", "segment-fixed", "type-plan")
 REFERENCES = ("segment-fixed", "best-fixed")
-EVALUATION_ONLY = ("oracle", "type-plan")  # they read the latent truth
+EVALUATION_ONLY = ("oracle", "type-plan", "type-segment-plan")  # they read the latent truth
 
 
 def paired(diffs: Sequence[float]) -> dict[str, Any]:
@@ -63,7 +62,9 @@ def _fixed_factories(
 ) -> tuple[dict[str, PolicyFactory], dict[str, Plan]]:
     best: Plan = plans["best-fixed"]
     seg_plans = list(plans["segment-fixed"].values())
-    types = per_group([plan_stats(case, objective)], "archetype", objective)
+    stats = [plan_stats(case, objective)]
+    types = per_group(stats, "archetype", objective)
+    cells = per_group(stats, "cell", objective)
 
     def by_segment(w: Any) -> GroupedPlanPolicy:
         return GroupedPlanPolicy("segment-fixed", seg_plans, segments(w)[0])
@@ -71,10 +72,15 @@ def _fixed_factories(
     def by_type(w: Any) -> GroupedPlanPolicy:
         return GroupedPlanPolicy("type-plan", types, w.pop.archetype)
 
+    def by_cell(w: Any) -> GroupedPlanPolicy:
+        group = segments(w)[0] * len(ARCHETYPES) + w.pop.archetype
+        return GroupedPlanPolicy("type-segment-plan", cells, group)
+
     factories: dict[str, PolicyFactory] = {
         "best-fixed": lambda _w: best.policy(),
         "segment-fixed": by_segment,
         "type-plan": by_type,
+        "type-segment-plan": by_cell,
     }
     return factories, dict(zip(ARCHETYPES, types, strict=True))
 
@@ -94,7 +100,8 @@ def evaluate_world(
         rows[name] = score(run_case(case, name, f, objective), objective)
     for name, f in (exploring or {}).items():
         rows[f"{name}+exploration"] = score(run_case(case, name, f, objective), objective)
-    top: Ceiling = ceiling(case, objective, rows["type-plan"], rows["oracle"])
+    truth = {k: rows[k] for k in EVALUATION_ONLY}
+    top: Ceiling = ceiling(case, objective, truth)
     for row in rows.values():
         row["share_of_ceiling"] = round(row["objective_eur"] / top.objective_eur, 4)
     return {
@@ -153,7 +160,6 @@ def evaluate_family(
     plans = chosen_plans(family, objective)
     worlds = [evaluate_world(c, factories, plans, objective, exploring) for c in cases(family)]
     names = list(worlds[0]["policies"])
-    compared = [n for n in names if n not in REFERENCES]
     return {
         "family": family.name,
         "worlds_n": len(worlds),
@@ -165,7 +171,7 @@ def evaluate_family(
         "segment_fixed_plans": {k: p.label for k, p in plans["segment-fixed"].items()},
         "summary": _summary(worlds, names),
         "paired_points_of_ceiling": {
-            n: {f"vs {r}": paired(_pts(worlds, n, r)) for r in REFERENCES} for n in compared
+            n: {f"vs {r}": paired(_pts(worlds, n, r)) for r in REFERENCES if r != n} for n in names
         },
         "exploration_cost_points": {
             n: paired(_pts(worlds, n, f"{n}+exploration")) for n in (exploring or {})

@@ -8,6 +8,7 @@ B2B/B2C) is defined here, once. This module never chooses a policy.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +92,6 @@ def run_case(
     case: WorldCase, name: str, factory: PolicyFactory | None, objective: Objective
 ) -> Outcome:
     """Replay one policy (by registry name, or ``factory``) in a fresh world of ``case``."""
-    import time
-
     start = time.perf_counter()
     world = case.world()
     tally = run(world, name, factory or (lambda w: make_policy(name, w)))

@@ -38,6 +38,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_every_policy_is_scored_in_every_world(report: dict[str, Any]) -> None:
     names = {"ladder", "random", "oracle", "best-fixed", "segment-fixed", "type-plan"}
+    names |= {"type-segment-plan"}
     assert report["worlds_n"] == 3
     assert report["baselines_chosen_on"] == "tiny-choice"
     for w in report["worlds"]:
