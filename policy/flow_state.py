@@ -92,6 +92,7 @@ class CreditorSettings:
     vat_deductible: bool = True
     collection_outsourced: bool = False
     language: str = "nl"
+    bundle_days: int = 0  # a reminder waits this long for another invoice coming due
 
     @property
     def enabled_channels(self) -> frozenset[Channel]:

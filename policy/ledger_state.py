@@ -150,6 +150,8 @@ def _statements(of: Callable[[Any], Any]) -> tuple[sa.Executable, sa.Executable]
             col(Creditor.vat_deductible),
             col(Creditor.collection_outsourced),
             col(Creditor.language),
+            _text(Creditor.disabled_channels),
+            col(Creditor.bundle_days),
         )
         .join(Creditor, col(Creditor.id) == col(Debtor.creditor_id))
         .outerjoin(Segment, col(Segment.id) == col(Debtor.segment_id))
@@ -229,6 +231,8 @@ def creditor_settings(row: Creditor) -> CreditorSettings:
         row.vat_deductible,
         row.collection_outsourced,
         row.language,
+        row.disabled_channels,
+        row.bundle_days,
     )
 
 
@@ -244,7 +248,10 @@ def _settings(
     vat_deductible: bool,
     collection_outsourced: bool,
     language: str,
+    disabled_channels: list[str],
+    bundle_days: int,
 ) -> CreditorSettings:
+    off = set(disabled_channels)
     return CreditorSettings(
         name=name,
         country=Country(country),
@@ -253,12 +260,15 @@ def _settings(
         contact_start_minute=contact_start_minute,
         contact_end_minute=contact_end_minute,
         channel_costs_cents={
-            Channel(k): int(v) for k, v in channel_costs_cents.items() if k in _CHANNELS
+            Channel(k): int(v)
+            for k, v in channel_costs_cents.items()
+            if k in _CHANNELS and k not in off
         },
         min_gap_days=min_gap_days,
         vat_deductible=vat_deductible,
         collection_outsourced=collection_outsourced,
         language=language,
+        bundle_days=bundle_days,
     )
 
 
@@ -346,9 +356,35 @@ def _load(
         did, cid = d[0] or 0, d[12]  # the primary key is never null once read
         creditor = settings.get(cid)
         if creditor is None:
-            name, country, tz, weekdays, start, end, costs, *rest = d[13:]
+            (
+                name,
+                country,
+                tz,
+                weekdays,
+                start,
+                end,
+                costs,
+                gap,
+                vat,
+                outsourced,
+                lang,
+                off,
+                bundle,
+            ) = d[13:]
             creditor = settings[cid] = _settings(
-                name, country, tz, loads(weekdays), start, end, loads(costs), *rest
+                name,
+                country,
+                tz,
+                loads(weekdays),
+                start,
+                end,
+                loads(costs),
+                gap,
+                vat,
+                outsourced,
+                lang,
+                loads(off),
+                bundle,
             )
         out[did] = _build(d, loads(d[8]), loads(d[11]), creditor, *facts.get(did, _NO_FACTS))
     return out

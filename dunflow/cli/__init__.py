@@ -27,6 +27,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.report", "report"),
     ("dunflow.cli.models", "models"),
     ("dunflow.cli.scheduler", "scheduler"),
+    ("dunflow.cli.creditor", "creditor"),
 ]
 # (module, function): single commands
 _COMMANDS: list[tuple[str, str]] = [("dunflow.cli.serve", "serve")]

@@ -5,11 +5,12 @@ explain a decision, so change it only by adding optional fields.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.enums import Channel, Stage, Tone
+from ledger.enums import Channel, Country, Stage, Tone
+from policy.creditor_config import CreditorConfig, CreditorConfigPatch
 
 DebtorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # debtors per recommendations call; the scheduler's batch size is bounded by it too
@@ -113,3 +114,37 @@ class OutcomeIn(BaseModel):
     amount_cents: int | None = Field(default=None, ge=1)
     occurred_at: datetime | None = None
     note: str | None = Field(default=None, max_length=500)
+
+
+class CreditorCreate(BaseModel):
+    """A new creditor (admin key): its name, country and any settings besides the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="Unique name of the creditor.")
+    country: Country = Field(default=Country.NL, description="Whose law applies (NL or BE).")
+    settings: CreditorConfigPatch | None = Field(
+        default=None, description="Settings other than the defaults."
+    )
+
+
+class CreditorOut(BaseModel):
+    id: int
+    name: str
+    country: Country
+    timezone: str = Field(description="The zone of the creditor's day (the law's for its country).")
+    settings: CreditorConfig
+
+
+class SettingsChangeOut(BaseModel):
+    """One audited change: who, when, and old → new per field."""
+
+    at: datetime
+    actor: str = Field(description="`api:key#<id>` or `cli:<user>`.")
+    kind: str = Field(description="creditor_created, settings_changed, segment_created/_changed.")
+    changes: dict[str, dict[str, Any]] = Field(description='{field: {"old": …, "new": …}}')
+
+
+class SettingsChangedOut(BaseModel):
+    changes: dict[str, dict[str, Any]] = Field(description='{field: {"old": …, "new": …}}')
+    creditor: CreditorOut

@@ -71,7 +71,10 @@ def _promises(session: Session, creditor_id: int, now: datetime) -> list[Outcome
 
 
 def confirm_promises(session: Session, creditor: Creditor, now: datetime) -> int:
-    """Plan a confirmation for each recent promise (idempotent: one per debtor and day)."""
+    """Plan a confirmation for each recent promise (idempotent: one per debtor and day), unless
+    the creditor switched confirmations off (``Creditor.promise_confirmation_mail``)."""
+    if not creditor.promise_confirmation_mail:
+        return 0
     planned = []
     for promise in _promises(session, creditor.id or 0, now):
         if promise.occurred_at < now - CONFIRM_WITHIN:

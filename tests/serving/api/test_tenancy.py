@@ -21,13 +21,14 @@ from tests.serving.api.conftest import World
 MISSING_DEBTOR = 987_654_321
 MISSING_CONTACT = 987_654_322
 MISSING_REC = "00000000-0000-4000-8000-00000000dead"  # the same length as a real id
+MISSING_CREDITOR = 987_654_323
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
     method: str
-    path: str  # may contain {rec}
+    path: str  # may contain {rec}, {debtor} and {creditor}
     body: Callable[[int, int, str], dict[str, Any]] | None = None  # (debtor, contact, rec) -> body
 
 
@@ -59,6 +60,14 @@ CASES = [
         "/reports/links",
         lambda d, c, r: {"path": f"/reports/decisions/{r}"},
     ),
+    Case("read another's settings", "GET", "/v1/creditors/{creditor}/settings"),
+    Case(
+        "change another's settings",
+        "PATCH",
+        "/v1/creditors/{creditor}/settings",
+        lambda d, c, r: {"min_gap_days": 4},
+    ),
+    Case("read another's settings history", "GET", "/v1/creditors/{creditor}/settings/history"),
 ]
 
 
@@ -70,13 +79,18 @@ def _contact_of(engine: Engine, creditor_id: int) -> int:
 
 
 def _call(
-    client: TestClient, case: Case, world: World, headers: dict[str, str], ids: tuple[int, int, str]
+    client: TestClient,
+    case: Case,
+    world: World,
+    headers: dict[str, str],
+    ids: tuple[int, int, str, int],
 ) -> Any:
-    debtor, contact, rec = ids
+    debtor, contact, rec, creditor = ids
     body = case.body(debtor, contact, rec) if case.body else None
     if body is not None and body.get("debtor_id") == "OWN":
         body["debtor_id"] = world.a.debtors["D1"].id
-    return client.request(case.method, case.path.format(rec=rec), json=body, headers=headers)
+    path = case.path.format(rec=rec, debtor=debtor, creditor=creditor)
+    return client.request(case.method, path, json=body, headers=headers)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -87,8 +101,9 @@ def test_another_creditors_ids_answer_like_missing_ones(
         int(world.b.debtors["D4"].id or 0),
         _contact_of(engine, world.b.creditor.id or 0),
         world.rec_b,
+        int(world.b.creditor.id or 0),
     )
-    missing = (MISSING_DEBTOR, MISSING_CONTACT, MISSING_REC)
+    missing = (MISSING_DEBTOR, MISSING_CONTACT, MISSING_REC, MISSING_CREDITOR)
     got_theirs = _call(learned_client, case, world, world.headers_a, theirs)
     got_missing = _call(learned_client, case, world, world.headers_a, missing)
     assert got_theirs.status_code == 404, got_theirs.text
@@ -116,6 +131,11 @@ KEYED = [
     ("GET", "/reports/decisions/{rec}", None),
     ("GET", "/reports/decisions/{rec}.pdf", None),
     ("POST", "/reports/links", {"path": "/reports/weekly"}),
+    ("GET", "/v1/creditors", None),
+    ("POST", "/v1/creditors", {"name": "X"}),
+    ("GET", "/v1/creditors/1/settings", None),
+    ("PATCH", "/v1/creditors/1/settings", {"min_gap_days": 4}),
+    ("GET", "/v1/creditors/1/settings/history", None),
 ]
 
 
