@@ -169,7 +169,7 @@ def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
         # the channel's part of check beyond the windows holds for these: enabled, reachable
         # and not opted out (usable) and fit for the stage
         channels = _in_order(usable & state.config.channels_for(stage))
-        tones = _in_order(state.config.stage_tones[stage])
+        tones = _in_order(state.tones_for(stage))
         if not channels or not tones:
             continue
         lower = _lower_bound_day(state, stage, today)

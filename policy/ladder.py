@@ -3,7 +3,8 @@
 Levels are data: days after the (oldest) due date, channels in order of preference, tone, stage,
 and optionally the debtor kind they apply to. A segment may bring its own ladder
 (``Segment.ladder`` JSON, a list of level mappings). :func:`ladder_action` takes the next level not
-yet done once its day has come, on the first channel the rules allow, at the earliest allowed time;
+yet done once its day has come, on the first channel the rules allow (another usable channel
+when none of the level's can reach the debtor), at the earliest allowed time;
 otherwise it waits. This module must never send something :func:`policy.guardrails.check` refuses.
 
 To add a ladder level: append a mapping ``{"days": 45, "channels": ["letter"], "tone": "firm",
@@ -20,7 +21,7 @@ from ledger.enums import Channel, DebtorKind, Stage, Tone
 from policy.actions import Action, wait
 from policy.candidates import earliest_send, make_action
 from policy.contact_window import require_aware
-from policy.flow_state import DebtorState, stage_rank
+from policy.flow_state import TONE_ORDER, DebtorState, stage_rank
 from policy.guardrails import check
 
 
@@ -86,6 +87,25 @@ def ladder_for(state: DebtorState) -> tuple[LadderLevel, ...]:
     return tuple(lv for lv in levels if lv.kind in (None, state.kind))
 
 
+def _channels(state: DebtorState, level: LadderLevel) -> tuple[Channel, ...]:
+    """The level's channels; when none of them can reach the debtor (marked unreachable, opted
+    out, switched off, outside the segment), the usable ones, cheapest first."""
+    usable = state.usable_channels()
+    if any(c in usable for c in level.channels):
+        return level.channels
+    costs = state.creditor.channel_costs_cents
+    return (*level.channels, *sorted(usable, key=lambda c: (costs.get(c, 0), c)))
+
+
+def _within(state: DebtorState, level: LadderLevel) -> Tone:
+    """The level's tone, or the nearest one the stage and the segment's tone bounds allow."""
+    allowed = state.tones_for(level.stage)
+    if level.tone in allowed or not allowed:
+        return level.tone  # none allowed: check refuses it and says why
+    at = TONE_ORDER.index(level.tone)
+    return min(allowed, key=lambda t: abs(TONE_ORDER.index(t) - at))
+
+
 def ladder_action(state: DebtorState, now: datetime) -> Action:
     """The fixed ladder's action for this debtor now: the next level not yet done once its day
     has come (levels are never skipped), or a wait whose note says why."""
@@ -103,12 +123,12 @@ def ladder_action(state: DebtorState, now: datetime) -> Action:
         when = min(owed) + timedelta(days=level.days_after_due) if owed else None
         return wait(state.stage, now, f"next level (+{level.days_after_due} days) on {when}")
     reasons: list[str] = []
-    for channel in level.channels:
+    for channel in _channels(state, level):
         send_at = earliest_send(state, level.stage, channel, now)
         if send_at is None:
             reasons.append(f"{channel}: no allowed time within the horizon")
             continue
-        action = make_action(state, level.stage, channel, level.tone, send_at)
+        action = make_action(state, level.stage, channel, _within(state, level), send_at)
         verdict = check(action, state)
         if verdict.ok:
             return action

@@ -20,10 +20,12 @@ from serving.api.routes import (
     admin,
     creditors,
     delivery,
+    dossiers,
     health,
     outcomes,
     recommendations,
     reports,
+    segments,
 )
 from serving.api.settings import ApiSettings, get_api_settings
 from serving.api.snapshots import FeatureSnapshots
@@ -70,4 +72,6 @@ def create_app(
     app.include_router(delivery.router)
     app.include_router(reports.router)
     app.include_router(creditors.router)
+    app.include_router(segments.router)
+    app.include_router(dossiers.router)
     return app

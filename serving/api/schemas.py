@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.enums import Channel, Country, Stage, Tone
 from policy.creditor_config import CreditorConfig, CreditorConfigPatch
+from policy.segments import SegmentConfig
 
 DebtorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # debtors per recommendations call; the scheduler's batch size is bounded by it too
@@ -114,6 +115,10 @@ class OutcomeIn(BaseModel):
     amount_cents: int | None = Field(default=None, ge=1)
     occurred_at: datetime | None = None
     note: str | None = Field(default=None, max_length=500)
+    channel: Channel | None = Field(
+        default=None,
+        description="unreachable: the channel that failed (default: the contact's channel).",
+    )
 
 
 class CreditorCreate(BaseModel):
@@ -148,3 +153,45 @@ class SettingsChangeOut(BaseModel):
 class SettingsChangedOut(BaseModel):
     changes: dict[str, dict[str, Any]] = Field(description='{field: {"old": …, "new": …}}')
     creditor: CreditorOut
+
+
+class SegmentOut(SegmentConfig):
+    """A segment: its id and settings."""
+
+    id: int
+
+
+class SegmentChangedOut(BaseModel):
+    changes: dict[str, dict[str, Any]] = Field(description='{field: {"old": …, "new": …}}')
+    segment: SegmentOut
+
+
+class DebtorSegmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    segment_id: int | None = Field(ge=1, le=2**63 - 1, description="null: in no segment.")
+
+
+class AssignedOut(BaseModel):
+    debtors: int = Field(description="Debtors read.")
+    moved: int = Field(description="Debtors a rule put in another segment.")
+    per_segment: dict[str, int] = Field(description="Debtors a rule matched, per segment.")
+
+
+class DossierEventOut(BaseModel):
+    id: int
+    at: datetime
+    kind: str = Field(description="paused, resumed, outcome_dispute, dispute_resolved, note, …")
+    actor: str
+    invoice_id: int | None = None
+    payload: dict[str, Any]
+
+
+class DossierOut(BaseModel):
+    debtor_id: int
+    paused: bool = Field(description="The rules hold the dossier now (a pause in force).")
+    disputed: bool
+    promise_date: date | None
+    segment: str | None
+    usable_channels: list[Channel] = Field(description="What the rules may use for the debtor.")
+    events: list[DossierEventOut] = Field(description="The dossier, oldest first.")

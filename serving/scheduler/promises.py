@@ -26,7 +26,7 @@ from ledger.tables import Creditor, Debtor, DossierEvent, Invoice, Outcome
 from policy import check, state_from_ledger
 from policy.actions import template_name
 from policy.candidates import earliest_send, make_action
-from policy.flow_state import STAGE_ORDER, RulesConfig, stage_rank
+from policy.flow_state import STAGE_ORDER, TONE_ORDER, RulesConfig, stage_rank
 from serving.scheduler import outbox
 from serving.scheduler.candidates import DUNNABLE_STATUS
 from serving.scheduler.transactional import plan_message
@@ -111,7 +111,10 @@ def _firmer(session: Session, debtor_id: int, now: datetime) -> outbox.PlannedCo
             send_at = earliest_send(state, stage, channel, now)
             if send_at is None or state.local_day(send_at) != today:
                 continue
-            tone = Tone.FIRM if Tone.FIRM in state.config.stage_tones[stage] else Tone.NEUTRAL
+            tones = state.tones_for(stage)
+            if not tones:
+                continue  # the segment's tone bounds leave this stage no tone
+            tone = max(tones, key=TONE_ORDER.index)  # the firmest the stage and segment allow
             action = make_action(state, stage, channel, tone, send_at)
             if not check(action, state).ok:
                 continue

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from ledger.enums import Country
 from ledger.tables import Creditor
 from policy.creditor_config import CreditorConfig, CreditorConfigPatch
-from serving.api.deps import AdminDep, PrincipalDep, SessionDep
+from serving.api.deps import AdminDep, IdPath, PrincipalDep, SessionDep
 from serving.api.errors import ApiError, invalid_body
 from serving.api.schemas import (
     CreditorCreate,
@@ -76,7 +76,7 @@ def create_creditor(body: CreditorCreate, session: SessionDep, admin: AdminDep) 
 
 
 @router.get("/{creditor_id}/settings", summary="The creditor's settings")
-def read_settings(creditor_id: int, session: SessionDep, principal: PrincipalDep) -> CreditorOut:
+def read_settings(creditor_id: IdPath, session: SessionDep, principal: PrincipalDep) -> CreditorOut:
     return out(creditor_for(session, principal, creditor_id))
 
 
@@ -85,7 +85,7 @@ def read_settings(creditor_id: int, session: SessionDep, principal: PrincipalDep
     summary="Change some settings (validated as a whole; audited: who, when, old → new)",
 )
 def change_settings(
-    creditor_id: int, body: CreditorConfigPatch, session: SessionDep, principal: PrincipalDep
+    creditor_id: IdPath, body: CreditorConfigPatch, session: SessionDep, principal: PrincipalDep
 ) -> SettingsChangedOut:
     row = creditor_for(session, principal, creditor_id)
     values: dict[str, Any] = body.model_dump(exclude_unset=True)
@@ -102,7 +102,7 @@ def change_settings(
 
 @router.get("/{creditor_id}/settings/history", summary="Audited changes, newest first")
 def settings_history(
-    creditor_id: int, session: SessionDep, principal: PrincipalDep
+    creditor_id: IdPath, session: SessionDep, principal: PrincipalDep
 ) -> list[SettingsChangeOut]:
     row = creditor_for(session, principal, creditor_id)
     return [
