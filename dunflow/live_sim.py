@@ -123,7 +123,8 @@ def _setup_creditors(engine: Any) -> dict[str, str]:
     keys = {}
     with Session(engine) as session:
         for cred in session.exec(select(Creditor)):
-            cred.sender_config = {**LOCAL_SINKS, "thank_you": True}
+            cred.sender_config = dict(LOCAL_SINKS)
+            cred.thank_you_mail = True
             session.add(cred)
             keys[cred.name] = create_api_key(session, creditor_id=cred.id, label="live-sim")
         session.commit()

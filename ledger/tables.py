@@ -58,6 +58,20 @@ class Creditor(SQLModel, table=True):
     min_gap_days: int = 3
     # channel -> {"sender": registered sender name, ...options}; empty: the local sinks
     sender_config: dict[str, Any] = _json({})
+    # what a creditor sets through `dunflow creditor set` / the API; validated and documented in
+    # policy.creditor_config.CreditorConfig (one declaration per setting, same names)
+    bic: str | None = Field(default=None, sa_type=_S(11))
+    payment_reference_scheme: str = Field(default="invoice_number", sa_type=_S(16))
+    disabled_channels: list[str] = _json([])
+    bundle_days: int = 0
+    thank_you_mail: bool = False
+    promise_confirmation_mail: bool = True
+    complaint_pause_days: int = 14
+    complaint_limit_per_1000: float | None = None
+    contact_budget_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    digest_recipients: list[str] = _json([])
+    digest_weekday: int = 0  # Monday = 0
+    digest_minute: int = 8 * 60  # minutes after local midnight
     created_at: datetime = _created()
 
 
@@ -72,6 +86,12 @@ class Segment(SQLModel, table=True):
     excluded: bool = False
     ladder: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)
     default_tone: str = Field(default="neutral", sa_type=_S(16))
+    # policy.segments.SegmentConfig validates these (channels allowed, tone bounds, rules)
+    allowed_channels: list[str] | None = Field(default=None, sa_type=sa.JSON)  # None: all
+    min_tone: str | None = Field(default=None, sa_type=_S(16))
+    max_tone: str | None = Field(default=None, sa_type=_S(16))
+    priority: int = 100  # assignment rules are tried in priority order, lowest first
+    rules: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)  # None: no rules
 
 
 class Debtor(SQLModel, table=True):
@@ -91,6 +111,7 @@ class Debtor(SQLModel, table=True):
     language: str = Field(default="nl", sa_type=_S(5))
     opted_out_channels: list[str] = _json([])
     segment_id: int | None = Field(default=None, foreign_key="segment.id", index=True)
+    tag: str | None = Field(default=None, sa_type=_S(100))  # the import's segment label
     created_at: datetime = _created()
 
 

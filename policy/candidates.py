@@ -15,7 +15,7 @@ from typing import TypeVar
 from ledger.enums import Channel, Country, DebtorKind, Stage, Tone
 from policy.actions import Action, one_per_tone, template_name, wait
 from policy.contact_window import Window, next_allowed, refusals, require_aware
-from policy.flow_state import STAGE_ORDER, DebtorState, stage_rank
+from policy.flow_state import DUNNABLE, STAGE_ORDER, DebtorState, stage_rank
 from policy.guardrails import costs_earliest_day, costs_on, dossier_refusals, shared_refusals
 
 E = TypeVar("E", Channel, Tone)
@@ -31,6 +31,8 @@ def _lower_bound_day(state: DebtorState, stage: Stage, today: date) -> date | No
     until = state.promise_blocks_until()
     if until is not None:
         day = max(day, until + timedelta(days=1))
+    if stage == Stage.REMINDER and state.creditor.bundle_days:
+        day = state.kept(_bundled_day, day)
     if stage in (Stage.COLLECTION, Stage.BAILIFF):
         earliest, why = costs_earliest_day(state)
         if why:
@@ -38,6 +40,18 @@ def _lower_bound_day(state: DebtorState, stage: Stage, today: date) -> date | No
         if earliest is not None:
             day = max(day, earliest)
     return day
+
+
+def _bundled_day(state: DebtorState, day: date) -> date:
+    """The creditor's bundling: a reminder on ``day`` waits for the invoices that fall overdue
+    within ``bundle_days`` of it, so that they share one contact (never more than that long)."""
+    soon = day + timedelta(days=state.creditor.bundle_days)
+    coming = [
+        i.due_date
+        for i in state.invoices
+        if i.status in DUNNABLE and i.open_amount_cents > 0 and day <= i.due_date < soon
+    ]
+    return max(coming) + timedelta(days=1) if coming else day
 
 
 def _first_due(state: DebtorState) -> date | None:
@@ -155,7 +169,7 @@ def allowed_actions(state: DebtorState, now: datetime) -> list[Action]:
         # the channel's part of check beyond the windows holds for these: enabled, reachable
         # and not opted out (usable) and fit for the stage
         channels = _in_order(usable & state.config.channels_for(stage))
-        tones = _in_order(state.config.stage_tones[stage])
+        tones = _in_order(state.tones_for(stage))
         if not channels or not tones:
             continue
         lower = _lower_bound_day(state, stage, today)

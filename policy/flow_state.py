@@ -28,6 +28,7 @@ STAGE_ORDER: tuple[Stage, ...] = (
     Stage.COLLECTION,
     Stage.BAILIFF,
 )
+TONE_ORDER: tuple[Tone, ...] = (Tone.FRIENDLY, Tone.NEUTRAL, Tone.FIRM)  # softest first
 DUNNABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.IN_COLLECTION})
 LEGAL_ZONE = {Country.NL: "Europe/Amsterdam", Country.BE: "Europe/Brussels"}
 
@@ -93,6 +94,7 @@ class CreditorSettings:
     vat_deductible: bool = True
     collection_outsourced: bool = False
     language: str = "nl"
+    bundle_days: int = 0  # a reminder waits this long for another invoice coming due
 
     @property
     def enabled_channels(self) -> frozenset[Channel]:
@@ -188,6 +190,15 @@ class RulesConfig:
         return chans
 
 
+def pause_in_force(latest: str | None, payload: Mapping[str, Any] | None, day: date) -> bool:
+    """Whether the dossier is paused on ``day``, from its latest ``paused``/``resumed`` event: a
+    pause holds until resumed, or, when it names ``until`` (ISO date), up to the day before it."""
+    if latest != "paused":
+        return False
+    until = (payload or {}).get("until")
+    return until is None or day < date.fromisoformat(str(until))
+
+
 def _days_overdue(state: "DebtorState", day: date) -> int:
     due = [i.due_date for i in state.dunnable(day)]
     return (day - min(due)).days if due else 0
@@ -227,6 +238,8 @@ class DebtorState:
     segment: str | None = None
     segment_excluded: bool = False
     segment_ladder: tuple[Mapping[str, Any], ...] | None = None
+    segment_channels: frozenset[Channel] | None = None  # None: the segment does not narrow them
+    segment_tones: frozenset[Tone] | None = None
     contact_times: tuple[datetime, ...] = ()  # sent and planned contacts, aware
     paused: bool = False
     disputed: bool = False
@@ -315,5 +328,12 @@ class DebtorState:
         return {}
 
     def usable_channels(self) -> frozenset[Channel]:
-        """Enabled for the creditor, reachable, not opted out, address not found unusable."""
-        return (self.creditor.enabled_channels & self.reachable) - self.opted_out - self.unusable
+        """Enabled for the creditor, reachable, not opted out, address not found unusable,
+        allowed by the segment."""
+        usable = (self.creditor.enabled_channels & self.reachable) - self.opted_out - self.unusable
+        return usable if self.segment_channels is None else usable & self.segment_channels
+
+    def tones_for(self, stage: Stage) -> frozenset[Tone]:
+        """The tones the stage allows, within the segment's bounds."""
+        tones = self.config.stage_tones[stage]
+        return tones if self.segment_tones is None else tones & self.segment_tones

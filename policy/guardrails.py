@@ -132,6 +132,8 @@ def channel_refusals(state: DebtorState, action: Action) -> list[str]:
             f"the debtor's {channel} address failed for good (bounced, refused or "
             "undeliverable); it is used again once the address changes"
         )
+    if state.segment_channels is not None and channel not in state.segment_channels:
+        reasons.append(f"{channel} is not allowed for segment {state.segment}")
     if channel not in state.config.channels_for(action.stage):
         reasons.append(f"{channel} may not be used for stage {action.stage}")
     reasons += refusals(state.windows(channel), action.send_at)
@@ -156,6 +158,8 @@ def _stage_refusals(state: DebtorState, action: Action, day: date) -> list[str]:
         reasons.append(f"the flow does not go back from {state.stage} to {stage}")
     if action.tone not in state.config.stage_tones[stage]:
         reasons.append(f"tone {action.tone} does not fit stage {stage}")
+    elif state.segment_tones is not None and action.tone not in state.segment_tones:
+        reasons.append(f"tone {action.tone} is outside segment {state.segment}'s tone bounds")
     need, late = state.config.stage_min_days_overdue[stage], state.days_overdue(day)
     if late < need:
         reasons.append(f"{stage} starts {need} days after the due date; now {late}")

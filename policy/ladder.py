@@ -1,12 +1,13 @@
 """The fixed ladder that Odoo and OCA users run today: the baseline and the fallback.
 
-Levels are data: days after the (oldest) due date, channels in order of preference, tone, stage, and
-optionally the debtor kind they apply to. A segment may bring its own ladder (``Segment.ladder``
-JSON, a list of level mappings). :func:`ladder_action` takes the next level not yet done once its
-day has come, on the first channel the rules allow, at the earliest allowed time; otherwise it
-waits. When a level's channel has a dead address (``DebtorState.unusable``) the level goes out on
-the stage's next usable channel instead. This module must never send something
-:func:`policy.guardrails.check` refuses.
+Levels are data: days after the (oldest) due date, channels in order of preference, tone, stage,
+and optionally the debtor kind they apply to. A segment may bring its own ladder
+(``Segment.ladder`` JSON, a list of level mappings). :func:`ladder_action` takes the next level not
+yet done once its day has come, on the first channel the rules allow (when none of the level's
+channels can reach the debtor — a dead address, ``DebtorState.unusable``, an opt-out, a channel
+switched off or outside the segment — on the stage's next usable channel), at the earliest allowed
+time; otherwise it waits. This module must never send something :func:`policy.guardrails.check`
+refuses.
 
 To add a ladder level: append a mapping ``{"days": 45, "channels": ["letter"], "tone": "firm",
 "stage": "collection", "kind": "b2b"}`` to the segment's ladder (or to ``DEFAULT_LADDER`` for all);
@@ -22,7 +23,7 @@ from ledger.enums import Channel, DebtorKind, Stage, Tone
 from policy.actions import Action, wait
 from policy.candidates import earliest_send, make_action
 from policy.contact_window import require_aware
-from policy.flow_state import DebtorState, stage_rank
+from policy.flow_state import TONE_ORDER, DebtorState, stage_rank
 from policy.guardrails import check
 
 
@@ -89,16 +90,26 @@ def ladder_for(state: DebtorState) -> tuple[LadderLevel, ...]:
     return tuple(lv for lv in levels if lv.kind in (None, state.kind))
 
 
-def _level_channels(state: DebtorState, level: LadderLevel) -> tuple[Channel, ...]:
-    """The level's channels; when a sender found one of their addresses dead, the level goes out
-    on the stage's other usable channels after them, cheapest first: a dead address changes the
-    channel, never the step of the flow."""
-    if not state.unusable & set(level.channels):
+def _channels(state: DebtorState, level: LadderLevel) -> tuple[Channel, ...]:
+    """The level's channels; when none of them can reach the debtor (a dead address, marked
+    unreachable, opted out, switched off, outside the segment), the stage's usable ones after
+    them, cheapest first: a dead address changes the channel, never the step of the flow."""
+    usable = state.usable_channels()
+    if any(c in usable for c in level.channels):
         return level.channels
     costs = state.creditor.channel_costs_cents
-    spare = (state.usable_channels() & state.config.channels_for(level.stage)) - set(level.channels)
+    spare = (usable & state.config.channels_for(level.stage)) - set(level.channels)
     ordered = sorted(spare, key=lambda c: (costs.get(c, 0), _DECLARED.index(c)))
-    return (*level.channels, *ordered)  # the dead one stays: its refusal explains a wait
+    return (*level.channels, *ordered)  # the unusable ones stay: their refusals explain a wait
+
+
+def _within(state: DebtorState, level: LadderLevel) -> Tone:
+    """The level's tone, or the nearest one the stage and the segment's tone bounds allow."""
+    allowed = state.tones_for(level.stage)
+    if level.tone in allowed or not allowed:
+        return level.tone  # none allowed: check refuses it and says why
+    at = TONE_ORDER.index(level.tone)
+    return min(allowed, key=lambda t: abs(TONE_ORDER.index(t) - at))
 
 
 def ladder_action(state: DebtorState, now: datetime) -> Action:
@@ -118,12 +129,12 @@ def ladder_action(state: DebtorState, now: datetime) -> Action:
         when = min(owed) + timedelta(days=level.days_after_due) if owed else None
         return wait(state.stage, now, f"next level (+{level.days_after_due} days) on {when}")
     reasons: list[str] = []
-    for channel in _level_channels(state, level):
+    for channel in _channels(state, level):
         send_at = earliest_send(state, level.stage, channel, now)
         if send_at is None:
             reasons.append(f"{channel}: no allowed time within the horizon")
             continue
-        action = make_action(state, level.stage, channel, level.tone, send_at)
+        action = make_action(state, level.stage, channel, _within(state, level), send_at)
         verdict = check(action, state)
         if verdict.ok:
             return action

@@ -2,7 +2,8 @@
 
 Reads Creditor, Segment, Debtor, Invoice, Contact, Outcome and DossierEvent; writes nothing. Only
 facts known at ``now`` are used (contacts planned for later count too: they occupy their day).
-Dossier event kinds read here: ``paused``/``resumed``, ``dispute_resolved``,
+Dossier event kinds read here: ``paused`` (payload: ``until``, the day it ends, or none: until
+resumed)/``resumed``, ``channel_unreachable`` (payload: ``channel``), ``dispute_resolved``,
 ``fourteen_day_letter_sent`` (payload: ``contact_id``, ``costs_cents``, ``wording_valid``,
 ``invoice_ids``), ``fourteen_day_letter_received`` (payload: ``received_on``) and
 ``channel_unusable`` (payload: ``channel``, ``address``; it counts while that address is still the
@@ -12,13 +13,14 @@ never write to the ledger or read another creditor's rows.
 This is on the scoring API's path for every request (usually one debtor) and loads the scheduler's
 batches, so it reads with two Core statements per chunk of debtors, built once below so that
 SQLAlchemy reuses their compiled form, and no ORM entities: the debtors joined to their creditor
-and segment, then one UNION ALL of their open invoices, contacts, disputes and promises and the
-dossier events above, only the columns the state needs. Every part is ordered (by id, or by time
-then id), so "the latest" and the order of the tuples never depend on a query plan or a database.
+and segment (its channel and tone bounds too), then one UNION ALL of their open invoices,
+contacts, disputes and promises and the dossier events above, only the columns the state
+needs. Every part is ordered (by id, or by time then id), so "the latest" and the order of the
+tuples never depend on a query plan or a database.
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +38,7 @@ from ledger.enums import (
     InvoiceStatus,
     OutcomeKind,
     Stage,
+    Tone,
 )
 from ledger.tables import Contact, Creditor, Debtor, DossierEvent, Invoice, Outcome, Segment
 from ledger.types import UTCDateTime
@@ -44,10 +47,12 @@ from policy.flow_state import (
     DebtorState,
     OpenInvoice,
     RulesConfig,
+    pause_in_force,
     reachable_channels,
     stage_rank,
 )
 from policy.fourteen_day_letter import LetterRecord
+from policy.segments import tones_between
 
 _AMS = ZoneInfo("Europe/Amsterdam")
 _DAY = timedelta(days=1)
@@ -68,11 +73,13 @@ _EVENT_KINDS = (
     "fourteen_day_letter_sent",
     "fourteen_day_letter_received",
     UNUSABLE,
+    "channel_unreachable",
 )
 # Debtors per pair of queries for a list. The union repeats the list in each of its four parts,
 # and SQLite builds before 3.32 allow only 999 bound variables in a statement.
 _SQLITE_CHUNK, _CHUNK = 240, 2_000
 _NO_FACTS: tuple[list[Any], ...] = ([], [], [], [])
+_NO_BOUNDS: tuple[frozenset[Channel] | None, frozenset[Tone] | None] = (None, None)
 _RULES = RulesConfig()  # shared: the field's default builds one, tables and all, per state
 _NOW = sa.bindparam("now", type_=UTCDateTime())
 _PART_INVOICE, _PART_CONTACT, _PART_OUTCOME, _PART_EVENT = range(4)
@@ -154,6 +161,11 @@ def _statements(of: Callable[[Any], Any]) -> tuple[sa.Executable, sa.Executable]
             col(Creditor.vat_deductible),
             col(Creditor.collection_outsourced),
             col(Creditor.language),
+            _text(Creditor.disabled_channels),
+            col(Creditor.bundle_days),
+            _text(Segment.allowed_channels),
+            col(Segment.min_tone),
+            col(Segment.max_tone),
         )
         .join(Creditor, col(Creditor.id) == col(Debtor.creditor_id))
         .outerjoin(Segment, col(Segment.id) == col(Debtor.segment_id))
@@ -233,6 +245,8 @@ def creditor_settings(row: Creditor) -> CreditorSettings:
         row.vat_deductible,
         row.collection_outsourced,
         row.language,
+        row.disabled_channels,
+        row.bundle_days,
     )
 
 
@@ -248,7 +262,10 @@ def _settings(
     vat_deductible: bool,
     collection_outsourced: bool,
     language: str,
+    disabled_channels: list[str],
+    bundle_days: int,
 ) -> CreditorSettings:
+    off = set(disabled_channels)
     return CreditorSettings(
         name=name,
         country=Country(country),
@@ -257,13 +274,20 @@ def _settings(
         contact_start_minute=contact_start_minute,
         contact_end_minute=contact_end_minute,
         channel_costs_cents={
-            Channel(k): int(v) for k, v in channel_costs_cents.items() if k in _CHANNELS
+            Channel(k): int(v)
+            for k, v in channel_costs_cents.items()
+            if k in _CHANNELS and k not in off
         },
         min_gap_days=min_gap_days,
         vat_deductible=vat_deductible,
         collection_outsourced=collection_outsourced,
         language=language,
+        bundle_days=bundle_days,
     )
+
+
+def _channels_of(names: Iterable[str]) -> frozenset[Channel]:
+    return frozenset(Channel(c) for c in names if c in _CHANNELS)
 
 
 def _letter(sent: Any, got: Any) -> LetterRecord | None:
@@ -350,11 +374,50 @@ def _load(
         did, cid = d[0] or 0, d[12]  # the primary key is never null once read
         creditor = settings.get(cid)
         if creditor is None:
-            name, country, tz, weekdays, start, end, costs, *rest = d[13:]
+            (
+                name,
+                country,
+                tz,
+                weekdays,
+                start,
+                end,
+                costs,
+                gap,
+                vat,
+                outsourced,
+                lang,
+                off,
+                bundle,
+            ) = d[13:26]
             creditor = settings[cid] = _settings(
-                name, country, tz, loads(weekdays), start, end, loads(costs), *rest
+                name,
+                country,
+                tz,
+                loads(weekdays),
+                start,
+                end,
+                loads(costs),
+                gap,
+                vat,
+                outsourced,
+                lang,
+                loads(off),
+                bundle,
             )
-        out[did] = _build(d, loads(d[8]), loads(d[11]), creditor, *facts.get(did, _NO_FACTS))
+        bounds = _NO_BOUNDS
+        if d[9] is not None and (d[26] is not None or d[27] or d[28]):  # the segment's
+            listed = loads(d[26])  # JSON null arrives as the text "null"
+            channels = None if listed is None else _channels_of(listed)
+            bounds = (channels, tones_between(d[27], d[28]))
+        out[did] = _build(
+            d,
+            loads(d[8]),
+            loads(d[11]),
+            creditor,
+            bounds,
+            params["now"],
+            *facts.get(did, _NO_FACTS),
+        )
     return out
 
 
@@ -363,6 +426,8 @@ def _build(
     opted_out: list[str],
     ladder: list[dict[str, Any]] | None,
     creditor: CreditorSettings,
+    bounds: tuple[frozenset[Channel] | None, frozenset[Tone] | None],
+    now: datetime,
     invoices: list[Any],
     contacts: list[Any],
     outcomes: list[Any],
@@ -403,9 +468,12 @@ def _build(
             promise = r[_DATE]
     pause = resolved = sent_letter = got_letter = None
     dead: list[tuple[Channel, str]] = []
+    unreachable: set[str] = set()
     for r in events:
         if r[_TEXT] == "paused" or r[_TEXT] == "resumed":
-            pause = r[_TEXT]
+            pause = r
+        elif r[_TEXT] == "channel_unreachable":
+            unreachable.add(str(r[_PAYLOAD].get("channel")))
         elif r[_TEXT] == "dispute_resolved":
             resolved = r[_AT]
         elif r[_TEXT] == "fourteen_day_letter_sent":
@@ -437,13 +505,17 @@ def _build(
         segment=segment,
         segment_excluded=bool(segment is not None and excluded),
         segment_ladder=tuple(ladder) if segment is not None and ladder else None,
+        segment_channels=bounds[0],
+        segment_tones=bounds[1],
         contact_times=tuple(times),
-        paused=pause == "paused",
+        paused=pause is not None
+        and pause_in_force(pause[_TEXT], pause[_PAYLOAD], now.astimezone(_AMS).date()),
         disputed=last_dispute is not None and (resolved is None or resolved < last_dispute),
         promise_date=promise,
         reachable=reachable_channels(
             email=email, phone=phone, address_line=address, postal_code=postal_code
-        ),
+        )
+        - _channels_of(unreachable),
         opted_out=frozenset(Channel(c) for c in opted_out if c in _CHANNELS),
         unusable=unusable,
         stage=max(stages, key=_RANKS.__getitem__, default=Stage.REMINDER),

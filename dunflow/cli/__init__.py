@@ -27,6 +27,9 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.report", "report"),
     ("dunflow.cli.models", "models"),
     ("dunflow.cli.scheduler", "scheduler"),
+    ("dunflow.cli.creditor", "creditor"),
+    ("dunflow.cli.segment", "segment"),
+    ("dunflow.cli.dossier", "dossier"),
 ]
 # (module, function): single commands
 _COMMANDS: list[tuple[str, str]] = [("dunflow.cli.serve", "serve")]

@@ -1,6 +1,7 @@
 """What the command groups share: the Rich consoles, the database option and error exits."""
 
-from typing import Annotated, NoReturn
+import json
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -28,3 +29,34 @@ def database_url(db: str | None) -> str:
 def fail(message: str, code: int = 1) -> NoReturn:
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def fail_invalid(err: Any, prefix: str = "") -> NoReturn:
+    """Exit naming every field a ``pydantic.ValidationError`` refused (nothing was written)."""
+    lines = [
+        f"{prefix}{'.'.join(str(p) for p in e.get('loc', ())) or '?'}: {e.get('msg', '')}"
+        for e in err.errors()
+    ]
+    fail("\n".join(lines))
+
+
+def assignments(pairs: list[str], what: str = "FIELD=VALUE") -> dict[str, Any]:
+    """``["min_gap_days=5", "iban=NL91…", "allowed_weekdays=[0,1,2]"]`` as a dict: each value read
+    as JSON when it is JSON (numbers, lists, true/false/null), else as the text itself."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"{pair!r}: expected {what}")
+        try:
+            out[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key.strip()] = raw
+    return out
+
+
+def cli_actor() -> str:
+    """Who made a change from the command line, for the audit."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"

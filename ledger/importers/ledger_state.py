@@ -52,7 +52,10 @@ def load(session: Session, creditor: str) -> LedgerState:
     s = Segment.__table__.c  # type: ignore[attr-defined]
     debtor_cols = ["id", "external_id", *DEBTOR_FIELDS, "segment"]
     stmt = (
-        sa.select(d.id, d.external_id, *[d[f] for f in DEBTOR_FIELDS], s.name)
+        # the label the import gave (its segment when no assignment rule moved the debtor since)
+        sa.select(
+            d.id, d.external_id, *[d[f] for f in DEBTOR_FIELDS], sa.func.coalesce(d.tag, s.name)
+        )
         .outerjoin(Segment, s.id == d.segment_id)
         .where(d.creditor_id == (cid or -1))
     )

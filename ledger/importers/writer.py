@@ -95,6 +95,7 @@ def _debtor_columns(frame: pd.DataFrame, segments: dict[str, int]) -> Columns:
     cols = columns(frame, {c: c for c in _DEBTOR_COLS if c in frame.columns})
     names = frame["segment"].tolist() if "segment" in frame.columns else [""] * len(frame)
     cols["segment_id"] = [segments.get(n) if n else None for n in names]
+    cols["tag"] = [n or None for n in names]  # kept: segment assignment rules may match on it
     return cols
 
 

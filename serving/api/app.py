@@ -16,7 +16,17 @@ from serving.api import errors
 from serving.api.metrics import ApiMetrics
 from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.recommender import Recommender
-from serving.api.routes import admin, delivery, health, outcomes, recommendations, reports
+from serving.api.routes import (
+    admin,
+    creditors,
+    delivery,
+    dossiers,
+    health,
+    outcomes,
+    recommendations,
+    reports,
+    segments,
+)
 from serving.api.settings import ApiSettings, get_api_settings
 from serving.api.snapshots import FeatureSnapshots
 
@@ -61,4 +71,7 @@ def create_app(
     app.include_router(admin.router)
     app.include_router(delivery.router)
     app.include_router(reports.router)
+    app.include_router(creditors.router)
+    app.include_router(segments.router)
+    app.include_router(dossiers.router)
     return app

@@ -9,7 +9,7 @@ key is one indexed lookup). The routes stay sync, so their ledger work never blo
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -73,3 +73,6 @@ async def require_admin(principal: PrincipalDep) -> Principal:
 
 
 AdminDep = Annotated[Principal, Depends(require_admin)]
+
+# an id in a path: bounded like the database's BIGINT, so a huge number is a 422, not a 500
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="A row id.")]

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
@@ -38,3 +39,13 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             _body(field, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
+
+
+def invalid_body(
+    exc: ValidationError, under: tuple[str, ...] = ("body",)
+) -> RequestValidationError:
+    """A model's ``ValidationError`` raised after FastAPI parsed the body (a whole-model check,
+    e.g. settings merged over the stored ones) as the same 422, each field named under ``under``."""
+    return RequestValidationError(
+        [{**err, "loc": (*under, *err.get("loc", ()))} for err in exc.errors()]
+    )

@@ -5,11 +5,13 @@ explain a decision, so change it only by adding optional fields.
 """
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ledger.enums import Channel, Stage, Tone
+from ledger.enums import Channel, Country, Stage, Tone
+from policy.creditor_config import CreditorConfig, CreditorConfigPatch
+from policy.segments import SegmentConfig
 
 DebtorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # debtors per recommendations call; the scheduler's batch size is bounded by it too
@@ -113,3 +115,83 @@ class OutcomeIn(BaseModel):
     amount_cents: int | None = Field(default=None, ge=1)
     occurred_at: datetime | None = None
     note: str | None = Field(default=None, max_length=500)
+    channel: Channel | None = Field(
+        default=None,
+        description="unreachable: the channel that failed (default: the contact's channel).",
+    )
+
+
+class CreditorCreate(BaseModel):
+    """A new creditor (admin key): its name, country and any settings besides the defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="Unique name of the creditor.")
+    country: Country = Field(default=Country.NL, description="Whose law applies (NL or BE).")
+    settings: CreditorConfigPatch | None = Field(
+        default=None, description="Settings other than the defaults."
+    )
+
+
+class CreditorOut(BaseModel):
+    id: int
+    name: str
+    country: Country
+    timezone: str = Field(description="The zone of the creditor's day (the law's for its country).")
+    settings: CreditorConfig
+
+
+class SettingsChangeOut(BaseModel):
+    """One audited change: who, when, and old → new per field."""
+
+    at: datetime
+    actor: str = Field(description="`api:key#<id>` or `cli:<user>`.")
+    kind: str = Field(description="creditor_created, settings_changed, segment_created/_changed.")
+    changes: dict[str, dict[str, Any]] = Field(description='{field: {"old": …, "new": …}}')
+
+
+class SettingsChangedOut(BaseModel):
+    changes: dict[str, dict[str, Any]] = Field(description='{field: {"old": …, "new": …}}')
+    creditor: CreditorOut
+
+
+class SegmentOut(SegmentConfig):
+    """A segment: its id and settings."""
+
+    id: int
+
+
+class SegmentChangedOut(BaseModel):
+    changes: dict[str, dict[str, Any]] = Field(description='{field: {"old": …, "new": …}}')
+    segment: SegmentOut
+
+
+class DebtorSegmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    segment_id: int | None = Field(ge=1, le=2**63 - 1, description="null: in no segment.")
+
+
+class AssignedOut(BaseModel):
+    debtors: int = Field(description="Debtors read.")
+    moved: int = Field(description="Debtors a rule put in another segment.")
+    per_segment: dict[str, int] = Field(description="Debtors a rule matched, per segment.")
+
+
+class DossierEventOut(BaseModel):
+    id: int
+    at: datetime
+    kind: str = Field(description="paused, resumed, outcome_dispute, dispute_resolved, note, …")
+    actor: str
+    invoice_id: int | None = None
+    payload: dict[str, Any]
+
+
+class DossierOut(BaseModel):
+    debtor_id: int
+    paused: bool = Field(description="The rules hold the dossier now (a pause in force).")
+    disputed: bool
+    promise_date: date | None
+    segment: str | None
+    usable_channels: list[Channel] = Field(description="What the rules may use for the debtor.")
+    events: list[DossierEventOut] = Field(description="The dossier, oldest first.")

@@ -2,21 +2,25 @@
 
 :func:`candidates` is one SQL query over invoices (status open or in collection, money owed, due
 before the local day) minus excluded segments, then :func:`blocked_debtors` removes dossiers that
-are paused (latest ``paused``/``resumed`` event is ``paused``) or disputed (a dispute outcome not
-followed by ``dispute_resolved``). The rules decide everything else; this module only narrows
-who is worth an API call. It must never write to the ledger.
+are paused (latest ``paused``/``resumed`` event is a ``paused`` still in force) or disputed (a
+dispute outcome not followed by ``dispute_resolved``). The rules decide everything else; this
+module only narrows who is worth an API call. It must never write to the ledger.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ledger.enums import OutcomeKind
 from ledger.tables import Debtor, DossierEvent, Invoice, Outcome, Segment
+from policy.flow_state import pause_in_force
 
 DUNNABLE_STATUS = ("open", "in_collection")
+_AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def blocked_debtors(
@@ -24,7 +28,9 @@ def blocked_debtors(
 ) -> dict[int, str]:
     """Debtors whose whole dossier is closed to contact at ``now``, with the reason."""
     ids = None if debtor_ids is None else list(debtor_ids)
-    ev = select(DossierEvent.debtor_id, DossierEvent.kind, DossierEvent.occurred_at).where(
+    ev = select(
+        DossierEvent.debtor_id, DossierEvent.kind, DossierEvent.occurred_at, DossierEvent.payload
+    ).where(
         DossierEvent.creditor_id == creditor_id,
         col(DossierEvent.kind).in_(["paused", "resumed", "dispute_resolved"]),
         DossierEvent.occurred_at <= now,
@@ -37,9 +43,9 @@ def blocked_debtors(
     if ids is not None:
         ev = ev.where(col(DossierEvent.debtor_id).in_(ids))
         disputes = disputes.where(col(Outcome.debtor_id).in_(ids))
-    pause: dict[int, tuple[datetime, str]] = {}
+    pause: dict[int, tuple[str, Mapping[str, Any]]] = {}
     resolved: dict[int, datetime] = {}
-    for debtor_id, kind, at in session.exec(
+    for debtor_id, kind, at, payload in session.exec(
         ev.order_by(col(DossierEvent.occurred_at), col(DossierEvent.id))
     ):
         if debtor_id is None:
@@ -47,8 +53,13 @@ def blocked_debtors(
         if kind == "dispute_resolved":
             resolved[debtor_id] = at
         else:
-            pause[debtor_id] = (at, kind)
-    out = {d: "the dossier is paused" for d, (_, kind) in pause.items() if kind == "paused"}
+            pause[debtor_id] = (kind, payload)
+    day = now.astimezone(_AMS).date()  # the day the rules count in (the legal window's)
+    out = {
+        d: "the dossier is paused"
+        for d, (kind, payload) in pause.items()
+        if pause_in_force(kind, payload, day)
+    }
     last_dispute: dict[int, datetime] = {}
     for debtor_id, at in session.exec(disputes):
         last_dispute[debtor_id] = max(at, last_dispute.get(debtor_id, at))

@@ -9,7 +9,7 @@ after the creditor, else the statement's account IBAN (``Stmt/Acct/Id/IBAN``) ma
 
 :func:`after_payment` is what any payment (file, API, bank feed) sets off: the debtor's pending
 contacts that are no longer wanted are cancelled, and a thank-you is planned when the creditor
-wants one (``sender_config["thank_you"]`` true) and the payment cleared at least one invoice.
+wants one (``Creditor.thank_you_mail``) and the payment cleared at least one invoice.
 This module must never allocate money itself; the ledger does.
 """
 
@@ -50,7 +50,7 @@ def after_payment(
     cancelled = outbox.cancel_pending_for_debtor(
         session, creditor_id=creditor.id or 0, debtor_id=debtor_id, now=now, reason="payment"
     )
-    if not creditor.sender_config.get("thank_you") or payment_id is None:
+    if not creditor.thank_you_mail or payment_id is None:
         return cancelled, 0
     cleared = session.exec(
         select(Invoice.id)

@@ -27,7 +27,7 @@ from ledger.tables import Creditor, Debtor, DossierEvent, Outcome
 from policy import check, state_from_ledger
 from policy.actions import template_name
 from policy.candidates import earliest_send, make_action
-from policy.flow_state import STAGE_ORDER, DebtorState, RulesConfig, stage_rank
+from policy.flow_state import STAGE_ORDER, TONE_ORDER, DebtorState, RulesConfig, stage_rank
 from serving.scheduler import outbox
 from serving.scheduler.messages import covered_invoices
 from serving.scheduler.transactional import plan_message
@@ -71,7 +71,10 @@ def _promises(session: Session, creditor_id: int, now: datetime) -> list[Outcome
 
 
 def confirm_promises(session: Session, creditor: Creditor, now: datetime) -> int:
-    """Plan a confirmation for each recent promise (idempotent: one per debtor and day)."""
+    """Plan a confirmation for each recent promise (idempotent: one per debtor and day), unless
+    the creditor switched confirmations off (``Creditor.promise_confirmation_mail``)."""
+    if not creditor.promise_confirmation_mail:
+        return 0
     planned = []
     for promise in _promises(session, creditor.id or 0, now):
         if promise.occurred_at < now - CONFIRM_WITHIN:
@@ -110,7 +113,10 @@ def _firmer(session: Session, debtor_id: int, now: datetime) -> outbox.PlannedCo
             send_at = earliest_send(state, stage, channel, now)
             if send_at is None or state.local_day(send_at) != today:
                 continue
-            tone = Tone.FIRM if Tone.FIRM in state.config.stage_tones[stage] else Tone.NEUTRAL
+            tones = state.tones_for(stage)
+            if not tones:
+                continue  # the segment's tone bounds leave this stage no tone
+            tone = max(tones, key=TONE_ORDER.index)  # the firmest the stage and segment allow
             action = make_action(state, stage, channel, tone, send_at)
             if not check(action, state).ok:
                 continue

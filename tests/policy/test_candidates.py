@@ -141,3 +141,29 @@ def test_kept_windows_follow_the_creditor() -> None:
     assert moved.windows(Channel.PHONE)[-1].start_minute == 9 * 60
     assert len(moved.windows(Channel.PHONE)) == 3  # BE calls: the law's two, the creditor's
     assert s.windows(Channel.PHONE) is before
+
+
+def test_bundling_waits_for_an_invoice_coming_due_but_no_longer_than_the_setting() -> None:
+    from datetime import date
+
+    from ledger.enums import Stage
+    from policy.candidates import allowed_actions
+    from policy.flow_state import CreditorSettings
+    from tests.policy.builders import ams, invoice, state
+
+    now = ams(2026, 2, 3, 9)  # Tuesday; INV-1 overdue since 2026-02-01, INV-2 due 02-05
+    invoices = (invoice(1, due=date(2026, 1, 31)), invoice(2, due=date(2026, 2, 5)))
+
+    def first_reminder(bundle_days: int) -> date:
+        creditor = CreditorSettings(name="Acme", bundle_days=bundle_days)
+        found = [
+            a
+            for a in allowed_actions(state(creditor=creditor, invoices=invoices), now)
+            if not a.is_wait and a.stage == Stage.REMINDER
+        ]
+        assert found
+        return min(a.send_at for a in found).date()
+
+    assert first_reminder(0) == date(2026, 2, 3)  # at once, INV-1 alone
+    assert first_reminder(2) == date(2026, 2, 3)  # INV-2 comes due later than 2 days
+    assert first_reminder(3) == date(2026, 2, 6)  # waits for INV-2: both in one contact

@@ -1,21 +1,23 @@
 """``POST /v1/outcomes``: what came of a contact — a payment, a promise, a dispute, a complaint, a
 call outcome — written to the ledger and the dossier. A payment or dispute cancels the debtor's
-pending contacts that are no longer wanted, in the same transaction."""
+pending contacts that are no longer wanted, in the same transaction; "wants a copy", "complaint"
+and "unreachable" act as :mod:`serving.operate.outcome_effects` says."""
 
 import uuid
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from ledger import dossier
-from ledger.enums import ContactStatus
 from ledger.payments import record_payment
-from ledger.tables import Contact, Debtor, Outcome
+from ledger.tables import Contact, Creditor, Debtor, Outcome
 from serving.api.deps import CreditorDep, SessionDep
 from serving.api.errors import ApiError
 from serving.api.schemas import OutcomeIn
-from serving.scheduler.outbox import cancel, cancel_pending_for_debtor
+from serving.operate.dossier_actions import cancel_all_planned
+from serving.operate.outcome_effects import after_outcome
+from serving.scheduler.outbox import cancel_pending_for_debtor
 
 router = APIRouter(prefix="/v1", tags=["outcomes"])
 
@@ -35,6 +37,7 @@ def record_outcome(
     ).first()
     if debtor is None:
         raise ApiError(404, "body.debtor_id", f"no debtor {body.debtor_id}")
+    contact = None
     if body.contact_id is not None:
         contact = session.exec(
             select(Contact).where(
@@ -90,23 +93,24 @@ def record_outcome(
         answer["payment_id"] = paid.payment.id
         answer["paid_invoices"] = paid.paid_invoices
     if body.kind == "dispute":  # a dispute stops the whole dossier until it is resolved
-        answer["cancelled_contacts"] = _cancel_all_planned(session, creditor_id, body.debtor_id, at)
+        answer["cancelled_contacts"] = cancel_all_planned(session, debtor, at, reason="dispute")
     elif body.kind == "paid":
         answer["cancelled_contacts"] = cancel_pending_for_debtor(
             session, creditor_id=creditor_id, debtor_id=body.debtor_id, now=at, reason=body.kind
         )
+    creditor = session.get(Creditor, creditor_id)
+    assert creditor is not None  # the key's own
+    answer.update(
+        after_outcome(
+            session,
+            creditor,
+            debtor,
+            kind=body.kind,
+            at=at,
+            contact=contact,
+            channel=body.channel,
+            note=body.note,
+        )
+    )
     session.commit()
     return answer
-
-
-def _cancel_all_planned(session: Session, creditor_id: int, debtor_id: int, at: datetime) -> int:
-    planned = session.exec(
-        select(Contact).where(
-            Contact.creditor_id == creditor_id,
-            Contact.debtor_id == debtor_id,
-            Contact.status == ContactStatus.PLANNED.value,
-        )
-    ).all()
-    for contact in planned:
-        cancel(session, contact, now=at, reason="dispute: the dossier is on hold")
-    return len(planned)

@@ -15,19 +15,21 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from ledger.tables import Contact
+from ledger.tables import Contact, Segment
 from tests.serving.api.conftest import World
 
 MISSING_DEBTOR = 987_654_321
 MISSING_CONTACT = 987_654_322
 MISSING_REC = "00000000-0000-4000-8000-00000000dead"  # the same length as a real id
+MISSING_CREDITOR = 987_654_323
+MISSING_SEGMENT = 987_654_324
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
     method: str
-    path: str  # may contain {rec}
+    path: str  # may contain {rec}, {debtor}, {creditor} and {segment}
     body: Callable[[int, int, str], dict[str, Any]] | None = None  # (debtor, contact, rec) -> body
 
 
@@ -59,6 +61,34 @@ CASES = [
         "/reports/links",
         lambda d, c, r: {"path": f"/reports/decisions/{r}"},
     ),
+    Case("read another's settings", "GET", "/v1/creditors/{creditor}/settings"),
+    Case(
+        "change another's settings",
+        "PATCH",
+        "/v1/creditors/{creditor}/settings",
+        lambda d, c, r: {"min_gap_days": 4},
+    ),
+    Case("read another's settings history", "GET", "/v1/creditors/{creditor}/settings/history"),
+    Case("read another's segment", "GET", "/v1/segments/{segment}"),
+    Case(
+        "change another's segment",
+        "PATCH",
+        "/v1/segments/{segment}",
+        lambda d, c, r: {"priority": 5},
+    ),
+    Case(
+        "put another's debtor in a segment",
+        "PUT",
+        "/v1/debtors/{debtor}/segment",
+        lambda d, c, r: {"segment_id": None},
+    ),
+    Case(
+        "act on another's dossier",
+        "POST",
+        "/v1/debtors/{debtor}/actions",
+        lambda d, c, r: {"action": "note", "text": "hello"},
+    ),
+    Case("read another's dossier", "GET", "/v1/debtors/{debtor}/dossier"),
 ]
 
 
@@ -69,14 +99,27 @@ def _contact_of(engine: Engine, creditor_id: int) -> int:
         return int(row.id or 0)
 
 
+def _segment_of(engine: Engine, creditor_id: int) -> int:
+    with Session(engine) as session:
+        row = Segment(creditor_id=creditor_id, name="matrix")
+        session.add(row)
+        session.commit()
+        return int(row.id or 0)
+
+
 def _call(
-    client: TestClient, case: Case, world: World, headers: dict[str, str], ids: tuple[int, int, str]
+    client: TestClient,
+    case: Case,
+    world: World,
+    headers: dict[str, str],
+    ids: tuple[int, int, str, int, int],
 ) -> Any:
-    debtor, contact, rec = ids
+    debtor, contact, rec, creditor, segment = ids
     body = case.body(debtor, contact, rec) if case.body else None
     if body is not None and body.get("debtor_id") == "OWN":
         body["debtor_id"] = world.a.debtors["D1"].id
-    return client.request(case.method, case.path.format(rec=rec), json=body, headers=headers)
+    path = case.path.format(rec=rec, debtor=debtor, creditor=creditor, segment=segment)
+    return client.request(case.method, path, json=body, headers=headers)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -87,8 +130,10 @@ def test_another_creditors_ids_answer_like_missing_ones(
         int(world.b.debtors["D4"].id or 0),
         _contact_of(engine, world.b.creditor.id or 0),
         world.rec_b,
+        int(world.b.creditor.id or 0),
+        _segment_of(engine, world.b.creditor.id or 0),
     )
-    missing = (MISSING_DEBTOR, MISSING_CONTACT, MISSING_REC)
+    missing = (MISSING_DEBTOR, MISSING_CONTACT, MISSING_REC, MISSING_CREDITOR, MISSING_SEGMENT)
     got_theirs = _call(learned_client, case, world, world.headers_a, theirs)
     got_missing = _call(learned_client, case, world, world.headers_a, missing)
     assert got_theirs.status_code == 404, got_theirs.text
@@ -116,6 +161,20 @@ KEYED = [
     ("GET", "/reports/decisions/{rec}", None),
     ("GET", "/reports/decisions/{rec}.pdf", None),
     ("POST", "/reports/links", {"path": "/reports/weekly"}),
+    ("GET", "/v1/creditors", None),
+    ("POST", "/v1/creditors", {"name": "X"}),
+    ("GET", "/v1/creditors/1/settings", None),
+    ("PATCH", "/v1/creditors/1/settings", {"min_gap_days": 4}),
+    ("GET", "/v1/creditors/1/settings/history", None),
+    ("GET", "/v1/segments", None),
+    ("POST", "/v1/segments", {"name": "x"}),
+    ("GET", "/v1/segments/1", None),
+    ("PATCH", "/v1/segments/1", {"priority": 5}),
+    ("POST", "/v1/segments/assign", None),
+    ("PUT", "/v1/debtors/1/segment", {"segment_id": None}),
+    ("POST", "/v1/debtors/1/actions", {"action": "note", "text": "x"}),
+    ("GET", "/v1/debtors/1/dossier", None),
+    ("GET", "/v1/notifications", None),
 ]
 
 

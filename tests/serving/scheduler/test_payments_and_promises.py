@@ -67,7 +67,7 @@ def _creditor(engine: Engine, book: Book, **values: object) -> Creditor:
 def test_camt_file_cancels_pending_and_thanks_the_payer(
     engine: Engine, book: Book, client: ScoringClient, tmp_path: Path
 ) -> None:
-    creditor = _creditor(engine, book, sender_config={"thank_you": True})
+    creditor = _creditor(engine, book, thank_you_mail=True)
     assert run_cycle(engine, creditor, CYCLE, client).planned == 5
     with Session(engine) as session:
         numbers = [session.get(Invoice, i).number for i in book.invoice_ids]  # type: ignore[union-attr]

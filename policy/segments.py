@@ -1,0 +1,175 @@
+"""Debtor segments (the Incassotool's debtor groups), declared once: :class:`SegmentConfig`.
+
+A segment sets the channels its debtors may get, the tone bounds (``min_tone`` … ``max_tone``,
+friendly < neutral < firm), its own ladder, and whether it is excluded from dunning (inter-company
+debtors). Its assignment rules (:class:`SegmentRule`: kind, country, open amount, the import's tag,
+a list of debtor numbers for the group's own companies) say who belongs: :func:`segment_for` tries
+the segments in ``priority`` order and takes the first with a rule that matches. Field names are
+the ``ledger.tables.Segment`` columns. The rules read the bounds from the ledger
+(:mod:`policy.ledger_state`) and :func:`policy.allowed_actions` offers nothing outside them, so the
+learned policy, which chooses among allowed actions only, honours them too. This module must never
+read or write the ledger.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from ledger.enums import Channel, DebtorKind, Tone
+from policy.creditor_config import partial_model
+from policy.flow_state import TONE_ORDER
+from policy.ladder import LadderConfigError, level_to_json, parse_ladder
+
+
+def tones_between(low: Tone | str | None, high: Tone | str | None) -> frozenset[Tone] | None:
+    """The tones from ``low`` to ``high`` (inclusive); None when neither bound is set."""
+    if low is None and high is None:
+        return None
+    lo = TONE_ORDER.index(Tone(low)) if low else 0
+    hi = TONE_ORDER.index(Tone(high)) if high else len(TONE_ORDER) - 1
+    return frozenset(TONE_ORDER[lo : hi + 1])
+
+
+class SegmentRule(BaseModel):
+    """Who belongs: every condition given must hold (a rule with none matches nobody)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: DebtorKind | None = Field(default=None, description="b2b or b2c.")
+    country: str | None = Field(
+        default=None, pattern="^[A-Z]{2}$", description="The debtor's country (ISO 3166, NL)."
+    )
+    min_open_cents: int | None = Field(
+        default=None, ge=0, description="Open amount of the debtor at least this (cents)."
+    )
+    max_open_cents: int | None = Field(
+        default=None, ge=0, description="Open amount of the debtor at most this (cents)."
+    )
+    tag: str | None = Field(
+        default=None, max_length=100, description="The import's label (`segment` column)."
+    )
+    external_ids: list[str] | None = Field(
+        default=None,
+        max_length=10_000,
+        description="Debtor numbers, e.g. the group's own companies (inter-company).",
+    )
+
+    @field_validator("max_open_cents")
+    @classmethod
+    def _range(cls, value: int | None, info: ValidationInfo) -> int | None:
+        low = info.data.get("min_open_cents")
+        if value is not None and low is not None and value < low:
+            raise ValueError(f"{value} is below min_open_cents {low}")
+        return value
+
+    def matches(self, debtor: "DebtorFacts") -> bool:
+        given = self.model_dump(exclude_none=True)
+        if not given:
+            return False
+        checks = (
+            self.kind is None or debtor.kind == self.kind,
+            self.country is None or debtor.country == self.country,
+            self.min_open_cents is None or debtor.open_cents >= self.min_open_cents,
+            self.max_open_cents is None or debtor.open_cents <= self.max_open_cents,
+            self.tag is None or debtor.tag == self.tag,
+            self.external_ids is None or debtor.external_id in self.external_ids,
+        )
+        return all(checks)
+
+
+class SegmentConfig(BaseModel):
+    """A segment's settings and rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, description="Unique per creditor.")
+    excluded: bool = Field(default=False, description="Never dunned (inter-company debtors, say).")
+    allowed_channels: list[Channel] | None = Field(
+        default=None, description="The channels its debtors may get; null: every channel."
+    )
+    min_tone: Tone | None = Field(default=None, description="Tone at least (friendly < firm).")
+    max_tone: Tone | None = Field(default=None, description="Tone at most.")
+    default_tone: Tone = Field(default=Tone.NEUTRAL, description="Tone the ladder starts from.")
+    ladder: list[dict[str, Any]] | None = Field(
+        default=None,
+        description='Its own ladder: levels {"days": 3, "channels": ["email"], "tone": '
+        '"friendly", "stage": "reminder", "kind": null}; null: the default ladder.',
+    )
+    priority: int = Field(
+        default=100, ge=0, le=10_000, description="Rules are tried lowest priority first."
+    )
+    rules: list[SegmentRule] | None = Field(
+        default=None, description="Who belongs (any rule); null: assigned by hand or by import."
+    )
+
+    @field_validator("max_tone")
+    @classmethod
+    def _bounds(cls, high: Tone | None, info: ValidationInfo) -> Tone | None:
+        low = info.data.get("min_tone")
+        if high is not None and low is not None and TONE_ORDER.index(high) < TONE_ORDER.index(low):
+            raise ValueError(f"{high} is below min_tone {low}")
+        return high
+
+    @field_validator("ladder")
+    @classmethod
+    def _ladder(cls, raw: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        if raw is None:
+            return None
+        try:
+            return [level_to_json(level) for level in parse_ladder(raw)]
+        except LadderConfigError as err:
+            raise ValueError(str(err)) from None
+
+    @field_validator("allowed_channels")
+    @classmethod
+    def _channels(cls, values: list[Channel] | None) -> list[Channel] | None:
+        if values is not None and not values:
+            raise ValueError("give at least one channel, or set excluded")
+        return None if values is None else sorted(set(values))
+
+
+if TYPE_CHECKING:  # to the type checker the patch reads like the segment (its fields, optional)
+    SegmentConfigPatch = SegmentConfig
+else:
+    SegmentConfigPatch = partial_model(SegmentConfig, "SegmentConfigPatch")
+
+
+@dataclass(frozen=True)
+class DebtorFacts:
+    """What assignment rules read about a debtor."""
+
+    id: int
+    external_id: str
+    kind: str
+    country: str
+    open_cents: int
+    tag: str | None
+
+
+@dataclass(frozen=True)
+class RuledSegment:
+    id: int
+    priority: int
+    rules: tuple[SegmentRule, ...]
+
+
+def ruled(
+    rows: Sequence[tuple[int, int, Sequence[Mapping[str, Any]] | None]],
+) -> list[RuledSegment]:
+    """``(id, priority, rules JSON)`` rows as segments with parsed rules, in the order tried."""
+    made = [
+        RuledSegment(i, p, tuple(SegmentRule.model_validate(r) for r in rules))
+        for i, p, rules in rows
+        if rules
+    ]
+    return sorted(made, key=lambda s: (s.priority, s.id))
+
+
+def segment_for(debtor: DebtorFacts, segments: Sequence[RuledSegment]) -> int | None:
+    """The first segment (in ``priority`` order) with a rule the debtor matches; None: none."""
+    for segment in segments:
+        if any(rule.matches(debtor) for rule in segment.rules):
+            return segment.id
+    return None
