@@ -4,11 +4,19 @@
 has no time zones) and PostgreSQL alike. A naive datetime is refused rather than guessed at.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+
+#: The largest amount any entry point accepts: 10^15 euros in cents, far inside a BIGINT, so no
+#: sum of them overflows; a larger figure is a typo or an attack, never an invoice.
+MAX_AMOUNT_CENTS = 10**17
+#: The days any entry point accepts for decisions, outcomes and reports: pandas timestamps
+#: (features, reports) end in 2262 and a date before 1970 is a typo; inside this range no date
+#: arithmetic of the flow (a year back, months ahead) leaves Python's calendar.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
 
 
 class NaiveDatetimeError(ValueError):

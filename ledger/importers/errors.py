@@ -68,6 +68,7 @@ class ErrorLog:
     def add(self, row: int, column: str, message: str) -> None:
         if row != HEADER and column in self.absent:
             return
+        column = str(shorten(column))  # a header cell can be a megabyte of junk too
         self.total += 1
         self.rows.add(row)
         self._kept.append((row, self.total, RowError(self.file, row, column, message)))

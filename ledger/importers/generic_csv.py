@@ -88,7 +88,8 @@ def _invoices(frame: pd.DataFrame, log: ErrorLog) -> pd.DataFrame:
                  "unknown status {value!r}")  # fmt: skip
     frame["paid_on"] = pd.NaT
     check_lengths(frame, Invoice, ("number", "payment_reference"), log)
-    check_lengths(frame, Debtor, ("external_id",), log, label="debtor_external_id")
+    check_lengths(frame.rename(columns={"debtor_external_id": "external_id"}), Debtor,
+                  ("external_id",), log, label="debtor_external_id")  # fmt: skip
     content = list(INVOICE_REQUIRED + INVOICE_OPTIONAL)
     return _refuse_conflicting_duplicates(frame, "number", content, log)
 

@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ledger.importers.errors import HEADER, ROW, ErrorLog, file_error, shorten
+from ledger.types import MAX_AMOUNT_CENTS
 
 _AMOUNT = r"^(-?)([0-9]{1,15})(?:\.([0-9]{1,2}))?$"
 _TOO_LARGE = r"^-?[0-9]{16,}(?:\.[0-9]*)?$"
@@ -26,7 +27,7 @@ _TOO_LARGE = r"^-?[0-9]{16,}(?:\.[0-9]*)?$"
 _MARK = 0x10FE00
 _SURROGATE = re.compile("[\U0010fe80-\U0010feff]")
 _TOO_PRECISE = r"^-?\d+\.\d{3,}$"
-_MAX_EUROS = 10**15  # 16 digits of euros and more would not fit a BIGINT of cents safely
+_MAX_EUROS = MAX_AMOUNT_CENTS // 100
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 

@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 
 from ledger.importers.batch import Batch, Counts
-from ledger.importers.errors import ROW, ErrorLog
+from ledger.importers.errors import ROW, ErrorLog, shorten
 from ledger.importers.ledger_state import DEBTOR_FIELDS, LedgerState
 from ledger.importers.parsing import isin
 
@@ -114,10 +114,11 @@ def _invoices(
         diff = theirs != ours
         for pos in diff.index[diff.any(axis=1)]:
             cols = [c for c in _COMPARED if diff.at[pos, c]]
-            detail = "; ".join(f"{c} {ours.at[pos, c]!r} ≠ {theirs.at[pos, c]!r}" for c in cols)
-            log.add(int(old[ROW].iloc[pos]), "number",
-                    f"invoice {old['number'].iloc[pos]!r} is already in the ledger with different "
-                    f"content ({detail})")  # fmt: skip
+            pairs = [(c, shorten(ours.at[pos, c]), shorten(theirs.at[pos, c])) for c in cols]
+            detail = "; ".join(f"{c} {mine!r} ≠ {known!r}" for c, mine, known in pairs)
+            number = shorten(old["number"].iloc[pos])
+            log.add(int(old[ROW].iloc[pos]), "number", f"invoice {number!r} is already in the "
+                    f"ledger with different content ({detail})")  # fmt: skip
     counts["invoices"] = Counts(int((~exists).sum()), int(exists.sum()), 0)
     return frame.loc[~exists].copy()
 

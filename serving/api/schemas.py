@@ -7,13 +7,26 @@ explain a decision, so change it only by adding optional fields.
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from ledger.enums import Channel, Country, Stage, Tone
+from ledger.types import FIRST_DAY, LAST_DAY, MAX_AMOUNT_CENTS
 from policy.creditor_config import CreditorConfig, CreditorConfigPatch
 from policy.segments import SegmentConfig
 
 DebtorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def in_range(value: date) -> date:
+    """A day (or the local day of a time) the flow can compute with (``ledger.types``)."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must lie between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(in_range)]
+Instant = Annotated[datetime, AfterValidator(in_range)]
 # debtors per recommendations call; the scheduler's batch size is bounded by it too
 MAX_DEBTORS_PER_CALL = 1000
 
@@ -22,7 +35,7 @@ class RecommendationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     debtor_ids: list[DebtorId] = Field(min_length=1, max_length=MAX_DEBTORS_PER_CALL)
-    at: datetime | None = Field(
+    at: Instant | None = Field(
         default=None, description="Decision time (aware); default now. For replays and tests."
     )
     detail: Literal["full", "brief"] = Field(
@@ -111,9 +124,9 @@ class OutcomeIn(BaseModel):
     debtor_id: DebtorId
     kind: Literal["paid", "promise", "dispute", "wants_copy", "unreachable", "complaint"]
     contact_id: DebtorId | None = None
-    promised_date: date | None = None
-    amount_cents: int | None = Field(default=None, ge=1)
-    occurred_at: datetime | None = None
+    promised_date: Day | None = None
+    amount_cents: int | None = Field(default=None, ge=1, le=MAX_AMOUNT_CENTS)
+    occurred_at: Instant | None = None
     note: str | None = Field(default=None, max_length=500)
     channel: Channel | None = Field(
         default=None,

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from ledger.tables import Creditor
 from serving.api.deps import SessionDep, creditor_of, get_engine, principal_of
 from serving.api.errors import ApiError
+from serving.api.schemas import Day
 from serving.reports.decision import DecisionNotFoundError
 from serving.reports.links import LinkError, signed_query, verify
 from serving.reports.service import decision_page, render_weekly_page, weekly_digest
@@ -70,7 +71,9 @@ def report_creditor(
 
 ReportCreditorDep = Annotated[int, Depends(report_creditor)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
-AsOf = Annotated[date | None, Query(description="Digest day YYYY-MM-DD (default: today).")]
+AsOf = Annotated[
+    Day | None, Query(description="Digest day YYYY-MM-DD, 1970-2199 (default: today).")
+]
 LangQ = Annotated[Lang | None, Query(description="nl or en (default: the creditor's).")]
 
 

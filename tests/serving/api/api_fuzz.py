@@ -116,6 +116,19 @@ def _record(counts: FuzzCounts, case: Any, response: Any) -> None:
     counts.problems.extend(problems(case, response))
 
 
+def _send(counts: FuzzCounts, case: Any) -> Any:
+    """The answer, or None when the app raised (the ASGI transport re-raises what a server
+    would answer with a 500): counted as a server error with the request that caused it."""
+    try:
+        return case.call(timeout=CALL_TIMEOUT_S)
+    except Exception as exc:  # any exception out of the app is the finding itself
+        counts.statuses[500] += 1
+        query = f"?{case.query}" if case.query else ""
+        counts.problems.append(f"{case.method} {case.formatted_path}{query} body={case.body!r:.200}"
+                               f" raised {exc!r}")  # fmt: skip
+        return None
+
+
 def fuzz_operations(t: Target, examples: int, counts: FuzzCounts) -> None:
     """``examples`` positive and as many negative cases per operation (a fifth for PDFs)."""
     schema = schemathesis.openapi.from_asgi("/openapi.json", t.app)
@@ -130,7 +143,9 @@ def fuzz_operations(t: Target, examples: int, counts: FuzzCounts) -> None:
             @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
             def run(case: Any) -> None:
                 case.headers = {**(case.headers or {}), "X-API-Key": t.key}
-                _record(counts, case, case.call(timeout=CALL_TIMEOUT_S))
+                response = _send(counts, case)
+                if response is not None:
+                    _record(counts, case, response)
                 counts.cases += 1
 
             try:
@@ -173,5 +188,9 @@ def fuzz_stateful(t: Target, scenarios: int, steps: int, counts: FuzzCounts) -> 
             return None  # judged in after_call by this project's rules, not schemathesis' checks
 
     hypothesis.seed(SEED)(Machine.TestCase)
-    Machine.run(settings=_settings(scenarios, stateful_step_count=steps,
-                                   phases=[Phase.generate]))  # fmt: skip
+    try:
+        Machine.run(settings=_settings(scenarios, stateful_step_count=steps,
+                                       phases=[Phase.generate]))  # fmt: skip
+    except Exception as exc:  # the app raised: Hypothesis stopped at the (shrunk) scenario
+        counts.statuses[500] += 1
+        counts.problems.append(f"stateful scenario raised {exc!r:.500}")
