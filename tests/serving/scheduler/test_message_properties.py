@@ -29,6 +29,7 @@ from ledger.enums import Channel, OutcomeKind, Stage, Tone
 from ledger.payments import record_payment
 from ledger.tables import Contact, Creditor, Debtor, Invoice, Outcome
 from policy import check, state_from_ledger
+from policy.actions import Action
 from policy.candidates import make_action
 from serving.scheduler import outbox
 from serving.scheduler.messages import build_message
@@ -106,6 +107,24 @@ def _pay(session: Session, creditor: Creditor, debtor: Debtor, cents: int, ref: 
         )
 
 
+def _plan(session: Session, debtor: Debtor, action: Action) -> str:
+    """The outbox entry the cycle would write for ``action``; returns its key."""
+    key = f"props:{debtor.id}"
+    planned = outbox.PlannedContact(
+        creditor_id=debtor.creditor_id,
+        debtor_id=debtor.id or 0,
+        channel=str(action.channel),
+        tone=str(action.tone),
+        stage=str(action.stage),
+        template="reminder",
+        scheduled_at=action.send_at,
+        idempotency_key=key,
+        invoice_ids=action.invoice_ids,
+    )
+    outbox.enqueue(session, [planned])
+    return key
+
+
 def _texts(message: Message, tmp: SenderSettings) -> dict[str, str]:
     """What the debtor reads: the e-mail's text and HTML bodies and the letter, tags stripped."""
     mail = SmtpSender(tmp, {"attach_invoice": False}).build(message)
@@ -152,16 +171,20 @@ def _lists_exactly(
         assert total in text, f"{where} lacks the total {total}"
 
 
+# each example writes its own creditor's rows, so sharing the function's engine is safe; a ledger
+# per example takes a database round trip or two, more than hypothesis's default deadline
+EXAMPLES = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
 @pytest.fixture
 def sender_settings(tmp_path: Path) -> SenderSettings:
     return SenderSettings(outbox_dir=tmp_path / "outbox", template_dir=None)
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(EXAMPLES, max_examples=25)
 @given(
     bills=bills,
     paid_before=st.integers(0, 3_000_000),
@@ -186,23 +209,7 @@ def test_a_reminder_lists_exactly_the_open_overdue_invoices_with_their_open_amou
         action = make_action(state, Stage.REMINDER, Channel.EMAIL, tone, NOW)
         if not check(action, state).ok:
             return  # nothing overdue, or not yet a reminder's day: nothing is planned
-        key = f"props:{debtor.id}"
-        outbox.enqueue(
-            session,
-            [
-                outbox.PlannedContact(
-                    creditor_id=creditor.id or 0,
-                    debtor_id=debtor.id or 0,
-                    channel="email",
-                    tone=tone.value,
-                    stage="reminder",
-                    template="reminder",
-                    scheduled_at=NOW,
-                    idempotency_key=key,
-                    invoice_ids=action.invoice_ids,
-                )
-            ],
-        )
+        key = _plan(session, debtor, action)
         _pay(session, creditor, debtor, paid_after, f"after-{debtor.id}")  # before dispatch
         session.commit()
         contact = session.exec(select(Contact).where(Contact.idempotency_key == key)).one()
@@ -222,11 +229,7 @@ def test_a_reminder_lists_exactly_the_open_overdue_invoices_with_their_open_amou
     _no_internal_ids(texts, debtor, invoices)
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(EXAMPLES, max_examples=20)
 @given(
     bills=bills,
     paid=st.integers(0, 3_000_000),
@@ -292,22 +295,7 @@ def test_the_letter_pdf_after_a_partial_payment_lists_only_what_is_owed(
         state = state_from_ledger(session, debtor.id or 0, NOW)
         action = make_action(state, Stage.REMINDER, Channel.LETTER, Tone.NEUTRAL, NOW)
         assert check(action, state).ok
-        outbox.enqueue(
-            session,
-            [
-                outbox.PlannedContact(
-                    creditor_id=creditor.id or 0,
-                    debtor_id=debtor.id or 0,
-                    channel="letter",
-                    tone="neutral",
-                    stage="reminder",
-                    template="reminder",
-                    scheduled_at=NOW,
-                    idempotency_key=f"pdf:{debtor.id}",
-                    invoice_ids=action.invoice_ids,
-                )
-            ],
-        )
+        _plan(session, debtor, action)
         _pay(session, creditor, debtor, 15_000, f"partial-{debtor.id}")
         session.commit()
         contact = session.exec(select(Contact).where(Contact.debtor_id == debtor.id)).one()
