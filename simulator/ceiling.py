@@ -7,6 +7,7 @@ oracle. The ceiling is the highest objective among those that held both limits. 
 optimum: an honest policy above 100 % of the ceiling says the ceiling is too low, and the report
 shows it. The planner's
 result is cached beside the plan sums (it depends on the world file, seed, size and objective).
+It only measures: nothing it computes may feed a choice of an honest policy.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ fixed-plan baselines (chosen on :func:`simulator.families.choice_family`) and ev
 exploration, and the difference is reported as the cost of exploration. Every row is scored on the
 creditor's objective with its limits (:mod:`simulator.objective`) and as a share of the world's
 ceiling (:mod:`simulator.ceiling`). Paired differences (percentage points of the ceiling) against
-``segment-fixed`` and ``best-fixed`` come with 95 % t-intervals over the worlds.
+``segment-fixed`` and ``best-fixed`` come with 95 % t-intervals over the worlds. It never chooses
+anything on the family it reports on unless that family is its own choice family (VALIDATION).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@
 
 Replay seeds of a sampled family are derived: world ``i`` of generator seed ``S`` replays with seed
 ``S * 100 + i``. All worlds are 600 debtors x 120 days. ``choice_family`` says on which family a
-report's baselines are chosen (a family without one chooses on itself: in-sample).
+report's baselines are chosen (a family without one chooses on itself: in-sample). A choice made
+on TEST, or a second place declaring these seeds, would void every report: never do either.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ A plan is what :class:`~simulator.policies.FixedActionPolicy` does: the same cha
 ``every`` days from 3 days past due, 09:00 for businesses and 18:00 for consumers, a letter in the
 same tone when the channel is missing. The grid's cadences start at 7 days: a shorter one breaks
 the default contact budget (5 contacts in 30 days) for any debtor who stays unpaid. A grouped plan
-reads a group per debtor; when the group is the latent archetype the policy is evaluation-only.
+reads a group per debtor; when the group is the latent archetype the policy is evaluation-only and
+must never produce logged data.
 """
 
 from __future__ import annotations

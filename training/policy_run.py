@@ -35,6 +35,7 @@ from policy.choice import Exploration
 from policy.pyfunc import EXTRA_COLUMNS, DunningPolicy
 from policy.value import ValueWeights
 from simulator.config import SimConfig
+from simulator.families import DEFAULT_REPORT
 from simulator.registry import PolicyFactory
 from simulator.replay import replay
 from simulator.world_file import DEFAULT_WORLD_PATH, load_world
@@ -58,9 +59,9 @@ class PolicyRunConfig:
     harm_cents: int = 300_000
     cost_weight: float = 20.0
     epsilon: float = 0.05
-    replay_seed: int = 2_027
-    replay_debtors: int = 600
-    replay_days: int = 120
+    replay_seed: int = DEFAULT_REPORT.seeds[0]  # the seeds are declared in simulator/families.py
+    replay_debtors: int = DEFAULT_REPORT.debtors
+    replay_days: int = DEFAULT_REPORT.days
     world: Path = DEFAULT_WORLD_PATH  # the replay world's assumptions (a world file)
     outcome: OutcomeConfig = field(default_factory=OutcomeConfig)
 

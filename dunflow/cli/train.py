@@ -1,5 +1,6 @@
 """``dunflow train``: Train and register models."""
 
+import dataclasses
 import json
 import re
 from datetime import date
@@ -92,10 +93,11 @@ def policy(
         typer.Option("--test-from", help="Hold out decisions from this date (default: last 25%)."),
     ] = None,
     replay_seed: Annotated[
-        int, typer.Option("--replay-seed", help="Seed of the unseen replay world.")
-    ] = 2_027,
-    replay_debtors: Annotated[int, typer.Option("--replay-debtors", min=50)] = 600,
-    replay_days: Annotated[int, typer.Option("--replay-days", min=30)] = 120,
+        int | None,
+        typer.Option("--replay-seed", help="Seed of the unseen replay world (default: 2027)."),
+    ] = None,
+    replay_debtors: Annotated[int | None, typer.Option("--replay-debtors", min=50)] = None,
+    replay_days: Annotated[int | None, typer.Option("--replay-days", min=30)] = None,
     world: Annotated[
         Path | None,
         typer.Option("--world", help="World file of the replay world (default: the default)."),
@@ -121,9 +123,12 @@ def policy(
         world=world or DEFAULT_WORLD_PATH,
         since=_parse_day(since, "--since") if since else None,
         test_from=_parse_day(test_from, "--test-from") if test_from else None,
-        replay_seed=replay_seed,
-        replay_debtors=replay_debtors,
-        replay_days=replay_days,
+    )
+    cfg = dataclasses.replace(
+        cfg,
+        replay_seed=cfg.replay_seed if replay_seed is None else replay_seed,
+        replay_debtors=cfg.replay_debtors if replay_debtors is None else replay_debtors,
+        replay_days=cfg.replay_days if replay_days is None else replay_days,
     )
     engine = make_engine(database_url(db))
     try:
