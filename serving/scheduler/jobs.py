@@ -7,7 +7,10 @@ Jobs (stable ids, ``replace_existing``, ``coalesce``, ``max_instances=1``):
 * ``dispatch`` — every ``DUNFLOW_DISPATCH_INTERVAL_S``: promise confirmations, then send what is
   due (each contact exactly once: see :mod:`serving.scheduler.outbox`);
 * ``camt-watch`` — every ``DUNFLOW_WATCH_INTERVAL_S``: import CAMT.053 files from
-  ``DUNFLOW_WATCH_DIR`` and cancel what the payments make unnecessary.
+  ``DUNFLOW_WATCH_DIR`` and cancel what the payments make unnecessary;
+* ``weekly-digests`` — every five minutes: each creditor's weekly digest once its configured day
+  and time (``digest_weekday``, ``digest_minute``, its own zone) have come this week, to its
+  ``digest_recipients``, and complaint notifications (:mod:`serving.scheduler.digests`).
 
 The job store pickles a job as ``module:function`` plus plain arguments, so the job functions
 below take only ids and read the engine, API client and dispatcher from :func:`install` (called
@@ -32,6 +35,7 @@ from sqlmodel import Session
 from ledger.tables import Creditor
 from serving.scheduler.cycle import run_cycle
 from serving.scheduler.daily import creditors, follow_up_promises
+from serving.scheduler.digests import send_due_digests, send_notifications
 from serving.scheduler.dispatcher import Dispatcher
 from serving.scheduler.payments_watch import process_inbox
 from serving.scheduler.promises import confirm_promises
@@ -93,6 +97,22 @@ def camt_watch_job() -> None:
         log.info("CAMT watch: %s", stats)
 
 
+def digests_job() -> None:
+    from serving.reports.settings import get_reports_settings
+    from serving.senders.settings import get_sender_settings
+
+    rt = _rt()
+    smtp = get_sender_settings()
+    sent = send_due_digests(rt.engine, datetime.now(UTC), smtp, get_reports_settings())
+    told = send_notifications(rt.engine, smtp)
+    if sent or told:
+        log.info("weekly digests sent: %s; notifications: %s", sent, told)
+
+
+# a digest is due at a minute a creditor chooses; looked for this often (the lateness it allows)
+DIGEST_CHECK = CronTrigger(minute="*/5", timezone=UTC)
+
+
 def cron_for(creditor: Creditor, settings: SchedulerSettings) -> CronTrigger:
     return CronTrigger(
         day_of_week=settings.cycle_weekdays,
@@ -130,7 +150,14 @@ def add_jobs(scheduler: BaseScheduler, engine: Engine, settings: SchedulerSettin
         name="CAMT.053 watch",
         replace_existing=True,
     )
-    return [*ids, "dispatch", "camt-watch"]
+    scheduler.add_job(
+        digests_job,
+        DIGEST_CHECK,
+        id="weekly-digests",
+        name="weekly digests and notifications",
+        replace_existing=True,
+    )
+    return [*ids, "dispatch", "camt-watch", "weekly-digests"]
 
 
 def build_scheduler(engine: Engine, *, blocking: bool = True) -> BaseScheduler:

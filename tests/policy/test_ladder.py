@@ -53,14 +53,18 @@ def test_default_ladder_b2c_waits_for_the_letters_term() -> None:
     s = state(invoices=(invoice(due=DUE),), reachable=frozenset({Channel.EMAIL, Channel.LETTER}))
     taken = walk(s, 60)
     days = [(d, st, ch) for d, st, ch, _ in taken]
-    # no phone: the +24 call is refused and the ladder waits at that level
-    assert days[:3] == [
+    # no phone: the +24 call cannot reach the debtor, so the cheapest usable channel takes it
+    # (an "unreachable" outcome must move the flow on, not stop it), then the letter's term
+    assert days == [
         (3, Stage.REMINDER, Channel.EMAIL),
         (10, Stage.REMINDER, Channel.EMAIL),
         (17, Stage.PRE_COLLECTION, Channel.LETTER),  # SMS unreachable: the next channel
+        (24, Stage.PRE_COLLECTION, Channel.EMAIL),
+        (31, Stage.FOURTEEN_DAY_LETTER, Channel.LETTER),
+        (52, Stage.COLLECTION, Channel.LETTER),
     ]
-    assert len(days) == 3
-    assert "phone" in ladder_action(replace(s, ladder_done=3), ams(2026, 3, 2, 10, 0)).note
+    # a level whose channel is usable but refused (here: not yet its day) still waits
+    assert "+24" in ladder_action(replace(s, ladder_done=3), ams(2026, 2, 20, 10, 0)).note
 
 
 def test_default_ladder_b2c_full() -> None:

@@ -19,7 +19,7 @@ def test_jobs_are_stored_in_the_ledger_with_stable_ids(engine: Engine, book: Boo
         scheduler.start(paused=True)
         ids = jobs.add_jobs(scheduler, engine, settings)
         scheduler.shutdown(wait=False)
-    assert ids == [f"cycle:{book.creditor_id}", "dispatch", "camt-watch"]
+    assert ids == [f"cycle:{book.creditor_id}", "dispatch", "camt-watch", "weekly-digests"]
     with engine.connect() as conn:
         stored = sorted(r[0] for r in conn.execute(sa.text("SELECT id FROM apscheduler_jobs")))
     assert stored == sorted(ids)
