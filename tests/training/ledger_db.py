@@ -1,10 +1,13 @@
 """Write a synthetic ledger (frames) into a real database, for CLI and end-to-end tests."""
 
+from datetime import UTC
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from features.loading import LedgerFrames
+from ledger.tables import Creditor
 
 
 def _dates(s: pd.Series) -> list[object]:
@@ -17,16 +20,11 @@ def write_ledger(engine: Engine, frames: LedgerFrames, creditor: str = "Acme") -
     now = pd.Timestamp("2024-06-01", tz="UTC").to_pydatetime().replace(tzinfo=None)
     with engine.begin() as conn:
         for cid in sorted(f.debtors["creditor_id"].unique()):
-            conn.execute(
-                sa.text(
-                    "INSERT INTO creditor (id, name, language, country, timezone, vat_deductible,"
-                    " collection_outsourced, allowed_weekdays, contact_start_minute,"
-                    " contact_end_minute, channel_costs_cents, min_gap_days, sender_config,"
-                    " created_at) VALUES (:id, :name, 'nl', 'NL', 'Europe/Amsterdam', TRUE, FALSE,"
-                    " '[0,1,2,3,4,5]', 420, 1200, '{}', 3, '{}', :now)"
-                ),
-                {"id": int(cid), "name": creditor if cid == 1 else f"{creditor} {cid}", "now": now},
-            )
+            # through the model, so every column the ledger has gains its declared default
+            name = creditor if cid == 1 else f"{creditor} {cid}"
+            row = Creditor(id=int(cid), name=name, allowed_weekdays=[0, 1, 2, 3, 4, 5])
+            values = row.model_dump(exclude_none=True) | {"created_at": now.replace(tzinfo=UTC)}
+            conn.execute(sa.insert(Creditor.__table__).values(**values))  # type: ignore[attr-defined]
         deb = f.debtors
         conn.execute(
             sa.text(
