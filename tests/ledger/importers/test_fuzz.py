@@ -9,7 +9,7 @@ import pytest
 
 from tests.ledger.importers.corruption import FILES, run
 
-EXAMPLES = 25  # per file: 125 corrupted imports in all, about a minute on the 2-core machine
+EXAMPLES = 12  # per file: 60 corrupted imports in all; `make bench` runs 1,000 (fuzz.json)
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ import pytest
 from policy.pyfunc import DunningPolicy
 from tests.serving.api.api_fuzz import FuzzCounts, fuzz_operations, fuzz_stateful, target
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 15
 SCENARIOS, STEPS = 12, 8
 
 
