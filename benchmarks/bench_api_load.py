@@ -33,6 +33,7 @@ from ledger.db import make_engine
 from ledger.tables import Creditor, Invoice
 from policy.pyfunc import DunningPolicy
 from serving.api.security import create_api_key
+from serving.api.settings import get_api_settings
 from serving.api.snapshots import FeatureSnapshots
 from simulator.config import SimConfig
 from simulator.generate import simulate_to_ledger
@@ -46,7 +47,14 @@ async def _clients(url: str, ids: list[int], headers: dict[str, str]) -> dict[st
     errors: list[str] = []
     started = time.perf_counter()
     stop = started + SECONDS
-    async with httpx.AsyncClient(timeout=60, headers=headers) as client:
+    # one kept connection per client, dropped by the client before the server would drop it
+    # (the server's keep-alive is ApiSettings.keep_alive_s): no request races a server-side close
+    limits = httpx.Limits(
+        max_connections=CLIENTS,
+        max_keepalive_connections=CLIENTS,
+        keepalive_expiry=get_api_settings().keep_alive_s / 2,
+    )
+    async with httpx.AsyncClient(timeout=60, headers=headers, limits=limits) as client:
 
         async def one_client(k: int) -> None:
             i = k

@@ -34,6 +34,8 @@ def serve(
     """Serve the scoring API."""
     import uvicorn
 
+    from serving.api.settings import get_api_settings
+
     # the workers are other processes: they read the database from the environment
     os.environ["DUNFLOW_DATABASE_URL"] = database_url(db)
     console.print(f"dunflow API on http://{host}:{port} (docs: /docs, {workers} worker(s))")
@@ -43,5 +45,6 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        timeout_keep_alive=get_api_settings().keep_alive_s,
         log_level="warning",
     )

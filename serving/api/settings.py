@@ -23,6 +23,15 @@ class ApiSettings(BaseSettings):
     )
     # a lower bound per deployment; above the schema's own limit it could never take effect
     max_debtors_per_call: int = Field(default=MAX_DEBTORS_PER_CALL, ge=1, le=MAX_DEBTORS_PER_CALL)
+    # an idle kept-alive connection must be closed by the client, never by the server: a server
+    # closing it while the client starts a request on it makes that request fail (ReadError), so
+    # clients and load balancers keep connections idle for less than this (uvicorn's default is 5 s)
+    keep_alive_s: int = Field(
+        default=75,
+        ge=1,
+        description="Seconds the API keeps an idle HTTP connection open; clients must reuse a "
+        "connection only while it has been idle for less.",
+    )
     seed: int | None = Field(
         default=None,
         description="Salt of the exploration draws, which are keyed by (salt, model version, the "
