@@ -21,28 +21,27 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pandas as pd
-from served_policy import COMPLAINT_TREES, LEAVES, NAME, PAY_TREES, free_port, register, train
-from sqlmodel import Session, col, select
+from served_policy import (
+    COMPLAINT_TREES,
+    LEAVES,
+    NAME,
+    PAY_TREES,
+    bench_ledger,
+    free_port,
+    register,
+)
+from sqlmodel import Session
 
-from features import load_frames
 from features.specs import FEATURES
-from ledger import migrate
-from ledger.db import make_engine
-from ledger.tables import Creditor, Debtor, Invoice
 from policy import allowed_actions, state_from_ledger
 from policy.decide import candidate_rows
-from policy.pyfunc import DunningPolicy
-from serving.api.security import create_api_key
-from serving.api.snapshots import FeatureSnapshots
-from simulator.config import SimConfig
-from simulator.generate import simulate_to_ledger
 
 OUT = Path(__file__).resolve().parent / "results" / "api.json"
 ROOT = Path(__file__).resolve().parents[1]
@@ -204,32 +203,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        db = f"sqlite:///{tmp / 'ledger.db'}"
-        migrate.upgrade(db)
-        engine = make_engine(db)
-        simulate_to_ledger(engine, seed, SimConfig(n_debtors=debtors, days=days), tmp / "t.pq")
-        now = datetime.now(UTC)
-        with Session(engine, expire_on_commit=False) as session:
-            open_rows = session.exec(
-                select(Invoice.creditor_id, Invoice.debtor_id)
-                .where(col(Invoice.open_amount_cents) > 0)
-                .distinct()
-            ).all()
-            by_creditor: dict[int, list[int]] = {}
-            for c, d in open_rows:
-                by_creditor.setdefault(c, []).append(d)
-            creditor_id = max(by_creditor, key=lambda c: len(by_creditor[c]))
-            creditor = session.get(Creditor, creditor_id)
-            assert creditor is not None
-            ids = sorted(by_creditor[creditor_id])
-            n_debtors = len(session.exec(select(Debtor.id)).all())
-            key = create_api_key(session, creditor_id=creditor_id, label="bench")
-            session.commit()
-        base = FeatureSnapshots.build(load_frames(engine, creditor.name), pd.Timestamp(now))
-        rng = np.random.default_rng(seed)
-        policy = DunningPolicy(train(base, now, rng))
+        led = bench_ledger(tmp, debtors, days, seed, "bench")
+        db, engine, ids, key, base, now = led.db, led.engine, led.ids, led.key, led.base, led.now
         uri = f"sqlite:///{tmp / 'mlflow.db'}"
-        version = register(policy, tmp, uri)
+        version = register(led.policy, tmp, uri)
         env = {
             **os.environ,
             "MLFLOW_TRACKING_URI": uri,
@@ -308,8 +285,8 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
         },
         "setup": {
             "ledger": f"simulated, seed {seed}, {debtors} debtors, {days} days (SQLite)",
-            "creditor": creditor.name,
-            "debtors_in_ledger": n_debtors,
+            "creditor": led.creditor_name,
+            "debtors_in_ledger": led.debtors_in_ledger,
             "debtors_with_open_invoices": len(ids),
             "candidate_rows_single": len(one["dataframe_split"]["data"]),
             "candidate_rows_batch100": len(hundred["dataframe_split"]["data"]),

@@ -22,21 +22,10 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pandas as pd
 from bench_api import BIN, _start, _stop, _wait
-from served_policy import NAME, ServedPolicy, free_port, register, train
-from sqlmodel import Session, col, select
+from served_policy import NAME, bench_ledger, free_port, log_version, register
 
-from features import load_frames
-from ledger import migrate
-from ledger.db import make_engine
-from ledger.tables import Creditor, Invoice
-from policy.pyfunc import DunningPolicy
-from serving.api.security import create_api_key
 from serving.api.settings import get_api_settings
-from serving.api.snapshots import FeatureSnapshots
-from simulator.config import SimConfig
-from simulator.generate import simulate_to_ledger
 
 OUT = Path(__file__).resolve().parent / "results" / "api_load.json"
 CLIENTS, SECONDS, RELOAD_AT_S, POLL_S = 50, 60.0, 30.0, 2
@@ -84,51 +73,16 @@ def _figures(latencies: list[float]) -> dict[str, float]:
     }
 
 
-def _second_version(policy: DunningPolicy, tmp: Path) -> str:
-    """The same policy logged again under the experiment ``register`` made: version 2."""
-    import mlflow
-
-    folder = policy.save_artifacts(tmp / "policy-v2")
-    with mlflow.start_run():
-        info = mlflow.pyfunc.log_model(
-            name="policy",
-            python_model=ServedPolicy(None, policy.weights, policy.exploration),
-            artifacts={"policy": str(folder)},
-            registered_model_name=NAME,
-        )
-    return str(info.registered_model_version)
-
-
 def main(debtors: int = 300, days: int = 60, seed: int = 5) -> dict[str, Any]:
     from mlflow import MlflowClient
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        db = f"sqlite:///{tmp / 'ledger.db'}"
-        migrate.upgrade(db)
-        engine = make_engine(db)
-        simulate_to_ledger(engine, seed, SimConfig(n_debtors=debtors, days=days), tmp / "t.pq")
-        now = datetime.now(UTC)
-        with Session(engine, expire_on_commit=False) as session:
-            rows = session.exec(
-                select(Invoice.creditor_id, Invoice.debtor_id)
-                .where(col(Invoice.open_amount_cents) > 0)
-                .distinct()
-            ).all()
-            by_creditor: dict[int, list[int]] = {}
-            for c, d in rows:
-                by_creditor.setdefault(c, []).append(d)
-            creditor_id = max(by_creditor, key=lambda c: len(by_creditor[c]))
-            creditor = session.get(Creditor, creditor_id)
-            assert creditor is not None
-            ids = sorted(by_creditor[creditor_id])
-            key = create_api_key(session, creditor_id=creditor_id, label="bench-load")
-            session.commit()
-        base = FeatureSnapshots.build(load_frames(engine, creditor.name), pd.Timestamp(now))
-        policy = DunningPolicy(train(base, now, np.random.default_rng(seed)))
+        led = bench_ledger(tmp, debtors, days, seed, "bench-load")
+        db, engine, ids, key = led.db, led.engine, led.ids, led.key
         uri = f"sqlite:///{tmp / 'mlflow.db'}"
-        first = register(policy, tmp, uri)
-        second = _second_version(policy, tmp)
+        first = register(led.policy, tmp, uri)
+        second = log_version(led.policy, tmp / "policy-v2")
         env = {
             **os.environ,
             "MLFLOW_TRACKING_URI": uri,
@@ -181,6 +135,9 @@ def main(debtors: int = 300, days: int = 60, seed: int = 5) -> dict[str, Any]:
         "model_after": serving,
         "reloaded": serving == f"{NAME}/{second}",
         "reload_finished_s_after_the_clients_stopped": reload_done_after_run_s,
+        # the host's 1-minute load average when the clients stopped: latency on a shared host
+        # depends on it, the error count must not
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "target_met": not run["errors"] and serving == f"{NAME}/{second}",
         "setup": {
             "ledger": f"simulated, seed {seed}, {debtors} debtors, {days} days (SQLite)",

@@ -8,18 +8,29 @@ does not depend on what was learned; their size does, so it is stated with the r
 
 import socket
 import sys
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
 
+from features import load_frames
 from features.specs import FEATURES
+from ledger import migrate
+from ledger.db import make_engine
+from ledger.tables import Creditor, Debtor, Invoice
 from policy.decide import candidate_rows
 from policy.model import OutcomeModels
 from policy.pyfunc import DunningPolicy
+from serving.api.security import create_api_key
+from serving.api.snapshots import FeatureSnapshots
+from simulator.config import SimConfig
+from simulator.generate import simulate_to_ledger
 
 NAME = "dunning-policy"
 PAY_TREES, COMPLAINT_TREES, LEAVES = 100, 70, 15
@@ -76,6 +87,7 @@ def train(base: pd.DataFrame, now: datetime, rng: np.random.Generator) -> Outcom
 
 
 def register(policy: DunningPolicy, tmp: Path, uri: str) -> str:
+    """Version 1 of :data:`NAME` in a private store at ``uri``, aliased ``champion``."""
     import cloudpickle
     import mlflow
     from mlflow import MlflowClient
@@ -88,14 +100,63 @@ def register(policy: DunningPolicy, tmp: Path, uri: str) -> str:
     mlflow.set_registry_uri(uri)
     exp = mlflow.create_experiment("bench-api", artifact_location=(tmp / "artifacts").as_uri())
     mlflow.set_experiment(experiment_id=exp)
-    folder = policy.save_artifacts(tmp / "policy")
+    version = log_version(policy, tmp / "policy")
+    MlflowClient().set_registered_model_alias(NAME, "champion", version)
+    return version
+
+
+def log_version(policy: DunningPolicy, folder: Path) -> str:
+    """One more registered version of :data:`NAME` in the current experiment."""
+    import mlflow
+
+    saved = policy.save_artifacts(folder)
     with mlflow.start_run():
         info = mlflow.pyfunc.log_model(
             name="policy",
             python_model=ServedPolicy(None, policy.weights, policy.exploration),
-            artifacts={"policy": str(folder)},
+            artifacts={"policy": str(saved)},
             registered_model_name=NAME,
         )
-    version = str(info.registered_model_version)
-    MlflowClient().set_registered_model_alias(NAME, "champion", version)
-    return version
+    return str(info.registered_model_version)
+
+
+@dataclass
+class BenchLedger:
+    """A simulated SQLite ledger, its largest creditor's open debtors, a key and a policy."""
+
+    db: str
+    engine: Engine
+    creditor_name: str
+    now: datetime
+    base: pd.DataFrame  # the live feature snapshot the policy was trained on
+    ids: list[int]
+    key: str
+    debtors_in_ledger: int
+    policy: DunningPolicy
+
+
+def bench_ledger(tmp: Path, debtors: int, days: int, seed: int, label: str) -> BenchLedger:
+    db = f"sqlite:///{tmp / 'ledger.db'}"
+    migrate.upgrade(db)
+    engine = make_engine(db)
+    simulate_to_ledger(engine, seed, SimConfig(n_debtors=debtors, days=days), tmp / "t.pq")
+    now = datetime.now(UTC)
+    with Session(engine, expire_on_commit=False) as session:
+        open_rows = session.exec(
+            select(Invoice.creditor_id, Invoice.debtor_id)
+            .where(col(Invoice.open_amount_cents) > 0)
+            .distinct()
+        ).all()
+        by_creditor: dict[int, list[int]] = {}
+        for c, d in open_rows:
+            by_creditor.setdefault(c, []).append(d)
+        creditor_id = max(by_creditor, key=lambda c: len(by_creditor[c]))
+        creditor = session.get(Creditor, creditor_id)
+        assert creditor is not None
+        n_debtors = len(session.exec(select(Debtor.id)).all())
+        key = create_api_key(session, creditor_id=creditor_id, label=label)
+        session.commit()
+    base = FeatureSnapshots.build(load_frames(engine, creditor.name), pd.Timestamp(now))
+    policy = DunningPolicy(train(base, now, np.random.default_rng(seed)))
+    ids = sorted(by_creditor[creditor_id])
+    return BenchLedger(db, engine, creditor.name, now, base, ids, key, n_debtors, policy)

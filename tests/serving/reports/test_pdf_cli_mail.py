@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from dunflow.cli.report import app
 from serving.reports.mail import send_digest_email
+from tests.mail import inbox
 from tests.serving.reports import sample_ledger as sample
 from tests.serving.reports.conftest import Ledger
 
@@ -94,21 +95,7 @@ class _Smtp:
 
 
 def test_digest_email_has_html_and_pdf() -> None:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message as MessageHandler
-
-    got: list[Message] = []
-
-    class Keep(MessageHandler):
-        def handle_message(self, message: Message) -> None:
-            got.append(message)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with inbox() as (port, got):
         msg_id = send_digest_email(
             "<p>€ 4.240,00</p>",
             b"%PDF-1.7 test",
@@ -117,8 +104,6 @@ def test_digest_email_has_html_and_pdf() -> None:
             subject="Weekoverzicht",
             creditor_name=sample.CREDITOR,
         )
-    finally:
-        controller.stop()
     assert len(got) == 1
     parsed = email.message_from_bytes(got[0].as_bytes())
     assert parsed["Message-ID"] == msg_id

@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -22,8 +21,8 @@ from serving.scheduler.daily import dispatch_through
 from serving.scheduler.scoring_client import ScoringClient
 from serving.scheduler.sending import make_dispatcher
 from serving.senders.settings import SenderSettings
+from tests.mail import Collector, free_port, serving
 from tests.serving.scheduler.conftest import CYCLE, Book
-from tests.serving.senders.conftest import Collector, free_port
 
 COLUMNS = ["external_id", "kind", "name", "email", "phone", "address_line", "postal_code"]
 DEAD = "unknown@example.org"  # the Collector answers 550 5.1.1 for unknown@…
@@ -42,12 +41,8 @@ def mail(tmp_path: Path) -> Iterator[tuple[SenderSettings, Collector]]:
         template_dir=None,
     )
     handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=settings.smtp_port)
-    controller.start()
-    try:
+    with serving(handler, settings.smtp_port):
         yield settings, handler
-    finally:
-        controller.stop()
 
 
 def _contacts(engine: Engine, debtor_id: int) -> list[Contact]:

@@ -3,7 +3,6 @@ SMTP (aiosmtpd), once per week; a complaint's notification is e-mailed once."""
 
 import email
 import email.policy
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from ledger.tables import Creditor, Debtor
 from serving.operate.outcome_effects import notify
 from serving.reports.settings import ReportsSettings
 from serving.scheduler.digests import digest_due, send_due_digests, send_notifications
+from tests import mail
 from tests.serving.reports import sample_ledger
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -32,24 +32,8 @@ class Smtp:
 
 @pytest.fixture
 def inbox() -> Iterator[tuple[Smtp, list[Message]]]:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message as MessageHandler
-
-    got: list[Message] = []
-
-    class Keep(MessageHandler):
-        def handle_message(self, message: Message) -> None:
-            got.append(message)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with mail.inbox() as (port, got):
         yield Smtp(port), got
-    finally:
-        controller.stop()
 
 
 def test_the_digest_goes_out_at_the_configured_day_and_time_once_a_week(

@@ -1,7 +1,6 @@
 """Sender fixtures: a message factory, settings on a temporary outbox, a tiny logo, and a real
 SMTP server (aiosmtpd) on a free local port."""
 
-import socket
 import struct
 import zlib
 from collections.abc import Callable, Iterator
@@ -12,24 +11,16 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
 
 from ledger.enums import Channel, Stage, Tone
 from serving.senders.base import CreditorInfo, DebtorInfo, InvoiceLine, Message
 from serving.senders.settings import SenderSettings
+from tests.mail import Collector, free_port, serving
 
 IBAN = "NL91ABNA0417164300"
 REFERENCE = "RF18 5390 0754 7034"
 
 MessageFactory = Callable[..., Message]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _png() -> bytes:
@@ -126,37 +117,8 @@ def make_message() -> MessageFactory:
     return make
 
 
-class Collector:
-    """An aiosmtpd handler that keeps what it receives and refuses some recipients."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
-        self, server: Any, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if address.startswith("unknown@"):
-            return "550 5.1.1 mailbox unavailable"
-        if address.startswith("relaydenied@"):
-            return "550 5.7.1 relaying denied"
-        if address.startswith("greylisted@"):
-            return "451 4.7.1 greylisted, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(  # noqa: N802 (aiosmtpd's hook name)
-        self, server: Any, session: Session, envelope: Envelope
-    ) -> str:
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
 def smtp_server(settings: SenderSettings) -> Iterator[Collector]:
     handler = Collector()
-    controller = Controller(handler, hostname=settings.smtp_host, port=settings.smtp_port)
-    controller.start()
-    try:
+    with serving(handler, settings.smtp_port, settings.smtp_host):
         yield handler
-    finally:
-        controller.stop()

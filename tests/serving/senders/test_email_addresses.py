@@ -14,7 +14,8 @@ from serving.senders.base import AddressUnusableError
 from serving.senders.email_address import address_is_dead, wire_address
 from serving.senders.email_smtp import SmtpSender
 from serving.senders.settings import SenderSettings
-from tests.serving.senders.conftest import Collector, MessageFactory
+from tests.mail import Collector
+from tests.serving.senders.conftest import MessageFactory
 
 CAFE = "cafédegoudenleeu.example"
 CAFE_ACE = "xn--cafdegoudenleeu-dnb.example"  # what idna 2008 / UTS 46 makes of it

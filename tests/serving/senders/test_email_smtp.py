@@ -13,7 +13,8 @@ from ledger.enums import Channel, Stage, Tone
 from serving.senders.base import AddressUnusableError, PermanentSendError, TransientSendError
 from serving.senders.email_smtp import SmtpSender, message_id
 from serving.senders.settings import SenderSettings
-from tests.serving.senders.conftest import IBAN, REFERENCE, Collector, MessageFactory
+from tests.mail import Collector
+from tests.serving.senders.conftest import IBAN, REFERENCE, MessageFactory
 
 
 def _parse(raw: bytes) -> EmailMessage:

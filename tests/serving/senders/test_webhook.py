@@ -187,7 +187,7 @@ def test_timeout_is_transient(
 def test_nothing_listening_is_transient(
     settings: SenderSettings, make_message: MessageFactory
 ) -> None:
-    from tests.serving.senders.conftest import free_port
+    from tests.mail import free_port
 
     closed = _settings(settings, f"http://127.0.0.1:{free_port()}/ok")
     with pytest.raises(TransientSendError, match="unreachable"):
