@@ -18,6 +18,7 @@ from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.recommender import Recommender
 from serving.api.routes import (
     admin,
+    calls,
     creditors,
     delivery,
     dossiers,
@@ -74,4 +75,5 @@ def create_app(
     app.include_router(creditors.router)
     app.include_router(segments.router)
     app.include_router(dossiers.router)
+    app.include_router(calls.router)
     return app
