@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from ledger.channels import default_costs_json
 from ledger.types import UTCDateTime, utcnow
 
 _S = sa.String
@@ -52,9 +53,7 @@ class Creditor(SQLModel, table=True):
     allowed_weekdays: list[int] = _json([0, 1, 2, 3, 4, 5])  # Monday = 0; law forbids Sunday
     contact_start_minute: int = 7 * 60  # minutes after local midnight
     contact_end_minute: int = 20 * 60
-    channel_costs_cents: dict[str, int] = _json(
-        {"email": 0, "sms": 20, "robocall": 20, "letter": 150, "phone": 500}
-    )
+    channel_costs_cents: dict[str, int] = _json(default_costs_json())
     min_gap_days: int = 3
     # channel -> {"sender": registered sender name, ...options}; empty: the local sinks
     sender_config: dict[str, Any] = _json({})
