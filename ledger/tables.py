@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from ledger.channels import default_costs_json
 from ledger.types import UTCDateTime, utcnow
 
 _S = sa.String
@@ -52,9 +53,7 @@ class Creditor(SQLModel, table=True):
     allowed_weekdays: list[int] = _json([0, 1, 2, 3, 4, 5])  # Monday = 0; law forbids Sunday
     contact_start_minute: int = 7 * 60  # minutes after local midnight
     contact_end_minute: int = 20 * 60
-    channel_costs_cents: dict[str, int] = _json(
-        {"email": 0, "sms": 20, "robocall": 20, "letter": 150, "phone": 500}
-    )
+    channel_costs_cents: dict[str, int] = _json(default_costs_json())
     min_gap_days: int = 3
     # channel -> {"sender": registered sender name, ...options}; empty: the local sinks
     sender_config: dict[str, Any] = _json({})
@@ -92,6 +91,7 @@ class Segment(SQLModel, table=True):
     max_tone: str | None = Field(default=None, sa_type=_S(16))
     priority: int = 100  # assignment rules are tried in priority order, lowest first
     rules: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)  # None: no rules
+    call_after_days: int | None = None  # a call case this many days past due; None: no calls
 
 
 class Debtor(SQLModel, table=True):
@@ -130,6 +130,7 @@ class Invoice(SQLModel, table=True):
     status: str = Field(default="open", sa_type=_S(16), index=True)
     payment_reference: str | None = Field(default=None, sa_type=_S(64), index=True)
     paid_on: date | None = None  # date the open amount reached zero
+    call_after_days: int | None = None  # overrides the segment's; None: the segment's
     created_at: datetime = _created()
 
 
@@ -220,6 +221,43 @@ class DossierEvent(SQLModel, table=True):
     actor: str = Field(default="system", sa_type=_S(40))
     payload: dict[str, Any] = _json({})
     recorded_at: datetime = _created()
+
+
+class CallCase(SQLModel, table=True):
+    """A debtor to phone about overdue invoices: five attempts, then one report to the creditor.
+
+    ``key`` is the row key on the creditor's call list (what a caller quotes to report an
+    outcome); ``result`` is the outcome that closed it (``unreachable`` after five failed tries).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    key: str = Field(sa_type=_S(200), unique=True, index=True)
+    reason: str = Field(default="past_due", sa_type=_S(24))  # past_due | broken_promise
+    invoice_numbers: list[str] = _json([])  # the open overdue invoices when it was opened
+    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="open", sa_type=_S(16), index=True)  # open | closed
+    result: str | None = Field(default=None, sa_type=_S(16))
+    closed_at: datetime | None = _ts()
+    report_due_on: date | None = None  # four working days after closing
+    reported_at: datetime | None = _ts()
+
+
+class CallAttempt(SQLModel, table=True):
+    """One of a case's five planned calls, and what came of it once reported."""
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    case_id: int = Field(foreign_key="callcase.id", index=True)
+    number: int  # 1..5
+    planned_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    outcome: str | None = Field(default=None, sa_type=_S(16))  # None: not yet reported
+    recorded_at: datetime | None = _ts()
+    promised_date: date | None = None
+    note: str | None = Field(default=None, sa_type=_S(500))
 
 
 class ImportRun(SQLModel, table=True):

@@ -19,6 +19,7 @@ from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.recommender import Recommender
 from serving.api.routes import (
     admin,
+    calls,
     creditors,
     delivery,
     dossiers,
@@ -78,5 +79,6 @@ def create_app(
     app.include_router(creditors.router)
     app.include_router(segments.router)
     app.include_router(dossiers.router)
+    app.include_router(calls.router)
     install_webapp(app, webapp_settings)
     return app

@@ -1,7 +1,7 @@
 """web app users and log-in attempts
 
-Revision ID: 0005_webapp
-Revises: 0004_operate
+Revision ID: 0006_webapp
+Revises: 0005_operate
 Create Date: 2026-12-03 03:24:46.140537
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import ledger.types
 
 
-revision: str = '0005_webapp'
-down_revision: str | None = '0004_operate'
+revision: str = '0006_webapp'
+down_revision: str | None = '0005_operate'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,90 @@
+"""The choice of a plan at a checkpoint: the creditor's objective under its limits, then targeted
+exploration with an exact propensity.
+
+``PlanObjective.score`` turns a plan model's four predicted parts into the creditor's objective,
+collected - contact cost - ``complaint_cost_eur`` x complaints, minus ``lam`` x the complaints above
+the creditor's limit (``max_complaints_per_1000_contacts`` x contacts / 1000): a Lagrangian, whose
+multiplier ``lam`` is chosen on validation worlds (the smallest that holds the limit there), never
+tuned to make a report look right. ``choose`` takes the best available arm; with
+``TopK(epsilon, k)`` it explores among the ``k`` best only, each of them with probability at least
+``epsilon / k`` (the propensity floor), and logs the exact probability of what it chose. Rules
+(who may be contacted today, on which channel) are applied before: unavailable arms never win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from policy.plan_model import COMPONENTS
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741
+B = NDArray[np.bool_]
+
+_COLLECTED, _COST, _COMPLAINTS, _CONTACTS = (COMPONENTS.index(c) for c in COMPONENTS)
+
+
+@dataclass(frozen=True)
+class PlanObjective:
+    complaint_cost_eur: float = 50.0
+    max_complaints_per_1000_contacts: float = 30.0
+    lam: float = 0.0  # EUR per complaint above the limit (the Lagrange multiplier)
+
+    def value(self, parts: F) -> F:
+        """The creditor's objective in EUR (``parts``: [..., component])."""
+        return np.asarray(
+            parts[..., _COLLECTED]
+            - parts[..., _COST]
+            - self.complaint_cost_eur * parts[..., _COMPLAINTS]
+        )
+
+    def score(self, parts: F) -> F:
+        """The objective minus the multiplier times the complaints above the limit."""
+        limit = self.max_complaints_per_1000_contacts / 1000.0
+        excess = parts[..., _COMPLAINTS] - limit * parts[..., _CONTACTS]
+        return np.asarray(self.value(parts) - self.lam * excess)
+
+
+@dataclass(frozen=True)
+class TopK:
+    """Explore with probability ``epsilon`` uniformly among the ``k`` best available arms."""
+
+    epsilon: float = 0.0
+    k: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.epsilon <= 1.0 or self.k < 1:
+            raise ValueError("exploration needs 0 <= epsilon <= 1 and k >= 1")
+
+
+GREEDY = TopK(0.0, 1)
+
+
+@dataclass(frozen=True)
+class Choice:
+    arm: I  # chosen arm per row
+    propensity: F  # the probability of that arm under the policy
+    greedy: I  # the best arm per row
+    runner_up: I  # the second best available arm (-1 when there is none)
+
+
+def choose(scores: F, available: B, rng: np.random.Generator, exploration: TopK = GREEDY) -> Choice:
+    """Per row the best available arm, or with probability ``epsilon`` one of the top ``k``."""
+    n = scores.shape[0]
+    masked = np.where(available, scores, -np.inf)
+    if not available.any(axis=1).all():
+        raise ValueError("every row needs at least one available arm (waiting always is)")
+    order = np.argsort(-masked, axis=1, kind="stable")
+    n_ok = available.sum(axis=1)
+    k = np.minimum(exploration.k, n_ok)
+    best = order[:, 0]
+    runner = np.where(n_ok > 1, order[:, 1] if order.shape[1] > 1 else -1, -1)
+    explore = rng.random(n) < exploration.epsilon
+    pick = np.minimum((rng.random(n) * k).astype(np.int64), k - 1)
+    arm = np.where(explore, order[np.arange(n), pick], best)
+    floor = exploration.epsilon / k
+    prop = np.where(arm == best, 1.0 - exploration.epsilon + floor, floor)
+    return Choice(arm.astype(np.int64), prop, best.astype(np.int64), runner.astype(np.int64))

@@ -1,0 +1,40 @@
+"""Plan choice: the best available arm, exploration among the top k with exact propensities."""
+
+import numpy as np
+import pytest
+
+from policy.plan_choice import GREEDY, PlanObjective, TopK, choose
+
+
+def test_greedy_takes_the_best_available_arm_and_names_the_runner_up() -> None:
+    scores = np.array([[3.0, 9.0, 5.0, 1.0], [3.0, 9.0, 5.0, 1.0]])
+    avail = np.array([[True, True, True, True], [True, False, True, True]])
+    c = choose(scores, avail, np.random.default_rng(0), GREEDY)
+    assert c.arm.tolist() == [1, 2]
+    assert c.runner_up.tolist() == [2, 0]
+    assert c.propensity.tolist() == [1.0, 1.0]
+
+
+def test_exploration_stays_in_the_top_k_and_its_propensities_are_exact() -> None:
+    n = 40_000
+    scores = np.tile([5.0, 4.0, 3.0, 2.0, 1.0], (n, 1))
+    avail = np.ones_like(scores, dtype=bool)
+    avail[:, 1] = False
+    c = choose(scores, avail, np.random.default_rng(1), TopK(0.3, 3))
+    assert set(c.arm.tolist()) == {0, 2, 3}
+    for arm in (0, 2, 3):
+        share = float(np.mean(c.arm == arm))
+        prop = float(c.propensity[c.arm == arm][0])
+        assert share == pytest.approx(prop, abs=0.01)
+    assert c.propensity[c.arm == 0][0] == pytest.approx(0.7 + 0.1)
+    assert c.propensity[c.arm == 3][0] == pytest.approx(0.1)  # the floor epsilon / k
+
+
+def test_the_objective_weighs_complaints_at_their_stated_cost_plus_the_multiplier() -> None:
+    parts = np.array([[100.0, 2.0, 0.1, 2.0]])  # collected, cost, complaints, contacts
+    plain = PlanObjective(50.0, 30.0, 0.0)
+    assert plain.value(parts)[0] == pytest.approx(100 - 2 - 5)
+    strict = PlanObjective(50.0, 30.0, 200.0)
+    assert strict.score(parts)[0] == pytest.approx(93 - 200 * (0.1 - 0.06))
+    with pytest.raises(ValueError, match="epsilon"):
+        TopK(1.5, 3)

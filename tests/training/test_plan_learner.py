@@ -1,0 +1,68 @@
+"""The plan learner in a small world: the policy follows its arms exactly, the log is complete and
+exact, and a learnt model decides within the creditor's contact budget."""
+
+import numpy as np
+import pandas as pd
+
+from policy.plan_choice import Choice
+from policy.plan_model import PlanModelParams
+from simulator.checkpoints import N_ARMS, WAIT_ARM
+from simulator.objective import Objective
+from simulator.outcome import WorldCase, run_case
+from simulator.plans import PLANS
+from simulator.world_file import default_world
+from training.plan_fit import transitions
+from training.plan_learner import LearnerConfig, learn, log_history, plan_factory
+from training.plan_policy import PlanPolicy
+
+CASE = WorldCase("tiny", default_world(), 5, 60, 60)
+OBJ = Objective()
+
+
+def _always(arm: int):  # type: ignore[no-untyped-def]
+    def chooser(state: pd.DataFrame, avail: np.ndarray, rng: np.random.Generator) -> Choice:
+        a = np.where(avail[:, arm], arm, WAIT_ARM)
+        return Choice(a, np.ones(len(state)), a, np.full(len(state), -1))
+
+    return chooser
+
+
+def test_a_plan_policy_that_always_picks_one_plan_is_that_plan() -> None:
+    k = PLANS.index(PLANS[4])  # email, an arm every debtor with an address-free file may lack
+    plan = run_case(CASE, "plan", lambda _w: PLANS[k].policy(), OBJ)
+    mine = run_case(CASE, "mine", lambda w: PlanPolicy(w, _always(k), "mine"), OBJ)
+    covered = plan.contacts.sum()
+    assert mine.contacts.sum() <= covered  # debtors without the channel wait instead of a letter
+    assert mine.contacts.sum() > 0.8 * covered
+
+
+def test_the_log_has_exact_propensities_and_rewards_that_add_up() -> None:
+    log = log_history(CASE.spec, 11, 80, 60)
+    state, cols = log.frame()
+    avail = np.asarray(cols["available"])
+    assert avail.shape == (len(state), N_ARMS)
+    np.testing.assert_allclose(np.asarray(cols["propensity"]), 1.0 / avail.sum(axis=1))
+    assert avail[np.arange(len(state)), np.asarray(cols["arm"])].all()
+    t = transitions(log)
+    # a debtor's rewards over all its checkpoints add up to its totals from the first one on
+    order = np.lexsort((np.asarray(cols["day"]), np.asarray(cols["debtor"])))
+    debtor = np.asarray(cols["debtor"])[order]
+    first = np.r_[True, debtor[1:] != debtor[:-1]]
+    since_first = log.final_totals[debtor[first]] - np.asarray(cols["totals"])[order][first]
+    summed = np.zeros_like(since_first)
+    np.add.at(summed, np.cumsum(first) - 1, t.reward)
+    np.testing.assert_allclose(summed, since_first, atol=1e-6)
+    assert since_first[:, 3].sum() > 0
+
+
+def test_a_learnt_plan_policy_decides_within_the_budget() -> None:
+    cfg = LearnerConfig(
+        history_debtors=120, history_days=60, iterations=2, params=PlanModelParams(rounds=30)
+    )
+    model = learn(CASE.spec, CASE.seed, cfg)
+    assert model.n_arms == N_ARMS
+    o = run_case(CASE, "plan-learner", plan_factory(cfg), OBJ)
+    assert o.contacts.sum() > 0
+    assert o.max_in_window.max() <= OBJ.max_contacts_per_debtor
+    e = run_case(CASE, "plan-learner+exploration", plan_factory(cfg, exploring=True), OBJ)
+    assert e.max_in_window.max() <= OBJ.max_contacts_per_debtor

@@ -1,0 +1,103 @@
+"""Fit the plan model from a checkpoint log: fitted-Q over the checkpoints of an episode.
+
+The reward of a checkpoint is what the debtor's running totals (collected, contact cost,
+complaints, contacts) gained until its next checkpoint (or the end of the log). The target of the
+arm taken is that reward plus, when the next checkpoint belongs to the same episode, the model's
+parts of the best arm there (best on the creditor's objective with its multiplier, among the arms
+available then): "waiting" is thus valued with what can be done later. ``iterations`` rounds of
+fitting (the first on the rewards alone). Episodes: a next checkpoint starts a new one when its
+oldest claim is younger than the elapsed time allows and in the first stage (older claims were
+settled); the episode ends there. Checkpoints without a next one and less than ``TAIL_DAYS``
+before the log's end are not learnt from (their value is cut short), only bootstrapped into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from policy.plan_choice import PlanObjective
+from policy.plan_model import ARM_COLUMNS, PlanModelParams, PlanValueModel
+from simulator.checkpoints import ARMS
+from simulator.debtor_history import CATEGORICAL, STATE_FEATURES
+from simulator.params import CHANNELS, TONES
+from training.plan_policy import CheckpointLog
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741
+TAIL_DAYS = 45
+
+
+def arm_table() -> pd.DataFrame:
+    """The simulator's arms as the model's arm features (``ARM_COLUMNS``)."""
+    ch, tn = [c.value for c in CHANNELS], [t.value for t in TONES]
+    rows = [
+        (-1, -1, 0, 1) if p is None else (ch.index(p.channel), tn.index(p.tone), p.every, 0)
+        for p in ARMS
+    ]
+    return pd.DataFrame(rows, columns=list(ARM_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Transitions:
+    state: pd.DataFrame
+    arm: I
+    reward: F  # [row, component]
+    next_row: I  # -1: the episode ends (or the log does)
+    available: NDArray[np.bool_]
+    learn: NDArray[np.bool_]  # rows whose target is not cut short
+
+
+def transitions(log: CheckpointLog) -> Transitions:
+    state, c = log.frame()
+    debtor, day = np.asarray(c["debtor"]), np.asarray(c["day"])
+    totals = np.asarray(c["totals"], dtype=float)
+    order = np.lexsort((day, debtor))
+    state = state.iloc[order].reset_index(drop=True)
+    debtor, day, totals = debtor[order], day[order], totals[order]
+    arm = np.asarray(c["arm"])[order]
+    avail = np.asarray(c["available"])[order]
+    same = np.zeros(debtor.size, dtype=bool)
+    same[:-1] = debtor[1:] == debtor[:-1]
+    nxt = np.where(same, np.arange(debtor.size) + 1, -1)
+    end_totals = np.asarray(log.final_totals, dtype=float)[debtor]
+    later = np.where(
+        same[:, None], totals[np.minimum(np.arange(debtor.size) + 1, debtor.size - 1)], end_totals
+    )
+    reward = later - totals
+    dpd = state["dpd"].to_numpy()
+    stage = state["stage"].to_numpy()
+    nxt_i = np.maximum(nxt, 0)
+    fresh = (dpd[nxt_i] < dpd + (day[nxt_i] - day)) & (stage[nxt_i] == 0)
+    nxt = np.where(same & ~fresh, nxt, -1)
+    learn = same | (day <= log.days - TAIL_DAYS)
+    return Transitions(state, arm, reward, nxt, avail, learn)
+
+
+def fit_plan_model(
+    log: CheckpointLog,
+    objective: PlanObjective,
+    *,
+    iterations: int = 3,
+    params: PlanModelParams | None = None,
+) -> PlanValueModel:
+    """The plan model after ``iterations`` rounds of fitted-Q on ``log``."""
+    t = transitions(log)
+    model = PlanValueModel(arm_table(), STATE_FEATURES, CATEGORICAL, params or PlanModelParams())
+    rows = np.flatnonzero(t.learn)
+    boot = rows[t.next_row[rows] >= 0]
+    target = t.reward.copy()
+    for it in range(iterations):
+        model.fit(t.state.iloc[rows], t.arm[rows], target[rows])
+        if it == iterations - 1 or boot.size == 0:
+            break
+        nxt = t.next_row[boot]
+        parts = model.predict(t.state.iloc[nxt])
+        score = np.where(t.available[nxt], objective.score(parts), -np.inf)
+        best = np.argmax(score, axis=1)
+        target = t.reward.copy()
+        target[boot] += parts[np.arange(boot.size), best]
+    return model

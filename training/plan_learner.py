@@ -1,0 +1,106 @@
+"""The plan learner end to end in a world: log a history, fit the plan model, decide with it.
+
+``learn(spec, seed)`` runs the logging policy (a uniformly random available arm at every
+checkpoint, exact propensities) in a *history* world: the same world file, its own seed
+(``seed + HISTORY_SEED_OFFSET``) and size, standing for the creditor's past; then fits the plan
+model on that log (:func:`training.plan_fit.fit_plan_model`). ``plan_factory`` gives the simulator
+policy that decides with it (greedy, or with the top-k exploration it would use in production);
+replayed on the evaluation seed, it never saw that seed's debtors or draws. Every knob of
+:class:`LearnerConfig` is chosen on the validation family (``training/plan_bench.py``).
+Registered as ``plan-learner`` and ``plan-learner+exploration`` for replay and the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from policy.plan_choice import Choice, PlanObjective, TopK, choose
+from policy.plan_model import PlanModelParams, PlanValueModel
+from simulator.config import SimConfig
+from simulator.objective import DEFAULT_OBJECTIVE, Objective
+from simulator.registry import PolicyFactory, register_policy
+from simulator.replay import run
+from simulator.world import World
+from simulator.world_file import WorldSpec
+from training.plan_fit import fit_plan_model
+from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
+
+B = NDArray[np.bool_]
+HISTORY_SEED_OFFSET = 7_919
+
+
+def plan_objective(objective: Objective, lam: float) -> PlanObjective:
+    """The creditor's stated objective and limit, with the multiplier ``lam``."""
+    return PlanObjective(
+        objective.complaint_cost_eur, objective.max_complaints_per_1000_contacts, lam
+    )
+
+
+@dataclass(frozen=True)
+class LearnerConfig:
+    history_debtors: int = 2000
+    history_days: int = 180
+    iterations: int = 3
+    lam: float = 0.0
+    exploration: TopK = field(default_factory=lambda: TopK(0.05, 3))
+    params: PlanModelParams = field(default_factory=PlanModelParams)
+    objective: Objective = DEFAULT_OBJECTIVE
+
+    @property
+    def plan_objective(self) -> PlanObjective:
+        return plan_objective(self.objective, self.lam)
+
+
+def log_history(spec: WorldSpec, seed: int, debtors: int, days: int) -> CheckpointLog:
+    """The checkpoint log of the uniform logging policy in a history world."""
+    world = World(seed, SimConfig(n_debtors=debtors, days=days, world=spec))
+    policy = PlanPolicy(world, uniform_chooser, "plan-logging", log=True)
+    run(world, policy.name, lambda _w: policy)
+    assert policy.log is not None
+    return policy.log
+
+
+def learn(spec: WorldSpec, seed: int, cfg: LearnerConfig) -> PlanValueModel:
+    log = log_history(spec, seed + HISTORY_SEED_OFFSET, cfg.history_debtors, cfg.history_days)
+    return fit_plan_model(log, cfg.plan_objective, iterations=cfg.iterations, params=cfg.params)
+
+
+def model_chooser(model: PlanValueModel, objective: PlanObjective, exploration: TopK) -> Chooser:
+    def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
+        return choose(objective.score(model.predict(state)), avail, rng, exploration)
+
+    return chooser
+
+
+_MODELS: dict[tuple[str, int, LearnerConfig], PlanValueModel] = {}
+
+
+def model_for(world: World, cfg: LearnerConfig) -> PlanValueModel:
+    """The plan model learnt for ``world``'s world file and seed (cached per process)."""
+    spec = world.cfg.world
+    key = (spec.fingerprint(), world.seed, replace(cfg, exploration=TopK()))
+    if key not in _MODELS:
+        _MODELS[key] = learn(spec, world.seed, cfg)
+    return _MODELS[key]
+
+
+def plan_factory(cfg: LearnerConfig, *, exploring: bool = False) -> PolicyFactory:
+    name = "plan-learner+exploration" if exploring else "plan-learner"
+    explore = cfg.exploration if exploring else TopK()
+
+    def factory(world: World) -> PlanPolicy:
+        model = model_for(world, cfg)
+        return PlanPolicy(world, model_chooser(model, cfg.plan_objective, explore), name)
+
+    return factory
+
+
+def register(cfg: LearnerConfig | None = None) -> None:
+    """Make ``plan-learner`` (greedy) and ``plan-learner+exploration`` known to replay."""
+    c = cfg or LearnerConfig()
+    register_policy("plan-learner", plan_factory(c))
+    register_policy("plan-learner+exploration", plan_factory(c, exploring=True))

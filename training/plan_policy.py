@@ -1,0 +1,116 @@
+"""The plan-at-checkpoint policy in the simulator: checkpoints, history and plans from
+``simulator``, the choice from ``policy``; and the log of every checkpoint it passed.
+
+:class:`PlanPolicy` implements the simulator's ``Policy``: each day it finds the debtors at a
+checkpoint (:class:`simulator.checkpoints.PlanClock`), asks its ``chooser`` for an arm per such
+debtor (from the point-in-time state of :class:`simulator.debtor_history.DebtorHistory` and the arms
+available to it), and then lets the arms in force act (:class:`simulator.checkpoints.PlanRunner`).
+The propensity of a checkpoint's choice is logged with the day's first contact under it. With
+``log=True`` it also keeps a :class:`CheckpointLog` (state, arm, propensity, available arms and the
+debtor's running totals at each checkpoint), from which :mod:`training.plan_fit` learns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from policy.plan_choice import Choice
+from simulator.checkpoints import PlanClock, PlanRunner, arms_available
+from simulator.debtor_history import TOTALS, DebtorHistory
+from simulator.events import DayEvents
+from simulator.views import DecisionBatch, Decisions
+from simulator.world import World
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741
+B = NDArray[np.bool_]
+
+Chooser = Callable[[pd.DataFrame, B, np.random.Generator], Choice]
+"""(state rows, available arms [row, arm], rng) -> the choice per row."""
+
+
+@dataclass
+class CheckpointLog:
+    """Every checkpoint passed, in order, and each debtor's totals at the end."""
+
+    states: list[pd.DataFrame] = field(default_factory=list)
+    debtor: list[I] = field(default_factory=list)
+    day: list[I] = field(default_factory=list)
+    arm: list[I] = field(default_factory=list)
+    propensity: list[F] = field(default_factory=list)
+    available: list[B] = field(default_factory=list)
+    totals: list[F] = field(default_factory=list)
+    final_totals: F = field(default_factory=lambda: np.zeros((0, len(TOTALS))))
+    days: int = 0
+
+    def add(self, state: pd.DataFrame, debtor: I, day: int, c: Choice, avail: B, tot: F) -> None:
+        self.states.append(state)
+        self.debtor.append(debtor)
+        self.day.append(np.full(debtor.size, day, dtype=np.int64))
+        self.arm.append(c.arm)
+        self.propensity.append(c.propensity)
+        self.available.append(avail)
+        self.totals.append(tot)
+
+    def frame(self) -> tuple[pd.DataFrame, dict[str, NDArray[np.generic]]]:
+        """All checkpoints: the states and the arrays beside them (same row order)."""
+        state = pd.concat(self.states, ignore_index=True)
+        cols = {
+            "debtor": np.concatenate(self.debtor),
+            "day": np.concatenate(self.day),
+            "arm": np.concatenate(self.arm),
+            "propensity": np.concatenate(self.propensity),
+            "available": np.concatenate(self.available),
+            "totals": np.concatenate(self.totals),
+        }
+        return state, cols
+
+
+class PlanPolicy:
+    def __init__(self, world: World, chooser: Chooser, name: str, log: bool = False) -> None:
+        n = world.pop.n_debtors
+        self.name, self.chooser = name, chooser
+        self.clock = PlanClock.empty(n)
+        self.history = DebtorHistory(world.pop.inv_debtor, n)
+        self.runner = PlanRunner()
+        self.log = CheckpointLog(days=world.cfg.days) if log else None
+        self.pending_prop = np.ones(n)
+
+    def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        rows = np.flatnonzero(self.clock.due(batch))
+        if rows.size:
+            state = self.history.state(batch, rows)
+            avail = arms_available(batch.take(rows))
+            choice = self.chooser(state, avail, rng)
+            self.clock.set(batch, rows, choice.arm)
+            self.pending_prop[batch.debtor[rows]] = choice.propensity
+            if self.log is not None:
+                d = batch.debtor[rows]
+                self.log.add(state, d, batch.day, choice, avail, self.history.snapshot(d))
+        action = self.runner.actions(batch, self.clock.arm[batch.debtor])
+        prop = np.ones(len(batch))
+        acting = np.flatnonzero(action >= 0)
+        prop[acting] = self.pending_prop[batch.debtor[acting]]
+        self.pending_prop[batch.debtor[acting]] = 1.0
+        return Decisions(action=action, propensity=prop)
+
+    def record(self, day: int, ev: DayEvents) -> None:
+        self.history.record(day, ev)
+        self.clock.flag(self.history.outcomes(ev))
+        if self.log is not None:
+            self.log.final_totals = self.history.totals
+
+
+def uniform_chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
+    """The logging chooser: an arm uniformly among the available ones (propensity 1 / count)."""
+    n_ok = avail.sum(axis=1)
+    pick = np.minimum((rng.random(len(state)) * n_ok).astype(np.int64), n_ok - 1)
+    order = np.argsort(~avail, axis=1, kind="stable")
+    arm = order[np.arange(len(state)), pick]
+    none = np.full(len(state), -1, dtype=np.int64)
+    return Choice(arm.astype(np.int64), 1.0 / n_ok, arm.astype(np.int64), none)
