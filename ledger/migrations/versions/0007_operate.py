@@ -1,7 +1,7 @@
 """collection hand-off: the creditor's handoff_stage
 
-Revision ID: 0006_operate
-Revises: 0005_operate
+Revision ID: 0007_operate
+Revises: 0006_webapp
 Create Date: 2026-12-03 03:55:00
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0006_operate'
-down_revision: str | None = '0005_operate'
+revision: str = '0007_operate'
+down_revision: str | None = '0006_webapp'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
