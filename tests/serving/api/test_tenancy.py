@@ -209,6 +209,8 @@ KEYED = [
     ("GET", "/v1/debtors/1/dossier", None),
     ("GET", "/v1/notifications", None),
     ("GET", "/v1/debtors/1/export.zip", None),
+    ("POST", "/v1/imports/debtors", {"content": "external_id,name\n"}),
+    ("GET", "/v1/debtors", None),
     ("GET", "/v1/calls/worklist", None),
     ("GET", "/v1/calls/cases/CC-1", None),
     ("POST", "/v1/calls/outcomes", {"row_key": "CC-1", "outcome": "no_answer"}),
