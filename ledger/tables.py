@@ -68,6 +68,7 @@ class Creditor(SQLModel, table=True):
     complaint_pause_days: int = 14
     complaint_limit_per_1000: float | None = None
     contact_budget_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    handoff_stage: str | None = Field(default=None, sa_type=_S(24))  # None: never by itself
     digest_recipients: list[str] = _json([])
     digest_weekday: int = 0  # Monday = 0
     digest_minute: int = 8 * 60  # minutes after local midnight

@@ -90,6 +90,7 @@ CASES = [
         lambda d, c, r: {"action": "note", "text": "hello"},
     ),
     Case("read another's dossier", "GET", "/v1/debtors/{debtor}/dossier"),
+    Case("export another's dossier", "GET", "/v1/debtors/{debtor}/export.zip"),
     Case("read another's call case", "GET", "/v1/calls/cases/{case}"),
     Case(
         "report a call on another's row key",
@@ -207,6 +208,7 @@ KEYED = [
     ("POST", "/v1/debtors/1/actions", {"action": "note", "text": "x"}),
     ("GET", "/v1/debtors/1/dossier", None),
     ("GET", "/v1/notifications", None),
+    ("GET", "/v1/debtors/1/export.zip", None),
     ("GET", "/v1/calls/worklist", None),
     ("GET", "/v1/calls/cases/CC-1", None),
     ("POST", "/v1/calls/outcomes", {"row_key": "CC-1", "outcome": "no_answer"}),
