@@ -211,6 +211,7 @@ KEYED = [
     ("GET", "/v1/debtors/1/export.zip", None),
     ("POST", "/v1/imports/debtors", {"content": "external_id,name\n"}),
     ("GET", "/v1/debtors", None),
+    ("POST", "/v1/creditors/1/keys", {"label": "x"}),
     ("GET", "/v1/calls/worklist", None),
     ("GET", "/v1/calls/cases/CC-1", None),
     ("POST", "/v1/calls/outcomes", {"row_key": "CC-1", "outcome": "no_answer"}),
