@@ -136,6 +136,15 @@ async def checked_multi_form(request: Request) -> dict[str, list[str]]:
 MultiFormDep = Annotated[dict[str, list[str]], Depends(checked_multi_form)]
 
 
+def app_now(user: AppUser, settings: WebappSettings) -> datetime:
+    """The app's clock for this user's creditor: now, or now's time of day on the day pinned by
+    ``DUNFLOW_WEBAPP_TODAY`` (demos), so what a person does there lands on that day too."""
+    now = datetime.now(ZoneInfo(user.timezone))
+    if settings.today is None:
+        return now
+    return datetime.combine(settings.today, now.timetz())
+
+
 def today(user: AppUser, settings: WebappSettings) -> date:
-    """The app's day for this user's creditor (pinned by ``DUNFLOW_WEBAPP_TODAY`` in demos)."""
-    return settings.today or datetime.now(ZoneInfo(user.timezone)).date()
+    """The app's day for this user's creditor."""
+    return app_now(user, settings).date()

@@ -16,7 +16,7 @@ from ledger.tables import Debtor
 from serving.reports.attention import AttentionItem
 from serving.reports.digest_data import DigestData
 from serving.reports.service import weekly_digest
-from serving.reports.settings import ReportsSettings
+from serving.reports.settings import get_reports_settings
 
 URGENCY = ("ready_for_collection", "broken_promise", "letter_expiring", "complaint", "disputed")
 
@@ -50,13 +50,10 @@ def ranked(session: Session, creditor_id: int, items: list[AttentionItem]) -> li
 
 
 def overview_data(
-    session: Session,
-    *,
-    creditor_name: str,
-    as_of: date,
-    settings: ReportsSettings,
-    engine: Engine | None,
+    session: Session, creditor_name: str, as_of: date, engine: Engine | None
 ) -> DigestData:
+    """The digest's figures with the reports' settings (forecaster, flow effect)."""
+    settings = get_reports_settings()
     return weekly_digest(
         session, creditor_name=creditor_name, as_of=as_of, settings=settings, engine=engine
     )

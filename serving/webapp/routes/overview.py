@@ -8,7 +8,6 @@ from fastapi.responses import HTMLResponse
 
 from serving.api.deps import SessionDep
 from serving.api.routes.reports import EngineDep
-from serving.reports.settings import get_reports_settings
 from serving.webapp.deps import AppUser, SettingsDep, needs, today
 from serving.webapp.overview import overview_data, ranked
 from serving.webapp.templating import render
@@ -24,13 +23,7 @@ def overview(
     settings: SettingsDep,
     user: Annotated[AppUser, Depends(needs("overview"))],
 ) -> HTMLResponse:
-    data = overview_data(
-        session,
-        creditor_name=user.creditor_name,
-        as_of=today(user, settings),
-        settings=get_reports_settings(),
-        engine=engine,
-    )
+    data = overview_data(session, user.creditor_name, today(user, settings), engine)
     dso_max = max([p.dso_days or 0 for p in data.dso_trend] + [1.0])
     return render(
         request,

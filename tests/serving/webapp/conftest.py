@@ -3,6 +3,7 @@ to another creditor, a user of each role for both, and a TestClient of the whole
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from ledger.enums import UserRole
 from serving.api.app import create_app
 from serving.api.model_store import ModelStore
+from serving.operate.call_cases import open_case
 from serving.webapp import users
 from serving.webapp.settings import WebappSettings
 from serving.webapp.users import create_user
@@ -57,13 +59,24 @@ def add_users(session: Session, creditor_id: int, mine: bool) -> None:
         )
 
 
+CASE_OPENED = datetime(2026, 11, 24, 7, 0, tzinfo=sample_ledger.AMS)  # attempts 10:00, 16:30…
+
+
+def _ledger(session: Session, name: str, mine: bool) -> int:
+    sample = sample_ledger.build(session, name=name)
+    creditor_id = sample.creditor.id
+    assert creditor_id is not None
+    add_users(session, creditor_id, mine)
+    debtor = sample.debtors["D1"]
+    debtor.phone = "+31612345678"
+    key = f"case-{'mine' if mine else 'other'}"
+    open_case(session, sample.creditor, debtor, ["2026-I1"], CASE_OPENED, key=key)
+    return creditor_id
+
+
 def build_tenants(session: Session) -> Tenants:
-    mine = sample_ledger.build(session).creditor.id
-    other = sample_ledger.build(session, name=OTHER).creditor.id
-    assert mine is not None
-    assert other is not None
-    add_users(session, mine, True)
-    add_users(session, other, False)
+    mine = _ledger(session, sample_ledger.CREDITOR, True)
+    other = _ledger(session, OTHER, False)
     session.commit()
     return Tenants(mine, other)
 
