@@ -68,6 +68,7 @@ class Creditor(SQLModel, table=True):
     complaint_pause_days: int = 14
     complaint_limit_per_1000: float | None = None
     contact_budget_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    handoff_stage: str | None = Field(default=None, sa_type=_S(24))  # None: never by itself
     digest_recipients: list[str] = _json([])
     digest_weekday: int = 0  # Monday = 0
     digest_minute: int = 8 * 60  # minutes after local midnight
@@ -306,6 +307,37 @@ class Recommendation(SQLModel, table=True):
     propensity: float
     degraded: bool = False
     body: dict[str, Any] = _json({})  # the full answer: alternatives, explanation, rule refusals
+
+
+class User(SQLModel, table=True):
+    """A person of one creditor who uses the web app (``/app``); only an argon2 hash is stored.
+
+    ``role`` is one of :class:`ledger.enums.UserRole` (finance, call_agent, admin); ``language``
+    the one the app speaks to them (nl, en)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    email: str = Field(sa_type=_S(254), unique=True, index=True)
+    name: str = Field(sa_type=_S(200))
+    role: str = Field(sa_type=_S(16))
+    language: str = Field(default="nl", sa_type=_S(5))
+    password_hash: str = Field(sa_type=_S(200))
+    password_changed_at: datetime = _created()
+    created_at: datetime = _created()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Every log-in to the web app, good or bad (the audit, and what the rate limit counts).
+
+    An unknown e-mail address has no user and so no creditor."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int | None = Field(default=None, foreign_key="creditor.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    email: str = Field(sa_type=_S(254), index=True)
+    ip: str = Field(sa_type=_S(64))
+    outcome: str = Field(sa_type=_S(16))  # ok, bad_password, unknown_user, limited
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
 
 
 class BatchRun(SQLModel, table=True):

@@ -150,6 +150,11 @@ class CreditorConfig(BaseModel):
     contact_budget_cents: int | None = Field(
         default=None, ge=0, description="The policy's constraint: contact costs a month at most."
     )
+    handoff_stage: Literal["collection", "bailiff"] | None = Field(
+        default=None,
+        description="The stage at which a dossier is handed off to a collection agency or "
+        "bailiff (the flow stops, the export is ready); null: never by itself.",
+    )
     digest_recipients: list[str] = Field(
         default=[], max_length=20, description="Who gets the weekly digest (e-mail addresses)."
     )

@@ -233,6 +233,7 @@ class DebtorState:
     segment_tones: frozenset[Tone] | None = None
     contact_times: tuple[datetime, ...] = ()  # sent and planned contacts, aware
     paused: bool = False
+    handed_off: bool = False  # to a collection agency or bailiff: the flow has stopped for good
     disputed: bool = False
     promise_date: date | None = None
     reachable: frozenset[Channel] = frozenset()

@@ -60,6 +60,8 @@ def dossier_refusals(state: DebtorState, day: date) -> list[str]:
         reasons.append(f"segment {state.segment or '?'} is excluded from dunning")
     if state.paused:
         reasons.append("the dossier is paused")
+    if state.handed_off:
+        reasons.append("the dossier was handed off to collection; the flow has stopped")
     if state.disputed:
         reasons.append("the debtor disputes the claim; disputed dossiers leave the flow")
     until = state.promise_blocks_until()

@@ -31,6 +31,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.segment", "segment"),
     ("dunflow.cli.dossier", "dossier"),
     ("dunflow.cli.call", "call"),
+    ("dunflow.cli.user", "user"),
     ("dunflow.cli.batch", "batch"),
 ]
 # (module, function): single commands

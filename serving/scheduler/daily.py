@@ -1,8 +1,9 @@
 """One scheduler day, as ``dunflow scheduler run-once --date`` and the 60-day demo run it.
 
 :func:`plan_day` runs, per creditor at the cycle time in its zone: promise confirmations, broken
-promise follow-ups, the call cases due (:func:`open_calls`: new cases and the creditor's call list
-of the day), then the daily cycle (:func:`serving.scheduler.cycle.run_cycle`).
+promise follow-ups, the hand-offs and call cases due (:func:`open_calls`: dossiers to collection,
+new cases and the creditor's call list of the day), then the daily cycle
+(:func:`serving.scheduler.cycle.run_cycle`).
 :func:`dispatch_through` then lets the dispatcher send what is due, moment by moment in
 ``scheduled_at`` order up to a given time, so every contact leaves at the time it was planned for
 (the long-running scheduler does the same on a clock; see :mod:`serving.scheduler.jobs`). This
@@ -21,6 +22,7 @@ from sqlmodel import Session, col, select
 from ledger.enums import ContactStatus
 from ledger.tables import Contact, Creditor
 from serving.operate.call_cases import open_due_cases, write_call_list
+from serving.operate.handoff import due_handoffs
 from serving.scheduler.cycle import CycleStats, run_cycle
 from serving.scheduler.dispatcher import Dispatcher, DispatchStats
 from serving.scheduler.promises import PromiseStats, confirm_promises, detect_broken
@@ -64,9 +66,11 @@ def follow_up_promises(
 
 
 def open_calls(engine: Engine, creditor: Creditor, now: datetime) -> int:
-    """Open the call cases due and write the creditor's call list of the day; returns how many
-    cases were opened."""
+    """Hand off the dossiers that reached the creditor's hand-off stage, then open the call cases
+    due and write the creditor's call list of the day; returns how many cases were opened."""
     with Session(engine, expire_on_commit=False) as session:
+        due_handoffs(session, creditor, now)
+        session.commit()
         opened = open_due_cases(session, creditor, now)
         session.commit()
         day = now.astimezone(ZoneInfo(creditor.timezone)).date()

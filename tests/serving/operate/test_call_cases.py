@@ -218,3 +218,36 @@ def test_another_creditors_row_key_is_unknown(session: Session) -> None:
     with pytest.raises(UnknownRowKeyError):
         _say(session, theirs, case.key, "complaint", NOW + timedelta(hours=1))
     assert session.get(CallCase, case.id).status == "open"  # type: ignore[union-attr]
+
+
+def test_the_call_commands(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dunflow.cli import app
+
+    def run(*args: str) -> object:
+        return CliRunner().invoke(app, ["call", *args, "--db", db_url])
+
+    with Session(engine, expire_on_commit=False) as session:
+        ledger = _ledger(session)
+    name = ledger.creditor.name
+    set_after = run("after", "--creditor", name, "--invoice", "F-3", "--days", "1")
+    assert set_after.exit_code == 0, set_after.output  # type: ignore[attr-defined]
+    with Session(engine, expire_on_commit=False) as session:
+        keys = {c.debtor_id: c.key for c in open_due_cases(session, ledger.creditor, NOW)}
+        session.commit()
+    assert len(keys) == 3
+    listed = run("worklist", "--creditor", name, "--day", NOW.date().isoformat())
+    assert listed.exit_code == 0  # type: ignore[attr-defined]
+    said = run(
+        "outcome", "--creditor", name, "--row-key", keys[ledger.early.id or 0],
+        "--outcome", "complaint", "--note", "te vaak gebeld",
+    )  # fmt: skip
+    assert said.exit_code == 0, said.output  # type: ignore[attr-defined]
+    bad = tmp_path / "o.csv"
+    bad.write_text(f"row_key,outcome\n{keys[ledger.own.id or 0]},promise\n")
+    refused = run("import", "--creditor", name, str(bad))
+    assert refused.exit_code == 1  # type: ignore[attr-defined]
+    assert "o.csv, row 1, column promised_date" in refused.output  # type: ignore[attr-defined]
+    no_one = run("outcome", "--creditor", "Acme", "--row-key", "x", "--outcome", "no_answer")
+    assert "--creditor" in no_one.output  # type: ignore[attr-defined]

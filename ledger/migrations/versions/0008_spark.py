@@ -1,7 +1,7 @@
 """batch_run: one row per completed day of the batch engine
 
-Revision ID: 0006_spark
-Revises: 0005_operate
+Revision ID: 0008_spark
+Revises: 0007_operate
 Create Date: 2026-12-03 04:20:00
 """
 from collections.abc import Sequence
@@ -13,8 +13,8 @@ from alembic import op
 import ledger.types
 
 
-revision: str = '0006_spark'
-down_revision: str | None = '0005_operate'
+revision: str = '0008_spark'
+down_revision: str | None = '0007_operate'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
