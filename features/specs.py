@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from ledger.channels import CHANNEL_NAMES
+
 Dtype = Literal["int", "float", "bool", "category"]
 
 
@@ -44,7 +46,7 @@ class FeatureSpec:
         return template.format(value=shown)
 
 
-CHANNELS = ("email", "sms", "letter", "phone", "robocall")
+CHANNELS = CHANNEL_NAMES  # declared once in ledger.channels; the models' category order
 TONES = ("friendly", "neutral", "firm")
 STAGES = ("none", "reminder", "pre_collection", "fourteen_day_letter", "collection", "bailiff")
 OUTCOMES = ("none", "paid", "promise", "dispute", "wants_copy", "unreachable", "complaint")

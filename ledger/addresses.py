@@ -19,11 +19,11 @@ from typing import Any
 from sqlmodel import Session
 
 from ledger import dossier
+from ledger.channels import FACTS, Reach
 from ledger.enums import Channel
 from ledger.tables import Contact, Debtor
 
 UNUSABLE = "channel_unusable"
-_PHONE = frozenset({Channel.SMS, Channel.ROBOCALL, Channel.PHONE})
 
 
 def channel_address(
@@ -35,11 +35,12 @@ def channel_address(
     postal_code: str | None,
 ) -> str | None:
     """The debtor's address for ``channel`` as one text, or None when the details lack it."""
-    if channel == Channel.EMAIL:
+    reach = FACTS[channel].reach if channel in FACTS else None
+    if reach == Reach.EMAIL:
         return email.strip() or None if email else None
-    if channel in _PHONE:
+    if reach == Reach.PHONE:
         return phone.strip() or None if phone else None
-    if channel == Channel.LETTER:
+    if reach == Reach.POSTAL:
         line, code = (address_line or "").strip(), (postal_code or "").strip()
         return f"{line}, {code}" if line and code else None
     raise ValueError(f"no address is declared for channel {channel!r}")

@@ -64,3 +64,12 @@ class OutcomeKind(StrEnum):
 class Country(StrEnum):
     NL = "NL"
     BE = "BE"
+
+
+class UserRole(StrEnum):
+    """What a web-app user does: finance runs the flow, a call agent works the call list, an admin
+    also manages the creditor's users."""
+
+    FINANCE = "finance"
+    CALL_AGENT = "call_agent"
+    ADMIN = "admin"

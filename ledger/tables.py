@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from ledger.channels import default_costs_json
 from ledger.types import UTCDateTime, utcnow
 
 _S = sa.String
@@ -52,9 +53,7 @@ class Creditor(SQLModel, table=True):
     allowed_weekdays: list[int] = _json([0, 1, 2, 3, 4, 5])  # Monday = 0; law forbids Sunday
     contact_start_minute: int = 7 * 60  # minutes after local midnight
     contact_end_minute: int = 20 * 60
-    channel_costs_cents: dict[str, int] = _json(
-        {"email": 0, "sms": 20, "robocall": 20, "letter": 150, "phone": 500}
-    )
+    channel_costs_cents: dict[str, int] = _json(default_costs_json())
     min_gap_days: int = 3
     # channel -> {"sender": registered sender name, ...options}; empty: the local sinks
     sender_config: dict[str, Any] = _json({})
@@ -69,6 +68,7 @@ class Creditor(SQLModel, table=True):
     complaint_pause_days: int = 14
     complaint_limit_per_1000: float | None = None
     contact_budget_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    handoff_stage: str | None = Field(default=None, sa_type=_S(24))  # None: never by itself
     digest_recipients: list[str] = _json([])
     digest_weekday: int = 0  # Monday = 0
     digest_minute: int = 8 * 60  # minutes after local midnight
@@ -92,6 +92,7 @@ class Segment(SQLModel, table=True):
     max_tone: str | None = Field(default=None, sa_type=_S(16))
     priority: int = 100  # assignment rules are tried in priority order, lowest first
     rules: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)  # None: no rules
+    call_after_days: int | None = None  # a call case this many days past due; None: no calls
 
 
 class Debtor(SQLModel, table=True):
@@ -130,6 +131,7 @@ class Invoice(SQLModel, table=True):
     status: str = Field(default="open", sa_type=_S(16), index=True)
     payment_reference: str | None = Field(default=None, sa_type=_S(64), index=True)
     paid_on: date | None = None  # date the open amount reached zero
+    call_after_days: int | None = None  # overrides the segment's; None: the segment's
     created_at: datetime = _created()
 
 
@@ -222,6 +224,43 @@ class DossierEvent(SQLModel, table=True):
     recorded_at: datetime = _created()
 
 
+class CallCase(SQLModel, table=True):
+    """A debtor to phone about overdue invoices: five attempts, then one report to the creditor.
+
+    ``key`` is the row key on the creditor's call list (what a caller quotes to report an
+    outcome); ``result`` is the outcome that closed it (``unreachable`` after five failed tries).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    debtor_id: int = Field(foreign_key="debtor.id", index=True)
+    key: str = Field(sa_type=_S(200), unique=True, index=True)
+    reason: str = Field(default="past_due", sa_type=_S(24))  # past_due | broken_promise
+    invoice_numbers: list[str] = _json([])  # the open overdue invoices when it was opened
+    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    status: str = Field(default="open", sa_type=_S(16), index=True)  # open | closed
+    result: str | None = Field(default=None, sa_type=_S(16))
+    closed_at: datetime | None = _ts()
+    report_due_on: date | None = None  # four working days after closing
+    reported_at: datetime | None = _ts()
+
+
+class CallAttempt(SQLModel, table=True):
+    """One of a case's five planned calls, and what came of it once reported."""
+
+    __table_args__ = (sa.UniqueConstraint("case_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    case_id: int = Field(foreign_key="callcase.id", index=True)
+    number: int  # 1..5
+    planned_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    outcome: str | None = Field(default=None, sa_type=_S(16))  # None: not yet reported
+    recorded_at: datetime | None = _ts()
+    promised_date: date | None = None
+    note: str | None = Field(default=None, sa_type=_S(500))
+
+
 class ImportRun(SQLModel, table=True):
     """One import of a file, for the audit trail (what was read, inserted, left unchanged)."""
 
@@ -268,3 +307,34 @@ class Recommendation(SQLModel, table=True):
     propensity: float
     degraded: bool = False
     body: dict[str, Any] = _json({})  # the full answer: alternatives, explanation, rule refusals
+
+
+class User(SQLModel, table=True):
+    """A person of one creditor who uses the web app (``/app``); only an argon2 hash is stored.
+
+    ``role`` is one of :class:`ledger.enums.UserRole` (finance, call_agent, admin); ``language``
+    the one the app speaks to them (nl, en)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int = _creditor_fk()
+    email: str = Field(sa_type=_S(254), unique=True, index=True)
+    name: str = Field(sa_type=_S(200))
+    role: str = Field(sa_type=_S(16))
+    language: str = Field(default="nl", sa_type=_S(5))
+    password_hash: str = Field(sa_type=_S(200))
+    password_changed_at: datetime = _created()
+    created_at: datetime = _created()
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Every log-in to the web app, good or bad (the audit, and what the rate limit counts).
+
+    An unknown e-mail address has no user and so no creditor."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    creditor_id: int | None = Field(default=None, foreign_key="creditor.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    email: str = Field(sa_type=_S(254), index=True)
+    ip: str = Field(sa_type=_S(64))
+    outcome: str = Field(sa_type=_S(16))  # ok, bad_password, unknown_user, limited
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

@@ -5,9 +5,10 @@ has no time zones) and PostgreSQL alike. A naive datetime is refused rather than
 """
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import AfterValidator
 from sqlalchemy.engine import Dialect
 
 #: The largest amount any entry point accepts: 10^15 euros in cents, far inside a BIGINT, so no
@@ -17,6 +18,19 @@ MAX_AMOUNT_CENTS = 10**17
 #: (features, reports) end in 2262 and a date before 1970 is a typo; inside this range no date
 #: arithmetic of the flow (a year back, months ahead) leaves Python's calendar.
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
+
+
+def in_range(value: date) -> date:
+    """A day (or the local day of a time) the flow can compute with (FIRST_DAY..LAST_DAY)."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"must lie between {FIRST_DAY} and {LAST_DAY}")
+    return value
+
+
+#: A day and an instant of any entry point's input, validated into that range (pydantic).
+Day = Annotated[date, AfterValidator(in_range)]
+Instant = Annotated[datetime, AfterValidator(in_range)]
 
 
 class NaiveDatetimeError(ValueError):

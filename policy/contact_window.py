@@ -13,12 +13,12 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
+from ledger.channels import CALLS
 from ledger.enums import Channel, Country
 from policy.public_holidays import holiday_name
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SEARCH_LIMIT = timedelta(days=400)
-CALLS = frozenset({Channel.PHONE, Channel.ROBOCALL})
 
 
 class NaiveTimeError(ValueError):

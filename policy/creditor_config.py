@@ -25,6 +25,7 @@ from pydantic import (
     model_serializer,
 )
 
+from ledger.channels import default_costs
 from ledger.enums import Channel, Country
 from ledger.tables import Creditor
 from policy.contact_window import DAY_NAMES, legal_windows
@@ -106,13 +107,7 @@ class CreditorConfig(BaseModel):
         description="End of the contact window, exclusive (1200 = 20:00); inside the law's.",
     )
     channel_costs_cents: dict[Channel, Annotated[int, Field(ge=0, le=100_000)]] = Field(
-        default={
-            Channel.EMAIL: 0,
-            Channel.SMS: 20,
-            Channel.ROBOCALL: 20,
-            Channel.LETTER: 150,
-            Channel.PHONE: 500,
-        },
+        default_factory=default_costs,
         description="Unit cost of each channel in cents; a channel left out is never used.",
     )
     disabled_channels: list[Channel] = Field(
@@ -154,6 +149,11 @@ class CreditorConfig(BaseModel):
     )
     contact_budget_cents: int | None = Field(
         default=None, ge=0, description="The policy's constraint: contact costs a month at most."
+    )
+    handoff_stage: Literal["collection", "bailiff"] | None = Field(
+        default=None,
+        description="The stage at which a dossier is handed off to a collection agency or "
+        "bailiff (the flow stops, the export is ready); null: never by itself.",
     )
     digest_recipients: list[str] = Field(
         default=[], max_length=20, description="Who gets the weekly digest (e-mail addresses)."

@@ -5,9 +5,9 @@ make them directly) or from the ledger with :func:`policy.ledger_state.state_fro
 holds facts, never decisions: what is allowed is decided in :mod:`policy.guardrails`. This
 module must never read a clock or a database.
 
-To add a channel: add it to ``ledger.enums.Channel``, give it a unit cost in the creditor's
-``channel_costs_cents``, say which debtor data it goes to in ``ledger.addresses.channel_address``,
-and list the stages that may use it in ``RulesConfig.stage_channels``.
+To add a channel: add it to ``ledger.enums.Channel`` and its facts (cost, reach, call or message,
+sender, law) to ``ledger.channels``, and list the stages that may use it in
+``RulesConfig.stage_channels``.
 """
 
 from collections.abc import Callable, Hashable, Mapping
@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 from zoneinfo import ZoneInfo
 
 from ledger.addresses import channel_address
+from ledger.channels import default_costs
 from ledger.enums import Channel, Country, DebtorKind, InvoiceStatus, Stage, Tone
 from policy.contact_window import CreditorWindow, Window, windows_for
 from policy.fourteen_day_letter import LetterRecord
@@ -69,16 +70,6 @@ def stage_rank(stage: Stage) -> int:
     return _RANK[stage]
 
 
-def _default_costs() -> dict[Channel, int]:
-    return {
-        Channel.EMAIL: 0,
-        Channel.SMS: 20,
-        Channel.ROBOCALL: 20,
-        Channel.LETTER: 150,
-        Channel.PHONE: 500,
-    }
-
-
 @dataclass(frozen=True)
 class CreditorSettings:
     """A snapshot of the creditor's settings that the rules read."""
@@ -89,7 +80,7 @@ class CreditorSettings:
     allowed_weekdays: frozenset[int] = frozenset(range(6))
     contact_start_minute: int = 7 * 60
     contact_end_minute: int = 20 * 60
-    channel_costs_cents: Mapping[Channel, int] = field(default_factory=_default_costs)
+    channel_costs_cents: Mapping[Channel, int] = field(default_factory=default_costs)
     min_gap_days: int = 3
     vat_deductible: bool = True
     collection_outsourced: bool = False
@@ -242,6 +233,7 @@ class DebtorState:
     segment_tones: frozenset[Tone] | None = None
     contact_times: tuple[datetime, ...] = ()  # sent and planned contacts, aware
     paused: bool = False
+    handed_off: bool = False  # to a collection agency or bailiff: the flow has stopped for good
     disputed: bool = False
     promise_date: date | None = None
     reachable: frozenset[Channel] = frozenset()

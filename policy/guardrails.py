@@ -10,7 +10,8 @@ must never return "ok" with reasons, or "not ok" without one, and must never con
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from ledger.enums import Channel, Country, DebtorKind, Stage
+from ledger.channels import reach_of
+from ledger.enums import Country, DebtorKind, Stage
 from policy.actions import Action, Verdict
 from policy.collection_costs import (
     be_first_reminder_grace_ends_on,
@@ -21,14 +22,6 @@ from policy.contact_window import refusals
 from policy.effective import NoRuleInForceError
 from policy.flow_state import DebtorState, OpenInvoice, stage_rank
 from policy.fourteen_day_letter import costs_due_on, letter_refusals
-
-_REACH_NEEDS = {
-    Channel.EMAIL: "an e-mail address",
-    Channel.SMS: "a phone number",
-    Channel.PHONE: "a phone number",
-    Channel.ROBOCALL: "a phone number",
-    Channel.LETTER: "a postal address",
-}
 
 
 def costs_for(state: DebtorState, invoices: tuple[OpenInvoice, ...], day: date) -> int:
@@ -67,6 +60,8 @@ def dossier_refusals(state: DebtorState, day: date) -> list[str]:
         reasons.append(f"segment {state.segment or '?'} is excluded from dunning")
     if state.paused:
         reasons.append("the dossier is paused")
+    if state.handed_off:
+        reasons.append("the dossier was handed off to collection; the flow has stopped")
     if state.disputed:
         reasons.append("the debtor disputes the claim; disputed dossiers leave the flow")
     until = state.promise_blocks_until()
@@ -124,7 +119,7 @@ def channel_refusals(state: DebtorState, action: Action) -> list[str]:
     if channel not in state.creditor.channel_costs_cents:  # its keys are the enabled channels
         reasons.append(f"{channel} is not enabled for creditor {state.creditor.name}")
     if channel not in state.reachable:
-        reasons.append(f"{channel} needs {_REACH_NEEDS[channel]}, which the debtor lacks")
+        reasons.append(f"{channel} needs {reach_of(channel)}, which the debtor lacks")
     if channel in state.opted_out:
         reasons.append(f"the debtor opted out of {channel}")
     if channel in state.unusable:

@@ -7,8 +7,8 @@ resumed)/``resumed``, ``channel_unreachable`` (payload: ``channel``), ``dispute_
 ``fourteen_day_letter_sent`` (payload: ``contact_id``, ``costs_cents``, ``wording_valid``,
 ``invoice_ids``), ``fourteen_day_letter_received`` (payload: ``received_on``) and
 ``channel_unusable`` (payload: ``channel``, ``address``; it counts while that address is still the
-debtor's, see :mod:`ledger.addresses`). This module must
-never write to the ledger or read another creditor's rows.
+debtor's, see :mod:`ledger.addresses`), ``handed_off`` (to collection: the flow stops for good).
+This module must never write to the ledger or read another creditor's rows.
 
 This is on the scoring API's path for every request (usually one debtor) and loads the scheduler's
 batches, so it reads with two Core statements per chunk of debtors, built once below so that
@@ -74,6 +74,7 @@ _EVENT_KINDS = (
     "fourteen_day_letter_received",
     UNUSABLE,
     "channel_unreachable",
+    "handed_off",
 )
 # Debtors per pair of queries for a list. The union repeats the list in each of its four parts,
 # and SQLite builds before 3.32 allow only 999 bound variables in a statement.
@@ -467,11 +468,14 @@ def _build(
         elif r[_DATE]:
             promise = r[_DATE]
     pause = resolved = sent_letter = got_letter = None
+    handed_off = False
     dead: list[tuple[Channel, str]] = []
     unreachable: set[str] = set()
     for r in events:
         if r[_TEXT] == "paused" or r[_TEXT] == "resumed":
             pause = r
+        elif r[_TEXT] == "handed_off":
+            handed_off = True
         elif r[_TEXT] == "channel_unreachable":
             unreachable.add(str(r[_PAYLOAD].get("channel")))
         elif r[_TEXT] == "dispute_resolved":
@@ -510,6 +514,7 @@ def _build(
         contact_times=tuple(times),
         paused=pause is not None
         and pause_in_force(pause[_TEXT], pause[_PAYLOAD], now.astimezone(_AMS).date()),
+        handed_off=handed_off,
         disputed=last_dispute is not None and (resolved is None or resolved < last_dispute),
         promise_date=promise,
         reachable=reachable_channels(

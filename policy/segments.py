@@ -103,6 +103,13 @@ class SegmentConfig(BaseModel):
     rules: list[SegmentRule] | None = Field(
         default=None, description="Who belongs (any rule); null: assigned by hand or by import."
     )
+    call_after_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="Open a call case this many days past due (an invoice's own value wins); "
+        "null: no call cases.",
+    )
 
     @field_validator("max_tone")
     @classmethod

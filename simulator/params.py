@@ -13,16 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.channels import CHANNELS as CHANNEL_FACTS
 from ledger.enums import Channel, Tone
 from simulator.config import ARCHETYPES
 
-CHANNELS: tuple[Channel, ...] = (
-    Channel.EMAIL,
-    Channel.SMS,
-    Channel.LETTER,
-    Channel.PHONE,
-    Channel.ROBOCALL,
-)
+CHANNELS: tuple[Channel, ...] = tuple(f.channel for f in CHANNEL_FACTS)  # ledger.channels' order
 TONES: tuple[Tone, ...] = (Tone.FRIENDLY, Tone.NEUTRAL, Tone.FIRM)
 
 

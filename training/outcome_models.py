@@ -129,9 +129,9 @@ def fit_outcome_models(
 ) -> OutcomeFit:
     fit, calib, test = split_by_day(table, test_from, config.calibration_share)
     x, xc = fit[POLICY_FEATURES], calib[POLICY_FEATURES]
-    y, yc, yt = (d["paid_frac"].to_numpy() for d in (fit, calib, test))
+    y, yc = (d["paid_frac"].to_numpy() for d in (fit, calib))
     pay = _booster(x, y, xc, yc, "cross_entropy", config)
-    k, kc, kt = (d["complaint"].to_numpy() for d in (fit, calib, test))
+    k, kc = (d["complaint"].to_numpy() for d in (fit, calib))
     complaint = _booster(x, k, xc, kc, "binary", config)
     models = OutcomeModels(
         pay=pay,
@@ -141,6 +141,23 @@ def fit_outcome_models(
         complaint_calibration=_isotonic(np.asarray(complaint.predict(xc)), kc),
         horizon_days=horizon,
     )
+    metrics, scored = holdout_metrics(models, fit, test)
+    metrics |= {
+        "n_calibration": float(len(calib)),
+        "pay_rounds": float(pay.best_iteration or pay.current_iteration()),
+        "complaint_rounds": float(complaint.best_iteration or complaint.current_iteration()),
+    }
+    return OutcomeFit(models=models, metrics=metrics, test=scored)
+
+
+def holdout_metrics(
+    models: OutcomeModels, fit: pd.DataFrame, test: pd.DataFrame
+) -> tuple[dict[str, float], pd.DataFrame]:
+    """``models`` scored on the held-out rows beside baselines fitted here on ``fit`` (the rows the
+    models were fitted on, true labels): the logistic regression and the prior (the fit rows' mean).
+    Computed from the models and the rows alone, so a gate can re-run it on any candidate."""
+    y, k = fit["paid_frac"].to_numpy(), fit["complaint"].to_numpy()
+    yt, kt = test["paid_frac"].to_numpy(), test["complaint"].to_numpy()
     p_pay, p_complaint = models.predict(test)
     base = _logistic_baseline(fit, test)
     prior = float(y.mean())
@@ -157,10 +174,7 @@ def fit_outcome_models(
         "complaint_auc": _auc(kt, p_complaint),
         "complaint_baseline_prior_logloss": cross_entropy(kt, np.full(len(kt), k.mean())),
         "n_fit": float(len(fit)),
-        "n_calibration": float(len(calib)),
         "n_test": float(len(test)),
-        "pay_rounds": float(pay.best_iteration or pay.current_iteration()),
-        "complaint_rounds": float(complaint.best_iteration or complaint.current_iteration()),
     }
     scored = test.assign(p_pay=p_pay, p_complaint=p_complaint, p_pay_baseline=base)
-    return OutcomeFit(models=models, metrics=metrics, test=scored)
+    return metrics, scored

@@ -19,6 +19,7 @@ import pandas as pd
 
 from policy import choice
 from policy.decide import candidate_rows
+from policy.model import OutcomeModels
 from policy.pyfunc import DunningPolicy
 from policy.value import ValueWeights, action_values
 from training.ope import Estimate, all_estimates
@@ -87,9 +88,12 @@ def evaluate_policy(
     windows: dict[int, tuple[int, int]],
     costs: dict[int, dict[str, int]],
     reward_weights: ValueWeights | None = None,
+    reward_models: OutcomeModels | None = None,
 ) -> OpeReport:
     """IPS / SNIPS / DR estimates of ``policy``'s mean reward per decision on ``test``; the reward
-    uses ``reward_weights`` (default: the policy's own), so two policies compare on one scale."""
+    uses ``reward_weights`` (default: the policy's own), so two policies compare on one scale.
+    DR's reward model is ``reward_models`` (default: the policy's own; a gate passes its own, so
+    a candidate cannot vouch for itself)."""
     if policy.models is None:
         raise ValueError("policy has no models")
     test = test.reset_index(drop=True)
@@ -101,9 +105,13 @@ def evaluate_policy(
     feats = candidate_rows(base, cands)
     p_pay, p_complaint = policy.models.predict(feats)
     rw = reward_weights or policy.weights
+    if reward_models is not None:
+        q_pay, q_complaint = reward_models.predict(feats)
+    else:
+        q_pay, q_complaint = p_pay, p_complaint
     harm = float(rw.harm_cents)
     cost = rw.cost_weight * cands["cost_cents"].to_numpy()
-    q = cands["open_cents"].to_numpy() * p_pay - cost - harm * p_complaint
+    q = cands["open_cents"].to_numpy() * q_pay - cost - harm * q_complaint
     days = (
         pd.to_datetime(cands["send_at"], utc=True)
         - pd.to_datetime(test["day"].to_numpy()[cands["key"].to_numpy()], utc=True)

@@ -4,8 +4,9 @@ Each day the adapter rebuilds the replay world's ledger as it stands (the simula
 ledger-row builder, the code that writes the database) and turns it into features with
 ``features.frames_from_tables`` and ``build_features`` — the same path as training and the API —
 as of the start of the day. Candidates are the simulator's allowed actions plus waiting; the
-policy scores them in one batch and draws with its exploration. It never reads the latent
-archetypes; the action mix it records per archetype is for evaluation only.
+policy's one decision path (:func:`policy.decision_path.decide_for`, as in the API and the batch
+engine) scores them in one batch and draws with its exploration from replay's stream. It never
+reads the latent archetypes; the action mix it records per archetype is for evaluation only.
 
 Register it under a name with :func:`register`; ``dunflow simulate replay --policy NAME`` then runs
 it beside the ladder, random and oracle policies on the same world.
@@ -19,7 +20,9 @@ import pandas as pd
 
 from features import build_features
 from features.loading import frames_from_tables
-from policy.decide import decide
+from ledger.enums import Stage, Tone
+from policy.actions import WAIT_TEMPLATE, Action
+from policy.decision_path import Pinned, Situation, decide_for
 from policy.pyfunc import DunningPolicy
 from simulator import ledger_rows
 from simulator.actions import ACTIONS, WAIT
@@ -31,9 +34,8 @@ from simulator.views import DecisionBatch, Decisions
 from simulator.world import World
 
 IDS = dict.fromkeys(TABLE_ORDER, 1)
-CHANNEL = np.array([a.channel.value for a in ACTIONS])
-TONE = np.array([a.tone.value for a in ACTIONS])
 HOUR = np.array([a.hour for a in ACTIONS])
+SIM_TEMPLATE = "simulated"  # replay sends nothing: the simulator books the contact itself
 
 
 @dataclass
@@ -57,50 +59,59 @@ class LearnedSimPolicy:
         base.index = pd.Index(debtor_ids)
         return base
 
+    def _situations(self, batch: DecisionBatch) -> list[Situation]:
+        """Each row's allowed simulator actions as policy actions, waiting first."""
+        cal = self.world.cal
+        day_start = pd.Timestamp(cal.date_of(batch.day)).tz_localize("UTC").to_pydatetime()
+        hour_time = {
+            int(h): pd.Timestamp(cal.local_time(batch.day, int(h)))
+            .tz_convert("UTC")
+            .to_pydatetime()
+            for h in np.unique(HOUR)
+        }
+        wait = Action(None, Tone.NEUTRAL, day_start, Stage.REMINDER, WAIT_TEMPLATE)
+        options = [
+            Action(
+                a.channel,
+                a.tone,
+                hour_time[a.hour],
+                Stage.REMINDER,
+                SIM_TEMPLATE,
+                cost_cents=int(self.world.cost_cents[k]),
+            )
+            for k, a in enumerate(ACTIONS)
+        ]
+        return [
+            Situation(
+                int(IDS["debtor"] + batch.debtor[i]),
+                [wait, *(options[k] for k in np.flatnonzero(batch.allowed[i]))],
+                int(batch.overdue_cents[i]),
+            )
+            for i in range(len(batch))
+        ]
+
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
         n = len(batch)
         if n == 0 or not self.days or self.policy.models is None:
             return Decisions.wait(n)
-        rows_i, acts = np.nonzero(batch.allowed)
-        row = np.r_[np.arange(n), rows_i]
-        act = np.r_[np.full(n, WAIT), acts]
-        order = np.lexsort((act, row))  # per debtor: wait first, then actions
-        row, act = row[order], act[order]
-        is_wait = act == WAIT
-        safe = np.where(is_wait, 0, act)
-        cal = self.world.cal
-        hour_time = {h: pd.Timestamp(cal.local_time(batch.day, int(h))).tz_convert("UTC")
-                     for h in np.unique(HOUR)}  # fmt: skip
-        day_start = pd.Timestamp(cal.date_of(batch.day)).tz_localize("UTC")
-        send_at = [
-            day_start if w else hour_time[HOUR[a]] for w, a in zip(is_wait, safe, strict=True)
-        ]
-        candidates = pd.DataFrame(
-            {
-                "debtor_id": IDS["debtor"] + batch.debtor[row],
-                "channel": np.where(is_wait, "none", CHANNEL[safe]),
-                "tone": np.where(is_wait, "none", TONE[safe]),
-                "send_at": send_at,
-                "cost_cents": np.where(is_wait, 0, self.world.cost_cents[safe]),
-                "open_cents": batch.overdue_cents[row],
-            }
-        )
-        decisions = decide(
-            self.policy.models,
-            self._base(batch),
-            candidates,
-            now=day_start.to_pydatetime(),
-            weights=self.policy.weights,
-            exploration=self.policy.exploration,
+        cases = self._situations(batch)
+        answers = decide_for(
+            cases,
+            pd.Timestamp(self.world.cal.date_of(batch.day)).tz_localize("UTC").to_pydatetime(),
+            Pinned(self.policy, self.name),
+            base=self._base(batch),
             rng=rng,
-            explain_choice=False,
+            explain=False,
         )
         out = Decisions.wait(n)
-        for k, d in enumerate(decisions):
-            out.action[k] = act[d.chosen]
-            out.propensity[k] = d.propensity
-            if act[d.chosen] != WAIT:
-                self.chosen.append((batch.day, int(batch.debtor[k]), int(act[d.chosen])))
+        for k, a in enumerate(answers):
+            # option 0 is waiting; option j > 0 is the row's (j-1)-th allowed action
+            j = a.option or 0
+            act = WAIT if j == 0 else int(np.flatnonzero(batch.allowed[k])[j - 1])
+            out.action[k] = act
+            out.propensity[k] = a.propensity
+            if act != WAIT:
+                self.chosen.append((batch.day, int(batch.debtor[k]), act))
         return out
 
 

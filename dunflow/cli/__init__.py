@@ -30,6 +30,8 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.creditor", "creditor"),
     ("dunflow.cli.segment", "segment"),
     ("dunflow.cli.dossier", "dossier"),
+    ("dunflow.cli.call", "call"),
+    ("dunflow.cli.user", "user"),
 ]
 # (module, function): single commands
 _COMMANDS: list[tuple[str, str]] = [("dunflow.cli.serve", "serve")]

@@ -1,4 +1,5 @@
-"""``dunflow dossier pause|resume|dispute|resolve|promise|note|show``: act on a debtor's dossier.
+"""``dunflow dossier pause|resume|dispute|resolve|promise|note|hand-off|show|export``: act on a
+debtor's dossier, and export it for a collection agency.
 
 Each action is a dossier event (as ``cli:<user>``), validated by the same model as the API's
 (:data:`serving.operate.dossier_actions.DossierAction`); the debtor is named by its number.
@@ -6,6 +7,7 @@ Each action is a dossier event (as ``cli:<user>``), validated by the same model 
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -178,3 +180,44 @@ def show(creditor: CreditorOption, debtor: DebtorOption, db: DbOption = None) ->
         engine.dispose()
     for line in lines:
         typer.echo(line)
+
+
+@app.command(name="hand-off")
+def hand_off(
+    creditor: CreditorOption,
+    debtor: DebtorOption,
+    stage: Annotated[str, typer.Option("--stage", help="collection or bailiff.")] = "collection",
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    db: DbOption = None,
+) -> None:
+    """Hand the dossier off to collection: the flow stops; the claim is fixed as of today."""
+    _act(creditor, debtor, {"action": "hand_off", "stage": stage, "note": note}, db)
+
+
+@app.command()
+def export(
+    creditor: CreditorOption,
+    debtor: DebtorOption,
+    out: Annotated[Path, typer.Option("--out", help="The ZIP to write.")],
+    db: DbOption = None,
+) -> None:
+    """Write the dossier for a collection agency: summary.pdf, dossier.json and CSVs in a ZIP."""
+    from ledger.db import make_engine, session_scope
+    from ledger.summary import UnknownCreditorError
+    from serving.operate.dossier_export import export_zip
+
+    engine = make_engine(database_url(db))
+    try:
+        with session_scope(engine) as session:
+            data = export_zip(session, _debtor(session, creditor, debtor), datetime.now(UTC))
+    except UnknownCreditorError as err:
+        fail(f"--creditor: {err}")
+    except LookupError as err:
+        fail(str(err))
+    finally:
+        engine.dispose()
+    try:
+        out.write_bytes(data)
+    except OSError as err:
+        fail(f"--out: {err}")
+    console.print(f"{out} ({len(data):,} bytes)", highlight=False)

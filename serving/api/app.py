@@ -1,6 +1,7 @@
 """The FastAPI application factory: ``create_app()`` wires engine, model store, metrics, routes.
 
 No app, engine or model is created at import time; ``dunflow serve`` and the tests call the factory.
+The web app for people (``/app``) is installed by :func:`serving.webapp.install`.
 To add an endpoint: a router module in ``serving/api/routes/``, included below, its schemas in
 ``serving/api/schemas.py``, and tests in ``tests/serving/api/`` including the tenant matrix.
 """
@@ -18,10 +19,12 @@ from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.recommender import Recommender
 from serving.api.routes import (
     admin,
+    calls,
     creditors,
     delivery,
     dossiers,
     health,
+    imports,
     outcomes,
     recommendations,
     reports,
@@ -29,6 +32,8 @@ from serving.api.routes import (
 )
 from serving.api.settings import ApiSettings, get_api_settings
 from serving.api.snapshots import FeatureSnapshots
+from serving.webapp import install as install_webapp
+from serving.webapp.settings import WebappSettings
 
 
 def create_app(
@@ -36,6 +41,7 @@ def create_app(
     engine: Engine | None = None,
     model_store: ModelStore | None = None,
     settings: ApiSettings | None = None,
+    webapp_settings: WebappSettings | None = None,
 ) -> FastAPI:
     settings = settings or get_api_settings()
     store = model_store or ModelStore(None)
@@ -74,4 +80,7 @@ def create_app(
     app.include_router(creditors.router)
     app.include_router(segments.router)
     app.include_router(dossiers.router)
+    app.include_router(calls.router)
+    app.include_router(imports.router)
+    install_webapp(app, webapp_settings)
     return app

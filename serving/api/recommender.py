@@ -14,26 +14,22 @@ several times as much.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from ledger.enums import Channel, Tone
 from ledger.tables import Creditor, Debtor, Recommendation
-from policy import Action, DebtorState, allowed_actions, check, ladder_action, states_from_ledger
-from policy.choice import keyed_uniform
-from policy.decide import CandidateTable, Decision, decide
+from policy import Action, DebtorState, states_from_ledger
+from policy.decision_path import LADDER_VERSION, Answer, Pinned, decide_for
 from policy.pyfunc import DunningPolicy
 from serving.api import schemas
 from serving.api.errors import ApiError
 from serving.api.model_store import LoadedModel
 from serving.api.snapshots import FeatureSnapshots
 
-LADDER_VERSION = "ladder"
+__all__ = ["LADDER_VERSION", "Recommender"]
 
 
 @dataclass
@@ -87,20 +83,6 @@ def _action_out(action: Action, tz: ZoneInfo, numbers: dict[int, str]) -> dict[s
     }
 
 
-def _refusals(state: DebtorState, allowed: list[Action], now: datetime) -> list[dict[str, Any]]:
-    """For each channel with no allowed candidate, the rules that removed it."""
-    offered = {a.channel for a in allowed if not a.is_wait}
-    out = []
-    for channel in Channel:
-        if channel in offered:
-            continue
-        probe = Action(channel, Tone.NEUTRAL, now, state.stage, f"probe.{channel.value}")
-        verdict = check(probe, state)
-        reasons = list(verdict.reasons) or ["no send time within the horizon satisfies the rules"]
-        out.append({"channel": channel, "tone": None, "reasons": reasons})
-    return out
-
-
 class Recommender:
     def __init__(self, snapshots: FeatureSnapshots, seed: int | None = None) -> None:
         self.snapshots = snapshots
@@ -142,18 +124,26 @@ class Recommender:
         tz = ZoneInfo(timezone)
         found = {int(r[3]): str(r[4]) for r in rows if r[3] is not None}
         contexts = self._contexts(session, found, debtor_ids, now)
-        policy_model = model.model if model is not None else None
-        if isinstance(policy_model, DunningPolicy) and policy_model.models is not None:
-            out = self._learned(
-                (creditor_id, name, language),
-                contexts,
-                now,
-                tz,
-                policy_model,
-                model.version,  # type: ignore[union-attr]
+        pinned = (
+            Pinned(model.model, model.version)
+            if model is not None and isinstance(model.model, DunningPolicy)
+            else None
+        )
+        base = None
+        if pinned is not None and pinned.policy.models is not None:
+            base = self.snapshots.encoded(
+                creditor_id, name, debtor_ids, now, pinned.policy.models, pinned.version
             )
-        else:
-            out = [self._ladder(ctx, now, tz) for ctx in contexts]
+        answers = decide_for(
+            {ctx.debtor_id: ctx.state for ctx in contexts},
+            now,
+            pinned,
+            base=base,
+            day=now.astimezone(tz).date(),
+            seed=self.seed,
+            lang=language,
+        )
+        out = [_answer(ctx, a, now, tz) for ctx, a in zip(contexts, answers, strict=True)]
         # one multi-row INSERT: ORM objects per answer cost more than the answer
         conn.execute(
             sa.insert(Recommendation),
@@ -180,126 +170,51 @@ class Recommender:
         session.commit()
         return out
 
-    def _ladder(self, ctx: DebtorContext, now: datetime, tz: ZoneInfo) -> schemas.RecommendationOut:
-        allowed = allowed_actions(ctx.state, now)
-        action = ladder_action(ctx.state, now)
-        text = action.note or (
-            "the fixed ladder's next level" if not action.is_wait else "the ladder waits today"
-        )
-        return schemas.RecommendationOut(
-            id=str(uuid.uuid4()),
-            debtor_id=ctx.debtor_id,
-            debtor_external_id=ctx.external_id,
-            created_at=now,
-            model_version=LADDER_VERSION,
-            degraded=True,
-            action=_action_out(action, tz, ctx.numbers),
-            expected_value_cents=0,
-            p_pay=None,
-            propensity=1.0,
-            alternatives=[],
-            explanation={"reasons": [{"feature": "ladder", "text": text, "contribution": 0.0}]},
-            refusals=_refusals(ctx.state, allowed, now),
-        )
 
-    def _learned(
-        self,
-        creditor: tuple[int, str, str],  # id, name, language
-        contexts: list[DebtorContext],
-        now: datetime,
-        tz: ZoneInfo,
-        policy_model: DunningPolicy,
-        version: str,
-    ) -> list[schemas.RecommendationOut]:
-        allowed = {ctx.debtor_id: allowed_actions(ctx.state, now) for ctx in contexts}
-        rows = []
-        for ctx in contexts:
-            at_stake = sum(i.open_amount_cents for i in ctx.state.invoices)
-            for a in allowed[ctx.debtor_id]:
-                rows.append(
-                    (
-                        int(ctx.debtor_id),
-                        None if a.is_wait else str(a.channel),
-                        None if a.is_wait else str(a.tone),
-                        a.send_at,
-                        float(a.cost_cents),
-                        float(at_stake),
-                    )
-                )
-        candidates = CandidateTable.from_rows(rows)
-        ids = [int(ctx.debtor_id) for ctx in contexts]
-        assert policy_model.models is not None
-        base = self.snapshots.encoded(
-            creditor[0], creditor[1], ids, now, policy_model.models, version
-        )
-        decisions = decide(
-            policy_model.models,
-            base,
-            candidates,
-            now=now,
-            weights=policy_model.weights,
-            exploration=policy_model.exploration,
-            # the draw is fixed per debtor, the creditor's day and the model: asked again that day
-            # (a re-run cycle, another worker) the debtor gets the same answer, so the logged
-            # propensity stays the true chance of what was done
-            rng=partial(keyed_uniform, self.seed, version, now.astimezone(tz).date()),
-            lang=creditor[2],
-        )
-        by_debtor = {d.debtor_id: d for d in decisions}
-        offsets = np.r_[0, np.cumsum([len(allowed[ctx.debtor_id]) for ctx in contexts])]
-        out = []
-        for k, ctx in enumerate(contexts):
-            d = by_debtor[int(ctx.debtor_id)]
-            options = allowed[ctx.debtor_id]
-            out.append(self._answer(ctx, d, options, int(offsets[k]), now, tz, version))
-        return out
-
-    def _answer(
-        self,
-        ctx: DebtorContext,
-        d: Decision,
-        options: list[Action],
-        offset: int,
-        now: datetime,
-        tz: ZoneInfo,
-        version: str,
-    ) -> schemas.RecommendationOut:
-        chosen = options[d.chosen - offset]
-        alternatives = [
+def _answer(
+    ctx: DebtorContext, a: Answer, now: datetime, tz: ZoneInfo
+) -> schemas.RecommendationOut:
+    """The API's form of one answer (validated once, see the module's docstring)."""
+    explanation: dict[str, Any] = {
+        "reasons": [
             {
-                "action": _action_out(options[a["row"] - offset], tz, ctx.numbers),
-                "expected_value_cents": round(a["value_cents"]),
-                "p_pay": a["p_pay"],
-                "p_complaint": a["p_complaint"],
+                "feature": r.feature,
+                "text": r.text,
+                "value": r.value,
+                "contribution": r.contribution,
             }
-            for a in d.alternatives
+            for r in a.reasons
         ]
-        return schemas.RecommendationOut(
-            id=str(uuid.uuid4()),
-            debtor_id=ctx.debtor_id,
-            debtor_external_id=ctx.external_id,
-            created_at=now,
-            model_version=version,
-            degraded=False,
-            action=_action_out(chosen, tz, ctx.numbers),
-            expected_value_cents=round(d.value_cents),
-            p_pay=d.p_pay,
-            p_complaint=d.p_complaint,
-            propensity=d.propensity,
-            alternatives=alternatives,
-            explanation={
-                "reasons": [
-                    {
-                        "feature": r.feature,
-                        "text": r.text,
-                        "value": r.value,
-                        "contribution": r.contribution,
-                    }
-                    for r in d.reasons
-                ],
-                "shap": d.shap,
-                "base_value": d.base_value,
-                "versus_runner_up": d.versus_runner_up,
-            },
-            refusals=_refusals(ctx.state, options, now),
-        )
+    }
+    if not a.degraded:
+        explanation |= {
+            "shap": a.shap,
+            "base_value": a.base_value,
+            "versus_runner_up": a.versus_runner_up,
+        }
+    return schemas.RecommendationOut(
+        id=str(uuid.uuid4()),
+        debtor_id=ctx.debtor_id,
+        debtor_external_id=ctx.external_id,
+        created_at=now,
+        model_version=a.model_version,
+        degraded=a.degraded,
+        action=_action_out(a.action, tz, ctx.numbers),
+        expected_value_cents=round(a.value_cents),
+        p_pay=a.p_pay,
+        p_complaint=a.p_complaint,
+        propensity=a.propensity,
+        alternatives=[
+            {
+                "action": _action_out(alt.action, tz, ctx.numbers),
+                "expected_value_cents": round(alt.value_cents),
+                "p_pay": alt.p_pay,
+                "p_complaint": alt.p_complaint,
+            }
+            for alt in a.alternatives
+        ],
+        explanation=explanation,
+        refusals=[
+            {"channel": r.channel, "tone": None, "reasons": list(r.reasons)} for r in a.refusals
+        ],
+    )

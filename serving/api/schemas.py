@@ -7,26 +7,15 @@ explain a decision, so change it only by adding optional fields.
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ledger.enums import Channel, Country, Stage, Tone
-from ledger.types import FIRST_DAY, LAST_DAY, MAX_AMOUNT_CENTS
+from ledger.types import MAX_AMOUNT_CENTS, Day, Instant
 from policy.creditor_config import CreditorConfig, CreditorConfigPatch
 from policy.segments import SegmentConfig
 
 DebtorId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
-
-def in_range(value: date) -> date:
-    """A day (or the local day of a time) the flow can compute with (``ledger.types``)."""
-    day = value.date() if isinstance(value, datetime) else value
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"must lie between {FIRST_DAY} and {LAST_DAY}")
-    return value
-
-
-Day = Annotated[date, AfterValidator(in_range)]
-Instant = Annotated[datetime, AfterValidator(in_range)]
 # debtors per recommendations call; the scheduler's batch size is bounded by it too
 MAX_DEBTORS_PER_CALL = 1000
 
@@ -208,3 +197,58 @@ class DossierOut(BaseModel):
     segment: str | None
     usable_channels: list[Channel] = Field(description="What the rules may use for the debtor.")
     events: list[DossierEventOut] = Field(description="The dossier, oldest first.")
+
+
+class CallAfterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: int | None = Field(
+        ge=0, le=3650, description="Call this many days past due; null: the segment's setting."
+    )
+
+
+class OpenLineOut(BaseModel):
+    number: str
+    due_date: date
+    open_cents: int
+
+
+class WorkItemOut(BaseModel):
+    """One call to make; quote ``row_key`` when reporting its outcome."""
+
+    row_key: str
+    attempt: int
+    planned_at: datetime
+    debtor_id: int
+    debtor_external_id: str
+    debtor_name: str
+    phone_numbers: list[str]
+    language: str
+    reason: str
+    invoices: list[OpenLineOut]
+    total_open_cents: int
+    script: str
+    earlier: list[str]
+
+
+class CallAttemptOut(BaseModel):
+    number: int
+    planned_at: datetime
+    outcome: str | None
+    recorded_at: datetime | None
+    promised_date: date | None
+    note: str | None
+
+
+class CallCaseOut(BaseModel):
+    key: str
+    debtor_id: int
+    reason: str
+    invoice_numbers: list[str]
+    opened_at: datetime
+    status: str
+    result: str | None
+    closed_at: datetime | None
+    report_due_on: date | None
+    reported_at: datetime | None
+    attempts: list[CallAttemptOut]

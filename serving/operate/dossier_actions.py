@@ -1,5 +1,6 @@
 """What a person does to a dossier, each a dossier event: pause (until a date, or until resumed),
-resume, dispute, resolve a dispute (a credit note or reopen), record a promise, add a note.
+resume, dispute, resolve a dispute (a credit note or reopen), record a promise, add a note, hand
+the dossier off to collection (:mod:`serving.operate.handoff`).
 
 :data:`DossierAction` is one pydantic union (the field ``action`` says which), the body of
 ``POST /v1/debtors/{id}/actions`` and what ``dunflow dossier …`` builds; :func:`act` does it in the
@@ -18,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from ledger import dossier
 from ledger.enums import ContactStatus, InvoiceStatus, OutcomeKind
-from ledger.tables import Contact, Debtor, Invoice, Outcome
+from ledger.tables import Contact, Creditor, Debtor, Invoice, Outcome
 from serving.scheduler.outbox import cancel
 
 Text = Annotated[str, Field(min_length=1, max_length=500)]
@@ -75,8 +76,16 @@ class Note(_Action):
     text: Text
 
 
+class HandOff(_Action):
+    action: Literal["hand_off"]
+    stage: Literal["collection", "bailiff"] = Field(
+        default="collection", description="To a collection agency or to a bailiff."
+    )
+    note: str | None = Field(default=None, max_length=500)
+
+
 DossierAction = Annotated[
-    Pause | Resume | Dispute | Resolve | Promise | Note, Field(discriminator="action")
+    Pause | Resume | Dispute | Resolve | Promise | Note | HandOff, Field(discriminator="action")
 ]
 
 
@@ -108,6 +117,16 @@ def act(
     recorded. :class:`ActionRefusedError` names the field when it does not fit (nothing is
     written)."""
     cid, did = debtor.creditor_id, debtor.id or 0
+    if isinstance(action, HandOff):
+        from serving.operate.handoff import hand_off  # it cancels through this module
+
+        creditor = session.get(Creditor, cid)
+        assert creditor is not None  # a foreign key
+        done = hand_off(
+            session, creditor, debtor, now, actor=actor[:40], stage=action.stage, note=action.note
+        )
+        session.flush()
+        return {"action": "hand_off", "event_id": done.id, "claim": done.payload["claim"]}
     kind: str = action.action
     payload: dict[str, Any] = action.model_dump(mode="json", exclude={"action"})
     answer: dict[str, Any] = {"action": kind}

@@ -1,4 +1,5 @@
-"""Send the weekly digest as an HTML e-mail with its PDF attached (``smtplib``, stdlib only).
+"""Send the weekly digest as an HTML e-mail with its PDF attached, and plain-text mails to the
+creditor (notifications, call case reports), through ``smtplib`` (stdlib only).
 
 Uses the senders' SMTP settings (``DUNFLOW_SMTP_HOST``/``PORT``/``FROM``/``USER``/``PASSWORD``/
 ``STARTTLS``; :class:`serving.senders.settings.SenderSettings`) or any object with the same
@@ -20,6 +21,19 @@ class SmtpSettings(Protocol):
 
 def _opt(settings: SmtpSettings, name: str, default: Any) -> Any:
     return getattr(settings, name, default)
+
+
+def text_message(
+    text: str, *, to: list[str], subject: str, sender: str, message_id: str | None = None
+) -> EmailMessage:
+    """A plain-text e-mail to the creditor (a notification, a call case report)."""
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Message-ID"] = message_id or make_msgid(domain="dunflow.local")
+    msg.set_content(text)
+    return msg
 
 
 def digest_message(
@@ -55,6 +69,11 @@ def send_digest_email(
         sender=formataddr((creditor_name, settings.smtp_from)),
         filename=filename,
     )
+    return deliver(msg, settings)
+
+
+def deliver(msg: EmailMessage, settings: SmtpSettings) -> str:
+    """Send ``msg`` through the configured SMTP server; returns its Message-ID."""
     timeout = float(_opt(settings, "smtp_timeout_s", 10.0))
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:
         if _opt(settings, "smtp_starttls", False):

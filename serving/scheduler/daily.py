@@ -1,7 +1,9 @@
 """One scheduler day, as ``dunflow scheduler run-once --date`` and the 60-day demo run it.
 
 :func:`plan_day` runs, per creditor at the cycle time in its zone: promise confirmations, broken
-promise follow-ups, then the daily cycle (:func:`serving.scheduler.cycle.run_cycle`).
+promise follow-ups, the hand-offs and call cases due (:func:`open_calls`: dossiers to collection,
+new cases and the creditor's call list of the day), then the daily cycle
+(:func:`serving.scheduler.cycle.run_cycle`).
 :func:`dispatch_through` then lets the dispatcher send what is due, moment by moment in
 ``scheduled_at`` order up to a given time, so every contact leaves at the time it was planned for
 (the long-running scheduler does the same on a clock; see :mod:`serving.scheduler.jobs`). This
@@ -19,11 +21,14 @@ from sqlmodel import Session, col, select
 
 from ledger.enums import ContactStatus
 from ledger.tables import Contact, Creditor
+from serving.operate.call_cases import open_due_cases, write_call_list
+from serving.operate.handoff import due_handoffs
 from serving.scheduler.cycle import CycleStats, run_cycle
 from serving.scheduler.dispatcher import Dispatcher, DispatchStats
 from serving.scheduler.promises import PromiseStats, confirm_promises, detect_broken
 from serving.scheduler.scoring_client import ScoringClient
 from serving.scheduler.settings import SchedulerSettings
+from serving.senders.settings import get_sender_settings
 
 
 @dataclass
@@ -32,6 +37,7 @@ class DayReport:
     cycles: list[CycleStats] = field(default_factory=list)
     promises: PromiseStats = field(default_factory=PromiseStats)
     dispatch: DispatchStats = field(default_factory=DispatchStats)
+    calls_opened: int = 0
 
 
 def creditors(engine: Engine, name: str | None = None) -> list[Creditor]:
@@ -59,6 +65,19 @@ def follow_up_promises(
     return stats
 
 
+def open_calls(engine: Engine, creditor: Creditor, now: datetime) -> int:
+    """Hand off the dossiers that reached the creditor's hand-off stage, then open the call cases
+    due and write the creditor's call list of the day; returns how many cases were opened."""
+    with Session(engine, expire_on_commit=False) as session:
+        due_handoffs(session, creditor, now)
+        session.commit()
+        opened = open_due_cases(session, creditor, now)
+        session.commit()
+        day = now.astimezone(ZoneInfo(creditor.timezone)).date()
+        write_call_list(session, creditor, day, get_sender_settings().outbox_dir)
+    return len(opened)
+
+
 def plan_day(
     engine: Engine,
     day: date,
@@ -74,6 +93,7 @@ def plan_day(
         report.promises.broken += p.broken
         report.promises.firmer_planned += p.firmer_planned
         report.promises.confirmations += p.confirmations
+        report.calls_opened += open_calls(engine, creditor, now)
         report.cycles.append(run_cycle(engine, creditor, now, client))
     return report
 

@@ -15,10 +15,8 @@ to a debtor; the digest is for the creditor.
 """
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -26,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from ledger import dossier
 from ledger.tables import Creditor, DossierEvent
-from serving.reports.mail import SmtpSettings, send_digest_email
+from serving.reports.mail import SmtpSettings, deliver, send_digest_email, text_message
 from serving.reports.service import render_weekly_page, weekly_digest
 from serving.reports.settings import ReportsSettings
 
@@ -131,15 +129,15 @@ def send_notifications(engine: Engine, smtp: SmtpSettings) -> int:
             creditor = session.get(Creditor, event.creditor_id)
             if creditor is None or not creditor.digest_recipients:
                 continue
-            msg = EmailMessage()
-            msg["Subject"] = str(event.payload.get("subject", "dunflow notification"))
-            msg["From"] = formataddr(("dunflow", smtp.smtp_from))
-            msg["To"] = ", ".join(creditor.digest_recipients)
-            msg["Message-ID"] = make_msgid(domain="dunflow.local")
-            msg.set_content(str(event.payload.get("text", "")))
-            timeout = float(getattr(smtp, "smtp_timeout_s", 10.0))
-            with smtplib.SMTP(smtp.smtp_host, smtp.smtp_port, timeout=timeout) as server:
-                server.send_message(msg)
+            deliver(
+                text_message(
+                    str(event.payload.get("text", "")),
+                    to=creditor.digest_recipients,
+                    subject=str(event.payload.get("subject", "dunflow notification")),
+                    sender=formataddr(("dunflow", smtp.smtp_from)),
+                ),
+                smtp,
+            )
             dossier.record(
                 session,
                 creditor_id=event.creditor_id,

@@ -3,14 +3,15 @@
 Jobs (stable ids, ``replace_existing``, ``coalesce``, ``max_instances=1``):
 
 * ``cycle:<creditor id>`` — cron at ``DUNFLOW_CYCLE_TIME`` on ``DUNFLOW_CYCLE_WEEKDAYS`` in the
-  creditor's own time zone: promise follow-ups, then the daily cycle;
+  creditor's own time zone: promise follow-ups, the call cases due, then the daily cycle;
 * ``dispatch`` — every ``DUNFLOW_DISPATCH_INTERVAL_S``: promise confirmations, then send what is
   due (each contact exactly once: see :mod:`serving.scheduler.outbox`);
 * ``camt-watch`` — every ``DUNFLOW_WATCH_INTERVAL_S``: import CAMT.053 files from
   ``DUNFLOW_WATCH_DIR`` and cancel what the payments make unnecessary;
 * ``weekly-digests`` — every five minutes: each creditor's weekly digest once its configured day
   and time (``digest_weekday``, ``digest_minute``, its own zone) have come this week, to its
-  ``digest_recipients``, and complaint notifications (:mod:`serving.scheduler.digests`).
+  ``digest_recipients``, complaint notifications (:mod:`serving.scheduler.digests`) and the
+  closed call cases' reports (:mod:`serving.scheduler.call_reports`);
 
 The job store pickles a job as ``module:function`` plus plain arguments, so the job functions
 below take only ids and read the engine, API client and dispatcher from :func:`install` (called
@@ -33,8 +34,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ledger.tables import Creditor
+from serving.scheduler.call_reports import send_call_reports
 from serving.scheduler.cycle import run_cycle
-from serving.scheduler.daily import creditors, follow_up_promises
+from serving.scheduler.daily import creditors, follow_up_promises, open_calls
 from serving.scheduler.digests import send_due_digests, send_notifications
 from serving.scheduler.dispatcher import Dispatcher
 from serving.scheduler.payments_watch import process_inbox
@@ -77,6 +79,7 @@ def cycle_job(creditor_id: int) -> None:
         return
     now = datetime.now(UTC)
     follow_up_promises(rt.engine, creditor, now, rt.settings.promise_grace_days)
+    open_calls(rt.engine, creditor, now)
     run_cycle(rt.engine, creditor, now, rt.client)
 
 
@@ -105,8 +108,9 @@ def digests_job() -> None:
     smtp = get_sender_settings()
     sent = send_due_digests(rt.engine, datetime.now(UTC), smtp, get_reports_settings())
     told = send_notifications(rt.engine, smtp)
-    if sent or told:
-        log.info("weekly digests sent: %s; notifications: %s", sent, told)
+    calls = send_call_reports(rt.engine, smtp, datetime.now(UTC))
+    if sent or told or calls:
+        log.info("weekly digests sent: %s; notifications: %s; call reports: %s", sent, told, calls)
 
 
 # a digest is due at a minute a creditor chooses; looked for this often (the lateness it allows)

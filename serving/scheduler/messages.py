@@ -2,7 +2,9 @@
 
 The figures the law demands are computed here, at dispatch time, from the ledger and ``policy``:
 the 14-day letter states the exact collection costs over the principals it covers and the term
-worded as the law wants it. Never decides whether to send; the dispatcher does.
+worded as the law wants it; a collection-stage message claims the costs where the law allows them
+and the statutory interest (:func:`policy.claim.claim_on`). Never decides whether to send; the
+dispatcher does.
 """
 
 from datetime import date, datetime
@@ -13,6 +15,8 @@ from sqlmodel import Session, col, select
 
 from ledger.enums import Country, DebtorKind, OutcomeKind, Stage
 from ledger.tables import Contact, ContactInvoice, Creditor, Debtor, Invoice, Outcome
+from policy import state_from_ledger
+from policy.claim import claim_on
 from policy.collection_costs import collection_costs, vat_add_on_applies
 from policy.fourteen_day_letter import TERM_WORDING
 from policy.public_holidays import add_working_days
@@ -56,6 +60,16 @@ def legal_extra(
     }
 
 
+def claim_extra(session: Session, debtor: Debtor, now: datetime, on: date) -> dict[str, Any]:
+    """What a collection-stage message claims on top of the principal."""
+    claim = claim_on(state_from_ledger(session, debtor.id or 0, now), on)
+    return {
+        "claim_costs_cents": claim.costs_cents,
+        "claim_interest_cents": claim.interest_cents,
+        "claim_on": on.isoformat(),
+    }
+
+
 def promise_extra(
     session: Session, contact: Contact, creditor: Creditor, on: date
 ) -> dict[str, Any]:
@@ -94,6 +108,8 @@ def build_message(session: Session, contact: Contact, *, now: datetime) -> Messa
         pass
     elif contact.stage == Stage.FOURTEEN_DAY_LETTER.value:
         extra.update(legal_extra(creditor, debtor, invoices, local_day))
+    elif contact.stage in (Stage.COLLECTION.value, Stage.BAILIFF.value):
+        extra.update(claim_extra(session, debtor, now, local_day))
     return message_for_contact(
         contact,
         creditor=creditor,

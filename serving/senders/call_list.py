@@ -1,10 +1,11 @@
 """The phone channel: a daily call list (CSV) for a call centre or the creditor's own staff.
 
-Each message appends one row to ``<DUNFLOW_OUTBOX_DIR>/call_lists/<YYYY-MM-DD>.csv``: who to call
-(debtor, numbers, language), about what (invoices, total open amount, kind), how (suggested tone),
+Each message appends one row to the creditor's own list of the day,
+``<DUNFLOW_OUTBOX_DIR>/call_lists/<creditor>/<YYYY-MM-DD>.csv`` (:func:`call_list_path`): who
+to call (debtor, numbers, language), about what (invoices, total open amount, kind), how (tone),
 and when (five attempts at different day/time slots, see :mod:`serving.senders.call_slots`). The
 caller reports each outcome (will pay on date X, wants a copy, complaint, unreachable after five
-tries) through ``POST /v1/outcomes`` with the row's ``idempotency_key``.
+tries) through ``POST /v1/calls/outcomes`` quoting the row's ``idempotency_key`` as its row key.
 
 Options (``sender_config["phone"]``): ``weekdays`` (list, Monday = 0; narrows Monday–Saturday).
 From ``message.extra``: ``phones`` (more numbers), ``attempt_slots`` (five ISO datetimes computed
@@ -19,13 +20,14 @@ import fcntl
 import io
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ledger.enums import Channel
 from ledger.types import utcnow
 from serving.senders.base import Message, PermanentSendError, Receipt, TransientSendError
 from serving.senders.call_slots import DEFAULT_WEEKDAYS, attempt_slots
-from serving.senders.formatting import normalise_phone
+from serving.senders.formatting import normalise_phone, safe_name
 from serving.senders.outbox_files import LOCAL_TZ
 from serving.senders.settings import SenderSettings
 
@@ -44,6 +46,11 @@ COLUMNS = (
     *(f"attempt_{n}" for n in range(1, 6)),
     "queued_at",
 )
+
+
+def call_list_path(outbox_dir: Path, creditor: str, day: str) -> Path:
+    """The creditor's own call list of ``day`` (YYYY-MM-DD): lists never mix creditors."""
+    return outbox_dir / "call_lists" / safe_name(creditor) / f"{day}.csv"
 
 
 def _amount(cents: int) -> str:
@@ -96,8 +103,8 @@ class CallListSender:
 
     def send(self, message: Message) -> Receipt:
         day = message.send_at.astimezone(LOCAL_TZ).date().isoformat()
-        path = self.settings.outbox_dir / "call_lists" / f"{day}.csv"
-        provider_id = f"call_lists/{day}.csv#{message.idempotency_key}"
+        path = call_list_path(self.settings.outbox_dir, message.creditor.name, day)
+        provider_id = f"call_lists/{path.parent.name}/{day}.csv#{message.idempotency_key}"
         row = self.row(message, utcnow())
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

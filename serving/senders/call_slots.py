@@ -5,7 +5,9 @@ then the same pattern again, keeping only moments at or after the send time. Eve
 07:00–20:00 Europe/Amsterdam on a calling day (Monday–Saturday by default, never a Sunday or a
 public holiday of the creditor's country, from the ``holidays`` package including 5 May and Good
 Friday). This module must never return a slot outside that window; the creditor may narrow the
-weekdays (``weekdays`` option), never widen them.
+weekdays (``weekdays`` option) and the hours (``minutes``: its [start, end) in minutes after
+midnight), never widen them. When the creditor's hours hold none of a day's pattern moments, the
+day gets the start and the middle of its hours instead, so the attempts still differ in day part.
 """
 
 from collections.abc import Iterable, Iterator
@@ -21,6 +23,18 @@ ATTEMPTS = 5
 WINDOW = (time(7, 0), time(20, 0))
 PATTERN = ((time(10, 0), time(16, 30)), (time(9, 0), time(13, 0), time(18, 30)))
 DEFAULT_WEEKDAYS = frozenset(range(6))  # Monday = 0 … Saturday = 5; never Sunday
+
+
+def _minute(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _inside(pattern: tuple[time, ...], start: int, end: int) -> tuple[time, ...]:
+    kept = tuple(m for m in pattern if start <= _minute(m) < end)
+    if kept:
+        return kept
+    middle = (start + end) // 2
+    return tuple(time(m // 60, m % 60) for m in sorted({start, middle}))
 
 
 @lru_cache(maxsize=64)
@@ -54,6 +68,7 @@ def attempt_slots(
     country: str = "NL",
     weekdays: Iterable[int] = DEFAULT_WEEKDAYS,
     attempts: int = ATTEMPTS,
+    minutes: tuple[int, int] | None = None,
 ) -> list[datetime]:
     """``attempts`` moments (Europe/Amsterdam, tz-aware) at or after ``send_at``."""
     if send_at.tzinfo is None:
@@ -61,11 +76,16 @@ def attempt_slots(
     allowed = frozenset(weekdays) & DEFAULT_WEEKDAYS
     if not allowed:
         raise ValueError("no calling weekdays left")
+    start, end = _minute(WINDOW[0]), _minute(WINDOW[1])
+    if minutes is not None:
+        start, end = max(start, minutes[0]), min(end, minutes[1])
+    if start >= end:
+        raise ValueError("no calling hours left")
     local = send_at.astimezone(LOCAL_TZ)
     slots: list[datetime] = []
     patterns = cycle(PATTERN)
     for day in _calling_days(local.date(), country, allowed):
-        for moment in next(patterns):
+        for moment in _inside(next(patterns), start, end):
             at = datetime.combine(day, moment, tzinfo=LOCAL_TZ)
             if at >= local:
                 slots.append(at)

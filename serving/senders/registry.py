@@ -34,6 +34,7 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from ledger.channels import CHANNELS as CHANNEL_FACTS
 from ledger.enums import Channel
 from serving.senders.base import PermanentSendError, Sender
 from serving.senders.call_list import CallListSender
@@ -47,19 +48,10 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "dunflow.senders"
 SenderFactory = Callable[[SenderSettings, Mapping[str, Any]], Sender]
-DEFAULTS: dict[Channel, str] = {
-    Channel.EMAIL: "smtp",
-    Channel.SMS: "webhook",
-    Channel.ROBOCALL: "webhook",
-    Channel.LETTER: "letter_pdf",
-    Channel.PHONE: "call_list",
-}
-LOCAL_SINKS: dict[str, dict[str, Any]] = {  # the demo: no provider account needed
-    "email": {"sender": "smtp"},  # to a local server, see serving.senders.local_mail
-    "sms": {"sender": "sms_file"},
-    "robocall": {"sender": "sms_file"},
-    "letter": {"sender": "letter_pdf"},
-    "phone": {"sender": "call_list"},
+DEFAULTS: dict[Channel, str] = {f.channel: f.sender for f in CHANNEL_FACTS}
+# the demo: no provider account needed (e-mail to a local server, see serving.senders.local_mail)
+LOCAL_SINKS: dict[str, dict[str, Any]] = {
+    f.channel.value: {"sender": f.local_sink} for f in CHANNEL_FACTS
 }
 _BUILTINS: dict[str, SenderFactory] = {
     "smtp": SmtpSender,

@@ -106,7 +106,22 @@ def context(message: Message) -> dict[str, Any]:
         "promised_date": format_date(promised, lang) if promised else None,
         "pay_by": format_date(pay_by, lang) if pay_by else None,
         "show_payment": kind != "payment_thanks",
+        **_claim(extra, message.total_open_cents, lang, cur),
         "extra": extra,
+    }
+
+
+def _claim(extra: Mapping[str, Any], open_cents: int, lang: str, cur: str) -> dict[str, Any]:
+    """A collection-stage message's claim: costs (where the law allows), interest, the total."""
+    costs, interest = extra.get("claim_costs_cents"), extra.get("claim_interest_cents")
+    if not isinstance(costs, int) or not isinstance(interest, int) or costs + interest <= 0:
+        return {"claim_total": None}
+    on = _as_date(extra.get("claim_on"))
+    return {
+        "claim_costs": format_money(costs, lang, cur) if costs > 0 else None,
+        "claim_interest": format_money(interest, lang, cur),
+        "claim_on": format_date(on, lang) if on else "",
+        "claim_total": format_money(open_cents + costs + interest, lang, cur),
     }
 
 

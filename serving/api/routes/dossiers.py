@@ -1,12 +1,13 @@
 """``/v1/debtors/{id}/actions`` and ``/dossier``: act on a debtor's dossier (pause, resume,
 dispute, resolve a dispute, promise, note — :mod:`serving.operate.dossier_actions`) and read it
-back with what the rules make of it now; ``/v1/notifications``: what the creditor was told
+back with what the rules make of it now; ``/export.zip``: the dossier for a collection agency
+(:mod:`serving.operate.dossier_export`); ``/v1/notifications``: what the creditor was told
 (complaints). A creditor's key, its own debtors only."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from sqlmodel import Session, col, select
 
 from ledger import dossier
@@ -17,6 +18,7 @@ from serving.api.errors import ApiError
 from serving.api.routes.creditors import actor_of
 from serving.api.schemas import DossierEventOut, DossierOut
 from serving.operate.dossier_actions import ActionRefusedError, DossierAction, act
+from serving.operate.dossier_export import export_zip
 from serving.operate.outcome_effects import NOTIFICATION
 
 router = APIRouter(prefix="/v1", tags=["dossiers"])
@@ -74,6 +76,23 @@ def read_dossier(debtor_id: IdPath, session: SessionDep, creditor_id: CreditorDe
         segment=state.segment,
         usable_channels=sorted(state.usable_channels()),
         events=[_event(e) for e in events],
+    )
+
+
+@router.get(
+    "/debtors/{debtor_id}/export.zip",
+    summary="The dossier for a collection agency: summary.pdf, dossier.json and CSVs",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def export_dossier(debtor_id: IdPath, session: SessionDep, creditor_id: CreditorDep) -> Response:
+    debtor = _debtor(session, creditor_id, debtor_id)
+    data = export_zip(session, debtor, datetime.now(UTC))
+    name = f"dossier-{debtor.external_id}.zip".replace('"', "")
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from ledger.tables import Creditor
+from ledger.types import Day
 from serving.api.deps import SessionDep, creditor_of, get_engine, principal_of
 from serving.api.errors import ApiError
-from serving.api.schemas import Day
 from serving.reports.decision import DecisionNotFoundError
 from serving.reports.links import LinkError, signed_query, verify
 from serving.reports.service import decision_page, render_weekly_page, weekly_digest

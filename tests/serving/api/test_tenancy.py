@@ -23,13 +23,14 @@ MISSING_CONTACT = 987_654_322
 MISSING_REC = "00000000-0000-4000-8000-00000000dead"  # the same length as a real id
 MISSING_CREDITOR = 987_654_323
 MISSING_SEGMENT = 987_654_324
+MISSING_CASE = "CC-MISSING-987654325"
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
     method: str
-    path: str  # may contain {rec}, {debtor}, {creditor} and {segment}
+    path: str  # may contain {rec}, {debtor}, {creditor}, {segment} and {case}
     body: Callable[[int, int, str], dict[str, Any]] | None = None  # (debtor, contact, rec) -> body
 
 
@@ -89,6 +90,14 @@ CASES = [
         lambda d, c, r: {"action": "note", "text": "hello"},
     ),
     Case("read another's dossier", "GET", "/v1/debtors/{debtor}/dossier"),
+    Case("export another's dossier", "GET", "/v1/debtors/{debtor}/export.zip"),
+    Case("read another's call case", "GET", "/v1/calls/cases/{case}"),
+    Case(
+        "report a call on another's row key",
+        "POST",
+        "/v1/calls/outcomes",
+        lambda d, c, r: {"row_key": "CASE", "outcome": "no_answer"},
+    ),
 ]
 
 
@@ -107,18 +116,34 @@ def _segment_of(engine: Engine, creditor_id: int) -> int:
         return int(row.id or 0)
 
 
+def _case_of(engine: Engine, world: World) -> str:
+    from datetime import UTC, datetime
+
+    from serving.operate.call_cases import open_case
+
+    with Session(engine) as session:
+        debtor = world.b.debtors["D4"]
+        row = open_case(session, world.b.creditor, debtor, [], datetime.now(UTC))
+        session.commit()
+        return row.key
+
+
 def _call(
     client: TestClient,
     case: Case,
     world: World,
     headers: dict[str, str],
-    ids: tuple[int, int, str, int, int],
+    ids: tuple[int, int, str, int, int, str],
 ) -> Any:
-    debtor, contact, rec, creditor, segment = ids
+    debtor, contact, rec, creditor, segment, call_case = ids
     body = case.body(debtor, contact, rec) if case.body else None
     if body is not None and body.get("debtor_id") == "OWN":
         body["debtor_id"] = world.a.debtors["D1"].id
-    path = case.path.format(rec=rec, debtor=debtor, creditor=creditor, segment=segment)
+    if body is not None and body.get("row_key") == "CASE":
+        body["row_key"] = call_case
+    path = case.path.format(
+        rec=rec, debtor=debtor, creditor=creditor, segment=segment, case=call_case
+    )
     return client.request(case.method, path, json=body, headers=headers)
 
 
@@ -132,8 +157,16 @@ def test_another_creditors_ids_answer_like_missing_ones(
         world.rec_b,
         int(world.b.creditor.id or 0),
         _segment_of(engine, world.b.creditor.id or 0),
+        _case_of(engine, world),
     )
-    missing = (MISSING_DEBTOR, MISSING_CONTACT, MISSING_REC, MISSING_CREDITOR, MISSING_SEGMENT)
+    missing = (
+        MISSING_DEBTOR,
+        MISSING_CONTACT,
+        MISSING_REC,
+        MISSING_CREDITOR,
+        MISSING_SEGMENT,
+        MISSING_CASE,
+    )
     got_theirs = _call(learned_client, case, world, world.headers_a, theirs)
     got_missing = _call(learned_client, case, world, world.headers_a, missing)
     assert got_theirs.status_code == 404, got_theirs.text
@@ -175,6 +208,15 @@ KEYED = [
     ("POST", "/v1/debtors/1/actions", {"action": "note", "text": "x"}),
     ("GET", "/v1/debtors/1/dossier", None),
     ("GET", "/v1/notifications", None),
+    ("GET", "/v1/debtors/1/export.zip", None),
+    ("POST", "/v1/imports/debtors", {"content": "external_id,name\n"}),
+    ("GET", "/v1/debtors", None),
+    ("POST", "/v1/creditors/1/keys", {"label": "x"}),
+    ("GET", "/v1/calls/worklist", None),
+    ("GET", "/v1/calls/cases/CC-1", None),
+    ("POST", "/v1/calls/outcomes", {"row_key": "CC-1", "outcome": "no_answer"}),
+    ("POST", "/v1/calls/outcomes.csv", {"content": "row_key,outcome\n"}),
+    ("PUT", "/v1/invoices/X-1/call-after", {"days": 3}),
 ]
 
 

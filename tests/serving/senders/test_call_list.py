@@ -10,7 +10,7 @@ import pytest
 
 from ledger.enums import Channel, Tone
 from serving.senders.base import PermanentSendError
-from serving.senders.call_list import COLUMNS, CallListSender
+from serving.senders.call_list import COLUMNS, CallListSender, call_list_path
 from serving.senders.call_slots import attempt_slots
 from serving.senders.settings import SenderSettings
 from tests.serving.senders.conftest import MessageFactory
@@ -73,8 +73,10 @@ def test_naive_send_time_is_refused() -> None:
         attempt_slots(datetime(2026, 3, 3, 9, 0))
 
 
-def _rows(settings: SenderSettings, day: str = "2026-03-03") -> list[dict[str, str]]:
-    path = settings.outbox_dir / "call_lists" / f"{day}.csv"
+def _rows(
+    settings: SenderSettings, day: str = "2026-03-03", creditor: str = "Acme Installaties B.V."
+) -> list[dict[str, str]]:
+    path = call_list_path(settings.outbox_dir, creditor, day)
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
         assert tuple(reader.fieldnames or ()) == COLUMNS
@@ -125,6 +127,16 @@ def test_given_slots_are_used(settings: SenderSettings, make_message: MessageFac
         make_message(channel=Channel.PHONE, extra={"attempt_slots": given})
     )
     assert _rows(settings)[0]["attempt_5"] == "2026-03-07T11:00+01:00"
+
+
+def test_each_creditor_has_its_own_list(
+    settings: SenderSettings, make_message: MessageFactory
+) -> None:
+    CallListSender(settings).send(make_message(channel=Channel.PHONE))
+    other = make_message(channel=Channel.PHONE, creditor={"name": "Andere B.V."})
+    CallListSender(settings).send(other)
+    assert len(_rows(settings)) == 1
+    assert len(_rows(settings, creditor="Andere B.V.")) == 1
 
 
 def test_no_phone_number_is_permanent(

@@ -1,0 +1,228 @@
+"""The one decision path: what to do for each debtor now, from the ladder or the learned policy.
+
+:func:`decide_for` is called by everything that decides — the scoring API (which the scheduler
+asks), replay in the simulator (``training.sim_policy``) and the batch engine (``batch``) — so
+they cannot drift apart. Each caller brings only its I/O: the debtors' situations (their flow
+state and what the rules allow now, or a state to derive that from), the feature rows as of the
+day, and a model pinned to a version (or none: the ladder). The answer per debtor is the action,
+its propensity (1 for the ladder), the scored alternatives, the explanation and, for each channel
+the rules removed, the rules' reasons.
+
+Draws are keyed by (seed, model version, the creditor's local day, debtor) unless the caller
+passes a stream (replay does, to keep its common random numbers): asked again the same day, on
+another worker or in another engine, a debtor gets the same answer, so the logged propensity
+stays the true chance of what was done.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from ledger.enums import Channel, Tone
+from policy.actions import Action
+from policy.candidates import allowed_actions
+from policy.choice import keyed_uniform
+from policy.decide import Decision, decide
+from policy.encoding import CandidateTable, EncodedBase
+from policy.explain import Reason
+from policy.flow_state import DebtorState
+from policy.guardrails import check
+from policy.ladder import ladder_action
+from policy.pyfunc import DunningPolicy
+
+LADDER_VERSION = "ladder"
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A learned policy and the registry version it was loaded as (ids and draws depend on it)."""
+
+    policy: DunningPolicy
+    version: str
+
+    @property
+    def learned(self) -> bool:
+        return self.policy.models is not None
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One debtor as the decision sees it: the allowed actions (waiting first) and the amount at
+    stake; ``state`` is needed for the ladder and the refusals (replay's simulated debtors have
+    the simulator's own rules and none)."""
+
+    debtor_id: int
+    options: Sequence[Action]
+    open_cents: int
+    state: DebtorState | None = None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    action: Action
+    value_cents: float
+    p_pay: float
+    p_complaint: float
+
+
+@dataclass(frozen=True)
+class Refusal:
+    channel: Channel
+    reasons: tuple[str, ...]
+
+
+@dataclass
+class Answer:
+    debtor_id: int
+    action: Action
+    option: int | None  # position in the situation's options (None: the ladder's own action)
+    model_version: str
+    degraded: bool  # True when the ladder answered (no learned model)
+    propensity: float
+    value_cents: float = 0.0
+    p_pay: float | None = None
+    p_complaint: float | None = None
+    alternatives: list[Alternative] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    shap: dict[str, float] = field(default_factory=dict)
+    base_value: float | None = None
+    versus_runner_up: str | None = None
+    refusals: list[Refusal] = field(default_factory=list)
+
+
+def situations(states: Mapping[int, DebtorState], now: datetime) -> list[Situation]:
+    """Each state's situation now: the rules' allowed actions and the open amount."""
+    return [
+        Situation(
+            debtor_id,
+            allowed_actions(state, now),
+            sum(i.open_amount_cents for i in state.invoices),
+            state,
+        )
+        for debtor_id, state in states.items()
+    ]
+
+
+def refusals(state: DebtorState, allowed: Sequence[Action], now: datetime) -> list[Refusal]:
+    """For each channel with no allowed candidate, the rules that removed it."""
+    offered = {a.channel for a in allowed if not a.is_wait}
+    out = []
+    for channel in Channel:
+        if channel in offered:
+            continue
+        probe = Action(channel, Tone.NEUTRAL, now, state.stage, f"probe.{channel.value}")
+        reasons = check(probe, state).reasons or (
+            "no send time within the horizon satisfies the rules",
+        )
+        out.append(Refusal(channel, tuple(reasons)))
+    return out
+
+
+def decide_for(
+    states: Mapping[int, DebtorState] | Sequence[Situation],
+    now: datetime,
+    model: Pinned | None,
+    *,
+    base: pd.DataFrame | EncodedBase | None = None,
+    day: date | None = None,
+    seed: int = 0,
+    rng: np.random.Generator | Callable[[int], float] | None = None,
+    lang: str = "en",
+    explain: bool = True,
+    with_refusals: bool = True,
+) -> list[Answer]:
+    """One answer per debtor, in the order given.
+
+    ``base``: the debtors' feature rows as of ``now``'s day (index: debtor id), or their
+    encoding for the model; needed only when ``model`` is learned. ``day``: the creditor's local
+    day keying the draws (default: ``now``'s UTC date); ``rng`` replaces the keyed draws."""
+    cases = situations(states, now) if isinstance(states, Mapping) else list(states)
+    if model is None or not model.learned:
+        return [_ladder(case, now, with_refusals) for case in cases]
+    if base is None:
+        raise ValueError("decide_for: a learned model needs the debtors' feature rows (base)")
+    policy = model.policy
+    assert policy.models is not None
+    rows = []
+    for case in cases:
+        for a in case.options:
+            rows.append(
+                (
+                    case.debtor_id,
+                    None if a.is_wait else str(a.channel),
+                    None if a.is_wait else str(a.tone),
+                    a.send_at,
+                    float(a.cost_cents),
+                    float(case.open_cents),
+                )
+            )
+    if rng is None:
+        rng = partial(keyed_uniform, seed, model.version, day or now.astimezone(UTC).date())
+    decisions = decide(
+        policy.models,
+        base,
+        CandidateTable.from_rows(rows),
+        now=now,
+        weights=policy.weights,
+        exploration=policy.exploration,
+        rng=rng,
+        explain_choice=explain,
+        lang=lang,
+    )
+    by_debtor = {d.debtor_id: d for d in decisions}
+    out, offset = [], 0
+    for case in cases:
+        out.append(_learned(case, by_debtor[case.debtor_id], offset, now, model, with_refusals))
+        offset += len(case.options)
+    return out
+
+
+def _ladder(case: Situation, now: datetime, with_refusals: bool) -> Answer:
+    if case.state is None:
+        raise ValueError(f"debtor {case.debtor_id}: the ladder needs the debtor's flow state")
+    action = ladder_action(case.state, now)
+    text = action.note or (
+        "the fixed ladder's next level" if not action.is_wait else "the ladder waits today"
+    )
+    return Answer(
+        debtor_id=case.debtor_id,
+        action=action,
+        option=None,
+        model_version=LADDER_VERSION,
+        degraded=True,
+        propensity=1.0,
+        reasons=[Reason("ladder", text, None, 0.0)],
+        refusals=refusals(case.state, case.options, now) if with_refusals else [],
+    )
+
+
+def _learned(
+    case: Situation, d: Decision, offset: int, now: datetime, model: Pinned, with_refusals: bool
+) -> Answer:
+    options = case.options
+    return Answer(
+        debtor_id=case.debtor_id,
+        action=options[d.chosen - offset],
+        option=d.chosen - offset,
+        model_version=model.version,
+        degraded=False,
+        propensity=d.propensity,
+        value_cents=d.value_cents,
+        p_pay=d.p_pay,
+        p_complaint=d.p_complaint,
+        alternatives=[
+            Alternative(options[a["row"] - offset], a["value_cents"], a["p_pay"], a["p_complaint"])
+            for a in d.alternatives
+        ],
+        reasons=d.reasons,
+        shap=d.shap,
+        base_value=d.base_value,
+        versus_runner_up=d.versus_runner_up,
+        refusals=refusals(case.state, options, now)
+        if with_refusals and case.state is not None
+        else [],
+    )

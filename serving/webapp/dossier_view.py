@@ -1,0 +1,115 @@
+"""The Dossier page's contents for one debtor of one creditor: invoices, the rules' view now, and
+one timeline of every contact (with its document), outcome, dossier event and decision.
+
+:func:`dossier_view` answers ``None`` for a debtor of another creditor (the page is then a 404,
+exactly like a missing one). This module only reads the ledger.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from ledger import dossier
+from ledger.tables import Contact, Debtor, Invoice, Outcome, Recommendation
+from policy import state_from_ledger
+from policy.flow_state import DebtorState
+from serving.webapp.debtors import status_of
+
+# channels whose document the app can show: the letter as PDF, the e-mail as text
+DOCUMENT_CHANNELS = ("letter", "email")
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    kind: str  # contact, outcome, event, decision
+    title: str
+    detail: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class DossierView:
+    debtor: Debtor
+    invoices: list[Invoice]
+    state: DebtorState
+    status: str
+    open_cents: int
+    timeline: list[TimelineItem]
+
+
+def debtor_of(session: Session, creditor_id: int, debtor_id: int) -> Debtor | None:
+    row = session.get(Debtor, debtor_id)
+    return row if row is not None and row.creditor_id == creditor_id else None
+
+
+def _first_reason(body: dict[str, Any]) -> str:
+    reasons = (body.get("explanation") or {}).get("reasons") or []
+    return str(reasons[0].get("text", "")) if reasons else ""
+
+
+def _timeline(session: Session, debtor: Debtor, timezone: str) -> list[TimelineItem]:
+    cid, did = debtor.creditor_id, debtor.id or 0
+    base = f"/app/debtors/{did}"
+    items: list[TimelineItem] = []
+    for c in session.exec(
+        select(Contact).where(Contact.creditor_id == cid, Contact.debtor_id == did)
+    ):
+        at = c.sent_at or c.scheduled_at or c.created_at
+        doc = f"{base}/contacts/{c.id}/document" if c.channel in DOCUMENT_CHANNELS else None
+        items.append(
+            TimelineItem(at, "contact", c.channel, f"{c.tone} · {c.stage} · {c.status}", doc)
+        )
+    for o in session.exec(
+        select(Outcome).where(Outcome.creditor_id == cid, Outcome.debtor_id == did)
+    ):
+        detail = " ".join(x for x in (str(o.promised_date or ""), o.note or "") if x)
+        items.append(TimelineItem(o.occurred_at, "outcome", o.kind, detail))
+    for e in dossier.timeline(session, creditor_id=cid, debtor_id=did):
+        detail = ", ".join(f"{k}: {v}" for k, v in sorted(e.payload.items()) if v not in (None, ""))
+        items.append(TimelineItem(e.occurred_at, "event", e.kind, f"{e.actor} · {detail}"[:300]))
+    for r in session.exec(
+        select(Recommendation).where(
+            Recommendation.creditor_id == cid, Recommendation.debtor_id == did
+        )
+    ):
+        title = r.channel or "wait"
+        items.append(
+            TimelineItem(
+                r.created_at,
+                "decision",
+                title,
+                _first_reason(r.body),
+                f"/app/reports/decisions/{r.id}",
+            )
+        )
+    zone = ZoneInfo(timezone)
+    local = [TimelineItem(i.at.astimezone(zone), i.kind, i.title, i.detail, i.href) for i in items]
+    return sorted(local, key=lambda i: i.at, reverse=True)
+
+
+def dossier_view(
+    session: Session, creditor_id: int, debtor_id: int, now: datetime, timezone: str
+) -> DossierView | None:
+    debtor = debtor_of(session, creditor_id, debtor_id)
+    if debtor is None:
+        return None
+    invoices = list(
+        session.exec(
+            select(Invoice)
+            .where(Invoice.creditor_id == creditor_id, Invoice.debtor_id == debtor_id)
+            .order_by(col(Invoice.due_date))
+        )
+    )
+    state = state_from_ledger(session, debtor_id, now)
+    return DossierView(
+        debtor=debtor,
+        invoices=invoices,
+        state=state,
+        status=status_of(state, now.date()),
+        open_cents=sum(i.open_amount_cents for i in invoices if i.status != "paid"),
+        timeline=_timeline(session, debtor, timezone),
+    )

@@ -1,0 +1,38 @@
+"""``/app``: the Overview (outstanding and its change, aging, DSO trend, cash per week for 4
+weeks, reminders next week per channel with their cost, needs attention ranked)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from serving.api.deps import SessionDep
+from serving.api.routes.reports import EngineDep
+from serving.webapp.deps import AppUser, SettingsDep, needs, today
+from serving.webapp.overview import overview_data, ranked
+from serving.webapp.templating import render
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+
+@router.get("", response_class=HTMLResponse)
+def overview(
+    request: Request,
+    session: SessionDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+    user: Annotated[AppUser, Depends(needs("overview"))],
+) -> HTMLResponse:
+    data = overview_data(session, user.creditor_name, today(user, settings), engine)
+    dso_max = max([p.dso_days or 0 for p in data.dso_trend] + [1.0])
+    return render(
+        request,
+        "overview.html",
+        user,
+        d=data,
+        dso_max=dso_max,
+        next_week=data.next_week,
+        next_week_total=data.next_week_contacts,
+        next_week_cost=data.next_week_cost_cents,
+        attention=ranked(session, user.creditor_id, data.attention),
+    )

@@ -1,0 +1,109 @@
+"""Debtors, Dossier, Calls and Reports over HTTP: key figures, filters, actions with the API's
+validation messages, roles."""
+
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from ledger.tables import DossierEvent
+from tests.serving.webapp.conftest import Tenants, csrf_of, log_in
+
+
+def _debtor_id(client: TestClient, name: str) -> int:
+    page = client.get("/app/debtors", params={"q": name}).text
+    return int(page.split('<a href="/app/debtors/', 1)[1].split('"', 1)[0])
+
+
+def test_debtors_search_filter_sort_and_pages(client: TestClient) -> None:
+    log_in(client, Tenants.email("finance"))
+    every = client.get("/app/debtors").text
+    assert "Jansen Installatie B.V." in every
+    assert "€ 1.210,00" in every
+    found = client.get("/app/debtors", params={"q": "k-0404"}).text  # the debtor number
+    assert "M. Visser" in found
+    assert "Jansen" not in found
+    rich = client.get("/app/debtors", params={"min_open_euros": 1000}).text
+    assert "Jansen" in rich
+    assert "P. de Boer" not in rich
+    by_name = client.get("/app/debtors", params={"sort": "name", "desc": "false"}).text
+    names = ["Bouwbedrijf Smit", "Café Het Hoekje", "Jansen Installatie B.V.", "M. Visser"]
+    assert [by_name.index(n) for n in names] == sorted(by_name.index(n) for n in names)
+    bad = client.get("/app/debtors", params={"sort": "shoe size"})
+    assert bad.status_code == 422
+    assert "sort" in bad.text
+
+
+def test_a_finance_user_pauses_and_resumes_a_dossier(client: TestClient, engine: Engine) -> None:
+    log_in(client, Tenants.email("finance"))
+    debtor = _debtor_id(client, "Jansen")
+    page = client.get(f"/app/debtors/{debtor}").text
+    assert "2026-I1" in page
+    assert "€ 1.210,00" in page
+    csrf = csrf_of(client)
+    refused = client.post(
+        f"/app/debtors/{debtor}/actions", data={"csrf": csrf, "action": "pause", "reason": ""}
+    )
+    assert refused.status_code == 422
+    assert "reason: Field required" in refused.text
+    done = client.post(
+        f"/app/debtors/{debtor}/actions",
+        data={"csrf": csrf, "action": "pause", "reason": "betalingsregeling loopt"},
+    )
+    assert done.status_code == 200
+    assert "gepauzeerd" in done.text
+    with Session(engine) as session:
+        event = session.exec(select(DossierEvent).where(DossierEvent.kind == "paused")).one()
+    assert event.actor == "user:finance@bakkerij.example"
+    promise = client.post(
+        f"/app/debtors/{debtor}/actions",
+        data={
+            "csrf": csrf,
+            "action": "promise",
+            "amount_euros": "1.210,00",
+            "promised_date": "2020-01-01",
+        },
+    )
+    assert promise.status_code == 422
+    assert "promised_date: lies in the past" in promise.text
+    client.post(f"/app/debtors/{debtor}/actions", data={"csrf": csrf, "action": "resume"})
+    assert "loopt" in client.get(f"/app/debtors/{debtor}").text
+
+
+def test_a_call_agent_reads_but_does_not_act(client: TestClient) -> None:
+    log_in(client, Tenants.email("call_agent"))
+    debtor = _debtor_id(client, "Jansen")
+    assert "Record a promise" not in client.get(f"/app/debtors/{debtor}").text
+    answer = client.post(
+        f"/app/debtors/{debtor}/actions",
+        data={"csrf": csrf_of(client), "action": "note", "text": "x"},
+    )
+    assert answer.status_code == 403
+    assert client.get("/app/settings").status_code in (403, 404)
+    assert client.get("/app/reports").status_code == 403
+
+
+def _no_answer(client: TestClient, key: str) -> Response:
+    data = {"csrf": csrf_of(client, "/app/calls"), "row_key": key, "outcome": "no_answer"}
+    return client.post("/app/calls/outcome", data=data)
+
+
+def test_the_call_agent_records_an_outcome_and_the_next_attempt_appears(client: TestClient) -> None:
+    log_in(client, Tenants.email("call_agent"))
+    page = client.get("/app/calls").text
+    assert "Jansen Installatie B.V." in page
+    assert "attempt 1 of 5" in page
+    assert "+31612345678" in page
+    answer = _no_answer(client, "case-mine")
+    assert answer.status_code == 200
+    assert "Next attempt (2): 24 November 2026 16:30" in answer.text
+    assert "attempt 2 of 5" in answer.text
+    other = _no_answer(client, "case-other")
+    assert other.status_code == 422
+    assert "row_key: no call list row &#39;case-other&#39;" in other.text
+
+
+def test_reports_in_the_users_language(client: TestClient) -> None:
+    log_in(client, Tenants.email("finance"))
+    assert "€ 4.240,00" in client.get("/app/reports").text
+    assert client.get("/app/reports/decisions/nope").status_code == 404
