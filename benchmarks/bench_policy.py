@@ -7,10 +7,12 @@ baselines chosen on the VALIDATION family), per policy: objective and share of t
 the limits held; paired differences (95 % CI) against ``segment-fixed`` and ``best-fixed``; the cost
 of exploration; the issue's targets judged. Also how long replay and the plan search take.
 
-The learned policy comes through the registry: ``--policy NAME`` (repeatable) for names a
-``training`` module registered, else the MLflow champion (``training.policy_run.load_champion``)
-as ``learned``, greedy and with its exploration. Without one, the JSON says the learned row is
-missing. Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baselines``.
+The learned policy is the plan learner (``training.plan_learner``, its knobs chosen on the
+VALIDATION family): in every world it learns from a history world of its own seed, then replays
+greedy and with its production exploration. ``--policy NAME`` (repeatable) runs registry names
+instead; ``--champion`` the MLflow champion of the older per-day learner as ``learned``. The rows of
+the previous champion run (the per-day learner, 7f6ea87) are carried over, labelled, for
+comparison. Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baselines``.
 """
 
 import argparse
@@ -54,6 +56,35 @@ def _champion() -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str
         {"learned": lambda w: LearnedSimPolicy(w, pol, name="learned+exploration")},
         f"dunning-policy version {version} (champion), exploration {pol.exploration}",
     )
+
+
+def _plan_learner() -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str]:
+    """The plan learner with the configuration chosen on the validation family."""
+    from training.plan_learner import CHOSEN, plan_factory
+
+    return (
+        {"plan-learner": plan_factory(CHOSEN)},
+        {"plan-learner": plan_factory(CHOSEN, exploring=True)},
+        f"plan learner (training/plan_learner.py), {CHOSEN.describe()}",
+    )
+
+
+def _previous_champion() -> dict[str, Any] | None:
+    """The per-day learner's rows from the policy.json this run replaces (labelled)."""
+    if not OUT.exists():
+        return None
+    old = json.loads(OUT.read_text())
+    if "previous_champion" in old:
+        return dict(old["previous_champion"])
+    rows = old.get("default_world", {}).get("summary", {})
+    if "learned" not in rows:
+        return None
+    return {
+        "label": "previous champion: the per-day learner (P(pay within 14 days) x value weights)",
+        "source": "benchmarks/results/policy.json of commit 7f6ea87 (default world only)",
+        "policy": old.get("learned_policy"),
+        "default_world": {k: rows[k] for k in ("learned", "learned+exploration") if k in rows},
+    }
 
 
 def _by_name(name: str) -> PolicyFactory:
@@ -128,6 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--policy", action="append", default=[], help="registry name; repeat")
     parser.add_argument("--no-learned", action="store_true", help="baselines only")
+    parser.add_argument("--champion", action="store_true", help="the MLflow champion as learned")
     parser.add_argument(
         "--learned-on",
         default="default,test",
@@ -139,7 +171,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     exploring: dict[str, PolicyFactory] = {}
     learned = "not asked (--no-learned)"
     if not args.policy and not args.no_learned:
-        factories, exploring, learned = _champion()
+        factories, exploring, learned = _champion() if args.champion else _plan_learner()
+    previous = _previous_champion()
     start = time.perf_counter()
     on = set(args.learned_on.split(","))
 
@@ -155,6 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "objective": objective.as_dict(),
         "learned_policy": learned,
         "learned_on": sorted(on & {"default", "test"}) if factories else [],
+        "previous_champion": previous,
         "targets": {n: _targets(default, test, n) for n in names},
         "speed": _speed(objective),
         "default_world": default,

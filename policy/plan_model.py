@@ -3,12 +3,15 @@ objective, over the debtor's state and the plan's features.
 
 A plan (arm) is described by its channel, tone and cadence, or is "wait" (no contact until the next
 checkpoint); ``arms`` (a table, one row per arm) is given by the caller, so this module knows no
-simulator. For a state ``x`` and an arm ``a`` the model predicts, over the rest of the episode
-(until paid, handed over or 90 days), the four ``COMPONENTS``: euros collected, contact cost in
-euros, complaints and contacts. The creditor's objective and limits combine them
-(:class:`policy.plan_choice.PlanObjective`); nothing here is weighted, so an explanation can tell
-each part in euros. ``contributions`` gives the SHAP split (LightGBM ``pred_contrib``) of each part
-for one state and arm, for :mod:`policy.plan_explain`. It never chooses.
+simulator. For a state ``x`` and an arm ``a`` the model predicts, over the window its training
+targets cover (until the next checkpoint, or the episode's end), the four ``COMPONENTS``: euros
+collected, contact cost in euros, complaints and contacts. Each part is a state-only baseline model
+plus a plan model boosted from it (so a plan's effect is not drowned by the spread of amounts);
+with ``per_euro_of`` the collected part is learnt per euro of an amount and told in euros. The
+creditor's objective and limits combine the parts (:class:`policy.plan_choice.PlanObjective`);
+nothing here is weighted, so an explanation can tell each part in euros. ``contributions`` gives
+the SHAP split (LightGBM ``pred_contrib``) of each part for one state and arm, for
+:mod:`policy.plan_explain`. It never chooses.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class PlanModelParams:
     rounds: int = 200
     min_data_in_leaf: int = 20
     seed: int = 0
+    baseline_rounds: int = 100  # a state-only model first; the plan model learns what it misses
 
     def lgb(self) -> dict[str, Any]:
         return {
@@ -60,7 +64,9 @@ class PlanValueModel:
     state_features: tuple[str, ...]
     categorical: tuple[str, ...]
     params: PlanModelParams = field(default_factory=PlanModelParams)
+    per_euro_of: str | None = None  # a log1p(EUR) state column: collected is learnt per euro of it
     boosters: dict[str, lgb.Booster] = field(default_factory=dict)
+    baselines: dict[str, lgb.Booster] = field(default_factory=dict)
 
     @property
     def n_arms(self) -> int:
@@ -79,17 +85,52 @@ class PlanValueModel:
         a = self.arms.loc[np.asarray(arm)].reset_index(drop=True)
         return pd.concat([x, a[list(ARM_COLUMNS)]], axis=1)
 
+    def _scale(self, state: pd.DataFrame) -> F:
+        """Per row, what the collected part is counted per (1 when not scaled)."""
+        if self.per_euro_of is None:
+            return np.ones(len(state))
+        amount = np.expm1(state[self.per_euro_of].to_numpy(dtype=float))
+        return np.asarray(np.maximum(amount, 1.0), dtype=float)
+
     def fit(self, state: pd.DataFrame, arm: I, targets: F, weight: F | None = None) -> None:
         """Fit one booster per component (``targets``: n x len(COMPONENTS))."""
         if targets.shape != (len(state), len(COMPONENTS)):
             raise ValueError(f"targets must have shape ({len(state)}, {len(COMPONENTS)})")
         x = self.design(state, arm)
+        targets = targets.copy()
+        targets[:, 0] /= self._scale(state)
+        xs = x[list(self.state_features)]
         cats = [*self.categorical, "plan_channel", "plan_tone"]
         for j, name in enumerate(COMPONENTS):
+            init = None
+            if self.params.baseline_rounds:
+                base = lgb.Dataset(
+                    xs, targets[:, j], weight=weight, categorical_feature=list(self.categorical)
+                )
+                self.baselines[name] = lgb.train(
+                    self.params.lgb(), base, self.params.baseline_rounds
+                )
+                init = self.baselines[name].predict(xs)
             data = lgb.Dataset(
-                x, targets[:, j], weight=weight, categorical_feature=cats, free_raw_data=False
+                x, targets[:, j], weight=weight, init_score=init, categorical_feature=cats
             )
             self.boosters[name] = lgb.train(self.params.lgb(), data, self.params.rounds)
+
+    def _raw(self, name: str, x: pd.DataFrame, contrib: bool = False) -> F:
+        """One component's prediction (or SHAP values): baseline plus plan model."""
+        out = np.asarray(self.boosters[name].predict(x, pred_contrib=contrib), dtype=float)
+        if name in self.baselines:
+            base = np.asarray(
+                self.baselines[name].predict(x[list(self.state_features)], pred_contrib=contrib),
+                dtype=float,
+            )
+            if contrib:  # state columns and the base value line up; arm columns get none
+                n_state = len(self.state_features)
+                out[:, :n_state] += base[:, :n_state]
+                out[:, -1] += base[:, -1]
+            else:
+                out = out + base
+        return out
 
     def predict(self, state: pd.DataFrame, arms: Sequence[int] | None = None) -> F:
         """[row, arm, component] for every arm (or ``arms``) of every row of ``state``."""
@@ -99,13 +140,17 @@ class PlanValueModel:
         n, k = len(state), chosen.size
         rows = state.loc[state.index.repeat(k)] if n else state
         x = self.design(rows, np.tile(chosen, n))
-        out = np.stack([self.boosters[c].predict(x) for c in COMPONENTS], axis=1)
-        return np.asarray(out, dtype=float).reshape(n, k, len(COMPONENTS))
+        out = np.stack([self._raw(c, x) for c in COMPONENTS], axis=1)
+        parts = np.asarray(out, dtype=float).reshape(n, k, len(COMPONENTS))
+        parts[:, :, 0] *= self._scale(state)[:, None]
+        return parts
 
     def contributions(self, state_row: pd.DataFrame, arm: int) -> dict[str, F]:
-        """Per component, the SHAP values of one state row with ``arm`` (last entry: the base)."""
+        """Per component, the SHAP values (in the component's unit: EUR or counts) of one state
+        row with ``arm``; the last entry is the base value. They sum to the prediction."""
         x = self.design(state_row.iloc[:1], np.array([arm]))
+        scale = self._scale(state_row.iloc[:1])[0]
         return {
-            c: np.asarray(self.boosters[c].predict(x, pred_contrib=True), dtype=float)[0]
-            for c in COMPONENTS
+            c: self._raw(c, x, contrib=True)[0] * (scale if j == 0 else 1.0)
+            for j, c in enumerate(COMPONENTS)
         }

@@ -49,6 +49,9 @@ class Transitions:
     next_row: I  # -1: the episode ends (or the log does)
     available: NDArray[np.bool_]
     learn: NDArray[np.bool_]  # rows whose target is not cut short
+    debtor: I
+    day: I
+    totals: F  # the debtor's running totals at the checkpoint
 
 
 def transitions(log: CheckpointLog) -> Transitions:
@@ -74,7 +77,7 @@ def transitions(log: CheckpointLog) -> Transitions:
     fresh = (dpd[nxt_i] < dpd + (day[nxt_i] - day)) & (stage[nxt_i] == 0)
     nxt = np.where(same & ~fresh, nxt, -1)
     learn = same | (day <= log.days - TAIL_DAYS)
-    return Transitions(state, arm, reward, nxt, avail, learn)
+    return Transitions(state, arm, reward, nxt, avail, learn, debtor, day, totals)
 
 
 def fit_plan_model(
@@ -83,14 +86,22 @@ def fit_plan_model(
     *,
     iterations: int = 3,
     params: PlanModelParams | None = None,
+    per_euro_of: str | None = None,
+    monte_carlo: bool = False,
+    horizon_days: int | None = None,
 ) -> PlanValueModel:
     """The plan model after ``iterations`` rounds of fitted-Q on ``log``."""
     t = transitions(log)
-    model = PlanValueModel(arm_table(), STATE_FEATURES, CATEGORICAL, params or PlanModelParams())
+    model = PlanValueModel(
+        arm_table(), STATE_FEATURES, CATEGORICAL, params or PlanModelParams(), per_euro_of
+    )
     rows = np.flatnonzero(t.learn)
     boot = rows[t.next_row[rows] >= 0]
-    target = t.reward.copy()
-    for it in range(iterations):
+    target = returns(t) if monte_carlo else t.reward.copy()
+    if horizon_days is not None:
+        target, learn = within(log, t, horizon_days)
+        rows, iterations = np.flatnonzero(learn), 1
+    for it in range(1 if monte_carlo else iterations):
         model.fit(t.state.iloc[rows], t.arm[rows], target[rows])
         if it == iterations - 1 or boot.size == 0:
             break
@@ -101,3 +112,20 @@ def fit_plan_model(
         target = t.reward.copy()
         target[boot] += parts[np.arange(boot.size), best]
     return model
+
+
+def returns(t: Transitions) -> F:
+    """Per checkpoint, the rewards summed from it to the end of its episode (Monte Carlo)."""
+    out = t.reward.copy()
+    for i in range(len(out) - 1, -1, -1):  # a checkpoint's next one always comes later
+        if t.next_row[i] >= 0:
+            out[i] += out[t.next_row[i]]
+    return out
+
+
+def within(log: CheckpointLog, t: Transitions, horizon: int) -> tuple[F, NDArray[np.bool_]]:
+    """Per checkpoint, what the totals gained in the ``horizon`` days from it (whatever came
+    after), and which checkpoints lie far enough from the log's end to tell."""
+    daily = np.stack(log.daily_totals)  # [day, debtor, total]
+    last = np.minimum(t.day + horizon - 1, len(daily) - 1)
+    return daily[last, t.debtor] - t.totals, t.day + horizon <= len(daily)

@@ -46,6 +46,7 @@ class CheckpointLog:
     available: list[B] = field(default_factory=list)
     totals: list[F] = field(default_factory=list)
     final_totals: F = field(default_factory=lambda: np.zeros((0, len(TOTALS))))
+    daily_totals: list[F] = field(default_factory=list)  # [day][debtor, total] at day end
     days: int = 0
 
     def add(self, state: pd.DataFrame, debtor: I, day: int, c: Choice, avail: B, tot: F) -> None:
@@ -72,8 +73,17 @@ class CheckpointLog:
 
 
 class PlanPolicy:
-    def __init__(self, world: World, chooser: Chooser, name: str, log: bool = False) -> None:
+    def __init__(
+        self,
+        world: World,
+        chooser: Chooser,
+        name: str,
+        log: bool = False,
+        arms: B | None = None,
+    ) -> None:
+        """``arms``: the arms it may choose from (default: all)."""
         n = world.pop.n_debtors
+        self.arms = arms
         self.name, self.chooser = name, chooser
         self.clock = PlanClock.empty(n)
         self.history = DebtorHistory(world.pop.inv_debtor, n)
@@ -86,6 +96,8 @@ class PlanPolicy:
         if rows.size:
             state = self.history.state(batch, rows)
             avail = arms_available(batch.take(rows))
+            if self.arms is not None:
+                avail &= self.arms[None, :]
             choice = self.chooser(state, avail, rng)
             self.clock.set(batch, rows, choice.arm)
             self.pending_prop[batch.debtor[rows]] = choice.propensity
@@ -104,6 +116,7 @@ class PlanPolicy:
         self.clock.flag(self.history.outcomes(ev))
         if self.log is not None:
             self.log.final_totals = self.history.totals
+            self.log.daily_totals.append(self.history.totals.copy())
 
 
 def uniform_chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:

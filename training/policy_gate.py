@@ -31,14 +31,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from simulator.baselines import plan_stats
 from simulator.evaluation import chosen_plans, paired
-from simulator.families import VALIDATION, Family, cases
+from simulator.families import FAMILIES, TEST, VALIDATION, Family, cases
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
 from simulator.outcome import WorldCase, run_case, score, segments
 from simulator.plans import GroupedPlanPolicy
@@ -143,6 +143,31 @@ class Verdict:
         return Verdict(self.checks, self.config, {"by": by, "reason": reason.strip(), "at": stamp})
 
 
+def gate_family(
+    name: str = VALIDATION.name,
+    worlds: int | None = None,
+    debtors: int | None = None,
+    days: int | None = None,
+) -> Family:
+    """A declared family (never TEST: a choice made there voids every report), optionally cut to
+    its first ``worlds`` worlds and resized; ``worlds=0`` replays nothing (then the gate refuses).
+    """
+    if name == TEST.name:
+        raise ValueError("--gate-family: the test family is for reports only, never for a choice")
+    if name not in FAMILIES:
+        raise ValueError(f"--gate-family: unknown family {name!r}; known: {sorted(FAMILIES)}")
+    fam = FAMILIES[name]
+    if worlds is not None:
+        if worlds < 0:
+            raise ValueError("--gate-worlds must not be negative")
+        fam = (
+            replace(fam, seeds=fam.seeds[:worlds])
+            if fam.generator_seed is None
+            else replace(fam, n_worlds=min(worlds, fam.n_worlds))
+        )
+    return replace(fam, debtors=debtors or fam.debtors, days=days or fam.days)
+
+
 def _finite(*values: float) -> bool:
     return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
 
@@ -235,6 +260,10 @@ def replay_checks(
     """Replay the candidate, the reference (and the champion) in every world of ``cfg.family``;
     returns the checks and the scored rows per world."""
     worlds = cases(cfg.family)
+    if not worlds:
+        missing = Check(f"replay_vs_{cfg.reference}", False, "replayed in at least one world",
+                        {"worlds": 0})  # fmt: skip
+        return [missing], {}
     plans = (
         chosen_plans(cfg.family, cfg.objective)
         if cfg.reference in ("segment-fixed", "best-fixed")
@@ -295,11 +324,11 @@ def judge(checks: Sequence[Check], cfg: GateConfig) -> Verdict:
     return Verdict(tuple(checks), cfg.as_dict())
 
 
-def log_verdict(verdict: Verdict, run_id: str, folder: Path) -> None:
-    """``gate.json`` and one 0/1 metric per check into the candidate's MLflow run."""
+def log_verdict(verdict: Verdict, run_id: str, folder: Path, name: str = VERDICT_FILE) -> None:
+    """The verdict (``gate.json``) and one 0/1 metric per check into the candidate's MLflow run."""
     import mlflow
 
-    path = verdict.write(folder / VERDICT_FILE)
+    path = verdict.write(folder / name)
     with mlflow.start_run(run_id=run_id):
         mlflow.log_artifact(str(path))
         mlflow.log_metrics({f"gate_{c.name}": float(c.passed) for c in verdict.checks})

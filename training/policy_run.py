@@ -1,17 +1,19 @@
 """``dunflow train policy``: train, evaluate three ways, log to MLflow, register, and promote only
-when the candidate beats the champion.
+when the gate (:mod:`training.policy_gate`) passes every check.
 
 1. the decision table from the ledger's decision log (:mod:`training.policy_data`);
-2. outcome models on a chronological split (:mod:`training.outcome_models`) → hold-out metrics;
-3. off-policy estimates of the candidate (and the champion) on the held-out decisions;
+2. outcome models on a chronological split (:mod:`training.outcome_models`) → hold-out metrics
+   beside the logistic baseline and the prior;
+3. off-policy estimates of the candidate (and the champion) on the held-out decisions, with the
+   policy's own weights, and for the gate on the creditor's objective with the gate's reward model;
 4. replay in a simulated world with a seed never used for training: candidate, champion (if any),
-   ladder, random and oracle on the same world;
-5. an MLflow run with params, metrics and artifacts, the policy as a pyfunc (signature and input
-   example), a new version of ``dunning-policy``;
-6. the gate: alias ``champion`` moves only if the candidate beats the champion (or, with none yet,
-   the logged policy off-policy and the ladder in replay) both off-policy (DR) and in replay (the
-   same objective: net value − harm × complaints, without a worse DSO). The JSON says what it
-   decided and why.
+   ladder, random and oracle on the same world (the report's table);
+5. the gate's replay: the candidate (greedy) against ``segment-fixed`` (and the champion) in every
+   world of the gate family (validation by default: ~6 min per 600 x 120 world for the learned
+   policy on 2 cores);
+6. an MLflow run with params, metrics and artifacts (``gate.json`` among them), the policy as a
+   pyfunc (signature and input example), a new version of ``dunning-policy``; alias ``champion``
+   moves only when the gate passed. The JSON says what it decided and why.
 """
 
 import json
@@ -42,7 +44,17 @@ from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training import policy_artifacts, tracking
 from training.outcome_models import OutcomeConfig, fit_outcome_models
 from training.policy_data import POLICY_FEATURES, decision_table, payments_frame, read_decisions
-from training.policy_ope import evaluate_policy
+from training.policy_gate import (
+    GateConfig,
+    Verdict,
+    gate_family,
+    holdout_checks,
+    judge,
+    log_verdict,
+    ope_check,
+    replay_checks,
+)
+from training.policy_ope import OpeReport, evaluate_policy
 from training.sim_policy import LearnedSimPolicy
 
 MODEL_NAME = "dunning-policy"
@@ -64,6 +76,15 @@ class PolicyRunConfig:
     replay_days: int = DEFAULT_REPORT.days
     world: Path = DEFAULT_WORLD_PATH  # the replay world's assumptions (a world file)
     outcome: OutcomeConfig = field(default_factory=OutcomeConfig)
+    # the gate's replay family (validation unless said otherwise; see training.policy_gate)
+    gate_family: str = "validation"
+    gate_worlds: int | None = None  # None: every world of the family; 0: none (the gate refuses)
+    gate_debtors: int | None = None  # None: the family's size
+    gate_days: int | None = None
+
+    def gate(self) -> GateConfig:
+        fam = gate_family(self.gate_family, self.gate_worlds, self.gate_debtors, self.gate_days)
+        return GateConfig(family=fam)
 
 
 def load_champion() -> tuple[DunningPolicy, str] | None:
@@ -100,16 +121,48 @@ def _replay(cfg: PolicyRunConfig, policies: dict[str, DunningPolicy]) -> tuple[d
     return table, holder
 
 
-def objective(metrics: dict[str, Any], debtors: int, harm_eur: float) -> float:
-    """What the business asked to maximise, in euros: collected − contact cost − harm × complaints
-    (the value the policy scores and the reward the off-policy estimators use)."""
-    complaints = metrics["complaints_per_1000_debtors"] * debtors / 1000
-    return float(metrics["net_value"] - harm_eur * complaints)
+def greedy_factory(policy: DunningPolicy, name: str) -> PolicyFactory:
+    """``policy`` without exploration, as a replay factory (every policy is measured greedy)."""
+    greedy = DunningPolicy(policy.models, policy.weights, Exploration("greedy"))
+    return lambda world: LearnedSimPolicy(world, greedy, name=name)
 
 
-def _beats(cand: dict[str, Any], base: dict[str, Any], debtors: int, harm_eur: float) -> bool:
-    better = objective(cand, debtors, harm_eur) > objective(base, debtors, harm_eur)
-    return bool(better and cand["dso_days"] <= base["dso_days"])
+def objective_weights(gate: GateConfig, horizon: int) -> ValueWeights:
+    """The creditor's objective as a reward: paid − contact cost − stated cost per complaint."""
+    harm = round(gate.objective.complaint_cost_eur * 100)
+    return ValueWeights(harm_cents=harm, horizon_days=horizon, cost_weight=1.0)
+
+
+def gate_checks(
+    cfg: PolicyRunConfig,
+    fit: Any,
+    table: pd.DataFrame,
+    test_from: pd.Timestamp,
+    candidate: DunningPolicy,
+    champion: DunningPolicy | None,
+    rules: tuple[dict[int, tuple[int, int]], dict[int, dict[str, int]]],
+) -> tuple[Verdict, OpeReport, dict[str, Any]]:
+    """Every check of the gate on this candidate: hold-out, off-policy, replay, limits."""
+    gate = cfg.gate()
+    # DR's reward model is the gate's own (declared default configuration), never the
+    # candidate's; with the default configuration both are the same fit (deterministic)
+    referee = (
+        fit.models
+        if cfg.outcome == OutcomeConfig()
+        else fit_outcome_models(table, test_from=test_from, horizon=cfg.horizon,
+                                config=OutcomeConfig()).models
+    )  # fmt: skip
+    windows, costs = rules
+    ope = evaluate_policy(candidate, fit.test, windows=windows, costs=costs,
+                          reward_weights=objective_weights(gate, cfg.horizon),
+                          reward_models=referee)  # fmt: skip
+    checks = [
+        *holdout_checks(fit.metrics, gate.margins),
+        ope_check(ope.estimates[gate.ope_estimator], ope.logging_value, gate.min_ess),
+    ]
+    champ = greedy_factory(champion, "champion") if champion is not None else None
+    replayed, worlds = replay_checks(greedy_factory(candidate, "candidate"), gate, champ)
+    return judge([*checks, *replayed], gate), ope, worlds
 
 
 def train_policy(engine: Engine, cfg: PolicyRunConfig, *, promote: bool = True) -> dict[str, Any]:
@@ -144,25 +197,11 @@ def train_policy(engine: Engine, cfg: PolicyRunConfig, *, promote: bool = True) 
         )
     replay_table, holders = _replay(cfg, policies)
 
-    cand_dr = ope["candidate"].estimates["dr"].value
-    base_dr = ope["champion"].estimates["dr"].value if champ else ope["candidate"].logging_value
-    base_name = "champion" if champ else "ladder"
-    ope_ok = cand_dr > base_dr
-    harm_eur = cfg.harm_cents / 100
-    replay_ok = _beats(
-        replay_table["candidate"], replay_table[base_name], cfg.replay_debtors, harm_eur
+    verdict, gate_ope, gate_worlds = gate_checks(
+        cfg, fit, table, test_from, candidate, champ[0] if champ else None, (windows, costs)
     )
-    cand_obj = objective(replay_table["candidate"], cfg.replay_debtors, harm_eur)
-    base_obj = objective(replay_table[base_name], cfg.replay_debtors, harm_eur)
-    promoted = promote and ope_ok and replay_ok
-    reason = (
-        f"off-policy DR {cand_dr:,.0f} vs {base_dr:,.0f} cents/decision "
-        f"({'champion' if champ else 'logged policy'}): {'better' if ope_ok else 'not better'}; "
-        f"replay net value − harm × complaints €{cand_obj:,.0f} vs €{base_obj:,.0f}, "
-        f"DSO {replay_table['candidate']['dso_days']} vs {replay_table[base_name]['dso_days']}"
-        f" ({base_name}): "
-        f"{'better' if replay_ok else 'not better'}"
-    )
+    promoted = promote and verdict.passed
+    reason = verdict.summary()
     report: dict[str, Any] = {
         "decision": "promoted" if promoted else "not promoted",
         "reason": reason,
@@ -178,17 +217,23 @@ def train_policy(engine: Engine, cfg: PolicyRunConfig, *, promote: bool = True) 
         "share_of_oracle_net_value": replay_table["candidate"]["net_value"]
         / replay_table["oracle"]["net_value"],
         "previous_champion": champ[1] if champ else None,
+        "gate": verdict.as_dict(),
+        "gate_off_policy": gate_ope.as_dict(),
+        "gate_replay": gate_worlds,
     }
     report.update(_log(cfg, candidate, fit, report, holders))
+    with tempfile.TemporaryDirectory() as tmp:
+        log_verdict(verdict, report["run_id"], Path(tmp))
     if promoted:
         MlflowClient().set_registered_model_alias(MODEL_NAME, tracking.CHAMPION, report["version"])
-        report["flow_effect_path"] = str(write_flow_effect(cfg, replay_table))
+        report["flow_effect_path"] = str(write_flow_effect(report["replay"]))
     return report
 
 
-def write_flow_effect(cfg: PolicyRunConfig, replay_table: dict[str, Any]) -> Path:
+def write_flow_effect(replay: dict[str, Any]) -> Path:
     """The champion's measured effect against the ladder, in the shape the digest reads
-    (``DUNFLOW_REPORTS_FLOW_EFFECT_PATH``), under ``$DUNFLOW_DATA_DIR/processed/``."""
+    (``DUNFLOW_REPORTS_FLOW_EFFECT_PATH``), under ``$DUNFLOW_DATA_DIR/processed/``; ``replay``:
+    the report's replay section (seed, debtors, days, policies)."""
     from ledger.settings import get_settings
 
     def arm(m: dict[str, Any]) -> dict[str, float]:
@@ -202,9 +247,10 @@ def write_flow_effect(cfg: PolicyRunConfig, replay_table: dict[str, Any]) -> Pat
     path = get_settings().data_dir / "processed" / "flow_effect.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     source = (
-        f"simulator replay, seed {cfg.replay_seed}, {cfg.replay_debtors} debtors × "
-        f"{cfg.replay_days} days (collected share: within 30 days of due)"
+        f"simulator replay, seed {replay['seed']}, {replay['debtors']} debtors × "
+        f"{replay['days']} days (collected share: within 30 days of due)"
     )
+    replay_table = replay["policies"]
     body = {
         "source": source,
         "measured_on": date.today().isoformat(),

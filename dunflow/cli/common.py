@@ -19,6 +19,18 @@ DbOption = Annotated[
     ),
 ]
 
+# the promotion gate's replay family (training.policy_gate.gate_family checks the name)
+GateFamily = Annotated[
+    str,
+    typer.Option(
+        "--gate-family", help="Family the gate replays in (validation, default-validation)."
+    ),
+]
+GateWorlds = Annotated[
+    int | None,
+    typer.Option("--gate-worlds", min=0, help="Replay only the family's first N worlds."),
+]
+
 
 def database_url(db: str | None) -> str:
     from ledger.settings import get_settings

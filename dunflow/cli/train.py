@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from dunflow.cli.common import DbOption, console, database_url, fail
+from dunflow.cli.common import DbOption, GateFamily, GateWorlds, console, database_url, fail
 
 app = typer.Typer(help="Train and register models.", no_args_is_help=True)
 
@@ -105,10 +105,12 @@ def policy(
     promote: Annotated[
         bool, typer.Option("--promote/--no-promote", help="Let the gate move the champion alias.")
     ] = True,
+    gate_family_name: GateFamily = "validation",
+    gate_worlds: GateWorlds = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Train the dunning policy, evaluate it (hold-out, off-policy, replay), register a version,
-    and move alias champion only when it beats the current champion."""
+    and move alias champion only when the promotion gate passes every check (gate.json)."""
     import sqlalchemy as sa
 
     from ledger.db import make_engine
@@ -126,10 +128,16 @@ def policy(
     )
     cfg = dataclasses.replace(
         cfg,
+        gate_family=gate_family_name,
+        gate_worlds=gate_worlds,
         replay_seed=cfg.replay_seed if replay_seed is None else replay_seed,
         replay_debtors=cfg.replay_debtors if replay_debtors is None else replay_debtors,
         replay_days=cfg.replay_days if replay_days is None else replay_days,
     )
+    try:
+        cfg.gate()
+    except ValueError as exc:
+        fail(str(exc))
     engine = make_engine(database_url(db))
     try:
         report = train_policy(engine, cfg, promote=promote)
@@ -154,3 +162,5 @@ def policy(
         )
     console.print(table)
     console.print(f"version {report['version']}: {report['decision']} — {report['reason']}")
+    for check in report["gate"]["checks"]:
+        console.print(f"  {'pass' if check['passed'] else 'FAIL'} {check['name']}: {check['rule']}")

@@ -24,6 +24,7 @@ from serving.api.routes import (
     delivery,
     dossiers,
     health,
+    imports,
     outcomes,
     recommendations,
     reports,
@@ -80,5 +81,6 @@ def create_app(
     app.include_router(segments.router)
     app.include_router(dossiers.router)
     app.include_router(calls.router)
+    app.include_router(imports.router)
     install_webapp(app, webapp_settings)
     return app

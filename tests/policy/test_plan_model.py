@@ -24,7 +24,9 @@ def _data(n: int, rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, n
 def test_each_segment_gets_its_own_best_plan() -> None:
     rng = np.random.default_rng(0)
     state, arm, y = _data(3000, rng)
-    model = PlanValueModel(ARMS, ("segment", "amount"), ("segment",), PlanModelParams(rounds=80))
+    model = PlanValueModel(
+        ARMS, ("segment", "amount"), ("segment",), PlanModelParams(rounds=80, baseline_rounds=20)
+    )
     model.fit(state, arm, y)
     test = pd.DataFrame({"segment": [0, 1], "amount": [300.0, 300.0]})
     parts = model.predict(test)

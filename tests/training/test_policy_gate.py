@@ -157,3 +157,21 @@ def test_replay_checks_pass_a_policy_that_beats_the_reference_and_refuse_one_tha
     figures = next(c for c in bad if c.name == "replay_vs_segment-fixed").figures
     assert len(figures["per_world"]) == 3
     assert figures["eur_per_debtor"]["ci95"][0] <= 0
+
+
+def test_cli_options_of_the_gate_name_the_option(mlflow_tmp: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dunflow.cli import app
+
+    for args, option in (
+        (["train", "policy", "--gate-family", "test"], "--gate-family"),  # never choose on TEST
+        (["train", "policy", "--gate-family", "nope"], "--gate-family"),
+        (["models", "promote", "--version", "1", "--reason", "because it is late"], "--reason"),
+        (["models", "promote", "--version", "1", "--force"], "--reason"),
+        (["models", "promote", "--version", "7", "--force", "--reason", "a stated reason"],
+         "--version"),
+    ):  # fmt: skip
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 1, res.output
+        assert option in res.stderr, res.stderr

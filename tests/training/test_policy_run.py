@@ -1,5 +1,6 @@
 """The dynamic flow's training run: honest labels, the MLflow run and its artifacts, the registry,
-the pyfunc, and a gate that compares with the champion."""
+the pyfunc, the gate's verdict in the run, a forced promotion, and a second run that meets the
+champion."""
 
 import json
 from pathlib import Path
@@ -18,7 +19,8 @@ from ledger.db import make_engine
 from simulator.config import SimConfig
 from simulator.generate import simulate_to_ledger
 from training.policy_data import decision_table, payments_frame, read_decisions
-from training.policy_run import MODEL_NAME, PolicyRunConfig, _beats, train_policy
+from training.policy_promote import promote_version
+from training.policy_run import MODEL_NAME, PolicyRunConfig, train_policy
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,7 @@ def sim_ledger(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{folder / 'ledger.db'}"
     engine = make_engine(url)
     SQLModel.metadata.create_all(engine)
-    simulate_to_ledger(engine, 21, SimConfig(n_debtors=400, days=240), folder / "truth.parquet")
+    simulate_to_ledger(engine, 21, SimConfig(n_debtors=250, days=150), folder / "truth.parquet")
     engine.dispose()
     return url
 
@@ -51,31 +53,35 @@ def test_labels_count_what_was_paid_within_the_horizon(sim_ledger: str) -> None:
     engine.dispose()
 
 
-def test_gate_needs_more_value_net_of_harm_and_no_worse_dso() -> None:
-    base = {"net_value": 1000.0, "dso_days": 50.0, "complaints_per_1000_debtors": 10.0}
-    calm = {"complaints_per_1000_debtors": 10.0}
-    assert _beats({**calm, "net_value": 1001.0, "dso_days": 50.0}, base, 1000, 50.0)
-    assert not _beats({**calm, "net_value": 1001.0, "dso_days": 50.5}, base, 1000, 50.0)
-    assert not _beats({**calm, "net_value": 999.0, "dso_days": 40.0}, base, 1000, 50.0)
-    # more money bought with complaints is not better when a complaint costs more than it brings
-    noisy = {"net_value": 1040.0, "dso_days": 49.0, "complaints_per_1000_debtors": 11.0}
-    assert not _beats(noisy, base, 1000, 50.0)
-    assert _beats(noisy, base, 1000, 30.0)
+GATE_CHECKS = {
+    "pay_auc_vs_logistic",
+    "pay_logloss_vs_logistic",
+    "pay_logloss_vs_prior",
+    "complaint_logloss_vs_prior",
+    "ope_lower_bound_vs_logging",
+    "replay_vs_segment-fixed",
+    "limits_held",
+}
 
 
 @pytest.mark.slow
 def test_train_register_gate_and_models_list(sim_ledger: str, mlflow_tmp: Path) -> None:
     engine = make_engine(sim_ledger)
-    cfg = PolicyRunConfig(replay_debtors=120, replay_days=60, replay_seed=77)
+    # the report's replay needs 60 days (a 30-day collected share); the gate's world is smaller
+    cfg = PolicyRunConfig(replay_debtors=60, replay_days=60, replay_seed=77,
+                          gate_family="default-validation", gate_worlds=1, gate_debtors=60,
+                          gate_days=40)  # fmt: skip
     first = train_policy(engine, cfg)
-    assert first["decision"] in ("promoted", "not promoted")
+    verdict = first["gate"]
+    assert {c["name"] for c in verdict["checks"]} == GATE_CHECKS
+    assert first["decision"] == ("promoted" if verdict["decision"] == "pass" else "not promoted")
     assert first["reason"]
     assert set(first["replay"]["policies"]) == {"candidate", "ladder", "random", "oracle"}
     assert first["holdout"]["n_test"] > 100
     assert set(first["off_policy"]["candidate"]["estimates_cents"]) == {"ips", "snips", "dr"}
     client = MlflowClient()
     run_files = {a.path for a in client.list_artifacts(first["run_id"])}
-    assert {"shap_summary.png", "calibration.png", "report.json"} <= run_files
+    assert {"shap_summary.png", "calibration.png", "report.json", "gate.json"} <= run_files
     assert "action_mix_by_archetype.csv" in run_files
     model = mlflow.pyfunc.load_model(first["model_uri"])
     assert model.metadata.get_input_schema() is not None
@@ -89,22 +95,42 @@ def test_train_register_gate_and_models_list(sim_ledger: str, mlflow_tmp: Path) 
     alias = dict(client.get_registered_model(MODEL_NAME).aliases or {})
     if first["decision"] == "promoted":
         assert alias["champion"] == first["version"]
-        from serving.reports.flow_effect import load_flow_effect
-
-        effect = load_flow_effect(Path(first["flow_effect_path"]))
-        assert effect is not None
-        assert effect.policy["dso_days"] == first["replay"]["policies"]["candidate"]["dso_days"]
-        second = train_policy(engine, cfg)
-        assert second["previous_champion"] == first["version"]
-        assert "champion" in second["off_policy"]
-        assert "champion" in second["replay"]["policies"]
     else:
         assert "champion" not in alias
+        no_reason = CliRunner().invoke(app, ["models", "promote", "--version", "1", "--force"])
+        assert no_reason.exit_code == 1
+        assert "--reason" in no_reason.stderr
+        why = "test: exercise the champion path"
+        forced = promote_version(int(first["version"]), cfg.gate(), force_reason=why, by="cli:test")
+        assert forced["decision"] == "forced"
+        assert forced["verdict"]["forced"]["by"] == "cli:test"
+        # the training run's hold-out and off-policy checks are carried, the replay ones re-run
+        carried = {c["name"]: c for c in verdict["checks"] if "replay" not in c["name"]}
+        again_checks = {c["name"]: c for c in forced["verdict"]["checks"]}
+        assert set(again_checks) == GATE_CHECKS
+        assert all(again_checks[n] == c for n, c in carried.items() if n != "limits_held")
+        tags = client.get_model_version(MODEL_NAME, first["version"]).tags
+        assert tags["gate"] == "forced"
+        assert tags["gate_forced_reason"] == why
+        assert "gate_promote.json" in {a.path for a in client.list_artifacts(first["run_id"])}
+    from serving.reports.flow_effect import load_flow_effect
+
+    effect = load_flow_effect(mlflow_tmp / "data" / "processed" / "flow_effect.json")
+    assert effect is not None
+    assert effect.policy["dso_days"] == first["replay"]["policies"]["candidate"]["dso_days"]
+    again = CliRunner().invoke(app, ["models", "promote", "--version", first["version"]])
+    assert again.exit_code == 1
+    assert "already the champion" in again.stderr
+    second = train_policy(engine, cfg)
+    assert second["previous_champion"] == first["version"]
+    assert "champion" in second["off_policy"]
+    assert "champion" in second["replay"]["policies"]
+    assert "replay_vs_champion" in {c["name"] for c in second["gate"]["checks"]}
     listed = CliRunner().invoke(app, ["models", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     versions = [r for r in json.loads(listed.stdout) if r["model"] == MODEL_NAME]
-    assert versions
-    assert all(r["gate"] in ("promoted", "not promoted") for r in versions)
+    assert len(versions) == 2
+    assert all(r["gate"] in ("promoted", "not promoted", "forced") for r in versions)
     engine.dispose()
 
 

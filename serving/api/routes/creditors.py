@@ -1,15 +1,17 @@
 """``/v1/creditors``: create a creditor (admin key), read and change its settings, and read the
-audited history of changes. A creditor's key sees and changes its own creditor only (another id
-answers 404 like a missing one); an admin key sees every creditor. Validation is
+audited history of changes; ``POST /{id}/keys`` (admin key) gives the creditor an API key. A
+creditor's key sees and changes its own creditor only (another id answers 404 like a missing
+one); an admin key sees every creditor. Validation is
 :class:`policy.creditor_config.CreditorConfig`'s; the writing and the audit are
 :mod:`serving.operate.creditors`'."""
 
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
 
+from ledger import dossier
 from ledger.enums import Country
 from ledger.tables import Creditor
 from policy.creditor_config import CreditorConfig, CreditorConfigPatch
@@ -21,7 +23,7 @@ from serving.api.schemas import (
     SettingsChangedOut,
     SettingsChangeOut,
 )
-from serving.api.security import Principal
+from serving.api.security import Principal, create_api_key
 from serving.operate import creditors
 
 router = APIRouter(prefix="/v1/creditors", tags=["creditors"])
@@ -109,3 +111,30 @@ def settings_history(
         SettingsChangeOut(at=c.at, actor=c.actor, kind=c.kind, changes=c.changes)
         for c in creditors.history(session, row.id or 0)
     ]
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = Field(default=None, max_length=100, description="What the key is for.")
+
+
+@router.post(
+    "/{creditor_id}/keys",
+    status_code=201,
+    summary="A new API key for the creditor (admin key); shown once, only its hash is kept",
+)
+def create_key(
+    creditor_id: IdPath, body: KeyIn, session: SessionDep, admin: AdminDep
+) -> dict[str, Any]:
+    row = creditor_for(session, admin, creditor_id)
+    key = create_api_key(session, creditor_id=row.id, label=body.label)
+    dossier.record(
+        session,
+        creditor_id=row.id or 0,
+        kind="api_key_created",
+        actor=actor_of(admin),
+        payload={"label": body.label, "prefix": key.split("_")[1]},
+    )
+    session.commit()
+    return {"creditor_id": row.id, "key": key, "label": body.label}
