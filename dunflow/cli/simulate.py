@@ -274,3 +274,56 @@ def _by_name(name: str) -> "PolicyFactory":
     from simulator.registry import make_policy
 
     return lambda w: make_policy(name, w)
+
+
+@app.command()
+def loop(
+    rounds: Annotated[int, typer.Option("--rounds", help="Rounds of deploy, retrain, gate.")] = 4,
+    debtors: Annotated[int, typer.Option("--debtors", help="Debtors per deployment world.")] = 600,
+    days: Annotated[int, typer.Option("--days", help="Days per deployment world.")] = 120,
+    eval_worlds: Annotated[
+        int, typer.Option("--eval-worlds", min=1, help="Validation worlds each round is gated in.")
+    ] = 3,
+    reference: Annotated[
+        str, typer.Option("--reference", help="What the candidate must beat in replay.")
+    ] = "segment-fixed",
+    world: WorldOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the JSON here.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """The closed loop: deploy the champion (with exploration) in a fresh world, retrain the plan
+    learner on the pooled logs, gate, and report each round's greedy value and action coverage."""
+    from simulator.world_file import DEFAULT_WORLD_PATH
+    from training.policy_loop import LoopConfig, run_loop
+
+    _world(world)
+    if reference not in ("segment-fixed", "best-fixed", "ladder", "random"):
+        fail("--reference: one of segment-fixed, best-fixed, ladder, random")
+    try:
+        cfg = LoopConfig(rounds=rounds, debtors=debtors, days=days, eval_worlds=eval_worlds,
+                         reference=reference, world=world or DEFAULT_WORLD_PATH)  # fmt: skip
+    except ValueError as exc:
+        fail(str(exc))
+    report = run_loop(cfg, progress=None if as_json else console.print)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2))
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table("round", "candidate share", reference, "gate", "deployed", "coverage")
+    for r in report["rounds"][1:]:
+        cov = r.get("coverage")
+        ref = r[f"{reference}_share_of_ceiling"]
+        failed = f" ({', '.join(r['gate']['failed'])})" if r["gate"]["failed"] else ""
+        table.add_row(
+            str(r["round"]),
+            f"{r['candidate_mean_share']:.3f}",
+            f"{sum(ref) / len(ref):.3f}",
+            r["gate"]["decision"] + failed,
+            r.get("deployed", "-"),
+            f"{cov['arms_tried']}/{cov['arms_available']}" if cov else "-",
+        )
+    console.print(table)

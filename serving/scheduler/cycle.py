@@ -4,7 +4,8 @@
 2. Ask the scoring API in batches with ``at`` = the cycle's moment; while the API scores batch
    k+1 (its own process), batch k is checked here (the two cores work at once).
 3. Check each answer: rebuild the action from the rules (``make_action``: the bundle of every
-   overdue invoice and the legal costs) and re-check it with ``policy.check`` against the debtor's
+   overdue invoice and the legal costs), re-check it with ``policy.check`` and the creditor's own
+   limits (:mod:`policy.creditor_limits`: budget, complaint rate) against the debtor's
    state read after the answer came (one batched ``states_from_ledger`` per batch, in a short
    read-only session: nothing is written while the API still writes its recommendations — on
    SQLite a held write lock would stall it).
@@ -21,17 +22,19 @@ import logging
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ledger import dossier
-from ledger.enums import Channel, Stage, Tone
-from ledger.tables import Contact, Creditor
+from ledger.enums import Channel, ContactStatus, OutcomeKind, Stage, Tone
+from ledger.tables import Contact, Creditor, Debtor, Outcome
 from policy import DebtorState, check, states_from_ledger
 from policy.candidates import make_action
+from policy.creditor_limits import WINDOW_DAYS, CreditorUsage, limit_refusals
 from serving.api.schemas import RecommendationBrief
 from serving.scheduler import outbox
 from serving.scheduler.candidates import candidates
@@ -63,9 +66,11 @@ def plan_answer(
     stats: CycleStats,
     state: DebtorState | None,
     refusals: list[dossier.NewEvent],
+    usage: CreditorUsage | None = None,
 ) -> outbox.PlannedContact | None:
     """The outbox entry for one answer, or None (wait, another day, or refused by the rules: the
-    refusal is appended to ``refusals`` for the dossier)."""
+    refusal is appended to ``refusals`` for the dossier). With ``usage``, the creditor's own
+    limits (budget, complaints) are checked too and the planned contact's cost is added to it."""
     a = rec.action
     if a.channel is None or a.send_at is None or a.tone is None or a.stage is None:
         stats.waits += 1
@@ -81,6 +86,13 @@ def plan_answer(
     else:
         action = make_action(state, Stage(a.stage), Channel(a.channel), Tone(a.tone), a.send_at)
         reasons = list(check(action, state).reasons)
+        if usage is not None:
+            reasons += limit_refusals(
+                action,
+                usage,
+                budget_cents=creditor.contact_budget_cents,
+                complaint_limit_per_1000=creditor.complaint_limit_per_1000,
+            )
         numbers = {i.number: i.id for i in state.invoices}
         asked = {numbers.get(n, -1) for n in a.invoice_numbers}
         if asked != set(action.invoice_ids):
@@ -108,6 +120,8 @@ def plan_answer(
         )
         return None
     send_day = a.send_at.astimezone(state.zone).date().isoformat()
+    if usage is not None:
+        usage.cost_cents += action.cost_cents
     return outbox.PlannedContact(
         creditor_id=creditor.id or 0,
         debtor_id=rec.debtor_id,
@@ -125,6 +139,29 @@ def plan_answer(
     )
 
 
+def creditor_usage(session: Session, creditor_id: int, now: datetime) -> CreditorUsage:
+    """The creditor's last 30 days as :mod:`policy.creditor_limits` counts them."""
+    since = now - timedelta(days=WINDOW_DAYS)
+    moment = sa.func.coalesce(col(Contact.sent_at), col(Contact.scheduled_at))
+    live = [s.value for s in (ContactStatus.PLANNED, ContactStatus.SENDING, ContactStatus.SENT,
+                              ContactStatus.DELIVERED)]  # fmt: skip
+    cost = session.exec(
+        select(sa.func.coalesce(sa.func.sum(Contact.cost_cents), 0)).where(
+            Contact.creditor_id == creditor_id, col(Contact.status).in_(live), moment >= since
+        )
+    ).one()
+    complaints = session.exec(
+        select(sa.func.count()).where(
+            Outcome.creditor_id == creditor_id,
+            Outcome.kind == OutcomeKind.COMPLAINT.value,
+            col(Outcome.occurred_at) >= since,
+            col(Outcome.occurred_at) <= now,
+        )
+    ).one()
+    debtors = session.exec(select(sa.func.count()).where(Debtor.creditor_id == creditor_id)).one()
+    return CreditorUsage(int(cost), int(complaints), int(debtors))
+
+
 def run_cycle(
     engine: Engine, creditor: Creditor, now: datetime, client: ScoringClient
 ) -> CycleStats:
@@ -138,6 +175,8 @@ def run_cycle(
     stats.seconds["candidates"] = time.perf_counter() - started
     if not ids:
         return stats
+    with Session(engine) as session:
+        usage = creditor_usage(session, creditor.id or 0, now)
     planned: list[outbox.PlannedContact] = []
     refusals: list[dossier.NewEvent] = []
     waited = time.perf_counter()
@@ -149,7 +188,8 @@ def run_cycle(
         with Session(engine) as session:  # read-only, short: see the module's note on SQLite
             states = states_from_ledger(session, acting, now)
         for rec in answers:
-            p = plan_answer(creditor, rec, now, stats, states.get(rec.debtor_id), refusals)
+            state = states.get(rec.debtor_id)
+            p = plan_answer(creditor, rec, now, stats, state, refusals, usage)
             if p is not None:
                 planned.append(p)
         waited = time.perf_counter()

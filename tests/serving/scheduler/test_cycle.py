@@ -12,7 +12,7 @@ from serving.scheduler.daily import dispatch_through
 from serving.scheduler.dispatcher import Dispatcher
 from serving.scheduler.scoring_client import ScoringClient
 from serving.senders.base import Message, Receipt
-from tests.serving.scheduler.conftest import CYCLE, Book
+from tests.serving.scheduler.conftest import CYCLE, Api, Book, make_book
 
 
 def _creditor(engine: Engine, book: Book) -> Creditor:
@@ -108,3 +108,20 @@ def test_a_refused_answer_is_logged_and_not_planned(engine: Engine, book: Book) 
         reasons = " ".join(r for e in refused for r in e.payload["reasons"])
         assert "Sunday" in reasons
         assert "tone firm does not fit stage reminder" in reasons
+
+
+def test_the_contact_budget_stops_paid_contacts_in_the_cycle(engine: Engine, api: Api) -> None:
+    from serving.scheduler.cycle import creditor_usage
+
+    book = make_book(engine, n=4, disabled_channels=["email"], contact_budget_cents=40)
+    client = ScoringClient(api.url, lambda _name: book.key, batch_size=2)
+    with Session(engine, expire_on_commit=False) as session:
+        creditor = session.get(Creditor, book.creditor_id)
+    assert creditor is not None
+    stats = run_cycle(engine, creditor, CYCLE, client)
+    client.close()
+    assert stats.planned >= 1
+    assert stats.refusal_reasons["contact budget"] == stats.refused >= 1
+    with Session(engine) as session:
+        spent = creditor_usage(session, book.creditor_id, CYCLE).cost_cents
+    assert 0 < spent <= 40

@@ -1,0 +1,194 @@
+"""The closed loop (``dunflow simulate loop --rounds N``): deploy, log, retrain on the pooled logs,
+gate, and measure every round.
+
+Round 0 deploys the logging policy (a uniformly random available plan at every checkpoint, exact
+propensities: the creditor's past) in a fresh world (:func:`simulator.loop.deploy_case`). Each
+later round ``r``:
+
+1. fits a candidate plan model (the plan learner's fitted-Q, :mod:`training.plan_fit`) on the
+   checkpoint logs of rounds ``0 .. r-1`` pooled (debtors of different worlds kept apart);
+2. gates it (:mod:`training.policy_gate`): replay in the evaluation worlds (the first
+   ``eval_worlds`` of the validation family) against the reference (``segment-fixed``), the
+   limits, and the champion when there is one. The hold-out and off-policy checks of the gate
+   belong to the outcome-model policy of ``train policy`` and are not part of this loop;
+3. promotes it to champion when the verdict passes;
+4. deploys the champion with its production exploration (top-k with a propensity floor) — or, with
+   no champion yet, the logging policy again — in round ``r``'s fresh world, and logs it.
+
+Reported per round: the candidate's and the champion's greedy objective as a share of each
+evaluation world's ceiling (:func:`simulator.loop.ceiling_of`), the reference's beside them, the
+verdict with its failed checks, the pooled log's size and the deployed log's coverage of the
+action space (:func:`simulator.loop.coverage`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from policy.plan_choice import TopK
+from policy.plan_model import PlanValueModel
+from simulator.families import VALIDATION, cases
+from simulator.loop import ceiling_of, coverage, deploy_case
+from simulator.outcome import run_case
+from simulator.registry import PolicyFactory
+from simulator.world_file import DEFAULT_WORLD_PATH, load_world
+from training.plan_fit import fit_plan_model
+from training.plan_learner import LearnerConfig, model_chooser
+from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
+from training.policy_gate import GateConfig, gate_family, judge, replay_checks
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    rounds: int = 4
+    debtors: int = 600  # per deployment world
+    days: int = 120
+    eval_worlds: int = 3  # the first N worlds of the validation family
+    eval_debtors: int | None = None  # None: the family's size
+    eval_days: int | None = None
+    reference: str = "segment-fixed"
+    world: Path = DEFAULT_WORLD_PATH
+    learner: LearnerConfig = field(default_factory=LearnerConfig)
+
+    def __post_init__(self) -> None:
+        if self.rounds < 1:
+            raise ValueError("--rounds must be at least 1")
+        if self.debtors < 20 or self.days < 30:
+            raise ValueError("--debtors must be at least 20 and --days at least 30")
+
+    def gate(self) -> GateConfig:
+        fam = gate_family(VALIDATION.name, self.eval_worlds, self.eval_debtors, self.eval_days)
+        return GateConfig(family=fam, reference=self.reference, objective=self.learner.objective)
+
+
+def pool(logs: list[CheckpointLog]) -> CheckpointLog:
+    """One log of several worlds' logs: debtor numbers shifted so no two worlds' debtors meet."""
+    out = CheckpointLog(days=min(log.days for log in logs))
+    offset = 0
+    finals = []
+    for log in logs:
+        out.states += log.states
+        out.debtor += [d + offset for d in log.debtor]
+        out.day += log.day
+        out.arm += log.arm
+        out.propensity += log.propensity
+        out.available += log.available
+        out.totals += log.totals
+        finals.append(log.final_totals)
+        offset += len(log.final_totals)
+    out.final_totals = np.concatenate(finals)
+    return out
+
+
+def _deploy(cfg: LoopConfig, round_: int, chooser: Chooser, name: str) -> CheckpointLog:
+    case = deploy_case(load_world(cfg.world), round_, cfg.debtors, cfg.days)
+    holder: dict[str, PlanPolicy] = {}
+
+    def factory(world: Any) -> PlanPolicy:
+        holder["p"] = PlanPolicy(world, chooser, name, log=True)
+        return holder["p"]
+
+    run_case(case, name, factory, cfg.learner.objective)
+    log = holder["p"].log
+    assert log is not None
+    return log
+
+
+def _factory(model: PlanValueModel, cfg: LoopConfig, name: str) -> PolicyFactory:
+    chooser = model_chooser(model, cfg.learner.plan_objective, TopK())  # measured greedy
+    return lambda world: PlanPolicy(world, chooser, name)
+
+
+def _coverage(log: CheckpointLog) -> dict[str, Any]:
+    _, cols = log.frame()
+    return coverage(np.asarray(cols["arm"]), np.asarray(cols["available"]))
+
+
+def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    say = progress or (lambda _m: None)
+    start = time.perf_counter()
+    gate = cfg.gate()
+    worlds = cases(gate.family)
+    ceilings = {c.label: ceiling_of(c, gate.objective) for c in worlds}
+    logs = [_deploy(cfg, 0, uniform_chooser, "logging")]
+    say(f"round 0: logging policy deployed, {len(logs[0].frame()[1]['arm'])} checkpoints")
+    rounds: list[dict[str, Any]] = [
+        {"round": 0, "deployed": "logging", "coverage": _coverage(logs[0])}
+    ]
+    champion: PlanValueModel | None = None
+    champion_round: int | None = None
+    for r in range(1, cfg.rounds + 1):
+        pooled = pool(logs)
+        model = fit_plan_model(
+            pooled,
+            cfg.learner.plan_objective,
+            iterations=cfg.learner.iterations,
+            params=cfg.learner.params,
+        )
+        champ = _factory(champion, cfg, "champion") if champion is not None else None
+        checks, table = replay_checks(_factory(model, cfg, "candidate"), gate, champ)
+        verdict = judge(checks, gate)
+
+        def share(name: str, table: dict[str, Any] = table) -> list[float]:
+            return [
+                round(table[c.label][name]["objective_eur"] / ceilings[c.label]["objective_eur"], 4)
+                for c in worlds
+            ]
+
+        row: dict[str, Any] = {
+            "round": r,
+            "pooled_checkpoints": int(sum(len(a) for a in pooled.arm)),
+            "candidate_share_of_ceiling": share("candidate"),
+            f"{gate.reference}_share_of_ceiling": share(gate.reference),
+            "champion_share_of_ceiling": share("champion") if champ else None,
+            "champion_round": champion_round,
+            "gate": {
+                "decision": verdict.as_dict()["decision"],
+                "failed": verdict.failed,
+                "checks": [c.as_dict() for c in verdict.checks],
+            },
+        }
+        row["candidate_mean_share"] = round(float(np.mean(row["candidate_share_of_ceiling"])), 4)
+        if verdict.passed:
+            champion, champion_round = model, r
+        if champion is not None:
+            chooser = model_chooser(champion, cfg.learner.plan_objective, cfg.learner.exploration)
+            deployed = f"champion of round {champion_round} (top-k exploration)"
+        else:
+            chooser, deployed = uniform_chooser, "logging (no champion yet)"
+        if r < cfg.rounds:  # the last round's deployment would feed no further fit
+            logs.append(_deploy(cfg, r, chooser, "deployed"))
+            row["deployed"] = deployed
+            row["coverage"] = _coverage(logs[-1])
+        rounds.append(row)
+        failed = ", ".join(verdict.failed) or "all passed"
+        say(
+            f"round {r}: candidate {row['candidate_mean_share']:.1%} of the ceiling, "
+            f"gate {row['gate']['decision']} ({failed})"
+        )
+    return {
+        "config": {
+            "rounds": cfg.rounds,
+            "debtors": cfg.debtors,
+            "days": cfg.days,
+            "world": str(cfg.world),
+            "gate": gate.as_dict(),
+            "learner": {
+                "iterations": cfg.learner.iterations,
+                "lam": cfg.learner.lam,
+                "exploration": {
+                    "epsilon": cfg.learner.exploration.epsilon,
+                    "k": cfg.learner.exploration.k,
+                },
+            },
+        },
+        "ceilings": ceilings,
+        "rounds": rounds,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
