@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint format bench clean lock browser-deps
+.PHONY: install demo test test-fast lint format bench clean lock browser-deps spark-deps
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 lock:
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock -q
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra batch --python-version 3.11 --generate-hashes -o requirements.lock -q
 
 # Debian's chromium and poppler-utils for the browser and PDF tests (installed when missing).
 browser-deps:
@@ -26,6 +26,15 @@ browser-deps:
 	  { echo "installing chromium and poppler-utils (apt)"; apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; } || \
 	  echo "WARNING: could not install chromium/poppler-utils; browser and PDF tests will skip"
+
+# Debian's Java 17 and PostgreSQL JDBC driver for the Spark tests (batch/; installed when missing).
+# pyspark itself comes with the lock (the `batch` extra); `make demo` never needs any of this.
+spark-deps:
+	@command -v java >/dev/null && test -f /usr/share/java/postgresql.jar || \
+	  { echo "installing openjdk-17-jre-headless and libpostgresql-jdbc-java (apt)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    openjdk-17-jre-headless libpostgresql-jdbc-java >/dev/null; } || \
+	  echo "WARNING: could not install Java/the JDBC driver; the Spark tests will skip"
 
 lint: install
 	$(BIN)/ruff check .
@@ -37,7 +46,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install browser-deps lint
+test: install browser-deps spark-deps lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: install

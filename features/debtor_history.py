@@ -20,7 +20,7 @@ state here (invoice status, open amount): it would leak the future into the past
 import numpy as np
 import pandas as pd
 
-from features.loading import LedgerFrames
+from features.loading import LedgerFrames, Population
 from features.point_in_time import DAY, asof, cumulate, days_between, first_at_or_after
 from features.specs import CHANNELS, TONES
 
@@ -187,7 +187,13 @@ def response_features(f: LedgerFrames, req: pd.DataFrame) -> pd.DataFrame:
     ev = _responses(f)
     cols = [f"{p}_{g}" for g in _GROUPS for p in ("n", "y")]
     mine = asof(req, cumulate(ev, key="debtor_id", sums=cols), key="debtor_id", columns=cols)
-    pop = asof(req, cumulate(ev, key="creditor_id", sums=cols), key="creditor_id", columns=cols)
+    if f.population is None:
+        pop = asof(req, cumulate(ev, key="creditor_id", sums=cols), key="creditor_id", columns=cols)
+    else:
+        if not (req["as_of"] == f.population.as_of).all():
+            raise ValueError("a precomputed population serves requests as of its own moment only")
+        pop = f.population.counts.reindex(req["creditor_id"].to_numpy())[cols]
+        pop.index = req.index
     mine, pop = mine.fillna(0.0), pop.fillna(0.0)
     out = pd.DataFrame(index=req.index)
     for g in _GROUPS:
@@ -203,6 +209,23 @@ def response_features(f: LedgerFrames, req: pd.DataFrame) -> pd.DataFrame:
         cand = np.where(channel == c, out[f"resp_rate_{c}"].to_numpy(), cand)
     out["cand_resp_rate"] = cand
     return out
+
+
+def population(f: LedgerFrames, as_of: pd.Timestamp) -> Population:
+    """The creditors' response counts known before ``as_of`` in these frames (see
+    :class:`~features.loading.Population`); sum the partial counts of disjoint debtor sets with
+    :func:`add_populations`."""
+    ev = _responses(f.normalised())
+    cols = [f"{p}_{g}" for g in _GROUPS for p in ("n", "y")]
+    counts = ev.loc[ev["ts"] < as_of].groupby("creditor_id")[cols].sum()
+    return Population(as_of, counts)
+
+
+def add_populations(parts: list[Population]) -> Population:
+    if len({p.as_of for p in parts}) != 1:
+        raise ValueError("partial populations must share their as_of")
+    counts = pd.concat([p.counts for p in parts]).groupby(level=0).sum()
+    return Population(parts[0].as_of, counts)
 
 
 def outcome_features(f: LedgerFrames, req: pd.DataFrame) -> pd.DataFrame:

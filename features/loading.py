@@ -46,6 +46,10 @@ class LedgerFrames:
     contact_invoices: pd.DataFrame
     outcomes: pd.DataFrame
     dossier: pd.DataFrame
+    # the creditors' pooled response counts as of one moment (``features.debtor_history.
+    # population``), for frames holding only some of a creditor's debtors (a batch bucket): the
+    # response rates then shrink toward the whole creditor's, as when built from all of it
+    population: "Population | None" = None
 
     def normalised(self) -> "LedgerFrames":
         """The same frames with the dtypes the builders rely on (idempotent)."""
@@ -66,6 +70,15 @@ class LedgerFrames:
         dos = self.dossier.copy()
         dos["ts"] = to_utc(dos["ts"])
         return replace(self, invoices=inv, contacts=con, outcomes=out, dossier=dos)
+
+
+@dataclass(frozen=True)
+class Population:
+    """Per creditor (index), the response counts ``n_<group>``/``y_<group>`` known before
+    ``as_of``; additive over debtors, so buckets' partial counts sum to the creditor's."""
+
+    as_of: pd.Timestamp
+    counts: pd.DataFrame
 
 
 def to_utc(values: pd.Series) -> pd.Series:

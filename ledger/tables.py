@@ -338,3 +338,20 @@ class LoginAttempt(SQLModel, table=True):
     ip: str = Field(sa_type=_S(64))
     outcome: str = Field(sa_type=_S(16))  # ok, bad_password, unknown_user, limited
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class BatchRun(SQLModel, table=True):
+    """One completed day of the batch engine (``dunflow batch decide``), written after every
+    partition of its decisions committed: its presence means the day is complete."""
+
+    __tablename__ = "batch_run"
+
+    id: str = Field(sa_type=_S(140), primary_key=True)  # "<day>/<model version>"
+    day: date
+    model_version: str = Field(sa_type=_S(100))
+    engine: str = Field(sa_type=_S(16))  # "spark" or "inprocess"
+    buckets: int
+    decided: int  # recommendations of the day
+    planned: int  # outbox contacts of the day
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

@@ -32,6 +32,7 @@ _GROUPS: list[tuple[str, str]] = [
     ("dunflow.cli.dossier", "dossier"),
     ("dunflow.cli.call", "call"),
     ("dunflow.cli.user", "user"),
+    ("dunflow.cli.batch", "batch"),
 ]
 # (module, function): single commands
 _COMMANDS: list[tuple[str, str]] = [("dunflow.cli.serve", "serve")]

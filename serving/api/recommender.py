@@ -29,7 +29,7 @@ from serving.api.errors import ApiError
 from serving.api.model_store import LoadedModel
 from serving.api.snapshots import FeatureSnapshots
 
-__all__ = ["LADDER_VERSION", "Recommender"]
+__all__ = ["LADDER_VERSION", "DebtorContext", "Recommender", "answer_out", "recommendation_row"]
 
 
 @dataclass
@@ -143,38 +143,38 @@ class Recommender:
             seed=self.seed,
             lang=language,
         )
-        out = [_answer(ctx, a, now, tz) for ctx, a in zip(contexts, answers, strict=True)]
+        out = [answer_out(ctx, a, now, tz) for ctx, a in zip(contexts, answers, strict=True)]
         # one multi-row INSERT: ORM objects per answer cost more than the answer
-        conn.execute(
-            sa.insert(Recommendation),
-            [
-                {
-                    "id": rec.id,
-                    "creditor_id": creditor_id,
-                    "debtor_id": rec.debtor_id,
-                    "created_at": rec.created_at,
-                    "model_version": rec.model_version,
-                    "channel": rec.action.channel,
-                    "tone": rec.action.tone,
-                    "stage": rec.action.stage,
-                    "send_at": rec.action.send_at,
-                    "expected_value_cents": rec.expected_value_cents,
-                    "p_pay": rec.p_pay,
-                    "propensity": rec.propensity,
-                    "degraded": rec.degraded,
-                    "body": rec.model_dump(mode="json"),
-                }
-                for rec in out
-            ],
-        )
+        conn.execute(sa.insert(Recommendation), [recommendation_row(creditor_id, r) for r in out])
         session.commit()
         return out
 
 
-def _answer(
-    ctx: DebtorContext, a: Answer, now: datetime, tz: ZoneInfo
+def recommendation_row(creditor_id: int, rec: schemas.RecommendationOut) -> dict[str, Any]:
+    """The stored ``Recommendation`` row of one answer (the batch engine stores the same)."""
+    return {
+        "id": rec.id,
+        "creditor_id": creditor_id,
+        "debtor_id": rec.debtor_id,
+        "created_at": rec.created_at,
+        "model_version": rec.model_version,
+        "channel": rec.action.channel,
+        "tone": rec.action.tone,
+        "stage": rec.action.stage,
+        "send_at": rec.action.send_at,
+        "expected_value_cents": rec.expected_value_cents,
+        "p_pay": rec.p_pay,
+        "propensity": rec.propensity,
+        "degraded": rec.degraded,
+        "body": rec.model_dump(mode="json"),
+    }
+
+
+def answer_out(
+    ctx: DebtorContext, a: Answer, now: datetime, tz: ZoneInfo, rec_id: str | None = None
 ) -> schemas.RecommendationOut:
-    """The API's form of one answer (validated once, see the module's docstring)."""
+    """The API's form of one answer (validated once, see the module's docstring); ``rec_id``
+    defaults to a fresh random id (the batch engine derives its own)."""
     explanation: dict[str, Any] = {
         "reasons": [
             {
@@ -193,7 +193,7 @@ def _answer(
             "versus_runner_up": a.versus_runner_up,
         }
     return schemas.RecommendationOut(
-        id=str(uuid.uuid4()),
+        id=rec_id or str(uuid.uuid4()),
         debtor_id=ctx.debtor_id,
         debtor_external_id=ctx.external_id,
         created_at=now,

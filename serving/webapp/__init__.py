@@ -22,10 +22,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from serving.webapp.deps import LoginRequiredError, PageError
-from serving.webapp.routes import calls, debtors, login, overview, reports
+from serving.webapp.routes import calls, debtors, login, overview, reports, segments, settings
 from serving.webapp.settings import WebappSettings, get_webapp_settings, session_key
 
-ROUTERS = (login.router, overview.router, debtors.router, calls.router, reports.router)
+ROUTERS = (
+    login.router,
+    overview.router,
+    debtors.router,
+    calls.router,
+    reports.router,
+    settings.router,
+    segments.router,
+)
 COOKIE = "dunflow_session"
 
 

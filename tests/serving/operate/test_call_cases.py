@@ -251,3 +251,43 @@ def test_the_call_commands(engine: Engine, db_url: str, tmp_path: Path) -> None:
     assert "o.csv, row 1, column promised_date" in refused.output  # type: ignore[attr-defined]
     no_one = run("outcome", "--creditor", "Acme", "--row-key", "x", "--outcome", "no_answer")
     assert "--creditor" in no_one.output  # type: ignore[attr-defined]
+
+
+def test_a_row_of_the_policys_call_list_is_reported_by_its_own_key(session: Session) -> None:
+    from ledger.tables import Contact
+
+    ledger = _ledger(session)
+    row_key = f"{ledger.called.id}:2026-03-02:reminder"
+    session.add(
+        Contact(
+            creditor_id=ledger.creditor.id or 0,
+            debtor_id=ledger.called.id or 0,
+            channel="phone",
+            tone="neutral",
+            stage="reminder",
+            status="sent",
+            scheduled_at=NOW,
+            sent_at=NOW,
+            idempotency_key=row_key,
+        )
+    )
+    session.flush()
+    answer = _say(session, ledger, row_key, "wants_copy", NOW + timedelta(hours=3))
+    assert (answer["row_key"], answer["attempt"], answer["case_status"]) == (row_key, 1, "closed")
+    assert answer["copy_planned"] is True
+    theirs = _ledger(session, name="Derde B.V.")
+    with pytest.raises(UnknownRowKeyError):
+        _say(session, theirs, row_key, "wants_copy", NOW + timedelta(hours=3))
+
+
+def test_a_case_nobody_reported_on_is_closed_and_reported(session: Session) -> None:
+    from serving.operate.call_outcomes import expire_cases
+
+    ledger = _ledger(session)
+    cases = open_due_cases(session, ledger.creditor, NOW)
+    last = max(
+        session.exec(select(CallAttempt.planned_at).where(CallAttempt.case_id == cases[0].id))
+    )
+    assert expire_cases(session, ledger.creditor, last + timedelta(hours=23)) == 0
+    assert expire_cases(session, ledger.creditor, last + timedelta(days=2)) >= 1
+    assert session.get(CallCase, cases[0].id).result == "not_called"  # type: ignore[union-attr]

@@ -107,3 +107,60 @@ def test_reports_in_the_users_language(client: TestClient) -> None:
     log_in(client, Tenants.email("finance"))
     assert "€ 4.240,00" in client.get("/app/reports").text
     assert client.get("/app/reports/decisions/nope").status_code == 404
+
+
+SETTINGS_FORM = {
+    "allowed_weekdays": ["0", "1", "2", "3", "4", "5"],
+    "contact_start_minute": "07:00",
+    "contact_end_minute": "20:00",
+    "min_gap_days": "3",
+    "bundle_days": "0",
+    "cost_email": "0",
+    "cost_sms": "0,20",
+    "cost_letter": "1,50",
+    "iban": "NL91ABNA0417164300",
+    "payment_reference_scheme": "invoice_number",
+    "language": "nl",
+    "promise_confirmation_mail": "on",
+    "complaint_pause_days": "14",
+    "digest_weekday": "0",
+    "digest_minute": "08:00",
+}
+
+
+def test_settings_with_the_apis_validation_and_audit(client: TestClient) -> None:
+    log_in(client, Tenants.email("finance"))
+    page = client.get("/app/settings").text
+    assert 'name="allowed_weekdays" value="5" checked' in page
+    csrf = csrf_of(client, "/app/settings")
+    sunday = {**SETTINGS_FORM, "csrf": csrf, "allowed_weekdays": ["0", "6"], "iban": "NL00"}
+    refused = client.post("/app/settings", data=sunday)
+    assert refused.status_code == 422
+    assert "allowed_weekdays: Value error, Sunday: outside the law" in refused.text
+    assert "iban: Value error, &#39;NL00&#39; is not a valid IBAN" in refused.text
+    weekdays = {**SETTINGS_FORM, "csrf": csrf, "allowed_weekdays": ["0", "2", "4"]}
+    saved = client.post("/app/settings", data=weekdays)
+    assert saved.status_code == 200
+    assert "Opgeslagen." in saved.text
+    assert 'name="allowed_weekdays" value="1" checked' not in saved.text
+    assert "allowed_weekdays: [0, 1, 2, 3, 4, 5] → [0, 2, 4]" in saved.text
+    assert "user:finance@bakkerij.example" in saved.text
+
+
+def test_segments_with_the_apis_messages(client: TestClient) -> None:
+    log_in(client, Tenants.email("admin"))
+    csrf = csrf_of(client, "/app/segments")
+    base = {"csrf": csrf, "name": "Groot", "default_tone": "neutral", "priority": "10"}
+    bad = client.post("/app/segments", data={**base, "min_tone": "firm", "max_tone": "friendly"})
+    assert bad.status_code == 422
+    assert "max_tone: Value error, friendly is below min_tone firm" in bad.text
+    not_json = client.post("/app/segments", data={**base, "rules": "{kind: b2b"})
+    assert "rules: not JSON" in not_json.text
+    rules = '[{"min_open_cents": 100000}]'
+    made = client.post(
+        "/app/segments", data={**base, "allowed_channels": ["email", "letter"], "rules": rules}
+    )
+    assert made.status_code == 200
+    assert "Groot" in made.text
+    again = client.post("/app/segments", data={**base})
+    assert "a segment named &#39;Groot&#39; exists already" in again.text

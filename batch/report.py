@@ -1,0 +1,36 @@
+"""What a batch run did and what each phase cost (wall and CPU seconds of this process)."""
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunReport:
+    engine: str
+    buckets: int
+    debtors: int = 0
+    decided: int = 0
+    planned: int = 0
+    inserted_recommendations: int = 0
+    inserted_contacts: int = 0
+    run_written: bool = False
+    wall_s: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # this process only (not Spark's JVM)
+    finished: float = 0.0
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall_s[name] = round(time.perf_counter() - wall, 3)
+            self.cpu_s[name] = round(time.process_time() - cpu, 3)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("finished")
+        return out

@@ -1,0 +1,306 @@
+"""The batch engine on Apache Spark: export a snapshot, decide per bucket, write back once.
+
+1. **Export** (:func:`export_snapshot`): the driver opens a REPEATABLE READ transaction on
+   PostgreSQL and exports its snapshot (``pg_export_snapshot()``); every table is read over JDBC
+   in partitions of debtor-id ranges, each partition's connection joining that snapshot
+   (``sessionInitStatement``), and written to Parquet partitioned by bucket (``debtor id mod B``)
+   before the snapshot is released — a JDBC source is re-read lazily, so it must be materialised.
+2. **Decide** (:func:`decide`): one task per bucket (``mapInPandas``) reads its bucket's Parquet
+   and runs :mod:`batch.day`, the pandas code the in-process engine runs, with the champion
+   shipped once per worker (:mod:`batch.daemon`). A first pass sums the buckets' population parts
+   so pooled features see the whole creditor.
+3. **Write back** (:func:`write_back`): at most ``connections`` tasks, each writing its
+   partition in one transaction through :mod:`batch.writeback` (idempotent under retries); the
+   driver then writes the run row.
+
+The session must run in UTC (``spark.sql.session.timeZone``): Spark hands pandas naive
+timestamps in the session's zone, and the ledger refuses to guess.
+"""
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from datetime import time as clock
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pandas as pd
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+from sqlalchemy.engine import Engine, make_url
+
+from batch import daemon, writeback
+from batch.day import OUT_COLUMNS, decide_bucket, population_part
+from batch.ledger_rows import BUCKET_DEBTOR, SHARED, TABLES, export_query, name_of
+from batch.report import RunReport
+from features.debtor_history import add_populations
+from features.loading import Population
+from ledger.types import utcnow
+from policy.decision_path import LADDER_VERSION, Pinned
+
+JDBC_JAR = "/usr/share/java/postgresql.jar"  # Debian's libpostgresql-jdbc-java
+
+
+class BatchError(RuntimeError):
+    """The batch engine cannot run as configured (the message says what to change)."""
+
+
+def session(master: str, *, jars: str = JDBC_JAR, **conf: str) -> SparkSession:
+    """A Spark session for the batch engine (UTC everywhere, Parquet timestamps as instants)."""
+    utc = "-Duser.timezone=UTC"
+    # the workers run this interpreter (the project's environment), not the system's
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("dunflow-batch")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", utc)
+        .config("spark.executor.extraJavaOptions", utc)
+        .config("spark.executorEnv.TZ", "UTC")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.enabled", "false")
+        .config("spark.pyspark.python", os.environ["PYSPARK_PYTHON"])
+        .config("spark.jars", jars)
+    )
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def require_utc(spark: SparkSession) -> None:
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    if zone != "UTC":
+        raise BatchError(
+            f"spark.sql.session.timeZone is {zone!r}: the batch engine needs 'UTC' (Spark hands"
+            " pandas naive timestamps in the session's zone)"
+        )
+
+
+def jdbc_of(url: str) -> tuple[str, dict[str, str]]:
+    """The JDBC URL and connection properties of a SQLAlchemy PostgreSQL URL."""
+    u = make_url(url)
+    if u.get_backend_name() != "postgresql":
+        raise BatchError(f"the Spark engine reads PostgreSQL, not {u.get_backend_name()}")
+    props = {"driver": "org.postgresql.Driver", "user": u.username or ""}
+    if u.password:
+        props["password"] = str(u.password)
+    params = []
+    options = u.query.get("options") or ()
+    for opt in (options,) if isinstance(options, str) else options:
+        for part in unquote(opt).split():
+            if part.startswith("-csearch_path="):
+                params.append("currentSchema=" + part.split("=", 1)[1])
+    query = ("?" + "&".join(params)) if params else ""
+    return f"jdbc:postgresql://{u.host or 'localhost'}:{u.port or 5432}/{u.database}{query}", props
+
+
+def export_snapshot(
+    spark: SparkSession, engine: Engine, out: Path, *, buckets: int, partitions: int
+) -> int:
+    """Every table to Parquet under ``out`` from one snapshot; returns the debtors exported."""
+    require_utc(spark)
+    jdbc, props = jdbc_of(engine.url.render_as_string(hide_password=False))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        low, high, n = conn.exec_driver_sql("SELECT min(id), max(id), count(*) FROM debtor").one()
+        init = (
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
+            f" SET TRANSACTION SNAPSHOT '{snapshot}'"
+        )
+        for model in TABLES:
+            reader = (
+                spark.read.format("jdbc")
+                .option("url", jdbc)
+                .option("dbtable", f"({export_query(model)}) AS x")
+                .option("sessionInitStatement", init)
+                .options(**props)
+            )
+            if model not in SHARED and n:
+                reader = (
+                    reader.option("partitionColumn", BUCKET_DEBTOR)
+                    .option("lowerBound", str(low))
+                    .option("upperBound", str(high + 1))
+                    .option("numPartitions", str(partitions))
+                )
+            df = reader.load()
+            target = str(out / name_of(model))
+            if model in SHARED:
+                df.write.mode("overwrite").parquet(target)
+            else:
+                df = df.where(F.col(BUCKET_DEBTOR).isNotNull()).withColumn(
+                    "bucket", F.pmod(F.col(BUCKET_DEBTOR), F.lit(buckets))
+                )
+                df.write.mode("overwrite").partitionBy("bucket").parquet(target)
+        conn.exec_driver_sql("ROLLBACK")  # the snapshot may go: everything is on disk
+    return int(n)
+
+
+def read_bucket(folder: str, bucket: int) -> dict[str, list[dict[str, Any]]]:
+    """One bucket's rows (table name -> row dicts), shared tables included."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for model in TABLES:
+        name = name_of(model)
+        path = os.path.join(folder, name) if model in SHARED else None
+        if path is None:
+            path = os.path.join(folder, name, f"bucket={bucket}")
+            if not os.path.isdir(path):
+                continue
+        rows[name] = pq.read_table(path).to_pylist()
+    return rows
+
+
+def _buckets(spark: SparkSession, buckets: int) -> DataFrame:
+    return spark.createDataFrame(
+        spark.sparkContext.parallelize([(b,) for b in range(buckets)], buckets), "bucket int"
+    )
+
+
+def _population(spark: SparkSession, folder: str, day: date, buckets: int) -> Population:
+    cols: list[str] = []
+
+    def parts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            for b in batch["bucket"].tolist():
+                counts = population_part(read_bucket(folder, int(b)), day).counts
+                yield counts.reset_index().astype({"creditor_id": "int64"})
+
+    probe = population_part({}, day).counts  # the columns, from an empty ledger
+    cols = [str(c) for c in probe.columns]
+    schema = "creditor_id long, " + ", ".join(f"{c} double" for c in cols)
+    got = _buckets(spark, buckets).mapInPandas(parts, schema).toPandas()
+    counts = got.groupby("creditor_id")[cols].sum()
+    return add_populations([Population(pd.Timestamp(day, tz="UTC"), counts)])
+
+
+def decide(
+    spark: SparkSession,
+    folder: str,
+    day: date,
+    pinned: Pinned | None,
+    *,
+    buckets: int,
+    seed: int,
+    cycle_time: clock,
+) -> DataFrame:
+    """The day's decisions as a cached DataFrame (:data:`batch.day.OUT_COLUMNS`)."""
+    require_utc(spark)
+    pooled = _population(spark, folder, day, buckets)
+    version = pinned.version if pinned else LADDER_VERSION
+    shipped = spark.sparkContext.broadcast(daemon.ship(pinned))
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        model = daemon.pinned(version, shipped)
+        for batch in batches:
+            for b in batch["bucket"].tolist():
+                rows = read_bucket(folder, int(b))
+                yield decide_bucket(rows, day, model, pooled, seed=seed, cycle_time=cycle_time)
+
+    schema = ", ".join(f"{k} {v}" for k, v in OUT_COLUMNS.items())
+    out = _buckets(spark, buckets).mapInPandas(run, schema).cache()
+    out.count()
+    return out
+
+
+def write_back(
+    decisions: DataFrame,
+    url: str,
+    *,
+    connections: int,
+    fail_first_attempt: bool = False,
+    attempts_log: str | None = None,
+) -> writeback.Written:
+    """Each of at most ``connections`` partitions in one transaction; counts of new rows.
+
+    ``fail_first_attempt``: the first partition's first attempt fails after it committed (the
+    exactly-once test: the retry must insert nothing twice); ``attempts_log``: a file each
+    attempt appends "partition attempt" to (the test reads it)."""
+
+    def write(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        from pyspark import TaskContext
+
+        rows = pd.concat(list(batches))
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            written = writeback.write_partition(engine, rows)
+        finally:
+            engine.dispose()
+        ctx = TaskContext.get()
+        if attempts_log and ctx is not None:
+            with open(attempts_log, "a") as log:
+                log.write(f"{ctx.partitionId()} {ctx.attemptNumber()}\n")
+        first = ctx is not None and ctx.partitionId() == 0 and ctx.attemptNumber() == 0
+        if fail_first_attempt and first:
+            raise RuntimeError("injected failure after the partition committed")
+        yield pd.DataFrame(
+            {"recommendations": [written.recommendations], "contacts": [written.contacts]}
+        )
+
+    parts = decisions.repartition(connections).mapInPandas(
+        write, "recommendations long, contacts long"
+    )
+    got = parts.toPandas()
+    return writeback.Written(int(got["recommendations"].sum()), int(got["contacts"].sum()))
+
+
+def run(
+    spark: SparkSession,
+    engine: Engine,
+    day: date,
+    pinned: Pinned | None,
+    *,
+    buckets: int,
+    seed: int,
+    cycle_time: clock,
+    workdir: Path,
+    connections: int = 4,
+    partitions: int | None = None,
+    fail_first_attempt: bool = False,
+    attempts_log: str | None = None,
+) -> RunReport:
+    require_utc(spark)
+    started_at = utcnow()
+    report = RunReport(engine="spark", buckets=buckets)
+    with report.phase("export"):
+        report.debtors = export_snapshot(
+            spark, engine, workdir, buckets=buckets, partitions=partitions or buckets
+        )
+    with report.phase("decide"):
+        decisions = decide(
+            spark, str(workdir), day, pinned, buckets=buckets, seed=seed, cycle_time=cycle_time
+        )
+    with report.phase("write"):
+        url = engine.url.render_as_string(hide_password=False)
+        written = write_back(
+            decisions,
+            url,
+            connections=connections,
+            fail_first_attempt=fail_first_attempt,
+            attempts_log=attempts_log,
+        )
+        report.inserted_recommendations = written.recommendations
+        report.inserted_contacts = written.contacts
+        counts = decisions.agg(
+            F.count("*").alias("n"), F.count("contact_key").alias("planned")
+        ).first()
+        assert counts is not None
+        report.decided, report.planned = int(counts["n"]), int(counts["planned"])
+        report.run_written = writeback.write_run(
+            engine,
+            day=day,
+            model_version=pinned.version if pinned else LADDER_VERSION,
+            engine_name=report.engine,
+            buckets=buckets,
+            decided=report.decided,
+            planned=report.planned,
+            started_at=started_at,
+        )
+        decisions.unpersist()
+    report.finished = time.perf_counter()
+    return report

@@ -1,0 +1,132 @@
+"""The Spark engine against the in-process one on the same simulated ledger (PostgreSQL): the
+same recommendations (ids, actions, propensities, explanations) and the same outbox rows, even
+when a write-back task fails after committing and is retried; a rerun inserts nothing; a session
+in another time zone is refused. One local Spark session (2 cores, a task may fail 3 times) for
+the whole module; each ledger in its own schema."""
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from batch import inprocess
+from ledger.db import make_engine
+from policy.decision_path import Pinned
+from tests.batch.ledgers import CYCLE, DAY, SEED, decided, simulate
+from tests.conftest import POSTGRES_URL
+from tests.serving.api.tiny_policy import tiny_policy
+
+pytestmark = [pytest.mark.spark, pytest.mark.postgres, pytest.mark.slow]
+spark_mod = pytest.importorskip("pyspark")
+from batch import spark as engine_spark  # noqa: E402 - only with pyspark installed
+
+DEBTORS = 300  # the smallest ledger whose day plans contacts on every creditor
+VERSION = "tiny/1"
+
+
+def _ready() -> str | None:
+    if not POSTGRES_URL:
+        return "DUNFLOW_TEST_POSTGRES_URL is not set"
+    if shutil.which("java") is None or not os.path.exists(engine_spark.JDBC_JAR):
+        return "Java or the PostgreSQL JDBC driver is missing (make spark-deps)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    why = _ready()
+    if why:
+        pytest.skip(why)
+    session = engine_spark.session("local[2,3]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def ledgers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
+    """Two identical simulated ledgers: one for each engine."""
+    if _ready():
+        pytest.skip(str(_ready()))
+    admin = sa.create_engine(POSTGRES_URL)
+    out, schemas = {}, []
+    folder = tmp_path_factory.mktemp("ledgers")
+    for name in ("inprocess", "spark"):
+        schema = f"b_{uuid.uuid4().hex[:12]}"
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        schemas.append(schema)
+        sep = "&" if "?" in POSTGRES_URL else "?"
+        eng = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
+        SQLModel.metadata.create_all(eng)
+        simulate(eng, folder, DEBTORS)
+        out[name] = eng
+    yield out
+    for eng in out.values():
+        eng.dispose()
+    with admin.begin() as conn:
+        for schema in schemas:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def pinned() -> Pinned:
+    return Pinned(tiny_policy(epsilon=0.3), VERSION)
+
+
+def test_spark_decides_and_writes_exactly_what_the_in_process_engine_does(
+    spark: Any, ledgers: dict[str, Engine], pinned: Pinned, tmp_path: Path
+) -> None:
+    ref = inprocess.run(ledgers["inprocess"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE)
+    log = tmp_path / "attempts.log"
+    got = engine_spark.run(
+        spark, ledgers["spark"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
+        workdir=tmp_path / "snapshot", connections=2, fail_first_attempt=True,
+        attempts_log=str(log),
+    )  # fmt: skip
+    attempts = [tuple(map(int, line.split())) for line in log.read_text().split("\n") if line]
+    assert (0, 0) in attempts, "the first write-back task ran"
+    assert (0, 1) in attempts, "…failed after committing and was retried"
+    assert ref.decided > 50
+    assert ref.planned > 0
+    assert (got.decided, got.planned) == (ref.decided, ref.planned)
+    mine, theirs = decided(ledgers["spark"], VERSION), decided(ledgers["inprocess"], VERSION)
+    assert len(mine) == ref.decided
+    assert mine["contact"].notna().sum() == ref.planned
+    pd.testing.assert_frame_equal(mine, theirs)
+    assert got.run_written
+
+
+def test_a_rerun_inserts_nothing(
+    spark: Any, ledgers: dict[str, Engine], pinned: Pinned, tmp_path: Path
+) -> None:
+    before = decided(ledgers["spark"], VERSION)
+    again = engine_spark.run(
+        spark, ledgers["spark"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
+        workdir=tmp_path / "snapshot",
+    )  # fmt: skip
+    assert (again.inserted_recommendations, again.inserted_contacts) == (0, 0)
+    assert not again.run_written
+    pd.testing.assert_frame_equal(decided(ledgers["spark"], VERSION), before)
+
+
+def test_a_session_in_another_time_zone_is_refused(
+    spark: Any, ledgers: dict[str, Engine], pinned: Pinned, tmp_path: Path
+) -> None:
+    spark.conf.set("spark.sql.session.timeZone", "Europe/Amsterdam")
+    try:
+        with pytest.raises(engine_spark.BatchError, match="timeZone"):
+            engine_spark.run(
+                spark, ledgers["spark"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
+                workdir=tmp_path / "snapshot",
+            )  # fmt: skip
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
