@@ -52,6 +52,7 @@ class Transitions:
     debtor: I
     day: I
     totals: F  # the debtor's running totals at the checkpoint
+    propensity: F  # of the logged arm
 
 
 def transitions(log: CheckpointLog) -> Transitions:
@@ -77,7 +78,8 @@ def transitions(log: CheckpointLog) -> Transitions:
     fresh = (dpd[nxt_i] < dpd + (day[nxt_i] - day)) & (stage[nxt_i] == 0)
     nxt = np.where(same & ~fresh, nxt, -1)
     learn = same | (day <= log.days - TAIL_DAYS)
-    return Transitions(state, arm, reward, nxt, avail, learn, debtor, day, totals)
+    prop = np.asarray(c["propensity"], dtype=float)[order]
+    return Transitions(state, arm, reward, nxt, avail, learn, debtor, day, totals, prop)
 
 
 def fit_plan_model(
