@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from batch.ledger_rows import ledger_of
 from features.debtor_history import population
-from features.loading import Population, load_frames
+from features.loading import LedgerFrames, Population, frames_from_tables
 from ledger.tables import Creditor, Debtor
 from policy import states_from_ledger
 from policy.decision_path import LADDER_VERSION, Answer, Pinned, decide_for
@@ -67,8 +67,14 @@ def day_as_of(day: date) -> pd.Timestamp:
     return pd.Timestamp(day, tz="UTC")
 
 
+def frames_of(rows: Rows) -> LedgerFrames:
+    """The bucket's rows as the features' frames (what ``features.load_frames`` gives from the
+    same rows in a database)."""
+    return frames_from_tables({name: pd.DataFrame(list(r)) for name, r in rows.items()})
+
+
 def population_part(rows: Rows, day: date) -> Population:
-    return population(load_frames(ledger_of(rows)), day_as_of(day))
+    return population(frames_of(rows), day_as_of(day))
 
 
 def decide_bucket(
@@ -83,7 +89,7 @@ def decide_bucket(
     """The bucket's decisions for ``day`` (one row per decided debtor, :data:`OUT_COLUMNS`)."""
     engine = ledger_of(rows)
     out: list[dict[str, Any]] = []
-    frames = None
+    features: pd.DataFrame | None = None  # the whole bucket's rows as of the day, built once
     with Session(engine) as session:
         creditors = session.exec(select(Creditor).order_by(col(Creditor.id))).all()
         for creditor in creditors:
@@ -101,9 +107,10 @@ def decide_bucket(
                         f"creditor {creditor.name}: its cycle at {now.isoformat()} reads features"
                         f" as of {as_of}, the batch's are as of {pooled.as_of}"
                     )
-                if frames is None:
-                    frames = replace(load_frames(engine), population=pooled)
-                base = FeatureSnapshots.build(frames, as_of).loc[ids]
+                if features is None:
+                    frames = replace(frames_of(rows), population=pooled)
+                    features = FeatureSnapshots.build(frames, as_of)
+                base = features.loc[ids]
             states = states_from_ledger(session, ids, now)
             answers = decide_for(
                 states, now, pinned, base=base, day=day, seed=seed, lang=creditor.language

@@ -9,7 +9,7 @@ rules (``policy.states_from_ledger``), the cycle's candidate query and the featu
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from ledger.tables import (
     PaymentAllocation,
     Segment,
 )
+from ledger.types import UTCDateTime
 
 SHARED = (Creditor, Segment)  # small: every bucket gets all of them
 # table -> SQL giving each row's debtor (for bucketing), over the table aliased t
@@ -44,6 +45,11 @@ BUCKETED: dict[type[SQLModel], str] = {
     DossierEvent: "t.debtor_id",
 }
 TABLES: tuple[type[SQLModel], ...] = (*SHARED, *BUCKETED)
+# what the rules (``policy.ledger_state``) and the cycle's candidate query read; the rest only
+# feeds the features, which take the rows as frames directly
+STATE_TABLES: tuple[type[SQLModel], ...] = (
+    Creditor, Segment, Debtor, Invoice, Contact, Outcome, DossierEvent,
+)  # fmt: skip
 BUCKET_DEBTOR = "bucket_debtor"
 
 
@@ -75,36 +81,40 @@ def bucket_of(debtor_id: int, buckets: int) -> int:
     return debtor_id % buckets
 
 
-def _plain(column: sa.Column[Any], value: Any) -> Any:
-    """A value as the table's column type takes it (JSON text parsed, timestamps aware)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:  # NaN: a missing value in a frame
-        return None
-    if isinstance(column.type, sa.JSON) and isinstance(value, str):
-        return json.loads(value)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError(
-            f"{column.table.name}.{column.name}: a naive timestamp reached the batch engine"
-            " (run Spark with spark.sql.session.timeZone=UTC)"
-        )
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return value
+def _converter(column: sa.Column[Any]) -> Any:
+    """How a column's values become what its type takes: JSON text parsed, timestamps aware
+    (a naive one is refused), numpy scalars made plain; None for columns taken as they are."""
+    where = f"{column.table.name}.{column.name}"
+    if isinstance(column.type, sa.JSON):
+        return lambda v: json.loads(v) if isinstance(v, str) else v
+    if isinstance(column.type, UTCDateTime):
+
+        def aware(v: Any) -> Any:
+            if v is None:
+                return None
+            if getattr(v, "tzinfo", None) is None:
+                raise ValueError(
+                    f"{where}: a naive timestamp reached the batch engine"
+                    " (run Spark with spark.sql.session.timeZone=UTC)"
+                )
+            return v.astimezone(UTC)
+
+        return aware
+    return None
 
 
 def ledger_of(rows: Mapping[str, Iterable[Mapping[str, Any]]]) -> Engine:
-    """A private in-memory SQLite ledger holding these rows (table name -> row dicts)."""
+    """A private in-memory SQLite ledger holding the rows the rules read (table name -> row
+    dicts; :data:`STATE_TABLES`)."""
     engine = sa.create_engine("sqlite://", poolclass=StaticPool)
-    tables = [table_of(m) for m in TABLES]
+    tables = [table_of(m) for m in STATE_TABLES]
     SQLModel.metadata.create_all(engine, tables=tables)
     with engine.begin() as conn:
         for table in tables:
-            cols = list(table.columns)
+            convert = [(c.name, _converter(c)) for c in table.columns]
             batch = [
-                {c.name: _plain(c, r.get(c.name)) for c in cols} for r in rows.get(table.name, ())
+                {name: (f(r.get(name)) if f else r.get(name)) for name, f in convert}
+                for r in rows.get(table.name, ())
             ]
             if batch:
                 conn.execute(table.insert(), batch)

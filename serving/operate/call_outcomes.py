@@ -8,14 +8,16 @@ any other outcome closes the case and is recorded like an API outcome
 (:func:`serving.operate.outcome_record.record_outcome`: a promise starts the confirmation, a
 complaint pauses and tells the creditor, …). A closed case is reported to the creditor once,
 within four working days (:mod:`serving.scheduler.call_reports`). Reporting the same outcome
-twice changes nothing, so a CSV can be imported again. The row key may also be a phone
-contact's idempotency key from the policy's call list (``call_lists/``): its case is opened on
-the first report. This module must never act on another creditor's case.
+twice changes nothing, so a CSV can be imported again. A case whose attempts all passed a day
+ago without a report is closed ``not_called`` (:func:`expire_cases`) and reported all the same.
+The row key may also be a phone contact's idempotency key from the policy's call list
+(``call_lists/``): its case is opened on the first report. This module must never act on
+another creditor's case.
 """
 
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -33,6 +35,8 @@ from serving.operate.dossier_actions import ActionRefusedError
 from serving.operate.outcome_record import check_outcome, record_outcome
 
 REPORT_WITHIN_WORKING_DAYS = 4
+NOT_CALLED = "not_called"  # the attempts passed without a reported outcome
+EXPIRE_AFTER = timedelta(days=1)
 CallResult = Literal[
     "no_answer", "promise", "paid", "wants_copy", "complaint", "dispute", "unreachable"
 ]
@@ -174,6 +178,25 @@ def _close(session: Session, creditor: Creditor, case: CallCase, result: str, at
         occurred_at=at,
         payload={"key": case.key, "result": result, "report_due_on": str(case.report_due_on)},
     )
+
+
+def expire_cases(session: Session, creditor: Creditor, now: datetime) -> int:
+    """Close every open case whose last attempt is more than a day past without a report
+    (``not_called``), so the creditor hears of it too; returns how many."""
+    cases = session.exec(
+        select(CallCase).where(CallCase.creditor_id == creditor.id, CallCase.status == "open")
+    ).all()
+    expired = 0
+    for case in cases:
+        last = session.exec(
+            select(CallAttempt.planned_at)
+            .where(CallAttempt.case_id == case.id)
+            .order_by(col(CallAttempt.planned_at).desc())
+        ).first()
+        if last is not None and last < now - EXPIRE_AFTER:
+            _close(session, creditor, case, NOT_CALLED, now)
+            expired += 1
+    return expired
 
 
 CSV_COLUMNS = tuple(CallOutcome.model_fields)

@@ -28,6 +28,7 @@ RESULTS = {
     "complaint": "has a complaint (the dossier is paused)",
     "dispute": "disputes the claim (the dossier stops until the dispute is resolved)",
     "unreachable": "unreachable after the attempts below",
+    "not_called": "not called: the attempts passed without a reported outcome",
 }
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from ledger.enums import ContactStatus
 from ledger.tables import Contact, Creditor
 from serving.operate.call_cases import open_due_cases, write_call_list
+from serving.operate.call_outcomes import expire_cases
 from serving.operate.handoff import due_handoffs
 from serving.scheduler.cycle import CycleStats, run_cycle
 from serving.scheduler.dispatcher import Dispatcher, DispatchStats
@@ -66,10 +67,12 @@ def follow_up_promises(
 
 
 def open_calls(engine: Engine, creditor: Creditor, now: datetime) -> int:
-    """Hand off the dossiers that reached the creditor's hand-off stage, then open the call cases
-    due and write the creditor's call list of the day; returns how many cases were opened."""
+    """Hand off the dossiers that reached the creditor's hand-off stage, close the call cases
+    nobody reported on, then open the call cases due and write the creditor's call list of the
+    day; returns how many cases were opened."""
     with Session(engine, expire_on_commit=False) as session:
         due_handoffs(session, creditor, now)
+        expire_cases(session, creditor, now)
         session.commit()
         opened = open_due_cases(session, creditor, now)
         session.commit()

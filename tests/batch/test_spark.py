@@ -85,10 +85,10 @@ def pinned() -> Pinned:
 def test_spark_decides_and_writes_exactly_what_the_in_process_engine_does(
     spark: Any, ledgers: dict[str, Engine], pinned: Pinned, tmp_path: Path
 ) -> None:
-    ref = inprocess.run(ledgers["inprocess"], DAY, pinned, buckets=4, seed=SEED, cycle_time=CYCLE)
+    ref = inprocess.run(ledgers["inprocess"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE)
     log = tmp_path / "attempts.log"
     got = engine_spark.run(
-        spark, ledgers["spark"], DAY, pinned, buckets=4, seed=SEED, cycle_time=CYCLE,
+        spark, ledgers["spark"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
         workdir=tmp_path / "snapshot", connections=2, fail_first_attempt=True,
         attempts_log=str(log),
     )  # fmt: skip
@@ -110,7 +110,7 @@ def test_a_rerun_inserts_nothing(
 ) -> None:
     before = decided(ledgers["spark"], VERSION)
     again = engine_spark.run(
-        spark, ledgers["spark"], DAY, pinned, buckets=4, seed=SEED, cycle_time=CYCLE,
+        spark, ledgers["spark"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
         workdir=tmp_path / "snapshot",
     )  # fmt: skip
     assert (again.inserted_recommendations, again.inserted_contacts) == (0, 0)

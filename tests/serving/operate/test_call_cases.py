@@ -278,3 +278,16 @@ def test_a_row_of_the_policys_call_list_is_reported_by_its_own_key(session: Sess
     theirs = _ledger(session, name="Derde B.V.")
     with pytest.raises(UnknownRowKeyError):
         _say(session, theirs, row_key, "wants_copy", NOW + timedelta(hours=3))
+
+
+def test_a_case_nobody_reported_on_is_closed_and_reported(session: Session) -> None:
+    from serving.operate.call_outcomes import expire_cases
+
+    ledger = _ledger(session)
+    cases = open_due_cases(session, ledger.creditor, NOW)
+    last = max(
+        session.exec(select(CallAttempt.planned_at).where(CallAttempt.case_id == cases[0].id))
+    )
+    assert expire_cases(session, ledger.creditor, last + timedelta(hours=23)) == 0
+    assert expire_cases(session, ledger.creditor, last + timedelta(days=2)) >= 1
+    assert session.get(CallCase, cases[0].id).result == "not_called"  # type: ignore[union-attr]
