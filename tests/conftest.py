@@ -5,11 +5,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 import ledger.tables  # noqa: F401
 from ledger.db import make_engine
@@ -69,3 +73,15 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.skip(f"real data not found at {REAL_DATA} (CI has it; a fresh machine may not)")
     return REAL_DATA
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["Browser"]:
+    """One headless Chromium for every browser test of the session (Playwright)."""
+    from tests.browser import chromium, find_chromium
+
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("chromium is not installed; `make browser-deps` installs it")
+    with chromium(binary) as launched:
+        yield launched

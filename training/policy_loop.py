@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from simulator.outcome import run_case
 from simulator.registry import PolicyFactory
 from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training.plan_fit import fit_plan_model
-from training.plan_learner import LearnerConfig, model_chooser
+from training.plan_learner import CHOSEN, LearnerConfig, model_chooser
 from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
 from training.policy_gate import GateConfig, gate_family, judge, replay_checks
 
@@ -54,7 +54,7 @@ class LoopConfig:
     eval_days: int | None = None
     reference: str = "segment-fixed"
     world: Path = DEFAULT_WORLD_PATH
-    learner: LearnerConfig = field(default_factory=LearnerConfig)
+    learner: LearnerConfig = CHOSEN  # the plan learner's configuration chosen on validation
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
@@ -91,7 +91,7 @@ def _deploy(cfg: LoopConfig, round_: int, chooser: Chooser, name: str) -> Checkp
     holder: dict[str, PlanPolicy] = {}
 
     def factory(world: Any) -> PlanPolicy:
-        holder["p"] = PlanPolicy(world, chooser, name, log=True)
+        holder["p"] = PlanPolicy(world, chooser, name, log=True, arms=cfg.learner.arms)
         return holder["p"]
 
     run_case(case, name, factory, cfg.learner.objective)
@@ -102,7 +102,7 @@ def _deploy(cfg: LoopConfig, round_: int, chooser: Chooser, name: str) -> Checkp
 
 def _factory(model: PlanValueModel, cfg: LoopConfig, name: str) -> PolicyFactory:
     chooser = model_chooser(model, cfg.learner.plan_objective, TopK())  # measured greedy
-    return lambda world: PlanPolicy(world, chooser, name)
+    return lambda world: PlanPolicy(world, chooser, name, arms=cfg.learner.arms)
 
 
 def _coverage(log: CheckpointLog) -> dict[str, Any]:
@@ -130,6 +130,7 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
             cfg.learner.plan_objective,
             iterations=cfg.learner.iterations,
             params=cfg.learner.params,
+            horizon_days=cfg.learner.horizon_days,
         )
         champ = _factory(champion, cfg, "champion") if champion is not None else None
         checks, table = replay_checks(_factory(model, cfg, "candidate"), gate, champ)
@@ -179,14 +180,7 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
             "days": cfg.days,
             "world": str(cfg.world),
             "gate": gate.as_dict(),
-            "learner": {
-                "iterations": cfg.learner.iterations,
-                "lam": cfg.learner.lam,
-                "exploration": {
-                    "epsilon": cfg.learner.exploration.epsilon,
-                    "k": cfg.learner.exploration.k,
-                },
-            },
+            "learner": cfg.learner.describe(),
         },
         "ceilings": ceilings,
         "rounds": rounds,

@@ -1,12 +1,8 @@
 """Call cases (the InstallatiePortal and Soleo seeds): who to phone today, five times at most.
 
-* :func:`open_due_cases` — once a debtor's open invoice is ``call_after_days`` past due (the
-  invoice's own value, else its segment's; none: never), one case is opened per debtor with five
-  attempts at five moments (different days and day parts, inside the law's and the creditor's
-  windows: :func:`serving.senders.call_slots.attempt_slots`). An invoice is in one such case at
-  most. A promise taken on a call and then broken opens a second, firmer case (``broken_promise``:
-  Soleo phase 2, announcing the hand-over to collection). No case opens for a debtor the rules
-  keep quiet (paused, disputed, a promise pending, excluded segment, phone not usable).
+* :func:`open_due_cases`, :func:`open_case`, :func:`set_call_after` — opening cases "call after N
+  days past due", and the second, firmer call after a promise taken on a call was broken
+  (:mod:`serving.operate.call_opening`, re-exported here);
 * :func:`worklist` — today's calls of one creditor in calling order, with numbers, open invoices
   and a script; what the web app shows and what :func:`write_call_list` puts in the creditor's
   own file ``<outbox>/call_cases/<creditor>/<day>.csv`` (one file per creditor per day).
@@ -18,7 +14,6 @@ mail or plan a dunning contact itself.
 import csv
 import io
 import os
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -26,16 +21,38 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from ledger import dossier
-from ledger.enums import Channel, InvoiceStatus
-from ledger.tables import CallAttempt, CallCase, Creditor, Debtor, DossierEvent, Invoice, Segment
-from policy import state_from_ledger
+from ledger.enums import InvoiceStatus
+from ledger.tables import CallAttempt, CallCase, Creditor, Debtor, Invoice
 from policy.money import to_decimal_string
-from serving.senders.call_slots import attempt_slots
+from serving.operate.call_opening import (
+    BROKEN_PROMISE,
+    CLOSED,
+    OPEN,
+    PAST_DUE,
+    new_key,
+    open_case,
+    open_due_cases,
+    set_call_after,
+)
 from serving.senders.formatting import format_money, normalise_phone, safe_name
 
-PAST_DUE, BROKEN_PROMISE = "past_due", "broken_promise"
-OPEN, CLOSED = "open", "closed"
+__all__ = [
+    "BROKEN_PROMISE",
+    "CLOSED",
+    "LIST_COLUMNS",
+    "OPEN",
+    "PAST_DUE",
+    "OpenLine",
+    "WorkItem",
+    "new_key",
+    "open_case",
+    "open_due_cases",
+    "script",
+    "set_call_after",
+    "worklist",
+    "write_call_list",
+]
+
 LIST_COLUMNS = (
     "row_key",
     "attempt",
@@ -75,152 +92,6 @@ class WorkItem:
     total_open_cents: int
     script: str
     earlier: tuple[str, ...] = field(default=())  # outcomes of the earlier attempts
-
-
-def new_key() -> str:
-    return f"CC-{secrets.token_hex(5).upper()}"
-
-
-def _call_after(invoice: Invoice, segment: Segment | None) -> int | None:
-    if invoice.call_after_days is not None:
-        return invoice.call_after_days
-    return segment.call_after_days if segment is not None else None
-
-
-def _quiet(session: Session, debtor: Debtor, now: datetime) -> bool:
-    """The rules keep this debtor quiet now, or a phone call is not a usable channel."""
-    state = state_from_ledger(session, debtor.id or 0, now)
-    promise = state.promise_date is not None and state.promise_date >= state.local_day(now)
-    phone = Channel.PHONE in state.usable_channels() and bool(debtor.phone)
-    return state.paused or state.disputed or state.segment_excluded or promise or not phone
-
-
-def open_case(
-    session: Session,
-    creditor: Creditor,
-    debtor: Debtor,
-    invoices: list[str],
-    now: datetime,
-    *,
-    reason: str = PAST_DUE,
-    key: str | None = None,
-) -> CallCase:
-    """Open one case with its five attempts (in the caller's session)."""
-    slots = attempt_slots(
-        now,
-        country=creditor.country,
-        weekdays=creditor.allowed_weekdays,
-        minutes=(creditor.contact_start_minute, creditor.contact_end_minute),
-    )
-    case = CallCase(
-        creditor_id=creditor.id or 0,
-        debtor_id=debtor.id or 0,
-        key=key or new_key(),
-        reason=reason,
-        invoice_numbers=sorted(invoices),
-        opened_at=now,
-    )
-    session.add(case)
-    session.flush()
-    for n, at in enumerate(slots, 1):
-        session.add(
-            CallAttempt(creditor_id=case.creditor_id, case_id=case.id or 0, number=n, planned_at=at)
-        )
-    dossier.record(
-        session,
-        creditor_id=case.creditor_id,
-        debtor_id=case.debtor_id,
-        kind="call_case_opened",
-        occurred_at=now,
-        payload={
-            "key": case.key,
-            "reason": reason,
-            "invoices": case.invoice_numbers,
-            "attempts": [s.isoformat() for s in slots],
-        },
-    )
-    return case
-
-
-def open_due_cases(session: Session, creditor: Creditor, now: datetime) -> list[CallCase]:
-    """Open every case due by ``now`` for the creditor; returns the new ones."""
-    cid = creditor.id or 0
-    today = now.astimezone(ZoneInfo(creditor.timezone)).date()
-    rows = session.exec(
-        select(Invoice, Debtor, Segment)
-        .join(Debtor, col(Debtor.id) == Invoice.debtor_id)
-        .outerjoin(Segment, col(Segment.id) == Debtor.segment_id)
-        .where(
-            Invoice.creditor_id == cid,
-            Invoice.status == InvoiceStatus.OPEN.value,
-            col(Invoice.open_amount_cents) > 0,
-        )
-        .order_by(col(Invoice.debtor_id), col(Invoice.number))
-    ).all()
-    cases = session.exec(select(CallCase).where(CallCase.creditor_id == cid)).all()
-    busy = {c.debtor_id for c in cases if c.status == OPEN}
-    called = {(c.debtor_id, n) for c in cases if c.reason == PAST_DUE for n in c.invoice_numbers}
-    due: dict[int, tuple[Debtor, list[str]]] = {}
-    for invoice, debtor, segment in rows:
-        days = _call_after(invoice, segment)
-        if days is None or invoice.due_date + timedelta(days=days) > today:
-            continue
-        if debtor.id in busy or (debtor.id, invoice.number) in called:
-            continue
-        due.setdefault(debtor.id or 0, (debtor, []))[1].append(invoice.number)
-    opened = [
-        open_case(session, creditor, debtor, numbers, now)
-        for debtor, numbers in due.values()
-        if not _quiet(session, debtor, now)
-    ]
-    return opened + _second_calls(session, creditor, now, busy)
-
-
-def _second_calls(
-    session: Session, creditor: Creditor, now: datetime, busy: set[int]
-) -> list[CallCase]:
-    """Soleo phase 2: a promise taken on a call and broken gets a firmer second call."""
-    cid = creditor.id or 0
-    broken = session.exec(
-        select(DossierEvent).where(
-            DossierEvent.creditor_id == cid, DossierEvent.kind == "promise_broken"
-        )
-    ).all()
-    if not broken:
-        return []
-    promises = {
-        int(e.payload.get("outcome_id") or 0): str(e.payload["call_case"])
-        for e in session.exec(
-            select(DossierEvent).where(
-                DossierEvent.creditor_id == cid, DossierEvent.kind == "outcome_promise"
-            )
-        )
-        if e.payload.get("call_case")
-    }
-    opened = []
-    for event in broken:
-        first = promises.get(int(event.payload.get("outcome_id") or 0))
-        debtor = session.get(Debtor, event.debtor_id) if event.debtor_id else None
-        if first is None or debtor is None or debtor.id in busy:
-            continue
-        key = f"{first}-2"
-        if session.exec(select(CallCase.id).where(CallCase.key == key)).first() is not None:
-            continue
-        numbers = session.exec(
-            select(Invoice.number).where(
-                Invoice.debtor_id == debtor.id,
-                Invoice.status == InvoiceStatus.OPEN.value,
-                col(Invoice.open_amount_cents) > 0,
-            )
-        ).all()
-        state = state_from_ledger(session, debtor.id or 0, now)
-        if numbers and not (state.paused or state.disputed or not debtor.phone):
-            opened.append(
-                open_case(
-                    session, creditor, debtor, list(numbers), now, reason=BROKEN_PROMISE, key=key
-                )
-            )
-    return opened
 
 
 def script(reason: str, creditor: str, lines: list[OpenLine], language: str) -> str:
@@ -309,8 +180,12 @@ def _item(session: Session, creditor: Creditor, case: CallCase, attempt: CallAtt
 
 
 def write_call_list(session: Session, creditor: Creditor, day: date, outbox_dir: Path) -> Path:
-    """Write the creditor's call list of ``day`` (the worklist as CSV), replacing it whole."""
+    """Write the creditor's call list of ``day`` (the worklist as CSV), replacing it whole; a day
+    without calls leaves no file (an earlier list of that day is emptied)."""
     items = worklist(session, creditor.id or 0, day)
+    path = outbox_dir / "call_cases" / safe_name(creditor.name) / f"{day.isoformat()}.csv"
+    if not items and not path.exists():
+        return path
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=LIST_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -331,33 +206,8 @@ def write_call_list(session: Session, creditor: Creditor, day: date, outbox_dir:
                 "script": item.script,
             }
         )
-    path = outbox_dir / "call_cases" / safe_name(creditor.name) / f"{day.isoformat()}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(out.getvalue(), encoding="utf-8")
     os.replace(tmp, path)
     return path
-
-
-def set_call_after(
-    session: Session, creditor_id: int, number: str, days: int | None, *, actor: str
-) -> Invoice:
-    """Set one invoice's "call after N days past due" (None: the segment's); audited.
-    :class:`LookupError` when the creditor has no such invoice."""
-    invoice = session.exec(
-        select(Invoice).where(Invoice.creditor_id == creditor_id, Invoice.number == number)
-    ).first()
-    if invoice is None:
-        raise LookupError(f"no invoice {number!r}")
-    old, invoice.call_after_days = invoice.call_after_days, days
-    session.add(invoice)
-    dossier.record(
-        session,
-        creditor_id=creditor_id,
-        debtor_id=invoice.debtor_id,
-        invoice_id=invoice.id,
-        kind="call_after_set",
-        actor=actor,
-        payload={"invoice": number, "old": old, "new": days},
-    )
-    return invoice

@@ -1,13 +1,11 @@
 """The closed loop's simulator side: deployment seeds apart from every declared family, the
 ceiling's grouped plans worth what running them gives, and coverage of the action space."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ledger.settings import get_settings
 from simulator.baselines import per_group, plan_stats
 from simulator.config import ARCHETYPES
 from simulator.families import FAMILIES, cases
@@ -19,14 +17,6 @@ from simulator.world_file import default_world
 
 CASE = WorldCase("tiny", default_world(), 5, 90, 70)
 OBJ = Objective()
-
-
-@pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("DUNFLOW_DATA_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_deployment_worlds_are_never_a_declared_familys_worlds() -> None:

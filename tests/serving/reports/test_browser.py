@@ -1,11 +1,10 @@
 """The report pages in a real browser: a uvicorn server on a loopback port, headless Chromium
-(Debian's ``chromium``, ``make browser-deps``) driven over the DevTools protocol. Checks the key
-figures and the charts are on the page, the console stays clean, and saves screenshots to
+(Debian's ``chromium``, ``make browser-deps``) driven by Playwright (:mod:`tests.browser`). Checks
+the key figures and the charts are on the page, the console stays clean, and saves screenshots to
 ``out/screenshots/`` (git-ignored) — also of the PDFs, via ``pdftoppm``."""
 
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,16 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from playwright.sync_api import Browser
 from sqlmodel import Session, SQLModel
 
 from ledger.db import make_engine
 from ledger.settings import PROJECT_ROOT
 from serving.reports.links import signed_query
+from tests.browser import Watched, find_chromium, served, watched
 from tests.serving.reports import sample_ledger as sample
-from tests.serving.reports.cdp import chromium, find_chromium, free_port, visit
 from tests.serving.reports.conftest import SECRET, reports_app
-from tests.waits import HANG_GUARD_S
 
 SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"
 CHROMIUM = find_chromium()
@@ -51,31 +49,35 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         creditor_id = sample.build(session).creditor.id
         session.commit()
     assert creditor_id is not None
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(reports_app(engine), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-reports", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + HANG_GUARD_S
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield Live(f"http://127.0.0.1:{port}", creditor_id)
+        with served(reports_app(engine)) as base:
+            yield Live(base, creditor_id)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed; `make browser-deps` installs it")
-    with chromium(CHROMIUM, tmp_path_factory.mktemp("chromium-profile")) as ws_url:
-        yield ws_url
+@dataclass
+class Visited:
+    dom: str
+    images: list[dict[str, object]]
+    errors: list[str]
+
+
+def visit(browser: Browser, url: str, screenshot: Path | None = None) -> Visited:
+    """Open ``url``, wait for its images, and read the DOM, the images and the console."""
+    seen: Watched = watched(browser)
+    try:
+        seen.page.goto(url, wait_until="load")
+        images = seen.page.evaluate(
+            "Array.from(document.images).map(i => "
+            "({id: i.id, width: i.naturalWidth, src: i.src.length}))"
+        )
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            seen.page.screenshot(path=str(screenshot), full_page=True)
+        return Visited(seen.page.content(), images, seen.errors)
+    finally:
+        seen.page.close()
 
 
 def _charts(images: list[dict[str, object]]) -> dict[str, object]:
@@ -84,7 +86,7 @@ def _charts(images: list[dict[str, object]]) -> dict[str, object]:
 
 @pytest.mark.browser
 @needs_chromium
-def test_console_errors_are_caught(browser: str) -> None:
+def test_console_errors_are_caught(browser: Browser) -> None:
     """The detector itself: a page that logs an error and throws is reported."""
     page = visit(browser, "data:text/html,<script>console.error('boom');undefinedCall()</script>")
     assert any("boom" in e for e in page.errors)
@@ -93,7 +95,7 @@ def test_console_errors_are_caught(browser: str) -> None:
 
 @pytest.mark.browser
 @needs_chromium
-def test_weekly_page_in_chromium(live: Live, browser: str) -> None:
+def test_weekly_page_in_chromium(live: Live, browser: Browser) -> None:
     shot = SCREENSHOTS / "weekly-nl.png"
     page = visit(browser, live.signed("/reports/weekly", "&as_of=2026-11-24"), screenshot=shot)
     assert page.errors == []
@@ -107,7 +109,7 @@ def test_weekly_page_in_chromium(live: Live, browser: str) -> None:
 
 @pytest.mark.browser
 @needs_chromium
-def test_weekly_page_in_english(live: Live, browser: str) -> None:
+def test_weekly_page_in_english(live: Live, browser: Browser) -> None:
     shot = SCREENSHOTS / "weekly-en.png"
     url = live.signed("/reports/weekly", "&as_of=2026-11-24&lang=en")
     page = visit(browser, url, screenshot=shot)
@@ -118,7 +120,7 @@ def test_weekly_page_in_english(live: Live, browser: str) -> None:
 
 @pytest.mark.browser
 @needs_chromium
-def test_decision_page_in_chromium(live: Live, browser: str) -> None:
+def test_decision_page_in_chromium(live: Live, browser: Browser) -> None:
     shot = SCREENSHOTS / "decision-en.png"
     url = live.signed(f"/reports/decisions/{sample.REC_ID}", "&lang=en")
     page = visit(browser, url, screenshot=shot)
@@ -132,7 +134,7 @@ def test_decision_page_in_chromium(live: Live, browser: str) -> None:
 
 @pytest.mark.browser
 @needs_chromium
-def test_degraded_decision_in_chromium(live: Live, browser: str) -> None:
+def test_degraded_decision_in_chromium(live: Live, browser: Browser) -> None:
     url = live.signed(f"/reports/decisions/{sample.DEGRADED_REC_ID}")
     page = visit(browser, url, screenshot=SCREENSHOTS / "decision-degraded-nl.png")
     assert page.errors == []
