@@ -23,6 +23,7 @@ from policy.plan_choice import PlanObjective
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanValueModel
 
 F = NDArray[np.float64]
+NEVER_DAYS = 365  # the state caps "days since the last contact" here: never contacted
 
 _CH = {"email": "e-mail", "sms": "SMS", "letter": "letter", "phone": "phone call",
        "robocall": "robocall"}  # fmt: skip
@@ -72,6 +73,14 @@ def describe_feature(name: str, value: float, lang: str) -> str:
             if np.isnan(value):
                 return ("nog geen contact per {c}" if nl else "no {c} contact yet").format(c=c)
             return texts[nl].format(c=c, v=value)
+    if name == "days_since_contact" and value >= NEVER_DAYS:
+        return "nog nooit gecontacteerd" if nl else "never contacted before"
+    if name == "prior_mean_dpd" and value < 0:
+        return (
+            f"betaalde eerdere facturen gemiddeld {-value:.0f} dagen te vroeg"
+            if nl
+            else f"paid earlier invoices {-value:.0f} days early on average"
+        )
     en, dutch = STATE_TEXT[name]
     text = dutch if nl else en
     return text.format(v=value) if "{v" in text else text

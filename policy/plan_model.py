@@ -143,7 +143,7 @@ class PlanValueModel:
         out = np.stack([self._raw(c, x) for c in COMPONENTS], axis=1)
         parts = np.asarray(out, dtype=float).reshape(n, k, len(COMPONENTS))
         parts[:, :, 0] *= self._scale(state)[:, None]
-        return parts
+        return np.asarray(np.maximum(parts, 0.0))  # amounts and counts: none is negative
 
     def contributions(self, state_row: pd.DataFrame, arm: int) -> dict[str, F]:
         """Per component, the SHAP values (in the component's unit: EUR or counts) of one state

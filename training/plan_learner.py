@@ -90,16 +90,24 @@ def log_history(
 
 
 def learn(spec: WorldSpec, seed: int, cfg: LearnerConfig) -> PlanValueModel:
+    return learn_policy(spec, seed, cfg)[0]
+
+
+def learn_policy(
+    spec: WorldSpec, seed: int, cfg: LearnerConfig
+) -> tuple[PlanValueModel, PlanObjective]:
+    """The plan model from a history world of ``seed`` and the objective it decides on."""
     log = log_history(
         spec, seed + HISTORY_SEED_OFFSET, cfg.history_debtors, cfg.history_days, cfg.arms
     )
-    return fit_plan_model(
+    model = fit_plan_model(
         log,
         cfg.plan_objective,
         iterations=cfg.iterations,
         params=cfg.params,
         horizon_days=cfg.horizon_days,
     )
+    return model, cfg.plan_objective
 
 
 def model_chooser(model: PlanValueModel, objective: PlanObjective, exploration: TopK) -> Chooser:
@@ -109,15 +117,16 @@ def model_chooser(model: PlanValueModel, objective: PlanObjective, exploration: 
     return chooser
 
 
-_MODELS: dict[tuple[str, int, LearnerConfig], PlanValueModel] = {}
+_MODELS: dict[tuple[str, int, LearnerConfig], tuple[PlanValueModel, PlanObjective]] = {}
 
 
-def model_for(world: World, cfg: LearnerConfig) -> PlanValueModel:
-    """The plan model learnt for ``world``'s world file and seed (cached per process)."""
+def model_for(world: World, cfg: LearnerConfig) -> tuple[PlanValueModel, PlanObjective]:
+    """The plan model learnt for ``world``'s world file and seed, and its objective (cached per
+    process)."""
     spec = world.cfg.world
     key = (spec.fingerprint(), world.seed, replace(cfg, exploration=TopK()))
     if key not in _MODELS:
-        _MODELS[key] = learn(spec, world.seed, cfg)
+        _MODELS[key] = learn_policy(spec, world.seed, cfg)
     return _MODELS[key]
 
 
@@ -126,8 +135,8 @@ def plan_factory(cfg: LearnerConfig, *, exploring: bool = False) -> PolicyFactor
     explore = cfg.exploration if exploring else TopK()
 
     def factory(world: World) -> PlanPolicy:
-        model = model_for(world, cfg)
-        chooser = model_chooser(model, cfg.plan_objective, explore)
+        model, objective = model_for(world, cfg)
+        chooser = model_chooser(model, objective, explore)
         return PlanPolicy(world, chooser, name, arms=cfg.arms)
 
     return factory

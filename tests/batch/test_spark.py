@@ -24,7 +24,13 @@ from tests.batch.ledgers import CYCLE, DAY, SEED, decided, simulate
 from tests.conftest import POSTGRES_URL
 from tests.serving.api.tiny_policy import tiny_policy
 
-pytestmark = [pytest.mark.spark, pytest.mark.postgres, pytest.mark.slow]
+# one worker runs the whole module (under `pytest -n`): one Spark session, one pair of ledgers
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("spark"),
+]
 spark_mod = pytest.importorskip("pyspark")
 from batch import spark as engine_spark  # noqa: E402 - only with pyspark installed
 

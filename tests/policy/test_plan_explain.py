@@ -74,3 +74,10 @@ def test_every_plan_state_feature_has_words() -> None:
         for lang in ("en", "nl"):
             assert describe_feature(name, 0.5, lang)
     assert "segment" in STATE_TEXT
+
+
+def test_facts_read_naturally_at_their_edges() -> None:
+    assert describe_feature("days_since_contact", 365.0, "en") == "never contacted before"
+    assert "early" in describe_feature("prior_mean_dpd", -3.0, "en")
+    assert "te vroeg" in describe_feature("prior_mean_dpd", -3.0, "nl")
+    assert describe_feature("paid_after_phone", float("nan"), "en") == "no phone call contact yet"
