@@ -167,17 +167,21 @@ def steps(demo_dir: Path) -> list[Step]:
 
 
 def last_day(url: str) -> str:
-    """The ledger's last recorded day (the live run's last simulated one; today when empty):
+    """The ledger's last day a message went out (the live run's last simulated one; else its last
+    event, else today):
     the web app shows the ledger as of then."""
     from sqlmodel import Session, func, select
 
     from ledger.db import make_engine
-    from ledger.tables import DossierEvent
+    from ledger.tables import Contact, DossierEvent
 
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            last = session.exec(select(func.max(DossierEvent.occurred_at))).one()
+            last = (
+                session.exec(select(func.max(Contact.sent_at))).one()
+                or session.exec(select(func.max(DossierEvent.occurred_at))).one()
+            )
     finally:
         engine.dispose()
     return str(last)[:10] if last is not None else str(date.today())

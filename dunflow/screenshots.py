@@ -8,6 +8,7 @@ dependency: ``make install``, ``make browser-deps``). The app's day is the ledge
 """
 
 import argparse
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,7 +25,8 @@ from serving.api.model_store import ModelStore
 from serving.webapp.settings import WebappSettings
 from serving.webapp.users import create_user
 
-DEFAULT_LEDGER = PROJECT_ROOT / "data" / "demo" / "live_sim" / "ledger.db"
+DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+DEFAULT_LEDGER = DEMO_DIR / "live_sim" / "ledger.db"
 OUT = PROJECT_ROOT / "docs" / "screenshots"
 PASSWORD = "screenshots-only"
 
@@ -115,7 +117,13 @@ def main() -> None:
     parser.add_argument("--ledger", type=Path, default=DEFAULT_LEDGER, help="A SQLite ledger.")
     parser.add_argument("--creditor", default=APP_CREDITOR)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--mlflow",
+        default=os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEMO_DIR / 'mlflow.db'}",
+        help="The model registry the Models page reads (default: the demo's).",
+    )
     args = parser.parse_args()
+    os.environ["MLFLOW_TRACKING_URI"] = args.mlflow
     if not args.ledger.is_file():
         raise SystemExit(f"{args.ledger}: no such ledger (run `make demo` first)")
     for path in shoot(args.ledger, args.creditor, args.out):
