@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint format bench clean lock browser-deps spark-deps
+.PHONY: screenshots install demo test test-fast lint format bench clean lock browser-deps spark-deps
 
 install: $(STAMP)
 
@@ -53,7 +53,11 @@ test-fast: install
 	$(BIN)/pytest -n 2 --dist loadgroup -m "not slow"
 
 demo: install
-	$(BIN)/python -m dunflow.demo
+	SERVE=$(SERVE) $(BIN)/python -m dunflow.demo
+
+# a screenshot of every web-app page from the demo's ledger into docs/screenshots/ (after make demo)
+screenshots: install browser-deps
+	$(BIN)/python -m dunflow.screenshots
 
 bench: install
 	@benchmarks/run $(BIN)/python

@@ -3,6 +3,8 @@
 Every step is a real ``dunflow`` invocation in a subprocess (so the demo proves the CLI, not a
 shortcut around it), printed before it runs. Everything lands under ``data/demo/``, which is wiped
 first; nothing here reads ``../shared/``. To extend the demo: append a step to :func:`steps`.
+It ends by printing the web app's URL and a demo user per role on the live-run ledger, and serves
+it when ``SERVE=1`` (``make demo SERVE=1``).
 """
 
 import os
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from rich.console import Console
@@ -20,6 +23,9 @@ from rich.rule import Rule
 from ledger.settings import PROJECT_ROOT
 
 console = Console()
+APP_CREDITOR = "Groothandel Van Dijk B.V."
+DEMO_PASSWORD = "demo-password"  # the demo's users only; never a real ledger's
+ROLES = ("finance", "call_agent", "admin")
 
 
 @dataclass(frozen=True)
@@ -138,14 +144,72 @@ def steps(demo_dir: Path) -> list[Step]:
                 live_url,
             ],
         ),
+        *[
+            Step(
+                f"A web-app user: {role}",
+                [
+                    "user",
+                    "create",
+                    f"{role}@demo.example",
+                    "--creditor",
+                    APP_CREDITOR,
+                    "--role",
+                    role,
+                    "--name",
+                    f"Demo {role}",
+                    "--db",
+                    live_url,
+                ],
+            )
+            for role in ROLES
+        ],
     ]
+
+
+def last_day(url: str) -> str:
+    """The ledger's last day a message went out (the live run's last simulated one; else its last
+    event, else today):
+    the web app shows the ledger as of then."""
+    from sqlmodel import Session, func, select
+
+    from ledger.db import make_engine
+    from ledger.tables import Contact, DossierEvent
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            last = (
+                session.exec(select(func.max(Contact.sent_at))).one()
+                or session.exec(select(func.max(DossierEvent.occurred_at))).one()
+            )
+    finally:
+        engine.dispose()
+    return str(last)[:10] if last is not None else str(date.today())
+
+
+def web_app(demo_dir: Path, env: dict[str, str]) -> None:
+    """Print how to open the web app on the live-run ledger; serve it when SERVE=1."""
+    url = f"sqlite:///{demo_dir / 'live_sim' / 'ledger.db'}"
+    day = last_day(url)
+    serve = ["serve", "--db", url, "--port", "8000"]
+    console.print(Rule("[bold]The web app"))
+    console.print(f"URL: http://127.0.0.1:8000/app   (the ledger of {APP_CREDITOR} as of {day})")
+    for role in ROLES:
+        console.print(f"  {role:<11} {role + '@demo.example':<24} password: {DEMO_PASSWORD}")
+    command = f"DUNFLOW_WEBAPP_TODAY={day} dunflow {shlex.join(serve)}"
+    if os.environ.get("SERVE", "") in ("", "0"):
+        console.print(f"start it with: {command}   (or: make demo SERVE=1)")
+        return
+    console.print(f"[dim]$ {command}[/]  (Ctrl-C stops it)")
+    app_env = {**env, "DUNFLOW_WEBAPP_TODAY": day}
+    subprocess.run([sys.executable, "-m", "dunflow", *serve], env=app_env, check=False)
 
 
 def run(demo_dir: Path) -> None:
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
     demo_dir.mkdir(parents=True)
-    env = {**os.environ, "DUNFLOW_DATA_DIR": str(demo_dir)}
+    env = {**os.environ, "DUNFLOW_DATA_DIR": str(demo_dir), "DUNFLOW_USER_PASSWORD": DEMO_PASSWORD}
     env.setdefault("MLFLOW_TRACKING_URI", f"sqlite:///{demo_dir / 'mlflow.db'}")
     # written by `train policy` when it promotes a champion; the live digest shows it
     env.setdefault(
@@ -161,6 +225,7 @@ def run(demo_dir: Path) -> None:
             raise SystemExit(result.returncode)
     console.print(Rule(f"[bold green]demo done in {time.perf_counter() - started:.0f} s[/]"))
     console.print(f"everything it made is under {demo_dir}")
+    web_app(demo_dir, env)
 
 
 if __name__ == "__main__":

@@ -58,18 +58,23 @@ def reasons(
     out = []
     for name in ranked[:top]:
         value = _plain(values.get(name))
-        spec = REGISTRY[name]
-        shown = "unknown" if value is None else value
-        direction = (
-            ("verhoogt" if shap[name] > 0 else "verlaagt")
-            if lang == "nl"
-            else ("raises" if shap[name] > 0 else "lowers")
-        )
-        text = f"{spec.describe(shown, lang)} — {direction} " + (
-            "de kans op betaling" if lang == "nl" else "the chance of payment"
-        )
-        out.append(Reason(name, text, value, shap[name]))
+        out.append(Reason(name, reason_text(name, value, shap[name], lang), value, shap[name]))
     return out, shap, base
+
+
+def reason_text(name: str, value: Any, contribution: float, lang: str) -> str:
+    """One reason as a sentence in ``lang`` (the reports re-word a stored reason with it, so a
+    page asked in English never quotes the Dutch sentence the decision was logged with)."""
+    spec = REGISTRY[name]
+    shown = "unknown" if value is None else value
+    direction = (
+        ("verhoogt" if contribution > 0 else "verlaagt")
+        if lang == "nl"
+        else ("raises" if contribution > 0 else "lowers")
+    )
+    return f"{spec.describe(shown, lang)} — {direction} " + (
+        "de kans op betaling" if lang == "nl" else "the chance of payment"
+    )
 
 
 def versus_runner_up(

@@ -14,7 +14,8 @@ The rules (every date is a calendar date in the creditor's books; ``as_of`` is t
 * **14-day letter expiring** — a 14-day letter was sent and its costs become due within the next 7
   days (``as_of`` < due day ≤ ``as_of`` + 7), and the invoice is still open.
 
-An invoice appears once per reason. This module only reads the ledger.
+An invoice appears once per reason; the list is ranked by urgency (:data:`KINDS`), then amount.
+This module only reads the ledger.
 """
 
 from dataclasses import dataclass
@@ -30,7 +31,10 @@ from policy.fourteen_day_letter import costs_due_on
 B2B_COLLECTION_DAYS = 60
 COMPLAINT_DAYS = 14
 EXPIRING_DAYS = 7
-KINDS = ("disputed", "broken_promise", "complaint", "ready_for_collection", "letter_expiring")
+# most urgent first, and the list is in this order (the larger amount first within a reason):
+# money that can go to collection now, a promise broken, 14-day letter costs falling due this
+# week, a complaint, a dispute waiting for the client
+KINDS = ("ready_for_collection", "broken_promise", "letter_expiring", "complaint", "disputed")
 _OPEN = (InvoiceStatus.OPEN, InvoiceStatus.PAUSED, InvoiceStatus.DISPUTED)
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from features.specs import REGISTRY
 from ledger.dossier import timeline
 from ledger.tables import Creditor, Debtor, Recommendation
+from policy.explain import reason_text
 from serving.api.schemas import Reason, RecommendationOut
 from serving.reports.i18n import Lang
 
@@ -60,6 +61,12 @@ class DecisionView:
             (feature_label(name, reasons.get(name), lang), value)
             for name, value in self.rec.explanation.shap.items()
         ]
+
+    def reason_sentence(self, reason: Reason, lang: Lang) -> str:
+        """The reason in the page's language (its stored sentence is in the debtor's)."""
+        if reason.feature in REGISTRY:
+            return reason_text(reason.feature, reason.value, reason.contribution, lang.code)
+        return reason.text
 
 
 def feature_label(name: str, reason: Reason | None, lang: Lang) -> str:

@@ -22,7 +22,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from serving.webapp.deps import LoginRequiredError, PageError
-from serving.webapp.routes import calls, debtors, login, overview, reports, segments, settings
+from serving.webapp.routes import (
+    calls,
+    debtors,
+    login,
+    models,
+    overview,
+    reports,
+    segments,
+    settings,
+)
 from serving.webapp.settings import WebappSettings, get_webapp_settings, session_key
 
 ROUTERS = (
@@ -33,6 +42,7 @@ ROUTERS = (
     reports.router,
     settings.router,
     segments.router,
+    models.router,
 )
 COOKIE = "dunflow_session"
 

@@ -234,4 +234,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Eigen ladder (JSON; leeg: de standaard)",
         "Own ladder (JSON; empty: the default)",
     ),
+    # models
+    "served_now": ("Nu in gebruik", "Serving now"),
+    "ladder": ("vaste ladder", "fixed ladder"),
+    "ladder_note": (
+        "Geen model geladen: de vaste ladder beslist.",
+        "No model loaded: the fixed ladder decides.",
+    ),
+    "logged_decisions": ("Vastgelegde beslissingen (van u)", "Logged decisions (yours)"),
+    "explored_decisions": (
+        "waarvan {n} met een kans op een andere keuze",
+        "{n} of them with a chance of another choice",
+    ),
+    "versions_of": ("Versies van {name}", "Versions of {name}"),
+    "registry_unreadable": (
+        "Het modelregister is niet te lezen ({error}).",
+        "The model registry cannot be read ({error}).",
+    ),
+    "version": ("Versie", "Version"),
+    "role": ("Rol", "Role"),
+    "gate": ("Oordeel van de poort", "Gate's verdict"),
+    "champion": ("kampioen", "champion"),
+    "challenger": ("uitdager", "challenger"),
+    "no_versions": ("Nog geen geregistreerde versies.", "No registered versions yet."),
+    "effect_note": (
+        "Het effect van de geleerde flow op uw eigen debiteuren wordt geschat uit uw {n} "
+        "vastgelegde beslissingen met een kans op een andere keuze (off-policy); cijfers uit de "
+        "simulator gelden niet voor u.",
+        "The learned flow's effect on your own debtors is estimated from your {n} logged "
+        "decisions that had a chance of another choice (off-policy); the simulator's figures "
+        "are not yours.",
+    ),
 }

@@ -1,9 +1,6 @@
 """The Overview page's figures: the weekly digest's (:mod:`serving.reports.digest_data`) as of
-the app's day, with "needs attention" ranked by urgency, then amount, and linked to the dossier.
-
-Urgency, most urgent first: money that can go to collection now, a broken promise, a 14-day letter
-whose costs fall due this week, a complaint, a dispute waiting for the client. This module only
-reads the ledger.
+the app's day, with "needs attention" (ranked by urgency, then amount, in
+:mod:`serving.reports.attention`) linked to the dossier. This module only reads the ledger.
 """
 
 from dataclasses import dataclass
@@ -18,8 +15,6 @@ from serving.reports.digest_data import DigestData
 from serving.reports.service import weekly_digest
 from serving.reports.settings import get_reports_settings
 
-URGENCY = ("ready_for_collection", "broken_promise", "letter_expiring", "complaint", "disputed")
-
 
 @dataclass(frozen=True)
 class RankedItem:
@@ -32,10 +27,9 @@ class RankedItem:
 
 
 def ranked(session: Session, creditor_id: int, items: list[AttentionItem]) -> list[RankedItem]:
-    """Most urgent first, the larger amount first within a reason."""
+    """The digest's ranked items with the dossier each belongs to."""
     rows = session.exec(select(Debtor.name, Debtor.id).where(Debtor.creditor_id == creditor_id))
     ids: dict[str, int | None] = dict(rows.all())
-    order = sorted(items, key=lambda i: (URGENCY.index(i.kind), -i.open_amount_cents))
     return [
         RankedItem(
             i.kind,
@@ -45,7 +39,7 @@ def ranked(session: Session, creditor_id: int, items: list[AttentionItem]) -> li
             i.open_amount_cents,
             i.on,
         )
-        for i in order
+        for i in items
     ]
 
 

@@ -38,6 +38,7 @@ def test_bad_loop_sizes_name_the_option() -> None:
         LoopConfig(debtors=5)
 
 
+@pytest.mark.slow
 def test_a_small_loop_gates_each_round_and_deploys_a_promoted_champion(mlflow_tmp: Path) -> None:
     # reference "random": a bar the plan learner clears in a small world, so a champion is
     # promoted and deployed with exploration (segment-fixed is the default bar)

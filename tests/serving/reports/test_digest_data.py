@@ -57,12 +57,12 @@ def test_attention_list(session: Session, ledger: Ledger) -> None:
     d = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
     got = [(a.kind, a.invoice_number, a.open_amount_cents, a.on) for a in d.attention]
     assert got == [
-        ("disputed", "2026-I5", 30_000, date(2026, 11, 14)),
-        ("broken_promise", "2026-I6", 15_000, date(2026, 11, 17)),
-        ("complaint", None, 55_000, date(2026, 11, 20)),
         ("ready_for_collection", "2026-I1", 121_000, date(2026, 8, 31)),
         ("ready_for_collection", "2026-I3", 25_000, date(2026, 11, 22)),
+        ("broken_promise", "2026-I6", 15_000, date(2026, 11, 17)),
         ("letter_expiring", "2026-I4", 8_000, date(2026, 12, 1)),
+        ("complaint", None, 55_000, date(2026, 11, 20)),
+        ("disputed", "2026-I5", 30_000, date(2026, 11, 14)),
     ]
 
 

@@ -99,7 +99,7 @@ def test_decision_en(session: Session, ledger: Ledger) -> None:
         "€85.10",  # e-mail alternative
         "Wait: send nothing now",
         "debtor opted out of phone calls",  # a refusal
-        "Heeft 1 betaalbelofte niet nagekomen.",  # a reason sentence
+        "1 promises to pay broken — lowers the chance of payment",  # a reason, in English
         "promise broken",  # the dossier timeline
         "18 November 2026 10:00",
     ):
@@ -153,3 +153,16 @@ def test_names_are_escaped(session: Session, ledger: Ledger) -> None:
     html = render_decision(view, "en")
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_decision_reasons_speak_the_pages_language(session: Session, ledger: Ledger) -> None:
+    """The logged reasons are Dutch sentences; the English page re-words them (issue 18)."""
+    from serving.reports.service import decision_page
+
+    page = decision_page(
+        session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID, language="en"
+    ).html
+    reasons = page.split('id="reasons"', 1)[1].split("</ol>", 1)[0]
+    assert "the chance of payment" in reasons
+    assert "kans op betaling" not in reasons
+    assert "Reageert vaak" not in reasons

@@ -18,7 +18,7 @@ from ledger.enums import UserRole
 from serving.api.app import create_app
 from serving.api.model_store import ModelStore
 from serving.operate.call_cases import open_case
-from serving.webapp import users
+from serving.webapp import models_view, users
 from serving.webapp.settings import WebappSettings
 from serving.webapp.users import create_user
 from tests.serving.reports import sample_ledger
@@ -34,6 +34,18 @@ def _cheap_hashes() -> Iterator[None]:
     users.use_hasher(PasswordHasher.from_parameters(CHEAPEST))
     yield
     users.use_hasher(PasswordHasher())
+
+
+REGISTRY = [
+    models_view.Version("8", (), "refused: -1.2 % cash vs champion", 0, "run8"),
+    models_view.Version("7", ("champion",), "passed: +3.4 % cash, complaints 0.8/1000", 0, "run7"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MLflow registry as the Models page reads it (a real read takes seconds)."""
+    monkeypatch.setattr(models_view, "registry_versions", lambda settings: REGISTRY)
 
 
 @dataclass

@@ -65,6 +65,7 @@ PAGES = [
     ("/app/segments", ("Nieuw segment", "(geen segment)")),
     ("/app/reports", ("€ 4.240,00", "Klaar voor incasso")),
     (f"/app/reports/decisions/{sample_ledger.REC_ID}", ("€ 98,70",)),
+    ("/app/models", ("kampioen", "passed: +3.4 % cash")),
 ]
 
 

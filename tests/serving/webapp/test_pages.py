@@ -164,3 +164,12 @@ def test_segments_with_the_apis_messages(client: TestClient) -> None:
     assert "Groot" in made.text
     again = client.post("/app/segments", data={**base})
     assert "a segment named &#39;Groot&#39; exists already" in again.text
+
+
+def test_models_show_the_champion_and_the_gates_verdicts(client: TestClient) -> None:
+    log_in(client, Tenants.email("finance"))
+    page = client.get("/app/models").text
+    assert "kampioen" in page
+    assert "passed: +3.4 % cash" in page
+    assert "refused: -1.2 % cash vs champion" in page
+    assert 'id="logged">2<' in page  # the sample's two decisions of this creditor

@@ -1,0 +1,38 @@
+"""Value targets of the plan fit: sums along an episode's checkpoints and fixed-horizon windows."""
+
+import numpy as np
+import pandas as pd
+
+from training.plan_fit import Transitions, returns, within
+from training.plan_policy import CheckpointLog
+
+
+def _t(reward: np.ndarray, next_row: list[int], debtor: list[int], day: list[int]) -> Transitions:
+    n = len(next_row)
+    return Transitions(
+        state=pd.DataFrame({"dpd": np.zeros(n)}),
+        arm=np.zeros(n, dtype=np.int64),
+        reward=reward,
+        next_row=np.array(next_row),
+        available=np.ones((n, 2), dtype=bool),
+        learn=np.ones(n, dtype=bool),
+        debtor=np.array(debtor),
+        day=np.array(day),
+        totals=np.zeros((n, 4)),
+        propensity=np.ones(n),
+    )
+
+
+def test_monte_carlo_returns_sum_to_the_end_of_each_episode() -> None:
+    reward = np.array([[1.0, 0, 0, 0], [2.0, 0, 0, 0], [4.0, 0, 0, 0], [8.0, 0, 0, 0]])
+    # debtor 0: rows 0 -> 1 -> 2 (one episode); debtor 1: row 3 alone
+    t = _t(reward, [1, 2, -1, -1], [0, 0, 0, 1], [0, 14, 28, 0])
+    assert returns(t)[:, 0].tolist() == [7.0, 6.0, 4.0, 8.0]
+
+
+def test_a_fixed_horizon_reads_the_totals_that_many_days_on() -> None:
+    log = CheckpointLog(daily_totals=[np.full((2, 4), float(d)) for d in range(10)])
+    t = _t(np.zeros((3, 4)), [-1, -1, -1], [0, 1, 1], [0, 2, 8])
+    target, learn = within(log, t, 5)
+    assert target[:, 0].tolist() == [4.0, 6.0, 9.0]  # day-end totals of day + 4, capped at the end
+    assert learn.tolist() == [True, True, False]
