@@ -137,6 +137,9 @@ def export_snapshot(
                 df = df.where(F.col(BUCKET_DEBTOR).isNotNull()).withColumn(
                     "bucket", F.pmod(F.col(BUCKET_DEBTOR), F.lit(buckets))
                 )
+                # one file per bucket (not one per JDBC partition and bucket): many small files
+                # cost more to list and read than the rows in them
+                df = df.repartition(buckets, "bucket")
                 df.write.mode("overwrite").partitionBy("bucket").parquet(target)
         conn.exec_driver_sql("ROLLBACK")  # the snapshot may go: everything is on disk
     return int(n)
@@ -269,7 +272,12 @@ def run(
     report = RunReport(engine="spark", buckets=buckets)
     with report.phase("export"):
         report.debtors = export_snapshot(
-            spark, engine, workdir, buckets=buckets, partitions=partitions or buckets
+            spark,
+            engine,
+            workdir,
+            buckets=buckets,
+            # JDBC partitions: as many as the cluster reads at once, not one per bucket
+            partitions=partitions or min(buckets, spark.sparkContext.defaultParallelism),
         )
     with report.phase("decide"):
         decisions = decide(
