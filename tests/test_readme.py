@@ -10,6 +10,7 @@ from serving.api.settings import ApiSettings
 from serving.reports.settings import ReportsSettings
 from serving.scheduler.settings import SchedulerSettings
 from serving.senders.settings import SenderSettings
+from serving.webapp.settings import WebappSettings
 from training.tracking import TrainingSettings
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -20,6 +21,7 @@ CLASSES: list[type[BaseSettings]] = [
     SchedulerSettings,
     SenderSettings,
     TrainingSettings,
+    WebappSettings,
 ]
 
 
