@@ -59,6 +59,9 @@ def test_sap_bad_value_is_refused(cli: Any, engine: Engine, sap_slice: Path) -> 
 
 
 @pytest.mark.slow
+# SQLite only: the slice test above covers the PostgreSQL path; the whole file on
+# PostgreSQL is bench_import_sap's.
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_full_sap_export(engine: Engine, real_data: Path) -> None:
     from ledger.importers import import_file
 
