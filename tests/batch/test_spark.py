@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from batch import inprocess
+from batch.report import RunReport
 from ledger.db import make_engine
 from policy.decision_path import Pinned
 from tests.batch.ledgers import CYCLE, DAY, SEED, decided, simulate
@@ -88,17 +89,31 @@ def pinned() -> Pinned:
     return Pinned(tiny_policy(epsilon=0.3), VERSION)
 
 
-def test_spark_decides_and_writes_exactly_what_the_in_process_engine_does(
-    spark: Any, ledgers: dict[str, Engine], pinned: Pinned, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def first(
+    spark: Any,
+    ledgers: dict[str, Engine],
+    pinned: Pinned,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[RunReport, RunReport, list[tuple[int, ...]]]:
+    """Each engine's first run of the day (Spark's first write-back task fails after committing
+    and is retried), whatever order the tests run in."""
     ref = inprocess.run(ledgers["inprocess"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE)
-    log = tmp_path / "attempts.log"
+    folder = tmp_path_factory.mktemp("first")
+    log = folder / "attempts.log"
     got = engine_spark.run(
         spark, ledgers["spark"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
-        workdir=tmp_path / "snapshot", connections=2, fail_first_attempt=True,
+        workdir=folder / "snapshot", connections=2, fail_first_attempt=True,
         attempts_log=str(log),
     )  # fmt: skip
     attempts = [tuple(map(int, line.split())) for line in log.read_text().split("\n") if line]
+    return ref, got, attempts
+
+
+def test_spark_decides_and_writes_exactly_what_the_in_process_engine_does(
+    ledgers: dict[str, Engine], first: tuple[RunReport, RunReport, list[tuple[int, ...]]]
+) -> None:
+    ref, got, attempts = first
     assert (0, 0) in attempts, "the first write-back task ran"
     assert (0, 1) in attempts, "…failed after committing and was retried"
     assert ref.decided > 50
@@ -112,9 +127,14 @@ def test_spark_decides_and_writes_exactly_what_the_in_process_engine_does(
 
 
 def test_a_rerun_inserts_nothing(
-    spark: Any, ledgers: dict[str, Engine], pinned: Pinned, tmp_path: Path
+    spark: Any,
+    ledgers: dict[str, Engine],
+    pinned: Pinned,
+    first: tuple[RunReport, RunReport, list[tuple[int, ...]]],
+    tmp_path: Path,
 ) -> None:
     before = decided(ledgers["spark"], VERSION)
+    assert len(before) == first[1].decided > 0
     again = engine_spark.run(
         spark, ledgers["spark"], DAY, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
         workdir=tmp_path / "snapshot",
