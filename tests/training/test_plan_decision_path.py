@@ -61,7 +61,8 @@ def test_the_pyfunc_artifact_reloads_to_the_same_plan_model(
     again = PlanDunningPolicy.load(policy.save_artifacts(tmp_path / "plan"))
     assert again.model is not None
     np.testing.assert_allclose(again.model.predict(state), model.predict(state), rtol=1e-9)
-    assert again.objective == OBJ and again.exploration == EXPLORE
+    assert again.objective == OBJ
+    assert again.exploration == EXPLORE
     served = again.predict(None, state)
     assert set(served["arm"]) <= {0, 1, 2, 60}
     assert served["plan"].iloc[0] == again.arms[int(served["arm"].iloc[0])].label
