@@ -50,7 +50,19 @@ def test_reminders_next_week_per_channel(session: Session, ledger: Ledger) -> No
         ("letter", 1, 1, 150),
         ("sms", 1, 1, 20),
     ]
-    assert (d.next_week_contacts, d.next_week_cost_cents) == (4, 170)
+    # the ladder over the cycles of 25, 26, 27, 30 November and 1 December: only M. Visser
+    # (I6, 21 days late, not expected paid before 3 December) gets one more, on 30 November:
+    # the +17 level (final reminder; no phone or address, so by e-mail) three days after the
+    # planned letter of the 27th; Jansen's planned e-mail (25th) and call (2 December) leave no
+    # day 3 apart, the others have nothing overdue and undisputed
+    f = d.next_week_forecast
+    assert (f.by, f.cycles) == ("ladder", 5)
+    assert [(p.channel, p.contacts, p.debtors, p.cost_cents) for p in f.expected] == [
+        ("email", 1, 1, 0)
+    ]
+    assert (d.next_week_contacts, d.next_week_cost_cents) == (5, 170)
+    rows = [(r.channel, r.planned, r.expected, r.cost_cents) for r in d.next_week_rows]
+    assert rows == [("email", 2, 1, 0), ("letter", 1, 0, 150), ("sms", 1, 0, 20)]
 
 
 def test_attention_list(session: Session, ledger: Ledger) -> None:
