@@ -52,4 +52,5 @@ def test_the_forecast_is_the_cycles_run_one_after_another() -> None:
             by_hand.append(now.date())
             current = after_contact(current, a)
     assert [c.day for c in forecast_contacts({2: debtor}, WEEK)] == by_hand
-    assert len(by_hand) == 2 and by_hand[1] - by_hand[0] >= timedelta(days=3)
+    assert len(by_hand) == 2
+    assert by_hand[1] - by_hand[0] >= timedelta(days=3)
