@@ -28,7 +28,7 @@ from sqlmodel import Session, col, func, select
 from ledger.enums import ContactStatus
 from ledger.summary import AGING_BUCKETS, find_creditor, summarize
 from ledger.tables import Contact
-from serving.reports.attention import AttentionItem, attention_items
+from serving.reports.attention import SHOWN, AttentionItem, attention_items
 from serving.reports.flow_effect import FlowEffect
 from serving.reports.forecast import BaselineForecaster, CashForecaster, WeekCash
 from serving.reports.reconstruct import collected_between, dso_at, open_amount_at
@@ -129,6 +129,16 @@ class DigestData:
                 )
             )
         return rows
+
+    @property
+    def attention_top(self) -> list[AttentionItem]:
+        """The most urgent items, as many as a person reads."""
+        return self.attention[:SHOWN]
+
+    @property
+    def attention_more(self) -> int:
+        """How many items are left out of :attr:`attention_top`."""
+        return max(0, len(self.attention) - SHOWN)
 
     @property
     def forecast_total_cents(self) -> int:

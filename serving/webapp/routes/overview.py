@@ -32,5 +32,5 @@ def overview(
         user,
         d=data,
         dso_max=dso_max,
-        attention=ranked(session, user.creditor_id, data.attention),
+        attention=ranked(session, user.creditor_id, data.attention_top),
     )
