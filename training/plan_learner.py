@@ -15,10 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
-from policy.plan_choice import Choice, PlanObjective, TopK, choose
+from policy.plan_choice import PlanObjective, TopK
 from policy.plan_model import PlanModelParams, PlanValueModel
 from simulator.checkpoints import ARMS
 from simulator.config import SimConfig
@@ -29,7 +28,13 @@ from simulator.replay import run
 from simulator.world import World
 from simulator.world_file import WorldSpec
 from training.plan_fit import fit_plan_model
-from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
+from training.plan_policy import (
+    CheckpointLog,
+    Chooser,
+    PlanPolicy,
+    decided_chooser,
+    uniform_chooser,
+)
 
 B = NDArray[np.bool_]
 HISTORY_SEED_OFFSET = 7_919
@@ -111,10 +116,8 @@ def learn_policy(
 
 
 def model_chooser(model: PlanValueModel, objective: PlanObjective, exploration: TopK) -> Chooser:
-    def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
-        return choose(objective.score(model.predict(state)), avail, rng, exploration)
-
-    return chooser
+    """Decides through ``policy.decision_path.decide_for`` (the API's and the scheduler's path)."""
+    return decided_chooser(model, objective, exploration)
 
 
 _MODELS: dict[tuple[str, int, LearnerConfig], tuple[PlanValueModel, PlanObjective]] = {}

@@ -124,15 +124,16 @@ class Recommender:
         tz = ZoneInfo(timezone)
         found = {int(r[3]): str(r[4]) for r in rows if r[3] is not None}
         contexts = self._contexts(session, found, debtor_ids, now)
+        policy = model.model if model is not None else None
         pinned = (
-            Pinned(model.model, model.version)
-            if model is not None and isinstance(model.model, DunningPolicy)
+            Pinned(policy, model.version)
+            if model is not None and isinstance(policy, DunningPolicy)
             else None
         )
         base = None
-        if pinned is not None and pinned.policy.models is not None:
+        if isinstance(policy, DunningPolicy) and policy.models is not None and model is not None:
             base = self.snapshots.encoded(
-                creditor_id, name, debtor_ids, now, pinned.policy.models, pinned.version
+                creditor_id, name, debtor_ids, now, policy.models, model.version
             )
         answers = decide_for(
             {ctx.debtor_id: ctx.state for ctx in contexts},

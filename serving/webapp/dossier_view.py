@@ -1,5 +1,6 @@
 """The Dossier page's contents for one debtor of one creditor: invoices, the rules' view now, and
-one timeline of every contact (with its document), outcome, dossier event and decision.
+one timeline of every contact (with its document), outcome, dossier event and decision, and what
+"send now" would plan (:mod:`policy.send_now`).
 
 :func:`dossier_view` answers ``None`` for a debtor of another creditor (the page is then a 404,
 exactly like a missing one). This module only reads the ledger.
@@ -16,6 +17,7 @@ from ledger import dossier
 from ledger.tables import Contact, Debtor, Invoice, Outcome, Recommendation
 from policy import state_from_ledger
 from policy.flow_state import DebtorState
+from policy.send_now import SendNow, send_now
 from serving.webapp.debtors import status_of
 
 # channels whose document the app can show: the letter as PDF, the e-mail as text
@@ -39,6 +41,7 @@ class DossierView:
     status: str
     open_cents: int
     timeline: list[TimelineItem]
+    send_now: SendNow  # what "send now" would plan, or why it may not today
 
 
 def debtor_of(session: Session, creditor_id: int, debtor_id: int) -> Debtor | None:
@@ -112,4 +115,5 @@ def dossier_view(
         status=status_of(state, now.date()),
         open_cents=sum(i.open_amount_cents for i in invoices if i.status != "paid"),
         timeline=_timeline(session, debtor, timezone),
+        send_now=send_now(state, now),
     )

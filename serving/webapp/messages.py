@@ -5,6 +5,8 @@ Templates call ``t("key", **values)``; money, numbers and dates come from
 a third column and its code in :data:`CODES`.
 """
 
+from serving.webapp.messages_flow import FLOW_MESSAGES
+
 CODES = ("nl", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -266,3 +268,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "are not yours.",
     ),
 }
+MESSAGES |= FLOW_MESSAGES
