@@ -238,7 +238,7 @@ def _plans(
                 propensity=plan.propensity if plan.checkpoint else 1.0,
                 value_cents=100.0 * (plan.value_eur or 0.0),
                 reasons=reasons,
-                versus_runner_up=versus,
+                versus_runner_up=versus,  # the runner-up plan; the reasons compare it
                 refusals=refusals(state, case.options, now)
                 if with_refusals and state is not None
                 else [],

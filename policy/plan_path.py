@@ -131,8 +131,9 @@ def plan_answer(
     explain: bool,
     lang: str,
 ) -> tuple[PlanAnswer, Action, list[Reason], str | None]:
-    """The plan after the decision, today's action under it, the reasons and the comparison with
-    the runner-up (None between checkpoints)."""
+    """The plan after the decision, today's action under it, the reasons (at a choice: the
+    explanation against waiting and the runner-up) and the runner-up plan (None between
+    checkpoints)."""
     plans = policy.arms
     nl = lang == "nl"
     if chosen is None or position not in chosen.index:
@@ -158,7 +159,8 @@ def plan_answer(
     versus = None
     if explain:
         why = _explain(policy, chosen.rows.iloc[j : j + 1], arm, runner, lang)
-        reasons, versus = [Reason("plan", why.text, plan.label, 0.0)], why.text
+        reasons = [Reason("plan", why.text, plan.label, 0.0)]
+        versus = plans[runner].label if runner >= 0 else None
     return answer, _today(plan, case, now), reasons, versus
 
 
@@ -177,7 +179,7 @@ def _explain(
     others = [k for k in (*wait_arm[:1], runner) if k >= 0 and k != arm]
     return explain_plan(
         model, policy.objective, row, arm, list(dict.fromkeys(others)),
-        policy.channels, policy.tones, lang=lang,
+        policy.channels, policy.tones, lang=lang, ledger_terms=policy.state_source == "ledger",
     )  # fmt: skip
 
 

@@ -56,14 +56,18 @@ class PlanDunningPolicy(PythonModel):
         channels: tuple[str, ...] = CHANNEL_NAMES,
         tones: tuple[str, ...] = TONE_NAMES,
         allowed_arms: tuple[int, ...] | None = None,
+        state_source: str = "simulator",
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
-        ``allowed_arms``: the arms it may choose (None: every arm of the model)."""
+        ``allowed_arms``: the arms it may choose (None: every arm of the model);
+        ``state_source``: whose state rows it reads, ``simulator`` (replay's
+        ``simulator.debtor_history``) or ``ledger`` (``features.plan_state``)."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
         self.channels, self.tones = channels, tones
         self.allowed_arms = allowed_arms
+        self.state_source = state_source
 
     @property
     def arms(self) -> list[Plan]:
@@ -110,6 +114,7 @@ class PlanDunningPolicy(PythonModel):
             "channels": list(self.channels),
             "tones": list(self.tones),
             "allowed_arms": None if self.allowed_arms is None else list(self.allowed_arms),
+            "state_source": self.state_source,
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -136,6 +141,7 @@ class PlanDunningPolicy(PythonModel):
             tuple(c["channels"]),
             tuple(c["tones"]),
             None if allowed is None else tuple(allowed),
+            c.get("state_source", "simulator"),
         )
 
     def load_context(self, context: Any) -> None:
