@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from batch import writeback
-from batch.day import decide_bucket, population_part
+from batch.day import Bucket, decide_bucket, population_part
 from batch.ledger_rows import BUCKET_DEBTOR, SHARED, TABLES, bucket_of, export_select, name_of
 from batch.report import RunReport
 from features.debtor_history import add_populations
@@ -60,10 +60,10 @@ def run(
     with report.phase("export"):
         parts = export(engine, buckets)
     with report.phase("decide"):
-        pooled = add_populations([population_part(rows, day) for rows in parts.values()])
+        ready = [Bucket.of_rows(rows) for rows in parts.values()]  # frames built once each
+        pooled = add_populations([population_part(b, day) for b in ready])
         decided = [
-            decide_bucket(rows, day, pinned, pooled, seed=seed, cycle_time=cycle_time)
-            for rows in parts.values()
+            decide_bucket(b, day, pinned, pooled, seed=seed, cycle_time=cycle_time) for b in ready
         ]
     with report.phase("write"):
         for rows in decided:
@@ -71,16 +71,13 @@ def run(
             report.inserted_recommendations += written.recommendations
             report.inserted_contacts += written.contacts
         all_rows = pd.concat(decided) if decided else pd.DataFrame()
-        report.decided = len(all_rows)
-        report.planned = int(all_rows["contact_key"].notna().sum()) if len(all_rows) else 0
-        report.run_written = writeback.write_run(
+        writeback.finish_run(
             engine,
+            report,
             day=day,
             model_version=pinned.version if pinned else LADDER_VERSION,
-            engine_name=report.engine,
-            buckets=buckets,
-            decided=report.decided,
-            planned=report.planned,
+            decided=len(all_rows),
+            planned=int(all_rows["contact_key"].notna().sum()) if len(all_rows) else 0,
             started_at=started_at,
         )
     report.debtors = sum(len(p.get("debtor", ())) for p in parts.values())

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from batch.report import RunReport
 from ledger.inserts import insert_rows
 from ledger.tables import BatchRun, Recommendation
 from ledger.types import utcnow
@@ -114,24 +115,25 @@ def write_partition(engine: Engine, rows: pd.DataFrame) -> Written:
     return Written(len(new), contacts)
 
 
-def write_run(
+def finish_run(
     engine: Engine,
+    report: RunReport,
     *,
     day: date,
     model_version: str,
-    engine_name: str,
-    buckets: int,
     decided: int,
     planned: int,
     started_at: datetime,
-) -> bool:
-    """The run's row, last; False when this day and version were already complete."""
+) -> None:
+    """The run's row, last, once every partition has committed; ``report`` gets the counts and
+    whether the row is new (False when this day and version were already complete)."""
+    report.decided, report.planned = decided, planned
     row = {
         "id": f"{day.isoformat()}/{model_version}",
         "day": day,
         "model_version": model_version,
-        "engine": engine_name,
-        "buckets": buckets,
+        "engine": report.engine,
+        "buckets": report.buckets,
         "decided": decided,
         "planned": planned,
         "started_at": started_at,
@@ -143,7 +145,7 @@ def write_run(
             session.connection(), table, [row], skip_conflicts_on=table.c.id, returning=[table.c.id]
         )
         session.commit()
-    return bool(new)
+    report.run_written = bool(new)
 
 
 def completed(engine: Engine, day: date, model_version: str) -> bool:
