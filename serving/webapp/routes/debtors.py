@@ -51,9 +51,8 @@ def _dossier_page(
     request: Request, session: SessionDep, settings: SettingsDep, user: AppUser, debtor_id: int,
     *, errors: list[str] | None = None, flash: str | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
-    view = dossier_view(
-        session, user.creditor_id, debtor_id, app_now(user, settings), user.timezone
-    )
+    now = app_now(user, settings)
+    view = dossier_view(session, user.creditor_id, debtor_id, now, user.timezone, user.language)
     if view is None:
         raise PageError(404, "not_found")
     return render(

@@ -74,7 +74,7 @@ PAGES = [
     ("/app/settings", ("Contactdagen en -tijden", "NL91ABNA0417164300")),
     ("/app/segments", ("Nieuw segment", "(geen segment)")),
     ("/app/reports", ("€ 4.240,00", "Klaar voor incasso")),
-    (f"/app/reports/decisions/{sample_ledger.REC_ID}", ("€ 98,70",)),
+    (f"/app/reports/decisions/{sample_ledger.REC_ID}", ("€ 106,50", "Klachtrisico")),
     ("/app/models", ("kampioen", "passed: +3.4 % cash")),
 ]
 
