@@ -55,6 +55,7 @@ OUT_COLUMNS: dict[str, str] = {
     "contact_template": "string",
     "contact_invoice_ids": "string",
     "contact_cost_cents": "long",
+    "refusal": "string",  # why the creditor's limits refused the contact (batch.limits), JSON
 }
 
 
@@ -160,6 +161,7 @@ def _row(
         "contact_template": None,
         "contact_invoice_ids": None,
         "contact_cost_cents": None,
+        "refusal": None,
     }
     act = a.action
     # the cycle plans only what is for its own local day; a later send time waits for that day

@@ -41,6 +41,13 @@ from sqlalchemy.engine import Engine, make_url
 from batch import daemon, writeback
 from batch.day import OUT_COLUMNS, Bucket, decide_bucket, population_part
 from batch.ledger_rows import BUCKET_DEBTOR, SHARED, TABLES, export_query, name_of
+from batch.limits import (
+    PLANNED_COLUMNS,
+    CreditorLimits,
+    creditor_limits,
+    refusals,
+    with_refusals,
+)
 from batch.report import RunReport
 from features.debtor_history import add_populations
 from features.loading import Population, frames_from_tables
@@ -105,13 +112,24 @@ def jdbc_of(url: str) -> tuple[str, dict[str, str]]:
 
 
 def export_snapshot(
-    spark: SparkSession, engine: Engine, out: Path, *, buckets: int, partitions: int
-) -> int:
-    """Every table to Parquet under ``out`` from one snapshot; returns the debtors exported."""
+    spark: SparkSession,
+    engine: Engine,
+    out: Path,
+    *,
+    buckets: int,
+    partitions: int,
+    day: date,
+    cycle_time: clock,
+) -> tuple[int, dict[int, CreditorLimits]]:
+    """Every table to Parquet under ``out`` from one snapshot; returns the debtors exported and
+    the creditors' limits and usage on ``day`` (:mod:`batch.limits`), read in that snapshot."""
     require_utc(spark)
     jdbc, props = jdbc_of(engine.url.render_as_string(hide_password=False))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    snap = engine.connect().execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
+    with snap as conn, conn.begin():
+        limits = creditor_limits(conn, day, cycle_time)
         snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
         low, high, n = conn.exec_driver_sql("SELECT min(id), max(id), count(*) FROM debtor").one()
         init = (
@@ -145,8 +163,8 @@ def export_snapshot(
                 # cost more to list and read than the rows in them
                 df = df.repartition(buckets, "bucket")
                 df.write.mode("overwrite").partitionBy("bucket").parquet(target)
-        conn.exec_driver_sql("ROLLBACK")  # the snapshot may go: everything is on disk
-    return int(n)
+    # the transaction (and its snapshot) ends here: everything is on disk
+    return int(n), limits
 
 
 class ArrowRows(Mapping[str, list[dict[str, Any]]]):
@@ -242,8 +260,10 @@ def decide(
     buckets: int,
     seed: int,
     cycle_time: clock,
+    limits: Mapping[int, CreditorLimits],
 ) -> DataFrame:
-    """The day's decisions as a cached DataFrame (:data:`batch.day.OUT_COLUMNS`)."""
+    """The day's decisions as a cached DataFrame (:data:`batch.day.OUT_COLUMNS`), the contacts
+    the creditors' limits refuse dropped (:mod:`batch.limits`)."""
     require_utc(spark)
     pooled = _population(spark, folder, day, buckets)
     version = pinned.version if pinned else LADDER_VERSION
@@ -259,7 +279,29 @@ def decide(
     schema = ", ".join(f"{k} {v}" for k, v in OUT_COLUMNS.items())
     out = _buckets(spark, buckets).mapInPandas(run, schema).cache()
     out.count()
-    return out
+    if not limits:
+        return out
+    # a creditor's budget is spent by debtor id over all its buckets: one group per creditor,
+    # of its planned contacts only (few columns); the refused ids go back to every partition
+    planned = out.where(F.col("contact_key").isNotNull()).select(*PLANNED_COLUMNS)
+    refused = planned.groupBy("creditor_id").applyInPandas(
+        lambda rows: refusals(rows, limits), "id string, refusal string"
+    )
+    got = refused.toPandas()
+    if got.empty:
+        return out
+    shipped_refusals = spark.sparkContext.broadcast(
+        dict(zip(got["id"], got["refusal"], strict=True))
+    )
+
+    def refuse(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield with_refusals(batch, shipped_refusals.value)
+
+    limited = out.mapInPandas(refuse, schema).cache()
+    limited.count()
+    out.unpersist()
+    return limited
 
 
 def write_back(
@@ -322,17 +364,26 @@ def run(
     started_at = utcnow()
     report = RunReport(engine="spark", buckets=buckets)
     with report.phase("export"):
-        report.debtors = export_snapshot(
+        report.debtors, limits = export_snapshot(
             spark,
             engine,
             workdir,
             buckets=buckets,
             # JDBC partitions: as many as the cluster reads at once, not one per bucket
             partitions=partitions or min(buckets, spark.sparkContext.defaultParallelism),
+            day=day,
+            cycle_time=cycle_time,
         )
     with report.phase("decide"):
         decisions = decide(
-            spark, str(workdir), day, pinned, buckets=buckets, seed=seed, cycle_time=cycle_time
+            spark,
+            str(workdir),
+            day,
+            pinned,
+            buckets=buckets,
+            seed=seed,
+            cycle_time=cycle_time,
+            limits=limits,
         )
     with report.phase("write"):
         url = engine.url.render_as_string(hide_password=False)

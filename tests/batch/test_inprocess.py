@@ -73,7 +73,7 @@ def test_the_buckets_population_parts_add_up_to_the_creditors(
     engine: Engine, tmp_path: Path
 ) -> None:
     simulate(engine, tmp_path, 80, days=90)
-    parts = inprocess.export(engine, 4)
+    parts, _ = inprocess.export(engine, 4, DAY, CYCLE)
     summed = add_populations([population_part(Bucket.of_rows(r), DAY) for r in parts.values()])
     whole = population(load_frames(engine), summed.as_of)
     pd.testing.assert_frame_equal(
