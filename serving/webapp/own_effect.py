@@ -3,10 +3,10 @@
 The input is the creditor's ``Recommendation`` log of the learned flow (the ladder never explores,
 so its rows carry no information on other choices and are left out): for each decision the action
 taken, its logged propensity, the model's scores of the choice and its next best alternatives.
-Only decisions whose horizon (``ValueWeights.horizon_days``, 14 days) has passed by ``as_of`` count.
-The reward of a decision is what the debtor paid in the horizon from the decision's day, minus the
-contact's cost, minus the policy's complaint harm when a complaint followed (the policy's own
-weights, :class:`policy.value.ValueWeights`).
+Only decisions whose horizon (14 days) has passed by ``as_of`` count. The reward of a decision is
+:func:`policy.logged_reward.reward`: what the debtor paid in the horizon from the decision's day,
+minus the contact's cost, minus the complaint harm when a complaint followed (the policy's own
+weights).
 
 Two other policies are judged on that log with :mod:`policy.ope` (IPS, SNIPS, doubly robust, each
 with a 95 % interval and the effective sample size of its weights): **waiting** (never contacting)
@@ -25,11 +25,10 @@ from sqlmodel import Session, col, select
 
 from ledger.enums import OutcomeKind
 from ledger.tables import Outcome, Payment, Recommendation
+from policy.logged_reward import HORIZON_DAYS, reward
 from policy.ope import Estimate, all_estimates, gain_over, on_policy
-from policy.value import ValueWeights
 
 MIN_DECISIONS = 50
-WEIGHTS = ValueWeights()
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def _estimates(
 
 
 def own_effect(session: Session, creditor_id: int, as_of: date) -> OwnEffect:
-    horizon = WEIGHTS.horizon_days
+    horizon = HORIZON_DAYS
     closed = datetime.combine(as_of - timedelta(days=horizon - 1), time(0), tzinfo=UTC)
     rows = session.exec(
         select(Recommendation)
@@ -112,7 +111,7 @@ def own_effect(session: Session, creditor_id: int, as_of: date) -> OwnEffect:
         harm = any(rec.created_at <= at < until for at in complained.get(rec.debtor_id, []))
         body = rec.body or {}
         cost = int((body.get("action") or {}).get("cost_cents") or 0) if rec.channel else 0
-        r.append(got - WEIGHTS.cost_weight * cost - WEIGHTS.harm_cents * harm)
+        r.append(reward(got, cost, harm))
         mu.append(float(rec.propensity or 1.0))
         is_wait.append(rec.channel is None)
         alts = body.get("alternatives") or []
