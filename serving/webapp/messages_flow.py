@@ -29,10 +29,14 @@ FLOW_MESSAGES: dict[str, tuple[str, str]] = {
     # the flow's effect on the creditor's own decisions
     "own_effect": ("Effect op uw eigen debiteuren", "Effect on your own debtors"),
     "own_effect_label": (
-        "Off-policy geschat uit uw {n} vastgelegde beslissingen van de geleerde flow waarvan de "
-        "{days} dagen om zijn; geen cijfers uit de simulator.",
-        "Estimated off-policy from your {n} logged decisions of the learned flow whose {days} "
-        "days have passed; not the simulator's figures.",
+        "Off-policy geschat uit uw {n} vastgelegde beslissingen van de flow (niet van de vaste "
+        "ladder) waarvan de {days} dagen om zijn; geen cijfers uit de simulator.",
+        "Estimated off-policy from your {n} logged decisions of the flow (not the fixed ladder's) "
+        "whose {days} days have passed; not the simulator's figures.",
+    ),
+    "own_effect_versions": (
+        "Beslist door {versions}, van {first} tot {last}.",
+        "Decided by {versions}, from {first} to {last}.",
     ),
     "own_effect_gain": (
         "De flow zoals hij liep bracht per beslissing {gain} meer op dan wachten (doubly robust, "
@@ -41,9 +45,9 @@ FLOW_MESSAGES: dict[str, tuple[str, str]] = {
         "robust, 95% interval {lo} to {hi}; effective sample size {ess} of {n}).",
     ),
     "own_effect_none": (
-        "Nog niet gemeten: {n} beslissingen van de geleerde flow met een afgesloten periode "
+        "Nog niet gemeten: {n} beslissingen van de flow met een afgesloten periode "
         "(minstens {need} nodig), waarvan {explored} met een kans op een andere keuze.",
-        "Not measured yet: {n} decisions of the learned flow whose period has passed (at least "
+        "Not measured yet: {n} decisions of the flow whose period has passed (at least "
         "{need} needed), {explored} of them with a chance of another choice.",
     ),
     "own_effect_method": (

@@ -1,7 +1,8 @@
 """The learned flow's effect measured on this creditor's own logged decisions (off-policy).
 
-The input is the creditor's ``Recommendation`` log of the learned flow (the ladder never explores,
-so its rows carry no information on other choices and are left out): for each decision the action
+The input is the creditor's ``Recommendation`` log of the policy that served (the fixed ladder's
+answers, ``degraded``, never explore and carry no information on other choices: left out; the
+page names the versions that made the rest): for each decision the action
 taken, its logged propensity, the model's scores of the choice and its next best alternatives.
 Only decisions whose horizon (14 days) has passed by ``as_of`` count. The reward of a decision is
 :func:`policy.logged_reward.reward`: what the debtor paid in the horizon from the decision's day,
@@ -38,6 +39,7 @@ class OwnEffect:
     first: date | None
     last: date | None
     horizon_days: int
+    versions: tuple[str, ...] = ()  # the model versions that made the logged decisions
     flow: Estimate | None = None  # the flow as it ran (on-policy)
     waiting: dict[str, Estimate] | None = None
     greedy: dict[str, Estimate] | None = None
@@ -85,7 +87,9 @@ def own_effect(session: Session, creditor_id: int, as_of: date) -> OwnEffect:
     ).all()
     days = [r.created_at.astimezone(UTC).date() for r in rows]
     explored = sum(1 for r in rows if (r.propensity or 1.0) < 1.0)
-    base = OwnEffect(len(rows), explored, min(days, default=None), max(days, default=None), horizon)
+    versions = tuple(sorted({r.model_version for r in rows}))
+    first, last = min(days, default=None), max(days, default=None)
+    base = OwnEffect(len(rows), explored, first, last, horizon, versions)
     if len(rows) < MIN_DECISIONS or explored == 0:
         return base
     paid: dict[int, list[tuple[date, int]]] = {}
@@ -138,6 +142,7 @@ def own_effect(session: Session, creditor_id: int, as_of: date) -> OwnEffect:
         base.first,
         base.last,
         horizon,
+        versions,
         flow=on_policy(rewards),
         waiting=waiting,
         greedy=_estimates(rewards, props, greedy_pi, q_logged, q_greedy),

@@ -102,7 +102,8 @@ def test_the_models_page_shows_checks_and_the_effect(
     _log(engine, tenants.creditor_id)
     models_view._CACHE.clear()
     page = client.get("/app/models").text
-    assert "Off-policy geschat uit uw 80 vastgelegde beslissingen" in page
+    assert "Off-policy geschat uit uw 80 vastgelegde beslissingen van de flow" in page
+    assert "Beslist door dunning-policy/7, van 1 oktober 2026 tot 20 oktober 2026." in page
     assert "geen cijfers uit de simulator" in page
     assert "De flow zoals hij liep bracht per beslissing" in page
     assert "€ 25,00" in page  # waiting, SNIPS: € 100 × ¼
