@@ -41,7 +41,7 @@ from training.ope import doubly_robust
 from training.plan_fit import Transitions, arm_table, transitions
 from training.plan_learner import CHOSEN, LearnerConfig
 from training.plan_ledger import LedgerCheckpoints, ledger_checkpoints, state_columns
-from training.plan_sim_ledger import ledger_plan_factory
+from training.plan_sim_ledger import ledger_plan_factory, replay_factory
 from training.policy_gate import (
     Check,
     GateConfig,
@@ -198,7 +198,11 @@ def gate(
     checks = [*holdout_checks(metrics, g.margins), off_policy(fit, fit.policy.objective, g.min_ess)]
     worlds: dict[str, Any] = {}
     if replay:
-        replayed, worlds = replay_checks(ledger_plan_factory(fit.policy, "candidate"), g)
+        from training.policy_run import load_champion
+
+        champ = load_champion()
+        versus = replay_factory(champ[0], "champion") if champ else None
+        replayed, worlds = replay_checks(ledger_plan_factory(fit.policy, "candidate"), g, versus)
         checks += replayed
     return judge(checks, g), {"holdout": metrics, "gate_replay": worlds}
 
@@ -206,6 +210,9 @@ def gate(
 def train_plan_policy(
     engine: Engine, cfg: PlanRunConfig, *, promote: bool = True
 ) -> dict[str, Any]:
+    from training import tracking
+
+    tracking.start()
     data = ledger_checkpoints(engine, cfg.creditor)
     fit = fit_plan(data, cfg)
     verdict, figures = gate(fit, cfg)

@@ -56,3 +56,15 @@ def ledger_plan_factory(policy: PlanDunningPolicy, name: str, greedy: bool = Tru
         p = PlanDunningPolicy(policy.model, policy.objective, GREEDY, policy.channels,
                               policy.tones, policy.allowed_arms, policy.state_source)  # fmt: skip
     return lambda world: LedgerStatePlanPolicy(world, p, name)
+
+
+def replay_factory(policy: object, name: str) -> PolicyFactory:
+    """Any registered policy, greedy, as a replay factory: a plan champion through the ledger's
+    state, a per-day one through :func:`training.policy_run.greedy_factory`."""
+    if isinstance(policy, PlanDunningPolicy):
+        return ledger_plan_factory(policy, name)
+    from policy.pyfunc import DunningPolicy
+    from training.policy_run import greedy_factory
+
+    assert isinstance(policy, DunningPolicy)
+    return greedy_factory(policy, name)

@@ -212,7 +212,10 @@ def replay(
 
 def _register_champion() -> None:
     """Make ``--policy champion`` the learned policy behind the registry alias."""
+    from policy.pyfunc import DunningPolicy
+    from simulator.registry import register_policy
     from training import tracking
+    from training.plan_sim_ledger import ledger_plan_factory
     from training.policy_run import load_champion
     from training.sim_policy import register
 
@@ -220,7 +223,11 @@ def _register_champion() -> None:
     found = load_champion()
     if found is None:
         fail("--policy champion: no model has the alias champion yet (run `dunflow train policy`)")
-    register("champion", lambda: found[0])
+    policy = found[0]
+    if isinstance(policy, DunningPolicy):
+        register("champion", lambda: policy)
+    else:  # a plan champion, greedy, on the ledger's state
+        register_policy("champion", ledger_plan_factory(policy, "champion"))
 
 
 @app.command()
