@@ -91,11 +91,14 @@ def fit_plan_model(
     per_euro_of: str | None = None,
     monte_carlo: bool = False,
     horizon_days: int | None = None,
+    state_features: tuple[str, ...] = STATE_FEATURES,
+    categorical: tuple[str, ...] = CATEGORICAL,
 ) -> PlanValueModel:
-    """The plan model after ``iterations`` rounds of fitted-Q on ``log``."""
+    """The plan model after ``iterations`` rounds of fitted-Q on ``log`` (``state_features``:
+    the simulator's by default; the ledger's for a log read from the ledger)."""
     t = transitions(log)
     model = PlanValueModel(
-        arm_table(), STATE_FEATURES, CATEGORICAL, params or PlanModelParams(), per_euro_of
+        arm_table(), state_features, categorical, params or PlanModelParams(), per_euro_of
     )
     rows = np.flatnonzero(t.learn)
     boot = rows[t.next_row[rows] >= 0]

@@ -99,7 +99,7 @@ class PlanPolicy:
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
         rows = np.flatnonzero(self.clock.due(batch))
         if rows.size:
-            state = self.history.state(batch, rows)
+            state = self.state(batch, rows)
             avail = arms_available(batch.take(rows))
             if self.arms is not None:
                 avail &= self.arms[None, :]
@@ -115,6 +115,10 @@ class PlanPolicy:
         prop[acting] = self.pending_prop[batch.debtor[acting]]
         self.pending_prop[batch.debtor[acting]] = 1.0
         return Decisions(action=action, propensity=prop)
+
+    def state(self, batch: DecisionBatch, rows: I) -> pd.DataFrame:
+        """The state rows the chooser reads at the checkpoints ``rows`` of ``batch``."""
+        return self.history.state(batch, rows)
 
     def record(self, day: int, ev: DayEvents) -> None:
         self.history.record(day, ev)

@@ -8,13 +8,10 @@ the others are named here (``tests/serving/reports`` checks every feature has a 
 """
 
 from features.specs import REGISTRY
+from serving.reports.rule_words import CHANNELS
 
-_CHANNEL_WORDS = {
-    "email": ("e-mail", "e-mail"),
-    "sms": ("sms", "SMS"),
-    "letter": ("brief", "letter"),
-    "phone": ("telefoon", "phone"),
-    "robocall": ("belcomputer", "robocall"),
+_WORDS = {
+    **CHANNELS,
     "friendly": ("vriendelijke toon", "friendly tone"),
     "neutral": ("neutrale toon", "neutral tone"),
     "firm": ("strenge toon", "firm tone"),
@@ -89,7 +86,7 @@ def label(name: str, language: str) -> str:
     if name in NAMES:
         return NAMES[name][col]
     if name.startswith("resp_rate_"):
-        what = _CHANNEL_WORDS.get(name.removeprefix("resp_rate_"), (name, name))[col]
+        what = _WORDS.get(name.removeprefix("resp_rate_"), (name, name))[col]
         return _RESPONSE[col].format(what=what)
     spec = REGISTRY.get(name)
     if spec is not None:

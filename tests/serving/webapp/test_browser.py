@@ -67,7 +67,17 @@ def signed_in(browser: Browser, live: Live, role: str, *, width: int = 1280) -> 
 
 
 PAGES = [
-    ("/app", ("€ 4.240,00", "+€ 1.350,00", "81,5 dagen", "€ 650,00", "Vraagt aandacht")),
+    (
+        "/app",
+        (
+            "€ 4.240,00",
+            "+€ 1.350,00",
+            "81,5 dagen",
+            "€ 650,00",
+            "Vraagt aandacht",
+            "wat de vaste ladder bij 5 dagelijkse rondes zou versturen",
+        ),
+    ),
     ("/app/debtors", ("Jansen Installatie B.V.", "€ 1.210,00", "Café Het Hoekje")),
     ("/app/debtors/{jansen}", ("2026-I1", "€ 1.210,00", "Tijdlijn", "Pauzeren")),
     ("/app/calls", ("Jansen Installatie B.V.", "+31612345678", "Belscript")),
@@ -75,7 +85,10 @@ PAGES = [
     ("/app/segments", ("Nieuw segment", "(geen segment)")),
     ("/app/reports", ("€ 4.240,00", "Klaar voor incasso")),
     (f"/app/reports/decisions/{sample_ledger.REC_ID}", ("€ 106,50", "Klachtrisico")),
-    ("/app/models", ("kampioen", "passed: +3.4 % cash")),
+    (
+        "/app/models",
+        ("kampioen", "passed: +3.4 % cash", "Effect op uw eigen debiteuren", "Nog niet gemeten"),
+    ),
 ]
 
 
