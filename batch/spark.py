@@ -10,7 +10,8 @@
    (:mod:`batch.daemon`). A first pass reads each bucket's Parquet straight into the features'
    frames (Arrow -> pandas), sums the buckets' population parts so pooled features see the whole
    creditor, and keeps each bucket beside its Parquet, so the second pass decides without
-   building its frames again.
+   building its frames again. The creditors' limits then refuse what they refuse
+   (:mod:`batch.limits`: one group per creditor of its planned contacts).
 3. **Write back** (:func:`write_back`): at most ``connections`` tasks, each writing its
    partition in one transaction through :mod:`batch.writeback` (idempotent under retries); the
    driver then writes the run row.

@@ -39,10 +39,10 @@ FLOW_MESSAGES: dict[str, tuple[str, str]] = {
         "Decided by {versions}, from {first} to {last}.",
     ),
     "own_effect_gain": (
-        "De flow zoals hij liep bracht per beslissing {gain} meer op dan wachten (doubly robust, "
+        "De flow zoals hij liep tegenover wachten: {gain} per beslissing (doubly robust, "
         "95%-interval {lo} tot {hi}; effectieve steekproef {ess} van {n}).",
-        "The flow as it ran earned {gain} per decision more than waiting would have (doubly "
-        "robust, 95% interval {lo} to {hi}; effective sample size {ess} of {n}).",
+        "The flow as it ran against waiting: {gain} per decision (doubly robust, 95% interval "
+        "{lo} to {hi}; effective sample size {ess} of {n}).",
     ),
     "own_effect_none": (
         "Nog niet gemeten: {n} beslissingen van de flow met een afgesloten periode "

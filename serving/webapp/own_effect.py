@@ -11,11 +11,13 @@ weights).
 
 Two other policies are judged on that log with :mod:`policy.ope` (IPS, SNIPS, doubly robust, each
 with a 95 % interval and the effective sample size of its weights): **waiting** (never contacting)
-and **the flow without exploration** (always the action it scored highest). The doubly-robust
-reward model is the mean reward per kind of action (a contact or a wait), cross-fitted: each half
-of the log is corrected with the means of the other half. The effect shown is the flow as it ran
-against waiting, paired per decision. Too few decisions (:data:`MIN_DECISIONS`) or none explored:
-not estimated, and the page says why. This module only reads the ledger.
+and **the flow without exploration** (always the action it scored highest; only when every
+explored decision logged its alternatives' scores, which an exploring ladder does not). The
+doubly-robust reward model is the mean reward per kind of action (a contact or a wait),
+cross-fitted: each half of the log is corrected with the means of the other half. The effect
+shown is the flow as it ran against waiting, paired per decision. Too few decisions
+(:data:`MIN_DECISIONS`) or none explored: not estimated, and the page says why. This module only
+reads the ledger.
 """
 
 from dataclasses import dataclass
@@ -108,6 +110,7 @@ def own_effect(session: Session, creditor_id: int, as_of: date) -> OwnEffect:
     ):
         complained.setdefault(debtor_id, []).append(at)
     r, mu, is_wait, best, best_waits = [], [], [], [], []
+    scored = True  # every explored decision logged its alternatives' scores (else no greedy)
     for rec, day in zip(rows, days, strict=True):
         end = day + timedelta(days=horizon)
         got = sum(c for on, c in paid.get(rec.debtor_id, []) if day <= on < end)
@@ -119,6 +122,7 @@ def own_effect(session: Session, creditor_id: int, as_of: date) -> OwnEffect:
         mu.append(float(rec.propensity or 1.0))
         is_wait.append(rec.channel is None)
         alts = body.get("alternatives") or []
+        scored = scored and (bool(alts) or (rec.propensity or 1.0) >= 1.0)
         top = max(alts, key=lambda a: a.get("expected_value_cents", 0), default=None)
         mine = int(body.get("expected_value_cents", 0))
         chosen_best = top is None or mine >= top.get("expected_value_cents", 0)
@@ -145,6 +149,6 @@ def own_effect(session: Session, creditor_id: int, as_of: date) -> OwnEffect:
         versions,
         flow=on_policy(rewards),
         waiting=waiting,
-        greedy=_estimates(rewards, props, greedy_pi, q_logged, q_greedy),
+        greedy=_estimates(rewards, props, greedy_pi, q_logged, q_greedy) if scored else None,
         gain_vs_waiting=gain_over(rewards, props, wait_pi, q_logged, q_wait) if waiting else None,
     )

@@ -37,7 +37,7 @@ def _registry_with_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     models_view._CACHE.clear()
 
 
-def _log(engine: Engine, creditor_id: int) -> None:
+def _log(engine: Engine, creditor_id: int, *, scored: bool = True) -> None:
     """80 decisions, one per new debtor, every one explored (propensity 0.5): even ones e-mail
     (cost € 0,10; every other one paid € 100 within a week), odd ones waited (every fourth paid
     € 100). Rewards in cents: contacts 40 × (½ × 10,000) − 40 × 10 = 199,600, waits 100,000."""
@@ -54,7 +54,7 @@ def _log(engine: Engine, creditor_id: int) -> None:
                 "expected_value_cents": 50,
             }
             body = {"action": {"cost_cents": 10 if contact else 0}, "expected_value_cents": 100,
-                    "alternatives": [other]}  # fmt: skip
+                    "alternatives": [other] if scored else []}  # fmt: skip
             session.add(
                 Recommendation(
                     id=f"log-{creditor_id}-{i}", creditor_id=creditor_id, debtor_id=debtor.id,
@@ -90,6 +90,18 @@ def test_the_flows_effect_on_the_creditors_own_log(engine: Engine, tenants: Tena
     assert e.waiting["ips"].effective_sample_size == pytest.approx(40)
 
 
+def test_an_unscored_log_judges_waiting_but_not_the_greedy_flow(
+    engine: Engine, tenants: Tenants
+) -> None:
+    """An exploring ladder logs no alternatives: which action it scored highest is unknown."""
+    _log(engine, tenants.creditor_id, scored=False)
+    with Session(engine) as session:
+        e = own_effect(session, tenants.creditor_id, sample_ledger.AS_OF)
+    assert e.greedy is None
+    assert e.waiting is not None
+    assert e.waiting["snips"].value == pytest.approx(2_500)
+
+
 def test_the_models_page_shows_checks_and_the_effect(
     client: TestClient, engine: Engine, tenants: Tenants
 ) -> None:
@@ -105,6 +117,6 @@ def test_the_models_page_shows_checks_and_the_effect(
     assert "Off-policy geschat uit uw 80 vastgelegde beslissingen van de flow" in page
     assert "Beslist door dunning-policy/7, van 1 oktober 2026 tot 20 oktober 2026." in page
     assert "geen cijfers uit de simulator" in page
-    assert "De flow zoals hij liep bracht per beslissing" in page
+    assert "De flow zoals hij liep tegenover wachten:" in page
     assert "€ 25,00" in page  # waiting, SNIPS: € 100 × ¼
     assert "€ 37,45" in page  # the flow as it ran: (199,600 + 100,000) / 80 cents
