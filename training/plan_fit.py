@@ -91,9 +91,12 @@ def fit_plan_model(
     per_euro_of: str | None = None,
     monte_carlo: bool = False,
     horizon_days: int | None = None,
+    debtor_weight: F | None = None,
 ) -> PlanValueModel:
-    """The plan model after ``iterations`` rounds of fitted-Q on ``log``."""
+    """The plan model after ``iterations`` rounds of fitted-Q on ``log`` (``debtor_weight``: a
+    weight per history debtor, e.g. a bootstrap's counts)."""
     t = transitions(log)
+    weight = None if debtor_weight is None else np.asarray(debtor_weight, dtype=float)[t.debtor]
     model = PlanValueModel(
         arm_table(), STATE_FEATURES, CATEGORICAL, params or PlanModelParams(), per_euro_of
     )
@@ -104,7 +107,9 @@ def fit_plan_model(
         target, learn = within(log, t, horizon_days)
         rows, iterations = np.flatnonzero(learn), 1
     for it in range(1 if monte_carlo else iterations):
-        model.fit(t.state.iloc[rows], t.arm[rows], target[rows])
+        model.fit(
+            t.state.iloc[rows], t.arm[rows], target[rows], None if weight is None else weight[rows]
+        )
         if it == iterations - 1 or boot.size == 0:
             break
         nxt = t.next_row[boot]
