@@ -13,7 +13,7 @@ Recommendation ids derive from (creditor, day, debtor, model version): a rerun g
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,6 +55,7 @@ OUT_COLUMNS: dict[str, str] = {
     "contact_template": "string",
     "contact_invoice_ids": "string",
     "contact_cost_cents": "long",
+    "refusal": "string",  # why the creditor's limits refused the contact (batch.limits), JSON
 }
 
 
@@ -67,18 +68,29 @@ def day_as_of(day: date) -> pd.Timestamp:
     return pd.Timestamp(day, tz="UTC")
 
 
-def frames_of(rows: Rows) -> LedgerFrames:
-    """The bucket's rows as the features' frames (what ``features.load_frames`` gives from the
-    same rows in a database)."""
-    return frames_from_tables({name: pd.DataFrame(list(r)) for name, r in rows.items()})
+@dataclass(frozen=True)
+class Bucket:
+    """One bucket of debtors: the rows the rules read (table name -> rows, at least
+    :data:`batch.ledger_rows.STATE_TABLES`; they fill the private SQLite ledger) and the frames
+    the features read, built once from all its tables."""
+
+    rows: Rows
+    frames: LedgerFrames
+
+    @classmethod
+    def of_rows(cls, rows: Rows) -> "Bucket":
+        """From row dicts: the frames are what ``features.load_frames`` gives from the same rows
+        in a database."""
+        listed = {name: list(r) for name, r in rows.items()}
+        return cls(listed, frames_from_tables({n: pd.DataFrame(r) for n, r in listed.items()}))
 
 
-def population_part(rows: Rows, day: date) -> Population:
-    return population(frames_of(rows), day_as_of(day))
+def population_part(bucket: Bucket, day: date) -> Population:
+    return population(bucket.frames, day_as_of(day))
 
 
 def decide_bucket(
-    rows: Rows,
+    bucket: Bucket,
     day: date,
     pinned: Pinned | None,
     pooled: Population,
@@ -87,7 +99,7 @@ def decide_bucket(
     cycle_time: time,
 ) -> pd.DataFrame:
     """The bucket's decisions for ``day`` (one row per decided debtor, :data:`OUT_COLUMNS`)."""
-    engine = ledger_of(rows)
+    engine = ledger_of(bucket.rows)
     out: list[dict[str, Any]] = []
     features: pd.DataFrame | None = None  # the whole bucket's rows as of the day, built once
     with Session(engine) as session:
@@ -108,7 +120,7 @@ def decide_bucket(
                         f" as of {as_of}, the batch's are as of {pooled.as_of}"
                     )
                 if features is None:
-                    frames = replace(frames_of(rows), population=pooled)
+                    frames = replace(bucket.frames, population=pooled)
                     features = FeatureSnapshots.build(frames, as_of)
                 base = features.loc[ids]
             states = states_from_ledger(session, ids, now)
@@ -149,6 +161,7 @@ def _row(
         "contact_template": None,
         "contact_invoice_ids": None,
         "contact_cost_cents": None,
+        "refusal": None,
     }
     act = a.action
     # the cycle plans only what is for its own local day; a later send time waits for that day

@@ -17,8 +17,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from batch import writeback
-from batch.day import decide_bucket, population_part
+from batch.day import Bucket, decide_bucket, population_part
 from batch.ledger_rows import BUCKET_DEBTOR, SHARED, TABLES, bucket_of, export_select, name_of
+from batch.limits import CreditorLimits, creditor_limits, refusals, with_refusals
 from batch.report import RunReport
 from features.debtor_history import add_populations
 from ledger.types import utcnow
@@ -27,12 +28,16 @@ from policy.decision_path import LADDER_VERSION, Pinned
 Bucketed = dict[int, dict[str, list[dict[str, Any]]]]
 
 
-def export(engine: Engine, buckets: int) -> Bucketed:
-    """Every bucket's rows (table name -> row dicts; shared tables in each), one snapshot."""
+def export(
+    engine: Engine, buckets: int, day: date, cycle_time: clock
+) -> tuple[Bucketed, dict[int, CreditorLimits]]:
+    """Every bucket's rows (table name -> row dicts; shared tables in each) and the creditors'
+    limits and usage on ``day``, from one snapshot."""
     level = "REPEATABLE READ" if engine.dialect.name == "postgresql" else "SERIALIZABLE"
     shared: dict[str, list[dict[str, Any]]] = {}
     out: Bucketed = defaultdict(lambda: defaultdict(list))
     with engine.connect().execution_options(isolation_level=level) as conn, conn.begin():
+        limits = creditor_limits(conn, day, cycle_time)
         for model in TABLES:
             name = name_of(model)
             result = conn.execute(export_select(model)).mappings()
@@ -43,7 +48,7 @@ def export(engine: Engine, buckets: int) -> Bucketed:
                 debtor = r[BUCKET_DEBTOR]
                 if debtor is not None:
                     out[bucket_of(int(debtor), buckets)][name].append(dict(r))
-    return {b: {**shared, **dict(out[b])} for b in sorted(out)}
+    return {b: {**shared, **dict(out[b])} for b in sorted(out)}, limits
 
 
 def run(
@@ -58,29 +63,31 @@ def run(
     started_at = utcnow()
     report = RunReport(engine="inprocess", buckets=buckets)
     with report.phase("export"):
-        parts = export(engine, buckets)
+        parts, limits = export(engine, buckets, day, cycle_time)
     with report.phase("decide"):
-        pooled = add_populations([population_part(rows, day) for rows in parts.values()])
+        ready = [Bucket.of_rows(rows) for rows in parts.values()]  # frames built once each
+        pooled = add_populations([population_part(b, day) for b in ready])
         decided = [
-            decide_bucket(rows, day, pinned, pooled, seed=seed, cycle_time=cycle_time)
-            for rows in parts.values()
+            decide_bucket(b, day, pinned, pooled, seed=seed, cycle_time=cycle_time) for b in ready
         ]
+        planned = pd.concat([d[d["contact_key"].notna()] for d in decided] or [pd.DataFrame()])
+        if limits and len(planned):
+            refused = refusals(planned, limits)
+            mapping = dict(zip(refused["id"], refused["refusal"], strict=True))
+            decided = [with_refusals(d, mapping) for d in decided]
     with report.phase("write"):
         for rows in decided:
             written = writeback.write_partition(engine, rows)
             report.inserted_recommendations += written.recommendations
             report.inserted_contacts += written.contacts
         all_rows = pd.concat(decided) if decided else pd.DataFrame()
-        report.decided = len(all_rows)
-        report.planned = int(all_rows["contact_key"].notna().sum()) if len(all_rows) else 0
-        report.run_written = writeback.write_run(
+        writeback.finish_run(
             engine,
+            report,
             day=day,
             model_version=pinned.version if pinned else LADDER_VERSION,
-            engine_name=report.engine,
-            buckets=buckets,
-            decided=report.decided,
-            planned=report.planned,
+            decided=len(all_rows),
+            planned=int(all_rows["contact_key"].notna().sum()) if len(all_rows) else 0,
             started_at=started_at,
         )
     report.debtors = sum(len(p.get("debtor", ())) for p in parts.values())

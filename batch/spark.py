@@ -5,10 +5,13 @@
    in partitions of debtor-id ranges, each partition's connection joining that snapshot
    (``sessionInitStatement``), and written to Parquet partitioned by bucket (``debtor id mod B``)
    before the snapshot is released — a JDBC source is re-read lazily, so it must be materialised.
-2. **Decide** (:func:`decide`): one task per bucket (``mapInPandas``) reads its bucket's Parquet
-   and runs :mod:`batch.day`, the pandas code the in-process engine runs, with the champion
-   shipped once per worker (:mod:`batch.daemon`). A first pass sums the buckets' population parts
-   so pooled features see the whole creditor.
+2. **Decide** (:func:`decide`): one task per bucket (``mapInPandas``) runs :mod:`batch.day`, the
+   pandas code the in-process engine runs, with the champion shipped once per worker
+   (:mod:`batch.daemon`). A first pass reads each bucket's Parquet straight into the features'
+   frames (Arrow -> pandas), sums the buckets' population parts so pooled features see the whole
+   creditor, and keeps each bucket beside its Parquet, so the second pass decides without
+   building its frames again. The creditors' limits then refuse what they refuse
+   (:mod:`batch.limits`: one group per creditor of its planned contacts).
 3. **Write back** (:func:`write_back`): at most ``connections`` tasks, each writing its
    partition in one transaction through :mod:`batch.writeback` (idempotent under retries); the
    driver then writes the run row.
@@ -18,9 +21,10 @@ timestamps in the session's zone, and the ledger refuses to guess.
 """
 
 import os
+import pickle
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from datetime import time as clock
 from pathlib import Path
@@ -28,6 +32,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 from pyspark.sql import DataFrame, SparkSession
@@ -35,11 +40,18 @@ from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 from sqlalchemy.engine import Engine, make_url
 
 from batch import daemon, writeback
-from batch.day import OUT_COLUMNS, decide_bucket, population_part
+from batch.day import OUT_COLUMNS, Bucket, decide_bucket, population_part
 from batch.ledger_rows import BUCKET_DEBTOR, SHARED, TABLES, export_query, name_of
+from batch.limits import (
+    PLANNED_COLUMNS,
+    CreditorLimits,
+    creditor_limits,
+    refusals,
+    with_refusals,
+)
 from batch.report import RunReport
 from features.debtor_history import add_populations
-from features.loading import Population
+from features.loading import Population, frames_from_tables
 from ledger.types import utcnow
 from policy.decision_path import LADDER_VERSION, Pinned
 
@@ -101,13 +113,24 @@ def jdbc_of(url: str) -> tuple[str, dict[str, str]]:
 
 
 def export_snapshot(
-    spark: SparkSession, engine: Engine, out: Path, *, buckets: int, partitions: int
-) -> int:
-    """Every table to Parquet under ``out`` from one snapshot; returns the debtors exported."""
+    spark: SparkSession,
+    engine: Engine,
+    out: Path,
+    *,
+    buckets: int,
+    partitions: int,
+    day: date,
+    cycle_time: clock,
+) -> tuple[int, dict[int, CreditorLimits]]:
+    """Every table to Parquet under ``out`` from one snapshot; returns the debtors exported and
+    the creditors' limits and usage on ``day`` (:mod:`batch.limits`), read in that snapshot."""
     require_utc(spark)
     jdbc, props = jdbc_of(engine.url.render_as_string(hide_password=False))
-    with engine.connect() as conn:
-        conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    snap = engine.connect().execution_options(
+        isolation_level="REPEATABLE READ", postgresql_readonly=True
+    )
+    with snap as conn, conn.begin():
+        limits = creditor_limits(conn, day, cycle_time)
         snapshot = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
         low, high, n = conn.exec_driver_sql("SELECT min(id), max(id), count(*) FROM debtor").one()
         init = (
@@ -141,13 +164,31 @@ def export_snapshot(
                 # cost more to list and read than the rows in them
                 df = df.repartition(buckets, "bucket")
                 df.write.mode("overwrite").partitionBy("bucket").parquet(target)
-        conn.exec_driver_sql("ROLLBACK")  # the snapshot may go: everything is on disk
-    return int(n)
+    # the transaction (and its snapshot) ends here: everything is on disk
+    return int(n), limits
 
 
-def read_bucket(folder: str, bucket: int) -> dict[str, list[dict[str, Any]]]:
-    """One bucket's rows (table name -> row dicts), shared tables included."""
-    rows: dict[str, list[dict[str, Any]]] = {}
+class ArrowRows(Mapping[str, list[dict[str, Any]]]):
+    """A bucket's tables as Arrow tables, turned into row dicts only when the rules read them
+    (the private SQLite ledger takes only :data:`batch.ledger_rows.STATE_TABLES`)."""
+
+    def __init__(self, tables: Mapping[str, pa.Table]) -> None:
+        self.tables = dict(tables)
+
+    def __getitem__(self, name: str) -> list[dict[str, Any]]:
+        return self.tables[name].to_pylist()  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.tables)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+
+def read_bucket(folder: str, bucket: int) -> Bucket:
+    """One bucket's tables (shared ones included) from its Parquet, straight into the features'
+    frames (Arrow -> pandas, no row dicts)."""
+    tables: dict[str, pa.Table] = {}
     for model in TABLES:
         name = name_of(model)
         path = os.path.join(folder, name) if model in SHARED else None
@@ -155,8 +196,35 @@ def read_bucket(folder: str, bucket: int) -> dict[str, list[dict[str, Any]]]:
             path = os.path.join(folder, name, f"bucket={bucket}")
             if not os.path.isdir(path):
                 continue
-        rows[name] = pq.read_table(path).to_pylist()
-    return rows
+        tables[name] = pq.read_table(path)
+    frames = frames_from_tables({n: t.to_pandas() for n, t in tables.items()})
+    return Bucket(ArrowRows(tables), frames)
+
+
+def _kept(folder: str, bucket: int) -> str:
+    return os.path.join(folder, "_buckets", f"{bucket}.pickle")
+
+
+def keep_bucket(folder: str, bucket: int, got: Bucket) -> None:
+    """The bucket as the population pass built it, for the decide pass (a pickle beside the
+    Parquet: reading it back costs far less than building the frames again)."""
+    path = _kept(folder, bucket)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    partial = f"{path}.{os.getpid()}"  # a retried or speculative task never sees half a file
+    with open(partial, "wb") as out:
+        pickle.dump(got, out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
+
+
+def kept_bucket(folder: str, bucket: int) -> Bucket:
+    """The bucket the population pass kept, or read again from Parquet if it is not there."""
+    try:
+        with open(_kept(folder, bucket), "rb") as f:
+            got = pickle.load(f)
+    except FileNotFoundError:
+        return read_bucket(folder, bucket)
+    assert isinstance(got, Bucket)
+    return got
 
 
 def _buckets(spark: SparkSession, buckets: int) -> DataFrame:
@@ -171,10 +239,12 @@ def _population(spark: SparkSession, folder: str, day: date, buckets: int) -> Po
     def parts(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
             for b in batch["bucket"].tolist():
-                counts = population_part(read_bucket(folder, int(b)), day).counts
+                got = read_bucket(folder, int(b))
+                keep_bucket(folder, int(b), got)
+                counts = population_part(got, day).counts
                 yield counts.reset_index().astype({"creditor_id": "int64"})
 
-    probe = population_part({}, day).counts  # the columns, from an empty ledger
+    probe = population_part(Bucket.of_rows({}), day).counts  # the columns, from an empty ledger
     cols = [str(c) for c in probe.columns]
     schema = "creditor_id long, " + ", ".join(f"{c} double" for c in cols)
     got = _buckets(spark, buckets).mapInPandas(parts, schema).toPandas()
@@ -191,8 +261,10 @@ def decide(
     buckets: int,
     seed: int,
     cycle_time: clock,
+    limits: Mapping[int, CreditorLimits],
 ) -> DataFrame:
-    """The day's decisions as a cached DataFrame (:data:`batch.day.OUT_COLUMNS`)."""
+    """The day's decisions as a cached DataFrame (:data:`batch.day.OUT_COLUMNS`), the contacts
+    the creditors' limits refuse dropped (:mod:`batch.limits`)."""
     require_utc(spark)
     pooled = _population(spark, folder, day, buckets)
     version = pinned.version if pinned else LADDER_VERSION
@@ -202,13 +274,35 @@ def decide(
         model = daemon.pinned(version, shipped)
         for batch in batches:
             for b in batch["bucket"].tolist():
-                rows = read_bucket(folder, int(b))
-                yield decide_bucket(rows, day, model, pooled, seed=seed, cycle_time=cycle_time)
+                got = kept_bucket(folder, int(b))
+                yield decide_bucket(got, day, model, pooled, seed=seed, cycle_time=cycle_time)
 
     schema = ", ".join(f"{k} {v}" for k, v in OUT_COLUMNS.items())
     out = _buckets(spark, buckets).mapInPandas(run, schema).cache()
     out.count()
-    return out
+    if not limits:
+        return out
+    # a creditor's budget is spent by debtor id over all its buckets: one group per creditor,
+    # of its planned contacts only (few columns); the refused ids go back to every partition
+    planned = out.where(F.col("contact_key").isNotNull()).select(*PLANNED_COLUMNS)
+    refused = planned.groupBy("creditor_id").applyInPandas(
+        lambda rows: refusals(rows, limits), "id string, refusal string"
+    )
+    got = refused.toPandas()
+    if got.empty:
+        return out
+    shipped_refusals = spark.sparkContext.broadcast(
+        dict(zip(got["id"], got["refusal"], strict=True))
+    )
+
+    def refuse(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            yield with_refusals(batch, shipped_refusals.value)
+
+    limited = out.mapInPandas(refuse, schema).cache()
+    limited.count()
+    out.unpersist()
+    return limited
 
 
 def write_back(
@@ -271,17 +365,26 @@ def run(
     started_at = utcnow()
     report = RunReport(engine="spark", buckets=buckets)
     with report.phase("export"):
-        report.debtors = export_snapshot(
+        report.debtors, limits = export_snapshot(
             spark,
             engine,
             workdir,
             buckets=buckets,
             # JDBC partitions: as many as the cluster reads at once, not one per bucket
             partitions=partitions or min(buckets, spark.sparkContext.defaultParallelism),
+            day=day,
+            cycle_time=cycle_time,
         )
     with report.phase("decide"):
         decisions = decide(
-            spark, str(workdir), day, pinned, buckets=buckets, seed=seed, cycle_time=cycle_time
+            spark,
+            str(workdir),
+            day,
+            pinned,
+            buckets=buckets,
+            seed=seed,
+            cycle_time=cycle_time,
+            limits=limits,
         )
     with report.phase("write"):
         url = engine.url.render_as_string(hide_password=False)
@@ -298,15 +401,13 @@ def run(
             F.count("*").alias("n"), F.count("contact_key").alias("planned")
         ).first()
         assert counts is not None
-        report.decided, report.planned = int(counts["n"]), int(counts["planned"])
-        report.run_written = writeback.write_run(
+        writeback.finish_run(
             engine,
+            report,
             day=day,
             model_version=pinned.version if pinned else LADDER_VERSION,
-            engine_name=report.engine,
-            buckets=buckets,
-            decided=report.decided,
-            planned=report.planned,
+            decided=int(counts["n"]),
+            planned=int(counts["planned"]),
             started_at=started_at,
         )
         decisions.unpersist()

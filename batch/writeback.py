@@ -2,7 +2,9 @@
 
 Recommendations go in with ``ON CONFLICT (id) DO NOTHING`` (their ids derive from creditor, day,
 debtor and model version) and contacts through the outbox (:func:`serving.scheduler.outbox.
-enqueue`, ``ON CONFLICT (idempotency_key) DO NOTHING``), both in one transaction: a rerun, or a
+enqueue`, ``ON CONFLICT (idempotency_key) DO NOTHING``) and the refusals of the creditors' limits
+into the dossier for the recommendations that are new (:mod:`batch.limits`), all in one
+transaction: a rerun, or a
 Spark task retried after its first attempt committed, inserts nothing twice. Each partition uses
 one connection (Spark writes with a bounded number of partitions). The ``batch_run`` row is
 written last, by the driver, once every partition has committed: its presence means the day is
@@ -19,6 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from batch.limits import refusal_events
+from batch.report import RunReport
+from ledger import dossier
 from ledger.inserts import insert_rows
 from ledger.tables import BatchRun, Recommendation
 from ledger.types import utcnow
@@ -110,28 +115,30 @@ def write_partition(engine: Engine, rows: pd.DataFrame) -> Written:
             returning=[table.c.id],
         )
         contacts = outbox.enqueue(session, planned_contacts(rows))
+        dossier.record_many(session, refusal_events(rows, {str(r[0]) for r in new}))
         session.commit()
     return Written(len(new), contacts)
 
 
-def write_run(
+def finish_run(
     engine: Engine,
+    report: RunReport,
     *,
     day: date,
     model_version: str,
-    engine_name: str,
-    buckets: int,
     decided: int,
     planned: int,
     started_at: datetime,
-) -> bool:
-    """The run's row, last; False when this day and version were already complete."""
+) -> None:
+    """The run's row, last, once every partition has committed; ``report`` gets the counts and
+    whether the row is new (False when this day and version were already complete)."""
+    report.decided, report.planned = decided, planned
     row = {
         "id": f"{day.isoformat()}/{model_version}",
         "day": day,
         "model_version": model_version,
-        "engine": engine_name,
-        "buckets": buckets,
+        "engine": report.engine,
+        "buckets": report.buckets,
         "decided": decided,
         "planned": planned,
         "started_at": started_at,
@@ -143,7 +150,7 @@ def write_run(
             session.connection(), table, [row], skip_conflicts_on=table.c.id, returning=[table.c.id]
         )
         session.commit()
-    return bool(new)
+    report.run_written = bool(new)
 
 
 def completed(engine: Engine, day: date, model_version: str) -> bool:

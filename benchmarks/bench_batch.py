@@ -1,17 +1,21 @@
 """Benchmark: a whole day's decisions on Apache Spark against the in-process engine.
 
 1. Simulate a ledger (seed 3, N debtors x 120 days; N = ``DUNFLOW_BENCH_BATCH_DEBTORS``, default
-   5,000: 100,000 does not fit beside the other benchmarks on 2 cores) into a PostgreSQL
-   database (``DUNFLOW_BENCH_POSTGRES_URL``, as ``benchmarks/run`` makes one; skipped without);
-   it becomes the template each run copies, so every run decides the same untouched day.
+   5,000) into a PostgreSQL database (``DUNFLOW_BENCH_POSTGRES_URL``, as ``benchmarks/run`` makes
+   one; skipped without). It is kept as a template database named for N (simulating 100,000
+   debtors takes about 10 minutes on this machine): a later run with the same N reuses it, and
+   every run copies it, so each decides the same untouched day.
 2. Decide the day after the simulation with a small LightGBM policy (``served_policy``'s: the
    cost depends on the models' size, not on what they learned): in-process, and on Spark with
-   ``local[1]`` and ``local[2]`` for B in {2, 8, 32, 128} buckets.
+   the masters of ``DUNFLOW_BENCH_BATCH_MASTERS`` (default ``local[1],local[2]``) for the bucket
+   counts of ``DUNFLOW_BENCH_BATCH_BUCKETS`` (default 2,8,32,128).
 3. Per phase (export, decide, write back): wall seconds, debtors per second and CPU seconds per
-   1,000 debtors of this process and all its descendants (Spark's JVM and Python workers); the
-   decide phase's scaling local[2]/local[1] and Spark's CPU per debtor against in-process; and a
-   projection to 50 million debtors on N cores, with its assumptions.
-Writes ``benchmarks/results/batch.json``.
+   1,000 debtors of this process and all its descendants (Spark's JVM and Python workers; not
+   PostgreSQL's), read at each phase's start and end; the decide phase's scaling
+   local[2]/local[1], Spark's CPU per debtor against in-process (decide phase and all phases);
+   and a projection to 50 million debtors on N cores, with its assumptions.
+Writes ``benchmarks/results/batch.json`` after every run (an interrupted benchmark leaves the
+runs it finished).
 """
 
 import json
@@ -32,7 +36,7 @@ from sqlmodel import SQLModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from batch import inprocess
+from batch import inprocess, report
 from batch.report import RunReport
 from ledger.db import make_engine
 from policy.decision_path import Pinned
@@ -45,6 +49,8 @@ DEBTORS = int(os.environ.get("DUNFLOW_BENCH_BATCH_DEBTORS", "5000"))
 BUCKETS = tuple(
     int(b) for b in os.environ.get("DUNFLOW_BENCH_BATCH_BUCKETS", "2,8,32,128").split(",")
 )
+MASTERS = tuple(os.environ.get("DUNFLOW_BENCH_BATCH_MASTERS", "local[1],local[2]").split(","))
+SIM_DAYS, SIM_SEED = 120, 3
 DAY, CYCLE = date(2026, 11, 24), clock(8, 30)
 
 
@@ -73,14 +79,102 @@ def _drop(admin: sa.Engine, name: str) -> None:
         conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def _phases(report: RunReport, cpu: dict[str, float], debtors: int) -> dict[str, Any]:
+def _phases(report: RunReport, debtors: int) -> dict[str, Any]:
     return {
         name: {
             "wall_s": report.wall_s[name],
             "debtors_per_s": round(debtors / max(report.wall_s[name], 1e-9), 1),
-            "cpu_s_per_1000_debtors": round(1000 * cpu[name] / debtors, 3),
+            "cpu_s_per_1000_debtors": round(1000 * report.cpu_s[name] / debtors, 3),
         }
         for name in ("export", "decide", "write")
+    }
+
+
+def _template(admin: sa.Engine, base: sa.URL) -> tuple[str, dict[str, Any]]:
+    """The simulated ledger as a template database, made once per N (its comment says it is
+    complete and how long simulating took)."""
+    name = f"{base.database}_batch_tpl_{DEBTORS}"
+    with admin.connect() as conn:
+        comment = conn.exec_driver_sql(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            (name,),
+        ).scalar()
+    want = {"debtors": DEBTORS, "days": SIM_DAYS, "seed": SIM_SEED}
+    if comment:
+        made = json.loads(comment)
+        if {k: made.get(k) for k in want} == want:
+            return name, made | {"reused": True}
+    _drop(admin, name)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    tpl = make_engine(base.set(database=name).render_as_string(hide_password=False))
+    SQLModel.metadata.create_all(tpl)
+    wall, cpu = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory() as tmp:
+        simulate_to_ledger(
+            tpl, SIM_SEED, SimConfig(n_debtors=DEBTORS, days=SIM_DAYS), Path(tmp) / "t.pq"
+        )
+    made = want | {
+        "simulate_wall_s": round(time.perf_counter() - wall, 1),
+        "simulate_cpu_s_this_process": round(time.process_time() - cpu, 1),
+    }
+    tpl.dispose()
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql(f"COMMENT ON DATABASE {name} IS '{json.dumps(made)}'")
+    return name, made | {"reused": False}
+
+
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 2) if b else float("nan")
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Scaling, CPU ratios and the projection from the runs so far."""
+    ref = next((r for r in runs if r["master"] is None), None)
+    spark_runs = [r for r in runs if r["master"]]
+    if ref is None or not spark_runs:
+        return {}
+
+    def cpu(r: dict[str, Any], phase: str | None = None) -> float:
+        phases = [phase] if phase else list(r["phases"])
+        return float(sum(r["phases"][p]["cpu_s_per_1000_debtors"] for p in phases))
+
+    def decide_wall(master: str, b: int) -> float | None:
+        got = [r for r in spark_runs if r["master"] == master and r["buckets"] == b]
+        return got[0]["phases"]["decide"]["wall_s"] if got else None
+
+    scaling = {}
+    for b in sorted({r["buckets"] for r in spark_runs}):
+        one, two = decide_wall("local[1]", b), decide_wall("local[2]", b)
+        if one and two:
+            scaling[str(b)] = _ratio(one, two)
+    best = min(spark_runs, key=lambda r: cpu(r))
+    per_debtor = cpu(best) / 1000
+    return {
+        "decide_scaling_local2_over_local1_by_buckets": scaling,
+        "decide_cpu_spark_over_inprocess": {
+            f"{r['buckets']}/{r['master']}": _ratio(cpu(r, "decide"), cpu(ref, "decide"))
+            for r in spark_runs
+        },
+        "all_phases_cpu_spark_over_inprocess": {
+            f"{r['buckets']}/{r['master']}": _ratio(cpu(r), cpu(ref)) for r in spark_runs
+        },
+        "best_by_cpu": {"master": best["master"], "buckets": best["buckets"]},
+        "projection_50m": {
+            "debtors": 50_000_000,
+            "cpu_s_per_1000_debtors_all_phases": round(cpu(best), 3),
+            "cpu_hours": round(50_000_000 * per_debtor / 3600, 1),
+            "hours_on_n_cores": {
+                str(n): round(50_000_000 * per_debtor / 3600 / (n * 0.85), 2) for n in (16, 64, 256)
+            },
+            "assumptions": (
+                "CPU per debtor of the Spark run with the least CPU (all phases) stays flat with"
+                " size (buckets of the same size, more of them); 85 % of each core does useful"
+                " work (the decide scaling measured here); the database takes the export's and"
+                " write-back's load (one snapshot; at most `connections` writers), and its own"
+                " CPU is not counted; Parquet on storage every worker reads."
+            ),
+        },
     }
 
 
@@ -94,111 +188,65 @@ def main() -> dict[str, Any]:
     started = time.perf_counter()
     base = make_url(url)
     admin = sa.create_engine(base.set(database="postgres"))
-    template = f"{base.database}_batch_tpl"
-    _drop(admin, template)
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {template}")
-    tpl = make_engine(base.set(database=template).render_as_string(hide_password=False))
-    SQLModel.metadata.create_all(tpl)
-    with tempfile.TemporaryDirectory() as tmp:
-        simulate_to_ledger(tpl, 3, SimConfig(n_debtors=DEBTORS, days=120), Path(tmp) / "t.pq")
-    tpl.dispose()
+    template, simulated = _template(admin, base)
     pinned = Pinned(tiny_policy(), "bench/1")
     runs: list[dict[str, Any]] = []
     run_db = f"{base.database}_batch_run"
+    report.cpu_clock = _cpu  # each phase's CPU: this process and every descendant
+    load: list[tuple[float, ...]] = []
+
+    def save() -> dict[str, Any]:
+        result = {
+            "debtors": DEBTORS,
+            "ledger": simulated,
+            "masters": list(MASTERS),
+            "buckets": list(BUCKETS),
+            "runs": runs,
+            **_summary(runs),
+            "targets": {"decide_scaling_at_least": 1.7, "cpu_ratio_at_most": 1.5},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_average_after_each_run": load,
+            },
+            "seconds_total": round(time.perf_counter() - started, 1),
+        }
+        OUT.write_text(json.dumps(result, indent=2) + "\n")
+        return result
 
     def one(label: str, master: str | None, buckets: int, session: Any = None) -> None:
         _copy(admin, template, run_db)
         eng = make_engine(base.set(database=run_db).render_as_string(hide_password=False))
         cpu0 = _cpu()
         if master is None:
-            report = inprocess.run(eng, DAY, pinned, buckets=buckets, seed=0, cycle_time=CYCLE)
+            got = inprocess.run(eng, DAY, pinned, buckets=buckets, seed=0, cycle_time=CYCLE)
         else:
             with tempfile.TemporaryDirectory() as work:
-                report = engine_spark.run(
+                got = engine_spark.run(
                     session, eng, DAY, pinned, buckets=buckets, seed=0, cycle_time=CYCLE,
                     workdir=Path(work), connections=2,
                 )  # fmt: skip
         total_cpu = _cpu() - cpu0
         eng.dispose()
         _drop(admin, run_db)
-        # per-phase CPU: this process's own share per phase, the descendants' in proportion to
-        # the phases' wall time (Spark's JVM and workers cannot be split by phase from outside)
-        own = report.cpu_s
-        rest = max(total_cpu - sum(own.values()), 0.0)
-        wall = sum(report.wall_s.values())
-        cpu = {k: own[k] + rest * report.wall_s[k] / wall for k in own}
         runs.append(
             {
                 "engine": label, "master": master, "buckets": buckets,
-                "debtors": report.debtors, "decided": report.decided, "planned": report.planned,
-                "cpu_s_total": round(total_cpu, 2), "phases": _phases(report, cpu, report.debtors),
+                "debtors": got.debtors, "decided": got.decided, "planned": got.planned,
+                "cpu_s_total": round(total_cpu, 2), "phases": _phases(got, got.debtors),
             }
         )  # fmt: skip
-        print(json.dumps(runs[-1]))
+        load.append(tuple(round(x, 1) for x in os.getloadavg()))
+        print(json.dumps(runs[-1]), flush=True)
+        save()
 
     one("inprocess", None, 8)
-    for master in ("local[1]", "local[2]"):
+    for master in MASTERS:
         session = engine_spark.session(master)
         for b in BUCKETS:
             one("spark", master, b, session)
         session.stop()
-    _drop(admin, template)
-
-    def best(master: str) -> dict[str, Any]:
-        spark_runs = [r for r in runs if r["master"] == master]
-        return min(spark_runs, key=lambda r: r["phases"]["decide"]["wall_s"])
-
-    ref = runs[0]
-    l1, l2 = best("local[1]"), best("local[2]")
-    scaling = {
-        str(b): round(
-            next(r for r in runs if r["master"] == "local[1]" and r["buckets"] == b)["phases"][
-                "decide"]["wall_s"]
-            / next(r for r in runs if r["master"] == "local[2]" and r["buckets"] == b)["phases"][
-                "decide"]["wall_s"], 2)
-        for b in BUCKETS
-    }  # fmt: skip
-    cpu_ratio = {
-        str(r["buckets"]) + "/" + str(r["master"]): round(
-            r["phases"]["decide"]["cpu_s_per_1000_debtors"]
-            / ref["phases"]["decide"]["cpu_s_per_1000_debtors"], 2)
-        for r in runs if r["master"]
-    }  # fmt: skip
-    per_debtor = sum(p["cpu_s_per_1000_debtors"] for p in l2["phases"].values()) / 1000
-    projection = {
-        "debtors": 50_000_000,
-        "cpu_hours": round(50_000_000 * per_debtor / 3600, 1),
-        "hours_on_n_cores": {
-            str(n): round(50_000_000 * per_debtor / 3600 / (n * 0.85), 2) for n in (16, 64, 256)
-        },
-        "assumptions": (
-            "CPU per debtor of the best local[2] run (all phases) stays flat with size (buckets"
-            " of the same size, more of them); 85 % of each core does useful work (the decide"
-            " scaling measured here); the database takes the export's and write-back's load"
-            " (one snapshot; at most `connections` writers); Parquet on storage every worker"
-            " reads."
-        ),
-    }
-    result = {
-        "debtors": DEBTORS,
-        "why_not_100000": "a 100,000-debtor ledger and 9 runs over it do not fit beside five"
-        " other engineers' work on this 2-core machine; set DUNFLOW_BENCH_BATCH_DEBTORS=100000",
-        "runs": runs,
-        "decide_scaling_local2_over_local1_by_buckets": scaling,
-        "best": {"local[1]": l1["buckets"], "local[2]": l2["buckets"]},
-        "decide_cpu_spark_over_inprocess": cpu_ratio,
-        "targets": {"decide_scaling_at_least": 1.7, "cpu_ratio_at_most": 1.5},
-        "projection_50m": projection,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average": os.getloadavg(),
-        },
-        "seconds_total": round(time.perf_counter() - started, 1),
-    }
-    OUT.write_text(json.dumps(result, indent=2) + "\n")
-    return result
+    return save()
 
 
 if __name__ == "__main__":

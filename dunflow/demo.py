@@ -100,7 +100,16 @@ def steps(demo_dir: Path) -> list[Step]:
         ),
         Step(
             "Train the dynamic flow: hold-out, off-policy, replay on an unseen world, gate",
-            ["train", "policy", "--db", sim_url],
+            # the replays cut down (report 300 x 90, one validation world for the gate): the full
+            # family takes about an hour on 2 cores (`dunflow train policy` without the options)
+            [
+                "train",
+                "policy",
+                "--db",
+                sim_url,
+                *("--replay-debtors", "300", "--replay-days", "90"),
+                *("--gate-family", "default-validation", "--gate-worlds", "1"),
+            ],
         ),
         Step("Registered models and aliases", ["models", "list"]),
         Step(

@@ -21,6 +21,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ledger.enums import Channel, Tone
 from policy.actions import Action
@@ -32,6 +33,9 @@ from policy.explain import Reason
 from policy.flow_state import DebtorState
 from policy.guardrails import check
 from policy.ladder import ladder_action
+from policy.plan_clock import PlanInForce
+from policy.plan_path import PlanAnswer, choose_plans, keyed, plan_answer
+from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 
 LADDER_VERSION = "ladder"
@@ -41,11 +45,13 @@ LADDER_VERSION = "ladder"
 class Pinned:
     """A learned policy and the registry version it was loaded as (ids and draws depend on it)."""
 
-    policy: DunningPolicy
+    policy: DunningPolicy | PlanDunningPolicy
     version: str
 
     @property
     def learned(self) -> bool:
+        if isinstance(self.policy, PlanDunningPolicy):
+            return self.policy.model is not None
         return self.policy.models is not None
 
 
@@ -59,6 +65,10 @@ class Situation:
     options: Sequence[Action]
     open_cents: int
     state: DebtorState | None = None
+    # the plan learner's: the plans the debtor may be given (default: the reachable channels'),
+    # and the plan in force (None: at a checkpoint, a plan is chosen now)
+    arms: NDArray[np.bool_] | None = None
+    plan: PlanInForce | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ class Answer:
     base_value: float | None = None
     versus_runner_up: str | None = None
     refusals: list[Refusal] = field(default_factory=list)
+    plan: PlanAnswer | None = None  # the plan learner's: the plan followed after this answer
 
 
 def situations(states: Mapping[int, DebtorState], now: datetime) -> list[Situation]:
@@ -145,6 +156,9 @@ def decide_for(
         return [_ladder(case, now, with_refusals) for case in cases]
     if base is None:
         raise ValueError("decide_for: a learned model needs the debtors' feature rows (base)")
+    if isinstance(model.policy, PlanDunningPolicy):
+        assert isinstance(base, pd.DataFrame)
+        return _plans(cases, now, model, base, day, seed, rng, lang, explain, with_refusals)
     policy = model.policy
     assert policy.models is not None
     rows = []
@@ -178,6 +192,59 @@ def decide_for(
     for case in cases:
         out.append(_learned(case, by_debtor[case.debtor_id], offset, now, model, with_refusals))
         offset += len(case.options)
+    return out
+
+
+def _plans(
+    cases: Sequence[Situation],
+    now: datetime,
+    model: Pinned,
+    base: pd.DataFrame,
+    day: date | None,
+    seed: int,
+    rng: np.random.Generator | Callable[[int], float] | None,
+    lang: str,
+    explain: bool,
+    with_refusals: bool,
+) -> list[Answer]:
+    """The plan learner: a plan chosen at each checkpoint, today's action under the plan in force
+    (``base``: the checkpoint state rows of the debtors at a checkpoint, index debtor id)."""
+    policy = model.policy
+    assert isinstance(policy, PlanDunningPolicy)
+    today = day or now.astimezone(UTC).date()
+    chosen = choose_plans(policy, cases, base, rng, keyed(seed, model.version, today))
+    out = []
+    for i, case in enumerate(cases):
+        state = case.state
+        if state is not None:
+            dpd = state.days_overdue(today)
+        elif chosen is not None and i in chosen.index:
+            dpd = int(chosen.rows.iloc[chosen.index[i]].get("dpd", 0))
+        else:
+            dpd = 0
+        plan, action, reasons, versus = plan_answer(
+            policy, case, i, chosen, now, today, dpd, explain=explain, lang=lang
+        )
+        option = next((k for k, a in enumerate(case.options) if a == action), None)
+        out.append(
+            Answer(
+                debtor_id=case.debtor_id,
+                action=action,
+                option=option,
+                model_version=model.version,
+                degraded=False,
+                # the logged chance of this answer: the plan's at its checkpoint; between
+                # checkpoints the plan in force decides (probability 1)
+                propensity=plan.propensity if plan.checkpoint else 1.0,
+                value_cents=100.0 * (plan.value_eur or 0.0),
+                reasons=reasons,
+                versus_runner_up=versus,  # the runner-up plan; the reasons compare it
+                refusals=refusals(state, case.options, now)
+                if with_refusals and state is not None
+                else [],
+                plan=plan,
+            )
+        )
     return out
 
 

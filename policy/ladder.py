@@ -90,7 +90,7 @@ def ladder_for(state: DebtorState) -> tuple[LadderLevel, ...]:
     return tuple(lv for lv in levels if lv.kind in (None, state.kind))
 
 
-def _channels(state: DebtorState, level: LadderLevel) -> tuple[Channel, ...]:
+def level_channels(state: DebtorState, level: LadderLevel) -> tuple[Channel, ...]:
     """The level's channels; when none of them can reach the debtor (a dead address, marked
     unreachable, opted out, switched off, outside the segment), the stage's usable ones after
     them, cheapest first: a dead address changes the channel, never the step of the flow."""
@@ -112,29 +112,40 @@ def _within(state: DebtorState, level: LadderLevel) -> Tone:
     return min(allowed, key=lambda t: abs(TONE_ORDER.index(t) - at))
 
 
-def ladder_action(state: DebtorState, now: datetime) -> Action:
-    """The fixed ladder's action for this debtor now: the next level not yet done once its day
-    has come (levels are never skipped), or a wait whose note says why."""
-    require_aware(now, "now")
+def next_level(state: DebtorState) -> LadderLevel | None:
+    """The ladder's next level not yet done (levels are never skipped, but those of a stage the
+    flow is already past are); None when the ladder is finished."""
     levels = ladder_for(state)
     index = state.ladder_done
     while index < len(levels) and stage_rank(levels[index].stage) < stage_rank(state.stage):
         index += 1  # the flow is already past this level's stage
-    if index >= len(levels):
+    return levels[index] if index < len(levels) else None
+
+
+def level_action(state: DebtorState, level: LadderLevel, channel: Channel, at: datetime) -> Action:
+    """The level's action on ``channel`` at ``at``, in the level's tone (or the nearest allowed)."""
+    return make_action(state, level.stage, channel, _within(state, level), at)
+
+
+def ladder_action(state: DebtorState, now: datetime) -> Action:
+    """The fixed ladder's action for this debtor now: the next level not yet done once its day
+    has come (levels are never skipped), or a wait whose note says why."""
+    require_aware(now, "now")
+    level = next_level(state)
+    if level is None:
         return wait(state.stage, now, "ladder finished")
-    level = levels[index]
     today = state.local_day(now)
     if state.days_overdue(today) < level.days_after_due:
         owed = [i.due_date for i in state.invoices if i.open_amount_cents > 0]
         when = min(owed) + timedelta(days=level.days_after_due) if owed else None
         return wait(state.stage, now, f"next level (+{level.days_after_due} days) on {when}")
     reasons: list[str] = []
-    for channel in _channels(state, level):
+    for channel in level_channels(state, level):
         send_at = earliest_send(state, level.stage, channel, now)
         if send_at is None:
             reasons.append(f"{channel}: no allowed time within the horizon")
             continue
-        action = make_action(state, level.stage, channel, _within(state, level), send_at)
+        action = level_action(state, level, channel, send_at)
         verdict = check(action, state)
         if verdict.ok:
             return action

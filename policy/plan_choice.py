@@ -10,8 +10,7 @@ tuned to make a report look right. ``choose`` takes the best available arm; with
 ``epsilon / k`` (the propensity floor), and logs the exact probability of what it chose. Rules
 (who may be contacted today, on which channel) are applied before: unavailable arms never win.
 ``anchored`` gives a default arm per row (the creditor's plan for the debtor's segment) a bonus of
-``margin`` EUR, so the model overrules the default only where it expects a clear gain;
-``cautious`` scores each arm by a lower bound of its gain over the default across an ensemble.
+``margin`` EUR, so the model overrules the default only where it expects a clear gain.
 """
 
 from __future__ import annotations
@@ -59,20 +58,6 @@ def anchored(scores: F, default: I, margin: float | F) -> F:
     out[rows, default[rows]] += np.broadcast_to(np.asarray(margin, dtype=float), default.shape)[
         rows
     ]
-    return out
-
-
-def cautious(scores: F, default: I, z: float) -> F:
-    """From one score table per ensemble member (``scores``: [member, row, arm]), each arm's mean
-    score lowered by ``z`` standard deviations of its gain over the row's ``default`` arm (rows
-    without a default, -1, keep the mean)."""
-    mean = np.asarray(scores.mean(axis=0), dtype=float)
-    if scores.shape[0] < 2:
-        return mean
-    rows = np.flatnonzero(default >= 0)
-    gain = scores[:, rows, :] - scores[:, rows, default[rows]][:, :, None]
-    out = mean.copy()
-    out[rows] -= z * gain.std(axis=0, ddof=1)
     return out
 
 

@@ -7,7 +7,10 @@ the runner-up (collected, cost, complaint risk, net on the creditor's objective)
 facts that drive that gain most: SHAP values of the model's parts (:meth:`PlanValueModel.
 contributions`), combined with the objective's weights, for the chosen arm minus the other. Figures
 are told as amounts and differences with their direction in words, never as a bare negative
-"value". ``STATE_TEXT`` holds the description of every state feature the model may use.
+"value". ``STATE_TEXT`` holds the description of every simulator state feature the model may
+use; a model over the ledger's plan state (``features.plan_state``, ``ledger_terms=True``) is
+described with the feature specs' own words (:mod:`features.specs`) and ``STATE_TEXT`` for the
+checkpoint's features.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from features.specs import REGISTRY
 from policy.plan_choice import PlanObjective
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanValueModel
 
@@ -86,6 +90,16 @@ def describe_feature(name: str, value: float, lang: str) -> str:
     return text.format(v=value) if "{v" in text else text
 
 
+def describe_ledger_feature(name: str, value: object, lang: str) -> str:
+    """A ledger plan-state feature and its value in plain words."""
+    if name in REGISTRY:
+        shown: object = "unknown" if value is None or value != value else value
+        if isinstance(shown, (np.floating, np.integer, np.bool_)):
+            shown = shown.item()
+        return REGISTRY[name].describe(shown, lang)
+    return describe_feature(name, float(value), lang)  # type: ignore[arg-type]
+
+
 def plan_text(arm: Mapping[str, object], channels: Sequence[str], tones: Sequence[str],
               lang: str) -> str:  # fmt: skip
     """An arm (row of the arm table) in words."""
@@ -146,6 +160,12 @@ def _line(c: Comparison, lang: str) -> str:
     )
 
 
+def _told(name: str, value: object, lang: str, ledger_terms: bool) -> str:
+    if ledger_terms:
+        return describe_ledger_feature(name, value, lang)
+    return describe_feature(name, float(value), lang)  # type: ignore[arg-type]
+
+
 def _arm(arms: pd.DataFrame, k: int) -> dict[str, object]:
     return {c: arms.iloc[k][c] for c in ARM_COLUMNS}
 
@@ -161,6 +181,7 @@ def explain_plan(
     *,
     lang: str = "en",
     top: int = 3,
+    ledger_terms: bool = False,
 ) -> PlanExplanation:
     """Why ``chosen`` over each of ``others`` (e.g. waiting and the runner-up) for one state."""
     arms = model.arms
@@ -174,12 +195,14 @@ def explain_plan(
         shap_o = np.stack(list(model.contributions(state_row, other).values()))
         gain = weights @ (shap_c - shap_o)  # per column, EUR of the net difference
         cols = [*model.state_features, *ARM_COLUMNS]
-        ranked = sorted(
-            (i for i, c in enumerate(cols) if c in STATE_TEXT or c.startswith(tuple(_PER))),
-            key=lambda i: -abs(gain[i]),
+        told = (
+            (lambda c: c in REGISTRY or c in STATE_TEXT)
+            if ledger_terms
+            else (lambda c: c in STATE_TEXT or c.startswith(tuple(_PER)))
         )
+        ranked = sorted((i for i, c in enumerate(cols) if told(c)), key=lambda i: -abs(gain[i]))
         drivers = [
-            (describe_feature(cols[i], float(state_row.iloc[0][cols[i]]), lang), float(gain[i]))
+            (_told(cols[i], state_row.iloc[0][cols[i]], lang, ledger_terms), float(gain[i]))
             for i in ranked[:top]
             if gain[i] != 0.0
         ]

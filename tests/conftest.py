@@ -22,6 +22,21 @@ POSTGRES_URL = os.environ.get("DUNFLOW_TEST_POSTGRES_URL", "")
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under ``--dist loadgroup`` a group stays on one worker only while pytest-xdist can add the
+    group to each node id; a pytest that ignores that (9.2 with xdist 3.8, xdist issue 1386)
+    spreads a group silently, and the Spark module would build its ledgers and session twice."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not session.config.getvalue("loadgroup"):
+        return
+    lost = [
+        item.nodeid
+        for item in session.items
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid
+    ]
+    if lost:
+        raise pytest.UsageError(f"--dist loadgroup does not group {lost[0]} (pin pytest < 9.2)")
+
+
 def _postgres_schema_url(schema: str) -> str:
     sep = "&" if "?" in POSTGRES_URL else "?"
     return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"

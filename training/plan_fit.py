@@ -91,14 +91,14 @@ def fit_plan_model(
     per_euro_of: str | None = None,
     monte_carlo: bool = False,
     horizon_days: int | None = None,
-    debtor_weight: F | None = None,
+    state_features: tuple[str, ...] = STATE_FEATURES,
+    categorical: tuple[str, ...] = CATEGORICAL,
 ) -> PlanValueModel:
-    """The plan model after ``iterations`` rounds of fitted-Q on ``log`` (``debtor_weight``: a
-    weight per history debtor, e.g. a bootstrap's counts)."""
+    """The plan model after ``iterations`` rounds of fitted-Q on ``log`` (``state_features``:
+    the simulator's by default; the ledger's for a log read from the ledger)."""
     t = transitions(log)
-    weight = None if debtor_weight is None else np.asarray(debtor_weight, dtype=float)[t.debtor]
     model = PlanValueModel(
-        arm_table(), STATE_FEATURES, CATEGORICAL, params or PlanModelParams(), per_euro_of
+        arm_table(), state_features, categorical, params or PlanModelParams(), per_euro_of
     )
     rows = np.flatnonzero(t.learn)
     boot = rows[t.next_row[rows] >= 0]
@@ -107,9 +107,7 @@ def fit_plan_model(
         target, learn = within(log, t, horizon_days)
         rows, iterations = np.flatnonzero(learn), 1
     for it in range(1 if monte_carlo else iterations):
-        model.fit(
-            t.state.iloc[rows], t.arm[rows], target[rows], None if weight is None else weight[rows]
-        )
+        model.fit(t.state.iloc[rows], t.arm[rows], target[rows])
         if it == iterations - 1 or boot.size == 0:
             break
         nxt = t.next_row[boot]

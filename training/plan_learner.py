@@ -19,15 +19,16 @@ defaults (the closed loop, the off-policy study) the model alone decides, as bef
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from policy.plan_choice import Choice, PlanObjective, TopK, anchored, cautious, choose
+from policy.decision_path import Pinned, Situation, decide_for
+from policy.plan_choice import Choice, PlanObjective, TopK
 from policy.plan_model import PlanModelParams, PlanValueModel
+from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARMS
 from simulator.config import SimConfig
 from simulator.families import Family
@@ -38,10 +39,16 @@ from simulator.replay import run
 from simulator.world import World
 from simulator.world_file import WorldSpec
 from training.plan_fit import fit_plan_model
-from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
+from training.plan_policy import (
+    SIM_NOW,
+    CheckpointLog,
+    Chooser,
+    PlanPolicy,
+    decided_chooser,
+    uniform_chooser,
+)
 
 B = NDArray[np.bool_]
-F = NDArray[np.float64]
 HISTORY_SEED_OFFSET = 7_919
 
 
@@ -68,8 +75,6 @@ class LearnerConfig:
     per_euro: bool = False  # collected learnt per euro overdue (told in euros)
     segment_plans_only: bool = False  # anchored: choose among the segment plans and waiting
     log_epsilon: float = 1.0
-    evidence: int = 0  # keep the default while the debtor has had fewer contacts than this
-    bags: int = 1  # bootstrap models; the gain over the default is their mean less z sd
     z: float = 1.0  # history: a uniform arm with this chance, else the segment's plan
 
     @property
@@ -168,7 +173,7 @@ def _history(spec: WorldSpec, seed: int, cfg: LearnerConfig) -> CheckpointLog:
     )
 
 
-def _fit(log: CheckpointLog, cfg: LearnerConfig, weight: F | None = None) -> PlanValueModel:
+def _fit(log: CheckpointLog, cfg: LearnerConfig) -> PlanValueModel:
     return fit_plan_model(
         log,
         cfg.plan_objective,
@@ -176,7 +181,6 @@ def _fit(log: CheckpointLog, cfg: LearnerConfig, weight: F | None = None) -> Pla
         params=cfg.params,
         horizon_days=cfg.horizon_days,
         per_euro_of="log_overdue_eur" if cfg.per_euro else None,
-        debtor_weight=weight,
     )
 
 
@@ -187,45 +191,39 @@ def learn_policy(
     return _fit(_history(spec, seed, cfg), cfg), cfg.plan_objective
 
 
-def learn_models(
-    spec: WorldSpec, seed: int, cfg: LearnerConfig
-) -> tuple[list[PlanValueModel], PlanObjective]:
-    """The model, or with ``cfg.bags`` > 1 one model per bootstrap of the history's debtors
-    (Poisson(1) weights, seeded by ``seed``), and the objective they decide on."""
-    log = _history(spec, seed, cfg)
-    if cfg.bags < 2:
-        return [_fit(log, cfg)], cfg.plan_objective
-    rng = np.random.default_rng(seed)
-    n = len(log.final_totals)
-    return [_fit(log, cfg, rng.poisson(1.0, n).astype(float)) for _ in range(cfg.bags)], (
-        cfg.plan_objective
-    )
-
-
 def model_chooser(
-    model: PlanValueModel | Sequence[PlanValueModel],
+    model: PlanValueModel,
     objective: PlanObjective,
     exploration: TopK,
     defaults: NDArray[np.int64] | None = None,
     margin_eur: float = 0.0,
-    z: float = 0.0,
-    evidence: int = 0,
 ) -> Chooser:
-    """Choose on the model's scores; with ``defaults`` (arm per segment) the segment's arm is kept
-    unless another beats it by more than ``margin_eur`` (and is taken whenever it is unavailable).
-    With an ensemble, each arm's gain over the default is its mean less ``z`` standard deviations
-    across the members (:func:`policy.plan_choice.cautious`). A debtor with fewer than
-    ``evidence`` contacts so far keeps its default (nothing yet tells it from its segment)."""
-    models = [model] if isinstance(model, PlanValueModel) else list(model)
+    """Decides through ``policy.decision_path.decide_for`` (the API's and the scheduler's path);
+    with ``defaults`` (arm per segment) the segment's arm is kept unless another beats it by more
+    than ``margin_eur`` (and is taken whenever it is unavailable)."""
+    if defaults is None:
+        return decided_chooser(model, objective, exploration)
+    anchored_on = tuple(int(a) for a in defaults)
+    pinned = Pinned(
+        PlanDunningPolicy(
+            model, objective, exploration, segment_defaults=anchored_on, margin_eur=margin_eur
+        ),
+        "replay",
+    )
 
     def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
-        each = np.stack([objective.score(m.predict(state)) for m in models])
-        if defaults is None:
-            return choose(each.mean(axis=0), avail, rng, exploration)
-        default = defaults[state["segment"].to_numpy(dtype=np.int64)]
-        margin = np.where(state["contacts_total"].to_numpy() < evidence, np.inf, float(margin_eur))
-        scores = anchored(cautious(each, default, z), default, margin)
-        return choose(scores, avail, rng, exploration)
+        base = state.set_axis(pd.RangeIndex(len(state)))
+        cases = [Situation(i, (), 0, arms=avail[i]) for i in range(len(state))]
+        answers = decide_for(
+            cases, SIM_NOW, pinned, base=base, rng=rng, explain=False, with_refusals=False
+        )
+        plans = [a.plan for a in answers if a.plan is not None]
+        return Choice(
+            np.array([p.arm for p in plans], dtype=np.int64),
+            np.array([a.propensity for a in answers], dtype=float),
+            np.array([p.greedy for p in plans], dtype=np.int64),
+            np.array([p.runner_up for p in plans], dtype=np.int64),
+        )
 
     return chooser
 
@@ -241,16 +239,16 @@ def with_segment_defaults(cfg: LearnerConfig, family: Family) -> LearnerConfig:
     return replace(cfg, defaults=tuple(p.label for p in plans.values()))
 
 
-_MODELS: dict[tuple[str, int, LearnerConfig], tuple[list[PlanValueModel], PlanObjective]] = {}
+_MODELS: dict[tuple[str, int, LearnerConfig], tuple[PlanValueModel, PlanObjective]] = {}
 
 
-def model_for(world: World, cfg: LearnerConfig) -> tuple[list[PlanValueModel], PlanObjective]:
-    """The plan model(s) learnt for ``world``'s world file and seed, and their objective (cached
-    per process)."""
+def model_for(world: World, cfg: LearnerConfig) -> tuple[PlanValueModel, PlanObjective]:
+    """The plan model learnt for ``world``'s world file and seed, and its objective (cached per
+    process)."""
     spec = world.cfg.world
     key = (spec.fingerprint(), world.seed, replace(cfg, exploration=TopK()))
     if key not in _MODELS:
-        _MODELS[key] = learn_models(spec, world.seed, cfg)
+        _MODELS[key] = learn_policy(spec, world.seed, cfg)
     return _MODELS[key]
 
 
@@ -260,9 +258,7 @@ def plan_factory(cfg: LearnerConfig, *, exploring: bool = False) -> PolicyFactor
 
     def factory(world: World) -> PlanPolicy:
         model, objective = model_for(world, cfg)
-        chooser = model_chooser(
-            model, objective, explore, cfg.default_arms, cfg.margin_eur or 0.0, cfg.z, cfg.evidence
-        )
+        chooser = model_chooser(model, objective, explore, cfg.default_arms, cfg.margin_eur or 0.0)
         return PlanPolicy(world, chooser, name, arms=cfg.arms)
 
     return factory

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from policy.plan_choice import Choice
+from policy.decision_path import Pinned, Situation, decide_for
+from policy.plan_choice import Choice, PlanObjective, TopK
+from policy.plan_model import PlanValueModel
+from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import PlanClock, PlanRunner, arms_available
 from simulator.debtor_history import TOTALS, DebtorHistory
 from simulator.events import DayEvents
@@ -32,6 +36,7 @@ B = NDArray[np.bool_]
 
 Chooser = Callable[[pd.DataFrame, B, np.random.Generator], Choice]
 """(state rows, available arms [row, arm], rng) -> the choice per row."""
+SIM_NOW = datetime(2000, 1, 1, tzinfo=UTC)  # decide_for's clock: replay's runner acts, not it
 
 
 @dataclass
@@ -94,7 +99,7 @@ class PlanPolicy:
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
         rows = np.flatnonzero(self.clock.due(batch))
         if rows.size:
-            state = self.history.state(batch, rows)
+            state = self.state(batch, rows)
             avail = arms_available(batch.take(rows))
             if self.arms is not None:
                 avail &= self.arms[None, :]
@@ -111,12 +116,39 @@ class PlanPolicy:
         self.pending_prop[batch.debtor[acting]] = 1.0
         return Decisions(action=action, propensity=prop)
 
+    def state(self, batch: DecisionBatch, rows: I) -> pd.DataFrame:
+        """The state rows the chooser reads at the checkpoints ``rows`` of ``batch``."""
+        return self.history.state(batch, rows)
+
     def record(self, day: int, ev: DayEvents) -> None:
         self.history.record(day, ev)
         self.clock.flag(self.history.outcomes(ev))
         if self.log is not None:
             self.log.final_totals = self.history.totals
             self.log.daily_totals.append(self.history.totals.copy())
+
+
+def decided_chooser(
+    model: PlanValueModel, objective: PlanObjective, exploration: TopK, version: str = "replay"
+) -> Chooser:
+    """A chooser that decides through the one decision path (:func:`decide_for`) with the plan
+    model: replay's stream draws, the available arms as given, no explanation."""
+    pinned = Pinned(PlanDunningPolicy(model, objective, exploration), version)
+
+    def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
+        base = state.set_axis(pd.RangeIndex(len(state)))
+        cases = [Situation(i, (), 0, arms=avail[i]) for i in range(len(state))]
+        answers = decide_for(cases, SIM_NOW, pinned, base=base, rng=rng, explain=False,
+                             with_refusals=False)  # fmt: skip
+        plans = [a.plan for a in answers if a.plan is not None]
+        return Choice(
+            np.array([p.arm for p in plans], dtype=np.int64),
+            np.array([a.propensity for a in answers], dtype=float),
+            np.array([p.greedy for p in plans], dtype=np.int64),
+            np.array([p.runner_up for p in plans], dtype=np.int64),
+        )
+
+    return chooser
 
 
 def uniform_chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:

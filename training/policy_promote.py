@@ -19,11 +19,12 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from training import tracking
+from training.plan_sim_ledger import replay_factory
 from training.policy_gate import Check, GateConfig, judge, log_verdict, replay_checks
-from training.policy_run import MODEL_NAME, greedy_factory, load_champion, write_flow_effect
+from training.policy_run import MODEL_NAME, load_champion, write_flow_effect
 
 PROMOTE_VERDICT = "gate_promote.json"
-CARRIED = ("pay_", "complaint_", "ope_")  # the checks a training run settles once
+CARRIED = ("pay_", "complaint_", "ope_", "value_")  # the checks a training run settles once
 
 
 def _artifact(run_id: str, name: str) -> dict[str, Any] | None:
@@ -65,8 +66,8 @@ def promote_version(
         raise ValueError(f"--version: version {version} is already the champion")
     model = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}/{version}")
     candidate = model.unwrap_python_model()
-    champion = greedy_factory(champ[0], "champion") if champ else None
-    replayed, worlds = replay_checks(greedy_factory(candidate, "candidate"), gate, champion)
+    champion = replay_factory(champ[0], "champion") if champ else None
+    replayed, worlds = replay_checks(replay_factory(candidate, "candidate"), gate, champion)
     verdict = judge([*recorded_checks(str(mv.run_id)), *replayed], gate)
     if force_reason is not None:
         verdict = verdict.force(force_reason, by)
@@ -90,6 +91,6 @@ def promote_version(
                 MODEL_NAME, str(version), f"gate_forced_{key}", verdict.forced[key]
             )
     report = _artifact(str(mv.run_id), "report.json")
-    if report is not None:
+    if report is not None and "replay" in report:  # a plan run has no per-day replay table
         out["flow_effect_path"] = str(write_flow_effect(report["replay"]))
     return out

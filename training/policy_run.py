@@ -34,6 +34,7 @@ from sqlmodel import Session, select
 from features import load_frames
 from ledger.tables import Creditor
 from policy.choice import Exploration
+from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import EXTRA_COLUMNS, DunningPolicy
 from policy.value import ValueWeights
 from simulator.config import SimConfig
@@ -43,6 +44,7 @@ from simulator.replay import replay
 from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training import policy_artifacts, tracking
 from training.outcome_models import OutcomeConfig, fit_outcome_models
+from training.plan_sim_ledger import replay_factory
 from training.policy_data import POLICY_FEATURES, decision_table, payments_frame, read_decisions
 from training.policy_gate import (
     GateConfig,
@@ -87,7 +89,7 @@ class PolicyRunConfig:
         return GateConfig(family=fam)
 
 
-def load_champion() -> tuple[DunningPolicy, str] | None:
+def load_champion() -> tuple[DunningPolicy | PlanDunningPolicy, str] | None:
     client = MlflowClient()
     try:
         version = client.get_model_version_by_alias(MODEL_NAME, tracking.CHAMPION)
@@ -139,7 +141,7 @@ def gate_checks(
     table: pd.DataFrame,
     test_from: pd.Timestamp,
     candidate: DunningPolicy,
-    champion: DunningPolicy | None,
+    champion: DunningPolicy | PlanDunningPolicy | None,
     rules: tuple[dict[int, tuple[int, int]], dict[int, dict[str, int]]],
 ) -> tuple[Verdict, OpeReport, dict[str, Any]]:
     """Every check of the gate on this candidate: hold-out, off-policy, replay, limits."""
@@ -160,7 +162,7 @@ def gate_checks(
         *holdout_checks(fit.metrics, gate.margins),
         ope_check(ope.estimates[gate.ope_estimator], ope.logging_value, gate.min_ess),
     ]
-    champ = greedy_factory(champion, "champion") if champion is not None else None
+    champ = replay_factory(champion, "champion") if champion is not None else None
     replayed, worlds = replay_checks(greedy_factory(candidate, "candidate"), gate, champ)
     return judge([*checks, *replayed], gate), ope, worlds
 
@@ -190,7 +192,8 @@ def train_policy(engine: Engine, cfg: PolicyRunConfig, *, promote: bool = True) 
     tracking.start()
     champ = load_champion()
     policies = {"candidate": candidate}
-    if champ is not None:
+    # a plan champion is compared in the gate's replay (below), not on per-day decisions
+    if champ is not None and isinstance(champ[0], DunningPolicy):
         policies["champion"] = champ[0]
         ope["champion"] = evaluate_policy(
             champ[0], fit.test, windows=windows, costs=costs, reward_weights=weights

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from features import build_features
-from features.loading import frames_from_tables
+from features.loading import LedgerFrames, frames_from_tables
 from ledger.enums import Stage, Tone
 from policy.actions import WAIT_TEMPLATE, Action
 from policy.decision_path import Pinned, Situation, decide_for
@@ -38,6 +38,13 @@ HOUR = np.array([a.hour for a in ACTIONS])
 SIM_TEMPLATE = "simulated"  # replay sends nothing: the simulator books the contact itself
 
 
+def sim_ledger_frames(world: World, name: str, days: list[DayEvents]) -> LedgerFrames:
+    """The replay world's ledger as it stands after ``days``, as the feature builders read it."""
+    history = collect_history(world, name, days)
+    rows = ledger_rows.build(history, IDS)
+    return frames_from_tables({table: pd.DataFrame(r) for table, r in rows.items()})
+
+
 @dataclass
 class LearnedSimPolicy:
     world: World
@@ -50,9 +57,7 @@ class LearnedSimPolicy:
         self.days.append(events)
 
     def _base(self, batch: DecisionBatch) -> pd.DataFrame:
-        history = collect_history(self.world, self.name, self.days)
-        rows = ledger_rows.build(history, IDS)
-        frames = frames_from_tables({name: pd.DataFrame(r) for name, r in rows.items()})
+        frames = sim_ledger_frames(self.world, self.name, self.days)
         as_of = pd.Timestamp(self.world.cal.date_of(batch.day)).tz_localize("UTC")
         debtor_ids = IDS["debtor"] + batch.debtor
         base = build_features(frames, pd.DataFrame({"debtor_id": debtor_ids, "as_of": as_of}))

@@ -63,6 +63,28 @@ def _config(
     return SimConfig(n_debtors=debtors, days=days, end=end_date, epsilon=epsilon, world=spec)
 
 
+def _simulate_plans(seed: int, cfg: "object", db: str | None) -> None:
+    from ledger import migrate
+    from ledger.db import make_engine
+    from simulator.config import SimConfig
+    from training.plan_learner import CHOSEN
+    from training.plan_ledger import simulate_plan_ledger
+
+    assert isinstance(cfg, SimConfig)
+    url = database_url(db)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        counts = simulate_plan_ledger(engine, seed, cfg, arms=CHOSEN.arms)
+    except ValueError as exc:
+        fail(str(exc))
+    finally:
+        engine.dispose()
+    for name, n in counts.items():
+        console.print(f"  {name:<18} {n:>9,}")
+    console.print(f"ledger: {url} (plan decisions: {counts['recommendation']:,})")
+
+
 @app.callback()
 def simulate(
     ctx: typer.Context,
@@ -81,9 +103,22 @@ def simulate(
     ] = None,
     world: WorldOpt = None,
     db: DbOption = None,
+    logging: Annotated[
+        str,
+        typer.Option(
+            "--logging",
+            help="ladder: the per-day logging policy (ladder with epsilon); plan: a uniformly "
+            "random weekly plan at every checkpoint (what `train policy --kind plan` reads).",
+        ),
+    ] = "ladder",
 ) -> None:
     """Simulate under the logging policy and write the whole history into the ledger."""
     if ctx.invoked_subcommand is not None:
+        return
+    if logging not in ("ladder", "plan"):
+        fail(f"--logging must be ladder or plan (got {logging!r})")
+    if logging == "plan":
+        _simulate_plans(seed, _config(debtors, days, end, epsilon, world), db)
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -177,7 +212,10 @@ def replay(
 
 def _register_champion() -> None:
     """Make ``--policy champion`` the learned policy behind the registry alias."""
+    from policy.pyfunc import DunningPolicy
+    from simulator.registry import register_policy
     from training import tracking
+    from training.plan_sim_ledger import ledger_plan_factory
     from training.policy_run import load_champion
     from training.sim_policy import register
 
@@ -185,7 +223,11 @@ def _register_champion() -> None:
     found = load_champion()
     if found is None:
         fail("--policy champion: no model has the alias champion yet (run `dunflow train policy`)")
-    register("champion", lambda: found[0])
+    policy = found[0]
+    if isinstance(policy, DunningPolicy):
+        register("champion", lambda: policy)
+    else:  # a plan champion, greedy, on the ledger's state
+        register_policy("champion", ledger_plan_factory(policy, "champion"))
 
 
 @app.command()

@@ -5,7 +5,7 @@ import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -82,6 +82,43 @@ def payment_time(
     )
 
 
+def _train(db: str | None, cfg: Any, train: Any, promote: bool) -> dict[str, Any]:
+    """Check the gate's configuration, then ``train(engine, cfg, promote=...)`` on ``--db``."""
+    import sqlalchemy as sa
+
+    from ledger.db import make_engine
+
+    try:
+        cfg.gate()
+    except ValueError as exc:
+        fail(str(exc))
+    engine = make_engine(database_url(db))
+    try:
+        report: dict[str, Any] = train(engine, cfg, promote=promote)
+    except (ValueError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        fail(f"--db {database_url(db)}: {exc}")
+    finally:
+        engine.dispose()
+    return report
+
+
+def _train_plan(
+    db: str | None, family: str, worlds: int | None, promote: bool, as_json: bool
+) -> None:
+
+    from training.plan_run import PlanRunConfig, train_plan_policy
+
+    cfg = PlanRunConfig(gate_family=family, gate_worlds=worlds)
+    report = _train(db, cfg, train_plan_policy, promote)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    for c in report["gate"]["checks"]:
+        mark = "[green]pass[/]" if c["passed"] else "[red]fail[/]"
+        console.print(f"  {mark} {c['name']}: {json.dumps(c['figures'], default=str)[:160]}")
+    console.print(f"{report['decision']}: {report['reason']}; version {report['version']}")
+
+
 @app.command("policy")
 def policy(
     db: DbOption = None,
@@ -108,12 +145,23 @@ def policy(
     gate_family_name: GateFamily = "validation",
     gate_worlds: GateWorlds = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="day: the per-day policy; plan: the plan learner, from the ledger's plan "
+            "decisions (dunflow simulate --logging plan writes some).",
+        ),
+    ] = "day",
 ) -> None:
     """Train the dunning policy, evaluate it (hold-out, off-policy, replay), register a version,
     and move alias champion only when the promotion gate passes every check (gate.json)."""
-    import sqlalchemy as sa
 
-    from ledger.db import make_engine
+    if kind not in ("day", "plan"):
+        fail(f"--kind must be day or plan (got {kind!r})")
+    if kind == "plan":
+        _train_plan(db, gate_family_name, gate_worlds, promote, as_json)
+        return
     from simulator.world_file import DEFAULT_WORLD_PATH, WorldFileError, load_world
     from training.policy_run import PolicyRunConfig, train_policy
 
@@ -134,17 +182,7 @@ def policy(
         replay_debtors=cfg.replay_debtors if replay_debtors is None else replay_debtors,
         replay_days=cfg.replay_days if replay_days is None else replay_days,
     )
-    try:
-        cfg.gate()
-    except ValueError as exc:
-        fail(str(exc))
-    engine = make_engine(database_url(db))
-    try:
-        report = train_policy(engine, cfg, promote=promote)
-    except (ValueError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
-        fail(f"--db {database_url(db)}: {exc}")
-    finally:
-        engine.dispose()
+    report = _train(db, cfg, train_policy, promote)
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
         return

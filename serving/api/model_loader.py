@@ -4,14 +4,16 @@ Tracking store, as training writes it: ``MLFLOW_TRACKING_URI`` if set, else
 ``DUNFLOW_MLFLOW_TRACKING_URI``, else the SQLite database ``mlruns/mlflow.db`` under the project.
 The alias is resolved to a version first and that exact version is loaded, so a version number
 always names what is served even when the alias moves during the load. Anything that is not a
-:class:`~policy.pyfunc.DunningPolicy` with its outcome models is refused (the store stays on what
-it had, or on the ladder). The registry client is made on first use, never at import.
+:class:`~policy.pyfunc.DunningPolicy` with its outcome models or a
+:class:`~policy.plan_pyfunc.PlanDunningPolicy` with its plan model is refused (the store stays on
+what it had, or on the ladder). The registry client is made on first use, never at import.
 """
 
 import os
 from typing import Any
 
 from ledger.settings import PROJECT_ROOT
+from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.settings import ApiSettings, get_api_settings
@@ -52,7 +54,8 @@ class RegistryLoader:
         self.client()
         pyfunc = mlflow.pyfunc.load_model(f"models:/{self.name}/{version}")
         model = pyfunc.unwrap_python_model()
-        if not isinstance(model, DunningPolicy) or model.models is None:
+        plan = isinstance(model, PlanDunningPolicy) and model.model is not None
+        if not plan and (not isinstance(model, DunningPolicy) or model.models is None):
             raise TypeError(
                 f"{self.name}/{version} is a {type(model).__name__}, not a dunning policy"
             )

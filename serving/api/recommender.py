@@ -17,17 +17,23 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from ledger.tables import Creditor, Debtor, Recommendation
 from policy import Action, DebtorState, states_from_ledger
-from policy.decision_path import LADDER_VERSION, Answer, Pinned, decide_for
+from policy.candidates import allowed_actions
+from policy.decision_path import LADDER_VERSION, Answer, Pinned, Situation, decide_for
+from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 from serving.api import schemas
 from serving.api.errors import ApiError
 from serving.api.model_store import LoadedModel
+from serving.api.plans_in_force import plans_in_force
 from serving.api.snapshots import FeatureSnapshots
+
+_NO_ROWS = pd.DataFrame()  # every debtor has a plan in force: no state rows are read
 
 __all__ = ["LADDER_VERSION", "DebtorContext", "Recommender", "answer_out", "recommendation_row"]
 
@@ -124,17 +130,80 @@ class Recommender:
         tz = ZoneInfo(timezone)
         found = {int(r[3]): str(r[4]) for r in rows if r[3] is not None}
         contexts = self._contexts(session, found, debtor_ids, now)
+        policy = model.model if model is not None else None
+        if model is not None and isinstance(policy, PlanDunningPolicy):
+            answers = self._plans(session, creditor_id, name, contexts, now, tz, model, language)
+        else:
+            answers = self._per_day(creditor_id, name, contexts, now, tz, model, language)
+        out = [answer_out(ctx, a, now, tz) for ctx, a in zip(contexts, answers, strict=True)]
+        # one multi-row INSERT: ORM objects per answer cost more than the answer
+        conn.execute(sa.insert(Recommendation), [recommendation_row(creditor_id, r) for r in out])
+        session.commit()
+        return out
+
+    def _plans(
+        self,
+        session: Session,
+        creditor_id: int,
+        name: str,
+        contexts: list[DebtorContext],
+        now: datetime,
+        tz: ZoneInfo,
+        model: LoadedModel,
+        language: str,
+    ) -> list[Answer]:
+        """A plan champion: the plan in force from the decision log, a new one at checkpoints."""
+        states = {ctx.debtor_id: ctx.state for ctx in contexts}
+        force = plans_in_force(session.connection(), states, model.version, now, tz)
+        cases = [
+            Situation(
+                debtor_id,
+                allowed_actions(state, now),
+                sum(i.open_amount_cents for i in state.invoices),
+                state,
+                plan=force[debtor_id],
+            )
+            for debtor_id, state in states.items()
+        ]
+        due = [c.debtor_id for c in cases if c.plan is None]
+        base = self.snapshots.plan_base(creditor_id, name, due, now) if due else None
+        return decide_for(
+            cases,
+            now,
+            Pinned(model.model, model.version),
+            base=base if base is not None else _NO_ROWS,
+            day=now.astimezone(tz).date(),
+            seed=self.seed,
+            lang=language,
+        )
+
+    def _per_day(
+        self,
+        creditor_id: int,
+        name: str,
+        contexts: list[DebtorContext],
+        now: datetime,
+        tz: ZoneInfo,
+        model: LoadedModel | None,
+        language: str,
+    ) -> list[Answer]:
+        policy = model.model if model is not None else None
         pinned = (
-            Pinned(model.model, model.version)
-            if model is not None and isinstance(model.model, DunningPolicy)
+            Pinned(policy, model.version)
+            if model is not None and isinstance(policy, DunningPolicy)
             else None
         )
         base = None
-        if pinned is not None and pinned.policy.models is not None:
+        if isinstance(policy, DunningPolicy) and policy.models is not None and model is not None:
             base = self.snapshots.encoded(
-                creditor_id, name, debtor_ids, now, pinned.policy.models, pinned.version
+                creditor_id,
+                name,
+                [c.debtor_id for c in contexts],
+                now,
+                policy.models,
+                model.version,
             )
-        answers = decide_for(
+        return decide_for(
             {ctx.debtor_id: ctx.state for ctx in contexts},
             now,
             pinned,
@@ -143,11 +212,6 @@ class Recommender:
             seed=self.seed,
             lang=language,
         )
-        out = [answer_out(ctx, a, now, tz) for ctx, a in zip(contexts, answers, strict=True)]
-        # one multi-row INSERT: ORM objects per answer cost more than the answer
-        conn.execute(sa.insert(Recommendation), [recommendation_row(creditor_id, r) for r in out])
-        session.commit()
-        return out
 
 
 def recommendation_row(creditor_id: int, rec: schemas.RecommendationOut) -> dict[str, Any]:
@@ -192,6 +256,19 @@ def answer_out(
             "base_value": a.base_value,
             "versus_runner_up": a.versus_runner_up,
         }
+    plan = None
+    if a.plan is not None:
+        p = a.plan
+        plan = {
+            "arm": p.arm,
+            "label": p.label,
+            "checkpoint": p.checkpoint,
+            "chosen_on": p.chosen_on,
+            "dpd": p.dpd,
+            "propensity": p.propensity,
+            "value_eur": p.value_eur,
+            "runner_up": a.versus_runner_up if p.checkpoint else None,  # its label
+        }
     return schemas.RecommendationOut(
         id=rec_id or str(uuid.uuid4()),
         debtor_id=ctx.debtor_id,
@@ -217,4 +294,5 @@ def answer_out(
         refusals=[
             {"channel": r.channel, "tone": None, "reasons": list(r.reasons)} for r in a.refusals
         ],
+        plan=plan,
     )

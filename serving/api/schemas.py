@@ -88,10 +88,26 @@ class RecommendationBrief(BaseModel):
     propensity: float
 
 
+class PlanOut(BaseModel):
+    """The dunning plan a plan champion has the debtor follow after this answer."""
+
+    arm: int
+    label: str = Field(description="channel/tone/cadence, or wait (until the next checkpoint).")
+    checkpoint: bool = Field(description="Chosen now (False: the plan in force continues).")
+    chosen_on: date = Field(description="The creditor's day the plan was chosen.")
+    dpd: int = Field(description="Days past due of the oldest claim when it was chosen.")
+    propensity: float = Field(description="The probability with which the plan was chosen.")
+    value_eur: float | None = Field(
+        default=None, description="Its expected net value on the creditor's objective."
+    )
+    runner_up: str | None = None
+
+
 class RecommendationOut(RecommendationBrief):
     alternatives: list[ScoredAction] = Field(description="The next best actions, at most 3.")
     explanation: Explanation
     refusals: list[Refusal] = Field(default_factory=list, description="Rules that removed actions.")
+    plan: PlanOut | None = Field(default=None, description="A plan champion's plan (else none).")
 
 
 class RecommendationsOut(BaseModel):

@@ -6,6 +6,8 @@ training rows, from events strictly before the day began, and cached until the d
 debtor not in the snapshot is asked for). The first request of a day pays for the build (the
 scheduler's morning cycle does); the rest read. Each snapshot is also kept encoded for the model
 being served (:func:`policy.encoding.encode_base`), so a request only picks rows out of a matrix.
+A plan champion reads the same rows with the checkpoint's features beside them
+(:func:`features.plan_state.checkpoint_features`, built once per creditor and day on first use).
 """
 
 import threading
@@ -16,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from features import build_features, load_frames
 from features.loading import LedgerFrames
+from features.plan_state import PLAN_STATE_FEATURES, checkpoint_features
 from policy.encoding import EncodedBase, encode_base
 from policy.model import OutcomeModels
 
@@ -25,6 +28,8 @@ class FeatureSnapshots:
         self.engine = engine
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[pd.Timestamp, pd.DataFrame]] = {}
+        self._frames: dict[int, LedgerFrames] = {}  # what the day's snapshot was built from
+        self._plan: dict[int, tuple[pd.Timestamp, pd.DataFrame]] = {}
         self._encoded: dict[tuple[int, str], tuple[pd.Timestamp, EncodedBase]] = {}
 
     @staticmethod
@@ -39,6 +44,8 @@ class FeatureSnapshots:
             frames = load_frames(self.engine, creditor_name)
             cached = (as_of, self.build(frames, as_of))
             self._cache[creditor_id] = cached
+            self._frames[creditor_id] = frames
+            self._plan.pop(creditor_id, None)
             self._encoded = {k: v for k, v in self._encoded.items() if k[0] != creditor_id}
         return cached[1]
 
@@ -49,6 +56,23 @@ class FeatureSnapshots:
         with self._lock:
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, self.day_start(now))
         return frame.loc[debtor_ids]
+
+    def plan_base(
+        self, creditor_id: int, creditor_name: str, debtor_ids: list[int], now: datetime
+    ) -> pd.DataFrame:
+        """Plan state rows (``PLAN_STATE_FEATURES``, index: debtor id) of these debtors as of
+        the start of ``now``'s day."""
+        with self._lock:
+            as_of = self.day_start(now)
+            frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
+            hit = self._plan.get(creditor_id)
+            if hit is None or hit[0] != as_of:
+                requests = pd.DataFrame({"debtor_id": frame.index.to_numpy(), "as_of": as_of})
+                extra = checkpoint_features(self._frames[creditor_id], requests)
+                extra.index = frame.index
+                rows = pd.concat([frame, extra], axis=1)[list(PLAN_STATE_FEATURES)]
+                hit = self._plan[creditor_id] = (as_of, rows)
+        return hit[1].loc[debtor_ids]
 
     def encoded(
         self,
@@ -88,3 +112,5 @@ class FeatureSnapshots:
         with self._lock:
             self._cache.clear()
             self._encoded.clear()
+            self._frames.clear()
+            self._plan.clear()

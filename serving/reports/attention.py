@@ -14,7 +14,8 @@ The rules (every date is a calendar date in the creditor's books; ``as_of`` is t
 * **14-day letter expiring** — a 14-day letter was sent and its costs become due within the next 7
   days (``as_of`` < due day ≤ ``as_of`` + 7), and the invoice is still open.
 
-An invoice appears once per reason; the list is ranked by urgency (:data:`KINDS`), then amount.
+An invoice appears once per reason; the list is ranked by urgency (:data:`KINDS`), then amount;
+the digest and the Overview show the first :data:`SHOWN` and say how many more there are.
 This module only reads the ledger.
 """
 
@@ -28,6 +29,7 @@ from ledger.enums import ContactStatus, DebtorKind, InvoiceStatus, OutcomeKind, 
 from ledger.tables import Contact, ContactInvoice, Debtor, Invoice, Outcome
 from policy.fourteen_day_letter import costs_due_on
 
+SHOWN = 10  # the top of the list a person reads; the rest is counted ("and 31 more")
 B2B_COLLECTION_DAYS = 60
 COMPLAINT_DAYS = 14
 EXPIRING_DAYS = 7

@@ -11,7 +11,9 @@ measured yet"). The figures:
 * collected this week — payments received in ``as_of − 6 … as_of``;
 * reminders going out next week — ``Contact`` rows with status ``planned`` and ``scheduled_at``
   from ``as_of + 1`` 00:00 to ``as_of + 8`` 00:00 in the creditor's time zone, per channel with
-  their cost;
+  their cost, plus what the policy is expected to plan in those days
+  (:mod:`serving.reports.reminder_forecast`: the decision path run over the week's cycles, the
+  served model when handed one, else the ladder);
 * invoices that need attention — :mod:`serving.reports.attention`.
 
 This module computes; it never renders, sends or writes.
@@ -26,10 +28,16 @@ from sqlmodel import Session, col, func, select
 from ledger.enums import ContactStatus
 from ledger.summary import AGING_BUCKETS, find_creditor, summarize
 from ledger.tables import Contact
-from serving.reports.attention import AttentionItem, attention_items
+from serving.reports.attention import SHOWN, AttentionItem, attention_items
 from serving.reports.flow_effect import FlowEffect
 from serving.reports.forecast import BaselineForecaster, CashForecaster, WeekCash
 from serving.reports.reconstruct import collected_between, dso_at, open_amount_at
+from serving.reports.reminder_forecast import (
+    ChannelPlan,
+    ForecastPolicy,
+    NextWeek,
+    expected_next_week,
+)
 
 TREND_WEEKS = 12
 FORECAST_WEEKS = 4
@@ -49,11 +57,11 @@ class DsoPoint:
 
 
 @dataclass(frozen=True)
-class ChannelPlan:
+class NextWeekRow:
     channel: str
-    contacts: int
-    debtors: int
-    cost_cents: int
+    planned: int
+    expected: int  # by the policy's forecast, beyond what is planned
+    cost_cents: int  # of both
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,7 @@ class DigestData:
     collected_count: int
     collected_cents: int
     next_week: list[ChannelPlan]
+    next_week_forecast: NextWeek
     attention: list[AttentionItem]
     cash_forecast: list[WeekCash] | None
     flow_effect: FlowEffect | None
@@ -90,12 +99,46 @@ class DigestData:
         return self.as_of + timedelta(days=7)
 
     @property
-    def next_week_contacts(self) -> int:
+    def next_week_planned(self) -> int:
         return sum(p.contacts for p in self.next_week)
 
     @property
+    def next_week_contacts(self) -> int:
+        """Planned and expected by the policy."""
+        return self.next_week_planned + self.next_week_forecast.contacts
+
+    @property
     def next_week_cost_cents(self) -> int:
-        return sum(p.cost_cents for p in self.next_week)
+        planned = sum(p.cost_cents for p in self.next_week)
+        return planned + self.next_week_forecast.cost_cents
+
+    @property
+    def next_week_rows(self) -> list[NextWeekRow]:
+        """Per channel: planned, expected beyond that, and the cost of both."""
+        planned = {p.channel: p for p in self.next_week}
+        expected = {p.channel: p for p in self.next_week_forecast.expected}
+        rows = []
+        for channel in sorted(planned.keys() | expected.keys()):
+            p, e = planned.get(channel), expected.get(channel)
+            rows.append(
+                NextWeekRow(
+                    channel,
+                    p.contacts if p else 0,
+                    e.contacts if e else 0,
+                    (p.cost_cents if p else 0) + (e.cost_cents if e else 0),
+                )
+            )
+        return rows
+
+    @property
+    def attention_top(self) -> list[AttentionItem]:
+        """The most urgent items, as many as a person reads."""
+        return self.attention[:SHOWN]
+
+    @property
+    def attention_more(self) -> int:
+        """How many items are left out of :attr:`attention_top`."""
+        return max(0, len(self.attention) - SHOWN)
 
     @property
     def forecast_total_cents(self) -> int:
@@ -148,9 +191,11 @@ def build_digest(
     forecaster: CashForecaster | None = None,
     flow_effect: FlowEffect | None = None,
     period_days: int = 90,
+    policy: ForecastPolicy | None = None,
 ) -> DigestData:
     """The digest of ``creditor_name`` as of ``as_of``. ``cash_forecast`` wins over
-    ``forecaster``; with neither, :class:`BaselineForecaster` makes the forecast."""
+    ``forecaster``; with neither, :class:`BaselineForecaster` makes the forecast. ``policy``
+    forecasts next week's reminders (None: the fixed ladder)."""
     creditor = find_creditor(session, creditor_name)
     if creditor.id is None:  # pragma: no cover - a stored creditor always has an id
         raise ValueError("creditor without id")
@@ -184,6 +229,9 @@ def build_digest(
         collected_cents=collected,
         next_week=planned_next_week(
             session, creditor_id=cid, as_of=as_of, timezone=creditor.timezone
+        ),
+        next_week_forecast=expected_next_week(
+            session, creditor_id=cid, as_of=as_of, timezone=creditor.timezone, policy=policy
         ),
         attention=attention_items(
             session, creditor_id=cid, as_of=as_of, timezone=creditor.timezone

@@ -81,6 +81,12 @@ def open_invoices(session: Session, *, creditor_id: int, as_of: date) -> list[Op
     ]
 
 
+def expected_day(inv: OpenInvoice, days_late: float, as_of: date) -> date:
+    """The day an invoice is expected to be paid: due date + days late, or tomorrow when that
+    day has passed."""
+    return max(inv.due_date + timedelta(days=round(days_late)), as_of + timedelta(days=1))
+
+
 def weekly_cash(
     invoices: Sequence[OpenInvoice], days_late: Sequence[float], *, as_of: date, weeks: int
 ) -> list[WeekCash]:
@@ -88,7 +94,7 @@ def weekly_cash(
     cents: dict[int, int] = defaultdict(int)
     counts: dict[int, int] = defaultdict(int)
     for inv, late in zip(invoices, days_late, strict=True):
-        expected = max(inv.due_date + timedelta(days=round(late)), as_of + timedelta(days=1))
+        expected = expected_day(inv, late, as_of)
         week = (expected - as_of - timedelta(days=1)).days // 7
         if week < weeks:
             cents[week] += inv.open_cents
@@ -141,6 +147,27 @@ def expected_days_late(
     return None
 
 
+def baseline_days_late(
+    session: Session, *, creditor_id: int, as_of: date
+) -> tuple[list[OpenInvoice], list[float]]:
+    """The open invoices the baseline expects to be paid, and the days late of each."""
+    history = settled_days_late(session, creditor_id=creditor_id, as_of=as_of)
+    kept: list[OpenInvoice] = []
+    late: list[float] = []
+    for inv in open_invoices(session, creditor_id=creditor_id, as_of=as_of):
+        days = expected_days_late(history, inv, as_of)
+        if days is not None:
+            kept.append(inv)
+            late.append(days)
+    return kept, late
+
+
+def expected_pay_days(session: Session, *, creditor_id: int, as_of: date) -> dict[int, date]:
+    """{invoice id: the day the baseline expects it paid}; invoices not expected are left out."""
+    kept, late = baseline_days_late(session, creditor_id=creditor_id, as_of=as_of)
+    return {inv.invoice_id: expected_day(inv, d, as_of) for inv, d in zip(kept, late, strict=True)}
+
+
 class BaselineForecaster:
     """Each debtor's history of days late, conditional on how late the invoice already is;
     leak-free (only invoices settled on or before ``as_of``)."""
@@ -148,14 +175,7 @@ class BaselineForecaster:
     def forecast(
         self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
     ) -> list[WeekCash]:
-        history = settled_days_late(session, creditor_id=creditor_id, as_of=as_of)
-        kept: list[OpenInvoice] = []
-        late: list[float] = []
-        for inv in open_invoices(session, creditor_id=creditor_id, as_of=as_of):
-            days = expected_days_late(history, inv, as_of)
-            if days is not None:
-                kept.append(inv)
-                late.append(days)
+        kept, late = baseline_days_late(session, creditor_id=creditor_id, as_of=as_of)
         return weekly_cash(kept, late, as_of=as_of, weeks=weeks)
 
 

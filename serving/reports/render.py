@@ -18,6 +18,7 @@ from serving.reports import plots
 from serving.reports.decision import DecisionView
 from serving.reports.digest_data import DigestData
 from serving.reports.i18n import Lang, Language
+from serving.reports.rule_words import plain
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -54,6 +55,7 @@ def _common(
         "logo": logo_uri(logo),
         "timezone": timezone,
         "generated": datetime.now(ZoneInfo(timezone)),
+        "plain": plain,
     }
 
 

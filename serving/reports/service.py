@@ -19,6 +19,7 @@ from serving.reports.digest_data import DigestData, build_digest
 from serving.reports.flow_effect import FlowEffect, load_flow_effect
 from serving.reports.forecast import BaselineForecaster, CashForecaster, mlflow_forecaster
 from serving.reports.i18n import Language, as_language
+from serving.reports.reminder_forecast import ForecastPolicy
 from serving.reports.render import render_decision, render_weekly, to_pdf
 from serving.reports.settings import ReportsSettings
 
@@ -53,6 +54,7 @@ def weekly_digest(
     engine: Engine | None = None,
     flow_effect_path: Path | None = None,
     flow_effect: FlowEffect | None = None,
+    policy: ForecastPolicy | None = None,
 ) -> DigestData:
     effect = flow_effect or load_flow_effect(flow_effect_path or settings.flow_effect_path)
     return build_digest(
@@ -61,6 +63,7 @@ def weekly_digest(
         as_of=as_of,
         forecaster=choose_forecaster(settings, engine),
         flow_effect=effect,
+        policy=policy,
     )
 
 

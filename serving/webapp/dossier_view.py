@@ -1,5 +1,6 @@
 """The Dossier page's contents for one debtor of one creditor: invoices, the rules' view now, and
-one timeline of every contact (with its document), outcome, dossier event and decision.
+one timeline of every contact (with its document), outcome, dossier event and decision, and what
+"send now" would plan (:mod:`policy.send_now`).
 
 :func:`dossier_view` answers ``None`` for a debtor of another creditor (the page is then a 404,
 exactly like a missing one). This module only reads the ledger.
@@ -12,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from features.specs import REGISTRY
 from ledger import dossier
 from ledger.tables import Contact, Debtor, Invoice, Outcome, Recommendation
 from policy import state_from_ledger
+from policy.explain import reason_text
 from policy.flow_state import DebtorState
+from policy.send_now import SendNow, send_now
 from serving.webapp.debtors import status_of
 
 # channels whose document the app can show: the letter as PDF, the e-mail as text
@@ -39,6 +43,7 @@ class DossierView:
     status: str
     open_cents: int
     timeline: list[TimelineItem]
+    send_now: SendNow  # what "send now" would plan, or why it may not today
 
 
 def debtor_of(session: Session, creditor_id: int, debtor_id: int) -> Debtor | None:
@@ -46,12 +51,20 @@ def debtor_of(session: Session, creditor_id: int, debtor_id: int) -> Debtor | No
     return row if row is not None and row.creditor_id == creditor_id else None
 
 
-def _first_reason(body: dict[str, Any]) -> str:
+def _first_reason(body: dict[str, Any], language: str) -> str:
+    """The decision's strongest reason in the page's language (the stored sentence is in the
+    debtor's)."""
     reasons = (body.get("explanation") or {}).get("reasons") or []
-    return str(reasons[0].get("text", "")) if reasons else ""
+    if not reasons:
+        return ""
+    first = reasons[0]
+    if first.get("feature") in REGISTRY:
+        return reason_text(first["feature"], first.get("value"), first.get("contribution", 0.0),
+                           language)  # fmt: skip
+    return str(first.get("text", ""))
 
 
-def _timeline(session: Session, debtor: Debtor, timezone: str) -> list[TimelineItem]:
+def _timeline(session: Session, debtor: Debtor, timezone: str, language: str) -> list[TimelineItem]:
     cid, did = debtor.creditor_id, debtor.id or 0
     base = f"/app/debtors/{did}"
     items: list[TimelineItem] = []
@@ -82,7 +95,7 @@ def _timeline(session: Session, debtor: Debtor, timezone: str) -> list[TimelineI
                 r.created_at,
                 "decision",
                 title,
-                _first_reason(r.body),
+                _first_reason(r.body, language),
                 f"/app/reports/decisions/{r.id}",
             )
         )
@@ -92,7 +105,12 @@ def _timeline(session: Session, debtor: Debtor, timezone: str) -> list[TimelineI
 
 
 def dossier_view(
-    session: Session, creditor_id: int, debtor_id: int, now: datetime, timezone: str
+    session: Session,
+    creditor_id: int,
+    debtor_id: int,
+    now: datetime,
+    timezone: str,
+    language: str = "nl",
 ) -> DossierView | None:
     debtor = debtor_of(session, creditor_id, debtor_id)
     if debtor is None:
@@ -111,5 +129,6 @@ def dossier_view(
         state=state,
         status=status_of(state, now.date()),
         open_cents=sum(i.open_amount_cents for i in invoices if i.status != "paid"),
-        timeline=_timeline(session, debtor, timezone),
+        timeline=_timeline(session, debtor, timezone, language),
+        send_now=send_now(state, now),
     )

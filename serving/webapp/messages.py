@@ -5,6 +5,8 @@ Templates call ``t("key", **values)``; money, numbers and dates come from
 a third column and its code in :data:`CODES`.
 """
 
+from serving.webapp.messages_flow import FLOW_MESSAGES
+
 CODES = ("nl", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -257,12 +259,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "champion": ("kampioen", "champion"),
     "challenger": ("uitdager", "challenger"),
     "no_versions": ("Nog geen geregistreerde versies.", "No registered versions yet."),
-    "effect_note": (
-        "Het effect van de geleerde flow op uw eigen debiteuren wordt geschat uit uw {n} "
-        "vastgelegde beslissingen met een kans op een andere keuze (off-policy); cijfers uit de "
-        "simulator gelden niet voor u.",
-        "The learned flow's effect on your own debtors is estimated from your {n} logged "
-        "decisions that had a chance of another choice (off-policy); the simulator's figures "
-        "are not yours.",
-    ),
 }
+MESSAGES |= FLOW_MESSAGES

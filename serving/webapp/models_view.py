@@ -1,20 +1,45 @@
 """The Models page's facts: the policy model's registered versions (the champion the API follows
-and the challengers), each with the promotion gate's verdict (the version's ``gate`` tag), the
-model the API serves right now, and how many decisions of this creditor are logged (the input
-of an off-policy estimate on its own data). Read from the MLflow registry the API uses; a
-registry that cannot be read is shown as such, never as an error page."""
+and the challengers), each with the promotion gate's verdict (the version's ``gate`` tag) and its
+checks with their figures (the run's ``gate_promote.json``, else ``gate.json``, as the training
+side writes them), the model the API serves right now, how many decisions of this creditor are
+logged and the flow's effect measured on them (:mod:`serving.webapp.own_effect`). Read from the
+MLflow registry the API uses; a registry that cannot be read is shown as such, never as an error
+page."""
 
+import json
 import logging
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from ledger.tables import Recommendation
 from serving.api.model_loader import tracking_uri
 from serving.api.settings import ApiSettings
+from serving.webapp.own_effect import OwnEffect, own_effect
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    name: str
+    passed: bool
+    rule: str
+    figures: dict[str, Any]
+
+    @property
+    def shown(self) -> str:
+        """The figures as ``name value`` pairs (numbers rounded for people)."""
+
+        def fmt(v: object) -> str:
+            return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+        return ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in self.figures.items())
 
 
 @dataclass(frozen=True)
@@ -24,6 +49,7 @@ class Version:
     gate: str
     created_ms: int
     run_id: str
+    checks: tuple[GateCheck, ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -34,6 +60,31 @@ class ModelsView:
     registry_error: str | None
     logged_decisions: int
     explored_decisions: int
+    effect: OwnEffect
+
+
+VERDICTS = ("gate_promote.json", "gate.json")  # the promotion's verdict outranks the training's
+
+
+def gate_checks(client: Any, run_id: str) -> tuple[GateCheck, ...]:
+    """The checks of the run's latest verdict; none when the run has no verdict file."""
+    for name in VERDICTS:
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(client.download_artifacts(run_id, name, tmp))
+                data = json.loads(path.read_text(encoding="utf-8"))
+        except Exception:  # no such artifact (an older run): try the next, else none
+            continue
+        return tuple(
+            GateCheck(
+                str(c.get("name", "")),
+                bool(c.get("passed")),
+                str(c.get("rule", "")),
+                dict(c.get("figures") or {}),
+            )
+            for c in data.get("checks") or []
+        )
+    return ()
 
 
 def registry_versions(settings: ApiSettings) -> list[Version]:
@@ -53,6 +104,7 @@ def registry_versions(settings: ApiSettings) -> list[Version]:
             gate=(v.tags or {}).get("gate", ""),
             created_ms=int(v.creation_timestamp or 0),
             run_id=str(v.run_id or ""),
+            checks=gate_checks(client, str(v.run_id)) if v.run_id else (),
         )
         for v in client.search_model_versions(f"name='{name}'")
     ]
@@ -73,7 +125,9 @@ def cached_versions(settings: ApiSettings) -> list[Version]:
     return versions
 
 
-def models_view(session: Session, creditor_id: int, settings: ApiSettings) -> ModelsView:
+def models_view(
+    session: Session, creditor_id: int, settings: ApiSettings, as_of: date
+) -> ModelsView:
     try:
         versions, problem = cached_versions(settings), None
     except Exception as err:  # an empty or unreachable registry is a fact to show, not a crash
@@ -90,4 +144,5 @@ def models_view(session: Session, creditor_id: int, settings: ApiSettings) -> Mo
         registry_error=problem,
         logged_decisions=int(logged),
         explored_decisions=int(explored or 0),
+        effect=own_effect(session, creditor_id, as_of),
     )

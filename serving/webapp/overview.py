@@ -1,17 +1,23 @@
 """The Overview page's figures: the weekly digest's (:mod:`serving.reports.digest_data`) as of
 the app's day, with "needs attention" (ranked by urgency, then amount, in
-:mod:`serving.reports.attention`) linked to the dossier. This module only reads the ledger.
+:mod:`serving.reports.attention`) linked to the dossier, and next week's reminders forecast by
+the policy the API serves now (:func:`served_policy`; the ladder when none is loaded). This
+module only reads the ledger.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
+from fastapi import Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ledger.tables import Debtor
+from policy.decision_path import Pinned
+from policy.pyfunc import DunningPolicy
 from serving.reports.attention import AttentionItem
 from serving.reports.digest_data import DigestData
+from serving.reports.reminder_forecast import ForecastPolicy
 from serving.reports.service import weekly_digest
 from serving.reports.settings import get_reports_settings
 
@@ -43,11 +49,38 @@ def ranked(session: Session, creditor_id: int, items: list[AttentionItem]) -> li
     ]
 
 
+def served_policy(request: Request, creditor_id: int, creditor_name: str) -> ForecastPolicy | None:
+    """The learned policy the API serves now, with its feature snapshots; None: the ladder."""
+    loaded = request.app.state.model_store.current
+    if loaded is None or not isinstance(loaded.model, DunningPolicy):
+        return None
+    models = loaded.model.models
+    if models is None:
+        return None
+    pinned = Pinned(loaded.model, loaded.version)
+    snapshots = request.app.state.recommender.snapshots
+    return ForecastPolicy(
+        pinned,
+        lambda ids, at: snapshots.encoded(
+            creditor_id, creditor_name, ids, at, models, pinned.version
+        ),
+    )
+
+
 def overview_data(
-    session: Session, creditor_name: str, as_of: date, engine: Engine | None
+    session: Session,
+    creditor_name: str,
+    as_of: date,
+    engine: Engine | None,
+    policy: ForecastPolicy | None = None,
 ) -> DigestData:
     """The digest's figures with the reports' settings (forecaster, flow effect)."""
     settings = get_reports_settings()
     return weekly_digest(
-        session, creditor_name=creditor_name, as_of=as_of, settings=settings, engine=engine
+        session,
+        creditor_name=creditor_name,
+        as_of=as_of,
+        settings=settings,
+        engine=engine,
+        policy=policy,
     )

@@ -2,17 +2,22 @@
 needs (the user, their language, the CSRF token, the navigation they may open).
 
 ``t(key, **values)`` speaks the user's language (:mod:`serving.webapp.messages`); ``L`` formats
-money, numbers and dates as the reports do (:class:`serving.reports.i18n.Lang`).
+money, numbers and dates as the reports do (:class:`serving.reports.i18n.Lang`); ``plain(reason)``
+words a rule's reason (:mod:`serving.reports.rule_words`); ``local(moment)`` is the creditor's
+time.
 """
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from serving.reports.i18n import Lang, as_language
+from serving.reports.rule_words import plain
 from serving.webapp.access import NAVIGATION, may
 from serving.webapp.deps import AppUser, csrf_token
 from serving.webapp.messages import CODES, MESSAGES
@@ -28,6 +33,11 @@ def translator(language: str) -> Any:
         return text.format(**values) if values else text
 
     return t
+
+
+def _local(moment: datetime, user: AppUser | None) -> datetime:
+    """A moment in the user's creditor's time zone."""
+    return moment.astimezone(ZoneInfo(user.timezone)) if user is not None else moment
 
 
 def render(
@@ -52,6 +62,8 @@ def render(
             "csrf": csrf_token(request),
             "nav": nav,
             "path": request.url.path,
+            "plain": lambda reason: plain(reason, lang),  # a rule's reason in plain words
+            "local": lambda moment: _local(moment, user),
             **context,
         },
         status_code=status_code,

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from ledger.tables import Contact, ContactInvoice, Recommendation
+from batch.limits import REFUSAL_KIND, creditor_limits
+from ledger.tables import Contact, ContactInvoice, Creditor, DossierEvent, Recommendation
 from simulator.config import SimConfig
 from simulator.generate import simulate_to_ledger
 
@@ -57,3 +58,35 @@ def decided(engine: Engine, version: str) -> pd.DataFrame:
             for r in recs
         ]
     )  # fmt: skip
+
+
+def set_limits(engine: Engine) -> None:
+    """Limits that refuse some of DAY's contacts: the first creditor's complaint limit below its
+    rate (no calls, no firm tone), the last one's budget 15 EUR above what its last 30 days
+    spent (some letters fit, then only what is cheap enough)."""
+    with Session(engine) as session:
+        creditors = session.exec(select(Creditor).order_by(col(Creditor.id))).all()
+        first, last = creditors[0], creditors[-1]
+        first.complaint_limit_per_1000 = 0.5
+        last.contact_budget_cents = 0
+        session.add_all([first, last])
+        session.commit()
+        assert last.id is not None
+        with engine.connect() as conn:
+            spent = creditor_limits(conn, DAY, CYCLE)[last.id].usage.cost_cents
+        last.contact_budget_cents = spent + 1500
+        session.add(last)
+        session.commit()
+
+
+def refusals(engine: Engine) -> pd.DataFrame:
+    """The dossier's refusals of the creditors' limits, comparable across ledgers."""
+    kind = DossierEvent.kind == REFUSAL_KIND
+    with Session(engine) as session:
+        events = session.exec(select(DossierEvent).where(kind)).all()
+    rows = [
+        {"debtor_id": e.debtor_id, "actor": e.actor, "at": e.occurred_at, "payload": e.payload}
+        for e in events
+    ]
+    columns = ["debtor_id", "actor", "at", "payload"]
+    return pd.DataFrame(rows, columns=columns).sort_values("debtor_id", ignore_index=True)

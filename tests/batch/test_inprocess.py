@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, func, select
 
 from batch import inprocess
-from batch.day import population_part, recommendation_id
+from batch.day import Bucket, population_part, recommendation_id
 from features.debtor_history import add_populations, population
 from features.loading import load_frames
 from ledger.db import make_engine
@@ -73,8 +73,8 @@ def test_the_buckets_population_parts_add_up_to_the_creditors(
     engine: Engine, tmp_path: Path
 ) -> None:
     simulate(engine, tmp_path, 80, days=90)
-    parts = inprocess.export(engine, 4)
-    summed = add_populations([population_part(rows, DAY) for rows in parts.values()])
+    parts, _ = inprocess.export(engine, 4, DAY, CYCLE)
+    summed = add_populations([population_part(Bucket.of_rows(r), DAY) for r in parts.values()])
     whole = population(load_frames(engine), summed.as_of)
     pd.testing.assert_frame_equal(
         summed.counts.sort_index(), whole.counts.sort_index(), check_dtype=False

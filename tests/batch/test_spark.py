@@ -21,7 +21,7 @@ from batch import inprocess
 from batch.report import RunReport
 from ledger.db import make_engine
 from policy.decision_path import Pinned
-from tests.batch.ledgers import CYCLE, DAY, SEED, decided, simulate
+from tests.batch.ledgers import CYCLE, DAY, SEED, decided, refusals, set_limits, simulate
 from tests.conftest import POSTGRES_URL
 from tests.serving.api.tiny_policy import tiny_policy
 
@@ -74,6 +74,7 @@ def ledgers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engi
         eng = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
         SQLModel.metadata.create_all(eng)
         simulate(eng, folder, DEBTORS)
+        set_limits(eng)
         out[name] = eng
     yield out
     for eng in out.values():
@@ -126,6 +127,18 @@ def test_spark_decides_and_writes_exactly_what_the_in_process_engine_does(
     assert got.run_written
 
 
+def test_spark_refuses_what_the_creditors_limits_refuse_as_the_in_process_engine_does(
+    ledgers: dict[str, Engine], first: tuple[RunReport, RunReport, list[tuple[int, ...]]]
+) -> None:
+    mine, theirs = refusals(ledgers["spark"]), refusals(ledgers["inprocess"])
+    pd.testing.assert_frame_equal(mine, theirs)
+    reasons = [r.split(":")[0] for p in mine["payload"] for r in p["reasons"]]
+    assert {"contact budget", "complaint limit"} <= set(reasons)
+    refused = {p["recommendation_id"] for p in mine["payload"]}
+    recs = decided(ledgers["spark"], VERSION).set_index("id")
+    assert recs.loc[sorted(refused), "contact"].isna().all(), "a refused contact is not planned"
+
+
 def test_a_rerun_inserts_nothing(
     spark: Any,
     ledgers: dict[str, Engine],
@@ -142,6 +155,7 @@ def test_a_rerun_inserts_nothing(
     assert (again.inserted_recommendations, again.inserted_contacts) == (0, 0)
     assert not again.run_written
     pd.testing.assert_frame_equal(decided(ledgers["spark"], VERSION), before)
+    assert len(refusals(ledgers["spark"])) == len(refusals(ledgers["inprocess"]))
 
 
 def test_a_session_in_another_time_zone_is_refused(

@@ -4,7 +4,7 @@ segment's default plan kept unless another beats it by the margin."""
 import numpy as np
 import pytest
 
-from policy.plan_choice import GREEDY, PlanObjective, TopK, anchored, cautious, choose
+from policy.plan_choice import GREEDY, PlanObjective, TopK, anchored, choose
 
 
 def test_greedy_takes_the_best_available_arm_and_names_the_runner_up() -> None:
@@ -49,14 +49,3 @@ def test_the_default_arm_is_kept_unless_another_beats_it_by_more_than_the_margin
     c = choose(anchored(scores, default, 50.0), avail, np.random.default_rng(0), GREEDY)
     assert c.arm.tolist() == [0, 1, 1, 1]
     assert scores[0, 0] == 10.0  # the caller's scores are left alone
-
-
-def test_cautious_lowers_an_arm_by_the_spread_of_its_gain_over_the_default() -> None:
-    # two members, one row, three arms: arm 1 gains 30 or 10 over the default (arm 0), arm 2
-    # gains 20 in both: the same mean gain, but only arm 2's is sure
-    scores = np.array([[[100.0, 130.0, 120.0]], [[110.0, 120.0, 130.0]]])
-    out = cautious(scores, np.array([0]), 1.0)
-    assert out[0, 0] == pytest.approx(105.0)
-    assert out[0, 2] == pytest.approx(125.0)
-    assert out[0, 1] == pytest.approx(125.0 - np.std([30.0, 10.0], ddof=1))
-    assert cautious(scores, np.array([-1]), 1.0)[0].tolist() == [105.0, 125.0, 125.0]

@@ -1,10 +1,12 @@
 """``/app/debtors`` (search, filter, sort, pages) and ``/app/debtors/{id}`` (the dossier), its
 actions (POST ``…/actions``: pause, resume, dispute, resolve, promise, note — the API's
 :data:`~serving.operate.dossier_actions.DossierAction`, same validation) and a contact's document
-(``…/contacts/{contact_id}/document``: the letter as PDF, the e-mail's text). Another creditor's
-debtor or contact is a 404, like a missing one."""
+(``…/contacts/{contact_id}/document``: the letter as PDF, the e-mail's text) and "send now" (POST
+``…/send-now``: :mod:`serving.webapp.send_now`, refused with the rules' reasons in plain words).
+Another creditor's debtor or contact is a 404, like a missing one."""
 
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,12 +16,15 @@ from sqlmodel import select
 from ledger.tables import Contact, ContactInvoice, Creditor, Invoice
 from serving.api.deps import IdPath, SessionDep
 from serving.operate.dossier_actions import ActionRefusedError, DossierAction, act
+from serving.reports.i18n import Lang, as_language
+from serving.reports.rule_words import plain
 from serving.webapp.access import may
 from serving.webapp.debtors import DebtorQuery, debtor_page
 from serving.webapp.deps import AppUser, FormDep, PageError, SettingsDep, app_now, needs
 from serving.webapp.dossier_view import DOCUMENT_CHANNELS, debtor_of, dossier_view
 from serving.webapp.forms import FormError, messages, values
-from serving.webapp.templating import render
+from serving.webapp.send_now import SendNowRefusedError, plan_send_now
+from serving.webapp.templating import render, translator
 
 router = APIRouter(prefix="/app/debtors", include_in_schema=False)
 _ACTION = TypeAdapter(DossierAction)
@@ -46,9 +51,8 @@ def _dossier_page(
     request: Request, session: SessionDep, settings: SettingsDep, user: AppUser, debtor_id: int,
     *, errors: list[str] | None = None, flash: str | None = None, status_code: int = 200,
 ) -> HTMLResponse:  # fmt: skip
-    view = dossier_view(
-        session, user.creditor_id, debtor_id, app_now(user, settings), user.timezone
-    )
+    now = app_now(user, settings)
+    view = dossier_view(session, user.creditor_id, debtor_id, now, user.timezone, user.language)
     if view is None:
         raise PageError(404, "not_found")
     return render(
@@ -63,6 +67,8 @@ def dossier_page(
 ) -> HTMLResponse:
     done = request.query_params.get("done")
     flash = f"{done} ✓" if done and done.isidentifier() else None
+    if done == "send_now":
+        flash = translator(user.language)("send_now_done")
     return _dossier_page(request, session, settings, user, debtor_id, flash=flash)
 
 
@@ -103,6 +109,36 @@ def dossier_action(
         )
     session.commit()
     return RedirectResponse(f"/app/debtors/{debtor_id}?done={action.action}", status_code=303)
+
+
+@router.post("/{debtor_id}/send-now", response_model=None)
+def dossier_send_now(
+    request: Request,
+    debtor_id: IdPath,
+    form: FormDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Actor,
+) -> Response:
+    debtor = debtor_of(session, user.creditor_id, debtor_id)
+    creditor = session.get(Creditor, user.creditor_id)
+    if debtor is None or creditor is None:
+        raise PageError(404, "not_found")
+    try:
+        plan_send_now(session, creditor, debtor, actor=user.actor, now=app_now(user, settings))
+    except SendNowRefusedError as err:
+        session.rollback()
+        language = as_language(user.language)
+        t = translator(language)
+        problems = [t("send_now_refused")] + [plain(r, language) for r in err.reasons]
+        if err.earliest is not None:
+            at = err.earliest.astimezone(ZoneInfo(user.timezone))
+            problems.append(t("send_now_earliest", at=Lang(language).date_time(at)))
+        return _dossier_page(
+            request, session, settings, user, debtor_id, errors=problems, status_code=422
+        )
+    session.commit()
+    return RedirectResponse(f"/app/debtors/{debtor_id}?done=send_now", status_code=303)
 
 
 @router.get("/{debtor_id}/contacts/{contact_id}/document", response_model=None)

@@ -1,5 +1,6 @@
 """``/app/models``: the policy model's champion and challengers with the gate's verdicts, the
-model the API serves now, and the creditor's own logged decisions (:mod:`..models_view`)."""
+model the API serves now, and the flow's effect measured on the creditor's own logged decisions
+(:mod:`..models_view`)."""
 
 from typing import Annotated
 
@@ -7,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from serving.api.deps import SessionDep
-from serving.webapp.deps import AppUser, needs
+from serving.webapp.deps import AppUser, SettingsDep, needs, today
 from serving.webapp.models_view import models_view
 from serving.webapp.templating import render
 
@@ -16,8 +17,12 @@ router = APIRouter(prefix="/app/models", include_in_schema=False)
 
 @router.get("", response_class=HTMLResponse)
 def models(
-    request: Request, session: SessionDep, user: Annotated[AppUser, Depends(needs("models"))]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: Annotated[AppUser, Depends(needs("models"))],
 ) -> HTMLResponse:
-    view = models_view(session, user.creditor_id, request.app.state.settings)
+    day = today(user, settings)
+    view = models_view(session, user.creditor_id, request.app.state.settings, day)
     served = request.app.state.model_store.current
     return render(request, "models.html", user, m=view, served=served)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from serving.api.deps import SessionDep
 from serving.api.routes.reports import EngineDep
 from serving.webapp.deps import AppUser, SettingsDep, needs, today
-from serving.webapp.overview import overview_data, ranked
+from serving.webapp.overview import overview_data, ranked, served_policy
 from serving.webapp.templating import render
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -23,7 +23,8 @@ def overview(
     settings: SettingsDep,
     user: Annotated[AppUser, Depends(needs("overview"))],
 ) -> HTMLResponse:
-    data = overview_data(session, user.creditor_name, today(user, settings), engine)
+    policy = served_policy(request, user.creditor_id, user.creditor_name)
+    data = overview_data(session, user.creditor_name, today(user, settings), engine, policy)
     dso_max = max([p.dso_days or 0 for p in data.dso_trend] + [1.0])
     return render(
         request,
@@ -31,8 +32,5 @@ def overview(
         user,
         d=data,
         dso_max=dso_max,
-        next_week=data.next_week,
-        next_week_total=data.next_week_contacts,
-        next_week_cost=data.next_week_cost_cents,
-        attention=ranked(session, user.creditor_id, data.attention),
+        attention=ranked(session, user.creditor_id, data.attention_top),
     )

@@ -5,7 +5,7 @@ signed link. Another creditor's decision is a 404."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
 from ledger.tables import Creditor
@@ -14,7 +14,7 @@ from serving.api.routes.reports import EngineDep
 from serving.reports.decision import DecisionNotFoundError
 from serving.reports.service import decision_page, render_weekly_page
 from serving.webapp.deps import AppUser, PageError, SettingsDep, needs, today
-from serving.webapp.overview import overview_data
+from serving.webapp.overview import overview_data, served_policy
 
 router = APIRouter(prefix="/app/reports", include_in_schema=False)
 Office = Annotated[AppUser, Depends(needs("reports"))]
@@ -22,11 +22,12 @@ Office = Annotated[AppUser, Depends(needs("reports"))]
 
 @router.get("", response_class=HTMLResponse)
 def weekly(
-    session: SessionDep, engine: EngineDep, settings: SettingsDep, user: Office
+    request: Request, session: SessionDep, engine: EngineDep, settings: SettingsDep, user: Office
 ) -> HTMLResponse:
     creditor = session.get(Creditor, user.creditor_id)
     assert creditor is not None
-    data = overview_data(session, creditor.name, today(user, settings), engine)
+    policy = served_policy(request, user.creditor_id, creditor.name)
+    data = overview_data(session, creditor.name, today(user, settings), engine, policy)
     return HTMLResponse(render_weekly_page(data, user.language, creditor).html)
 
 

@@ -11,7 +11,9 @@ assert, worked out by hand:
 * DSO (90 d): sales 2026-08-27 … 11-24 = 4,680.00 → 4,240 / 4,680 × 90 = 81.5; at 11-17:
   2,890 / 2,680 × 90 = 97.1
 * next week (11-25 00:00 … 12-02 00:00 local): e-mail 2 (2 debtors, 0.00), letter 1 (1.50),
-  SMS 1 (0.20) → 4 messages, 1.70; the phone call on 12-02 and the e-mail today are outside
+  SMS 1 (0.20) → 4 messages, 1.70; the phone call on 12-02 and the e-mail today are outside;
+  expected beyond those (the ladder over the cycles of 11-25 … 12-01): M. Visser's final reminder
+  by e-mail on 11-30 → 5 messages, 1.70
 * attention: disputed I5; broken promise I6 (promised 11-17); complaint Café Het Hoekje (11-20,
   550.00 open); ready for collection I1 (B2B, 85 days overdue) and I3 (B2C, letter sent 11-01,
   costs due 11-22); 14-day letter expiring I4 (sent 11-10, costs due 12-01)

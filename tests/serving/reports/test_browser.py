@@ -125,7 +125,7 @@ def test_decision_page_in_chromium(live: Live, browser: Browser) -> None:
     url = live.signed(f"/reports/decisions/{sample.REC_ID}", "&lang=en")
     page = visit(browser, url, screenshot=shot)
     assert page.errors == []
-    for text in ("SMS, friendly (reminder)", "€98.70", "€85.10", "26 November 2026 09:00"):
+    for text in ("SMS, friendly (reminder)", "€106.50", "€93.00", "26 November 2026 09:00"):
         assert text in page.dom, text
     assert "debtor opted out of phone calls" in page.dom
     assert "promise broken" in page.dom
@@ -156,7 +156,7 @@ def test_pdfs_from_the_live_server(live: Live, tmp_path: Path) -> None:
     """The PDFs as served (signed link, same one as the page): text and page images."""
     for path, extra, stem, figures in (
         ("/reports/weekly", "&as_of=2026-11-24", "weekly-pdf", ("€ 4.240,00", "81,5")),
-        (f"/reports/decisions/{sample.REC_ID}", "&lang=en", "decision-pdf", ("€98.70",)),
+        (f"/reports/decisions/{sample.REC_ID}", "&lang=en", "decision-pdf", ("€106.50",)),
     ):
         url = live.signed(path, extra).replace(path + "?", path + ".pdf?")
         response = httpx.get(url, timeout=60)

@@ -50,7 +50,19 @@ def test_reminders_next_week_per_channel(session: Session, ledger: Ledger) -> No
         ("letter", 1, 1, 150),
         ("sms", 1, 1, 20),
     ]
-    assert (d.next_week_contacts, d.next_week_cost_cents) == (4, 170)
+    # the ladder over the cycles of 25, 26, 27, 30 November and 1 December: only M. Visser
+    # (I6, 21 days late, not expected paid before 3 December) gets one more, on 30 November:
+    # the +17 level (final reminder; no phone or address, so by e-mail) three days after the
+    # planned letter of the 27th; Jansen's planned e-mail (25th) and call (2 December) leave no
+    # day 3 apart, the others have nothing overdue and undisputed
+    f = d.next_week_forecast
+    assert (f.by, f.cycles) == ("ladder", 5)
+    assert [(p.channel, p.contacts, p.debtors, p.cost_cents) for p in f.expected] == [
+        ("email", 1, 1, 0)
+    ]
+    assert (d.next_week_contacts, d.next_week_cost_cents) == (5, 170)
+    rows = [(r.channel, r.planned, r.expected, r.cost_cents) for r in d.next_week_rows]
+    assert rows == [("email", 2, 1, 0), ("letter", 1, 0, 150), ("sms", 1, 0, 20)]
 
 
 def test_attention_list(session: Session, ledger: Ledger) -> None:
@@ -162,3 +174,33 @@ def test_model_forecaster_hook(session: Session, ledger: Ledger) -> None:
     )
     assert len(seen) == 6  # open and expected to be paid: not the disputed I5
     assert [w.expected_cents for w in weeks] == [0, 394_000, 0, 0]
+
+
+def test_needs_attention_shows_the_top_ten_and_counts_the_rest(
+    session: Session, ledger: Ledger
+) -> None:
+    from ledger.tables import Creditor
+    from serving.reports.render import render_weekly
+    from tests import factories
+
+    creditor = session.get(Creditor, ledger.creditor_id)
+    assert creditor is not None
+    debtor = factories.debtor(session, creditor, name="Veel Geschil B.V.", kind="b2b")
+    for k in range(1, 13):  # 12 disputes of € 1 … € 12: the least urgent reason, small amounts
+        factories.invoice(
+            session, debtor, number=f"2026-X{k}", issue_date=date(2026, 11, 1),
+            due_date=date(2026, 12, 1), amount_cents=100 * k, status="disputed",
+        )  # fmt: skip
+    session.flush()
+    d = build_digest(session, creditor_name=sample.CREDITOR, as_of=sample.AS_OF)
+    assert len(d.attention) == 6 + 12
+    assert d.attention_top == d.attention[:10]
+    assert d.attention_more == 8
+    # the sample's 6 (collection, broken promise, letter, complaint, dispute of € 300) come
+    # first; then the largest of the new disputes
+    assert [a.invoice_number for a in d.attention_top[5:]] == [
+        "2026-I5", "2026-X12", "2026-X11", "2026-X10", "2026-X9",
+    ]  # fmt: skip
+    html = render_weekly(d, "en")
+    assert "And 8 more (less urgent or smaller)." in html
+    assert "2026-X8" not in html

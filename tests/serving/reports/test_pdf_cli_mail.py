@@ -67,7 +67,7 @@ def test_cli_decision_pdf_in_english(engine: Engine, ledger: Ledger, tmp_path: P
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = pdf_text(tmp_path / f"decision-{sample.REC_ID}.pdf")
-    for figure in ("SMS, friendly (reminder)", "€98.70", "€85.10", "opted out of phone calls"):
+    for figure in ("SMS, friendly (reminder)", "€106.50", "€93.00", "opted out of phone calls"):
         assert figure in text, figure
 
 

@@ -95,8 +95,14 @@ def test_decision_en(session: Session, ledger: Ledger) -> None:
         "M. Visser (K-0404)",
         "SMS, friendly (reminder)",
         "26 November 2026 09:00",  # 08:00 UTC shown in Europe/Amsterdam
-        "€98.70",  # expected value of the choice
-        "€85.10",  # e-mail alternative
+        # what a client reads: euros expected in, cost and complaint risk, beside waiting
+        "Expected to collect (14 days)",
+        "€106.50",  # 71 % of the €150.00 open on the decision's day
+        "71% chance of payment of €150.00 open",
+        "Complaint risk: 1.0%",
+        "Waiting would be expected to collect €61.50 (41% chance); this action is expected to "
+        "collect €45.00 more, for €0.20 in cost.",
+        "€93.00",  # the e-mail alternative: 62 % of €150.00
         "Wait: send nothing now",
         "debtor opted out of phone calls",  # a refusal
         "1 promises to pay broken — lowers the chance of payment",  # a reason, in English
@@ -106,6 +112,8 @@ def test_decision_en(session: Session, ledger: Ledger) -> None:
         assert text in html, text
     assert [m.group(1) for m in IMG.finditer(html)] == ["waterfall"]
     assert "The model was not available" not in html
+    for wrong in ("€98.70", "€85.10", "…", "bereikt haar", "Reageert"):  # no bare value, no Dutch
+        assert wrong not in html, wrong
 
 
 def test_decision_nl_waterfall_labels(session: Session, ledger: Ledger) -> None:
@@ -116,7 +124,8 @@ def test_decision_nl_waterfall_labels(session: Session, ledger: Ledger) -> None:
     assert len(labels) == 10
     html = render_decision(view, "nl")
     assert "Uitleg van de beslissing" in html
-    assert "€ 98,70" in html
+    assert "€ 106,50" in html  # 71 % of the € 150,00 open that day, not the expected value
+    assert "98,70" not in html
     assert "26 november 2026 09:00" in html
 
 
@@ -166,3 +175,16 @@ def test_decision_reasons_speak_the_pages_language(session: Session, ledger: Led
     assert "the chance of payment" in reasons
     assert "kans op betaling" not in reasons
     assert "Reageert vaak" not in reasons
+
+
+def test_a_logged_row_that_is_no_api_answer_is_not_found(session: Session, ledger: Ledger) -> None:
+    """The simulator's decision log keeps its own body: no explanation to show, and no crash."""
+    from ledger.tables import Recommendation
+
+    row = session.get(Recommendation, sample.REC_ID)
+    assert row is not None
+    row.body = {"source": "simulator", "cost_cents": 0}
+    session.add(row)
+    session.flush()
+    with pytest.raises(DecisionNotFoundError):
+        load_decision(session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID)

@@ -3,7 +3,7 @@ to another creditor, a user of each role for both, and a TestClient of the whole
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -15,12 +15,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ledger.enums import UserRole
+from ledger.tables import Creditor
 from serving.api.app import create_app
 from serving.api.model_store import ModelStore
 from serving.operate.call_cases import open_case
 from serving.webapp import models_view, users
 from serving.webapp.settings import WebappSettings
 from serving.webapp.users import create_user
+from tests import factories
 from tests.serving.reports import sample_ledger
 
 PASSWORD = "correct horse battery"
@@ -125,3 +127,29 @@ def csrf_of(client: TestClient, path: str = "/app") -> str:
 def client(engine: Engine, tenants: Tenants) -> Iterator[TestClient]:
     with TestClient(webapp(engine)) as c:
         yield c
+
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=sample_ledger.AMS)  # a Tuesday, inside the window
+
+
+def at_ten(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's clock at 10:00 on the sample's day (the pinned day keeps the wall-clock time,
+    which may lie outside the contact window)."""
+    from serving.webapp.routes import debtors as debtor_routes
+
+    monkeypatch.setattr(debtor_routes, "app_now", lambda user, settings: NOW)
+
+
+def fresh_debtor(engine: Engine, creditor_id: int) -> int:
+    """A B2B debtor with one invoice 20 days overdue and no contact yet."""
+    with Session(engine) as session:
+        creditor = session.get(Creditor, creditor_id)
+        assert creditor is not None
+        debtor = factories.debtor(session, creditor, name="Nieuwe Klant B.V.", kind="b2b")
+        factories.invoice(
+            session, debtor, number="2026-N1", issue_date=date(2026, 10, 5),
+            due_date=date(2026, 11, 4), amount_cents=45_000,
+        )  # fmt: skip
+        session.commit()
+        assert debtor.id is not None
+        return debtor.id

@@ -1,7 +1,8 @@
 """The web app in a real browser (Playwright, Debian's chromium; :mod:`tests.browser`): every page
 loads with no console error and shows its key figures, passes an axe-core scan with no serious or
 critical violation, and fits a phone's width; a call agent records an outcome and sees the next
-attempt; a finance user pauses a dossier and changes the allowed weekdays."""
+attempt; a finance user pauses a dossier and changes the allowed weekdays; a finance user sends
+the next allowed contact now, once."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -9,13 +10,21 @@ from dataclasses import dataclass
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from ledger.db import make_engine
-from ledger.tables import Debtor
+from ledger.tables import Contact, Debtor
 from tests.browser import Watched, served, watched
 from tests.serving.reports import sample_ledger
-from tests.serving.webapp.conftest import PASSWORD, Tenants, build_tenants, webapp
+from tests.serving.webapp.conftest import (
+    PASSWORD,
+    Tenants,
+    at_ten,
+    build_tenants,
+    fresh_debtor,
+    webapp,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
@@ -25,6 +34,7 @@ class Live:
     base: str
     tenants: Tenants
     jansen: int  # creditor A's debtor with the call case
+    engine: Engine
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +50,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         ).one()
     try:
         with served(webapp(engine)) as base:
-            yield Live(base, tenants, jansen or 0)
+            yield Live(base, tenants, jansen or 0, engine)
     finally:
         engine.dispose()
 
@@ -57,15 +67,28 @@ def signed_in(browser: Browser, live: Live, role: str, *, width: int = 1280) -> 
 
 
 PAGES = [
-    ("/app", ("€ 4.240,00", "+€ 1.350,00", "81,5 dagen", "€ 650,00", "Vraagt aandacht")),
+    (
+        "/app",
+        (
+            "€ 4.240,00",
+            "+€ 1.350,00",
+            "81,5 dagen",
+            "€ 650,00",
+            "Vraagt aandacht",
+            "wat de vaste ladder bij 5 dagelijkse rondes zou versturen",
+        ),
+    ),
     ("/app/debtors", ("Jansen Installatie B.V.", "€ 1.210,00", "Café Het Hoekje")),
     ("/app/debtors/{jansen}", ("2026-I1", "€ 1.210,00", "Tijdlijn", "Pauzeren")),
     ("/app/calls", ("Jansen Installatie B.V.", "+31612345678", "Belscript")),
     ("/app/settings", ("Contactdagen en -tijden", "NL91ABNA0417164300")),
     ("/app/segments", ("Nieuw segment", "(geen segment)")),
     ("/app/reports", ("€ 4.240,00", "Klaar voor incasso")),
-    (f"/app/reports/decisions/{sample_ledger.REC_ID}", ("€ 98,70",)),
-    ("/app/models", ("kampioen", "passed: +3.4 % cash")),
+    (f"/app/reports/decisions/{sample_ledger.REC_ID}", ("€ 106,50", "Klachtrisico")),
+    (
+        "/app/models",
+        ("kampioen", "passed: +3.4 % cash", "Effect op uw eigen debiteuren", "Nog niet gemeten"),
+    ),
 ]
 
 
@@ -136,4 +159,27 @@ def test_a_finance_user_pauses_a_dossier_and_changes_the_weekdays(
     expect(page.get_by_role("checkbox", name="zaterdag")).not_to_be_checked()
     expect(page.locator("#history")).to_contain_text("[0, 1, 2, 3, 4]")
     assert seen.errors == []
+    page.close()
+
+
+def test_a_finance_user_sends_the_next_allowed_contact_now_once(
+    browser: Browser, live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at_ten(monkeypatch)
+    debtor = fresh_debtor(live.engine, live.tenants.creditor_id)
+    seen = signed_in(browser, live, "finance")
+    page = seen.page
+    page.goto(f"{live.base}/app/debtors/{debtor}")
+    card = page.locator("#send-now")
+    expect(card).to_contain_text("Volgende toegestane bericht: e-mail, herinnering, vriendelijk")
+    card.get_by_role("button", name="Nu versturen").click()
+    expect(page.get_by_role("status")).to_contain_text("Ingepland")
+    expect(page.locator("#timeline")).to_contain_text("send_now")
+    # the next one may not go today: the rules say why, in the user's language
+    expect(page.locator("#send-now")).to_contain_text("Er is al een bericht op 24 november 2026")
+    assert seen.errors == []
+    assert _serious(page) == []
+    with Session(live.engine) as session:
+        planned = session.exec(select(Contact.channel).where(Contact.debtor_id == debtor)).all()
+    assert planned == ["email"]
     page.close()

@@ -1,0 +1,170 @@
+"""The plan learner as an MLflow pyfunc model: the plan value model, the creditor's objective with
+its multiplier, the exploration, and the names of the arms' channel and tone codes.
+
+It is to the plan learner what :class:`policy.pyfunc.DunningPolicy` is to the per-day policy: the
+one artifact the registry holds, the scoring API and the scheduler load, and
+:func:`policy.decision_path.decide_for` decides with. ``predict`` (what ``mlflow models serve``
+exposes) takes checkpoint state rows (the model's ``state_features``) and returns, per row, the
+best plan among all arms and its expected parts; it never explores. The boosters are stored in
+LightGBM's own text format beside a JSON file with everything else.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from mlflow.pyfunc.model import PythonModel
+
+from ledger.channels import CHANNELS
+from ledger.enums import Channel, Tone
+from policy.flow_state import TONE_ORDER
+from policy.plan_choice import PlanObjective, TopK
+from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanModelParams, PlanValueModel
+
+CONFIG_FILE = "plan_policy.json"
+CHANNEL_NAMES: tuple[str, ...] = tuple(f.channel.value for f in CHANNELS)  # arm code order
+TONE_NAMES: tuple[str, ...] = tuple(t.value for t in TONE_ORDER)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One arm in the ledger's terms: a channel, a tone and a cadence (``None`` channel: wait)."""
+
+    channel: Channel | None
+    tone: Tone | None
+    every: int
+
+    @property
+    def label(self) -> str:
+        if self.channel is None:
+            return "wait"
+        return f"{self.channel.value}/{self.tone.value if self.tone else '-'}/{self.every}d"
+
+
+class PlanDunningPolicy(PythonModel):
+    def __init__(
+        self,
+        model: PlanValueModel | None = None,
+        objective: PlanObjective | None = None,
+        exploration: TopK | None = None,
+        channels: tuple[str, ...] = CHANNEL_NAMES,
+        tones: tuple[str, ...] = TONE_NAMES,
+        allowed_arms: tuple[int, ...] | None = None,
+        state_source: str = "simulator",
+        segment_defaults: tuple[int, ...] | None = None,
+        margin_eur: float = 0.0,
+    ) -> None:
+        """``channels``/``tones``: the names of the arm table's codes, in code order;
+        ``allowed_arms``: the arms it may choose (None: every arm of the model);
+        ``state_source``: whose state rows it reads, ``simulator`` (replay's
+        ``simulator.debtor_history``) or ``ledger`` (``features.plan_state``);
+        ``segment_defaults``: the creditor's arm per observable segment (the state's ``segment``
+        code), kept unless another beats it by more than ``margin_eur``
+        (:func:`policy.plan_choice.anchored`; None: the model alone decides)."""
+        self.model = model
+        self.objective = objective or PlanObjective()
+        self.exploration = exploration or TopK()
+        self.channels, self.tones = channels, tones
+        self.allowed_arms = allowed_arms
+        self.state_source = state_source
+        self.segment_defaults, self.margin_eur = segment_defaults, margin_eur
+
+    @property
+    def arms(self) -> list[Plan]:
+        if self.model is None:
+            raise ValueError("plan policy not loaded")
+        out = []
+        for _, row in self.model.arms.iterrows():
+            if int(row["plan_wait"]):
+                out.append(Plan(None, None, 0))
+            else:
+                out.append(
+                    Plan(
+                        Channel(self.channels[int(row["plan_channel"])]),
+                        Tone(self.tones[int(row["plan_tone"])]),
+                        int(row["plan_every"]),
+                    )
+                )
+        return out
+
+    def arm_mask(self) -> np.ndarray:
+        """Which arms the policy may choose (its configuration's, e.g. weekly plans only)."""
+        assert self.model is not None
+        mask = np.zeros(self.model.n_arms, dtype=bool)
+        mask[list(self.allowed_arms) if self.allowed_arms is not None else slice(None)] = True
+        return mask
+
+    def save_artifacts(self, folder: Path) -> Path:
+        m = self.model
+        if m is None:
+            raise ValueError("no plan model to save")
+        folder.mkdir(parents=True, exist_ok=True)
+        for kind, boosters in (("plan", m.boosters), ("baseline", m.baselines)):
+            for name, booster in boosters.items():
+                booster.save_model(str(folder / f"{kind}_{name}.txt"))
+        config = {
+            "arms": m.arms[list(ARM_COLUMNS)].astype(int).values.tolist(),
+            "state_features": list(m.state_features),
+            "categorical": list(m.categorical),
+            "params": asdict(m.params),
+            "per_euro_of": m.per_euro_of,
+            "baselines": sorted(m.baselines),
+            "objective": asdict(self.objective),
+            "exploration": asdict(self.exploration),
+            "channels": list(self.channels),
+            "tones": list(self.tones),
+            "allowed_arms": None if self.allowed_arms is None else list(self.allowed_arms),
+            "state_source": self.state_source,
+        }
+        (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path) -> PlanDunningPolicy:
+        c = json.loads((folder / CONFIG_FILE).read_text())
+        model = PlanValueModel(
+            pd.DataFrame(c["arms"], columns=list(ARM_COLUMNS)),
+            tuple(c["state_features"]),
+            tuple(c["categorical"]),
+            PlanModelParams(**c["params"]),
+            c["per_euro_of"],
+        )
+        for name in COMPONENTS:
+            model.boosters[name] = lgb.Booster(model_file=str(folder / f"plan_{name}.txt"))
+        for name in c["baselines"]:
+            model.baselines[name] = lgb.Booster(model_file=str(folder / f"baseline_{name}.txt"))
+        allowed = c["allowed_arms"]
+        return cls(
+            model,
+            PlanObjective(**c["objective"]),
+            TopK(**c["exploration"]),
+            tuple(c["channels"]),
+            tuple(c["tones"]),
+            None if allowed is None else tuple(allowed),
+            c.get("state_source", "simulator"),
+        )
+
+    def load_context(self, context: Any) -> None:
+        loaded = self.load(Path(context.artifacts["policy"]))
+        self.__dict__.update(loaded.__dict__)
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        """Per state row, the best allowed plan (greedy) and its expected parts."""
+        if self.model is None:
+            raise ValueError("plan policy not loaded")
+        parts = self.model.predict(model_input.reset_index(drop=True))
+        score = np.where(self.arm_mask()[None, :], self.objective.score(parts), -np.inf)
+        best = np.argmax(score, axis=1)
+        chosen = parts[np.arange(len(best)), best]
+        labels = [p.label for p in self.arms]
+        out = pd.DataFrame(chosen, columns=list(COMPONENTS))
+        out.insert(0, "value_eur", self.objective.value(chosen))
+        out.insert(0, "plan", [labels[k] for k in best])
+        out.insert(0, "arm", best)
+        return out

@@ -1,0 +1,56 @@
+"""The rules' reasons in plain words: the issue's examples, both languages, and every wording's
+placeholders filled by its pattern's groups."""
+
+import re
+import string
+
+import pytest
+
+from serving.reports.rule_words import WORDINGS, plain
+
+
+@pytest.mark.parametrize(
+    ("reason", "nl", "en"),
+    [
+        (
+            "the 14-day letter must state the exact costs: 4000 cents, not 0",
+            "De 14-dagenbrief moet de incassokosten precies noemen: € 40,00, niet € 0,00.",
+            "The 14-day letter must state the collection costs exactly: €40.00, not €0.00.",
+        ),
+        (
+            "within the minimum gap of 3 days of the contact on 2026-11-25",
+            "Te kort na (of voor) het bericht van 25 november 2026: minstens 3 dagen ertussen.",
+            "Too close to the message of 25 November 2026: at least 3 days apart.",
+        ),
+        (
+            "Saturday is not a contact day (creditor Bakkerij)",
+            "Op zaterdag worden geen berichten verstuurd.",
+            "No messages go out on Saturday.",
+        ),
+        (
+            "pre_collection starts 7 days after the due date; now 2",
+            "Een aanmaning mag pas 7 dagen na de vervaldatum; het is nu 2 dagen.",
+            "A final reminder may go only 7 days after the due date; it is 2 days now.",
+        ),
+        (
+            "letter needs a postal address, which the debtor lacks",
+            "Voor brief ontbreken de contactgegevens van de debiteur.",
+            "The debtor's details for letter are missing.",
+        ),
+    ],
+)
+def test_known_reasons_in_plain_words(reason: str, nl: str, en: str) -> None:
+    assert plain(reason, "nl") == nl
+    assert plain(reason, "en") == en
+
+
+def test_an_unknown_reason_is_shown_as_written() -> None:
+    assert plain("something new the rules say", "nl") == "something new the rules say"
+
+
+@pytest.mark.parametrize(("pattern", "nl", "en"), WORDINGS)
+def test_every_placeholder_is_a_group_of_its_pattern(pattern: str, nl: str, en: str) -> None:
+    groups = set(re.compile(pattern).groupindex)
+    for text in (nl, en):
+        names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+        assert names <= groups, (pattern, names - groups)

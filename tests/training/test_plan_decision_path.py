@@ -1,0 +1,68 @@
+"""The plan learner decides through the one decision path: replay's chooser is
+``policy.decision_path.decide_for``, and it makes the very choices the plan model and
+``policy.plan_choice.choose`` make on the same draws; the pyfunc artifact reloads to the same
+model."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import policy.decision_path as decision_path
+from policy.plan_choice import PlanObjective, TopK, choose
+from policy.plan_model import PlanModelParams, PlanValueModel
+from policy.plan_pyfunc import PlanDunningPolicy
+from simulator.world_file import default_world
+from training.plan_fit import fit_plan_model
+from training.plan_learner import log_history
+from training.plan_policy import decided_chooser
+
+OBJ = PlanObjective(lam=500.0)
+EXPLORE = TopK(0.4, 3)
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[PlanValueModel, object]:
+    log = log_history(default_world(), 11, 120, 60)
+    params = PlanModelParams(rounds=20, baseline_rounds=10, min_data_in_leaf=5)
+    return fit_plan_model(log, OBJ, iterations=1, params=params), log
+
+
+def test_the_replay_chooser_is_decide_for_and_chooses_as_the_model_does(
+    fitted: tuple[PlanValueModel, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model, log = fitted
+    state, cols = log.frame()  # type: ignore[attr-defined]
+    avail = cols["available"]
+    calls = []
+    real = decision_path.decide_for
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("training.plan_policy.decide_for", spy)
+    got = decided_chooser(model, OBJ, EXPLORE)(state, avail, np.random.default_rng(5))
+    want = choose(OBJ.score(model.predict(state)), avail, np.random.default_rng(5), EXPLORE)
+    assert calls == [len(state)]  # one batch through decide_for
+    assert got.arm.tolist() == want.arm.tolist()
+    assert got.propensity.tolist() == pytest.approx(want.propensity.tolist())
+    assert got.greedy.tolist() == want.greedy.tolist()
+    assert (got.arm != got.greedy).any()  # the draws explored: the comparison covers them
+    assert avail[np.arange(len(state)), got.arm].all()
+
+
+def test_the_pyfunc_artifact_reloads_to_the_same_plan_model(
+    fitted: tuple[PlanValueModel, object], tmp_path: Path
+) -> None:
+    model, log = fitted
+    state = log.states[0]  # type: ignore[attr-defined]
+    policy = PlanDunningPolicy(model, OBJ, EXPLORE, allowed_arms=(0, 1, 2, 60))
+    again = PlanDunningPolicy.load(policy.save_artifacts(tmp_path / "plan"))
+    assert again.model is not None
+    np.testing.assert_allclose(again.model.predict(state), model.predict(state), rtol=1e-9)
+    assert again.objective == OBJ
+    assert again.exploration == EXPLORE
+    served = again.predict(None, state)
+    assert set(served["arm"]) <= {0, 1, 2, 60}
+    assert served["plan"].iloc[0] == again.arms[int(served["arm"].iloc[0])].label

@@ -1,0 +1,70 @@
+"""A plan champion trained from the ledger, replayed in the simulator: the plan-at-checkpoint
+policy of :mod:`training.plan_policy` whose state rows are the ledger's plan state
+(:func:`features.plan_state.plan_state`), built each day from the replay world's ledger as it
+stands (the code that writes the database), as the scoring API reads them. It decides through
+:func:`policy.decision_path.decide_for` like every other caller; on the first day, with no
+ledger yet, every debtor waits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from features.plan_state import plan_state
+from policy.plan_choice import GREEDY
+from policy.plan_pyfunc import PlanDunningPolicy
+from simulator.events import DayEvents
+from simulator.registry import PolicyFactory
+from simulator.views import DecisionBatch, Decisions
+from simulator.world import World
+from training.plan_policy import PlanPolicy, decided_chooser
+from training.sim_policy import IDS, sim_ledger_frames
+
+I = NDArray[np.int64]  # noqa: E741
+
+
+class LedgerStatePlanPolicy(PlanPolicy):
+    def __init__(self, world: World, policy: PlanDunningPolicy, name: str) -> None:
+        assert policy.model is not None
+        chooser = decided_chooser(policy.model, policy.objective, policy.exploration, name)
+        super().__init__(world, chooser, name, arms=policy.arm_mask())
+        self.world = world
+        self.days: list[DayEvents] = []
+
+    def state(self, batch: DecisionBatch, rows: I) -> pd.DataFrame:
+        frames = sim_ledger_frames(self.world, self.name, self.days)
+        as_of = pd.Timestamp(self.world.cal.date_of(batch.day)).tz_localize("UTC")
+        req = pd.DataFrame({"debtor_id": IDS["debtor"] + batch.debtor[rows], "as_of": as_of})
+        return plan_state(frames, req).reset_index(drop=True)
+
+    def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        if not self.days:
+            return Decisions.wait(len(batch))
+        return super().decide_batch(batch, rng)
+
+    def record(self, day: int, ev: DayEvents) -> None:
+        super().record(day, ev)
+        self.days.append(ev)
+
+
+def ledger_plan_factory(policy: PlanDunningPolicy, name: str, greedy: bool = True) -> PolicyFactory:
+    """A replay factory for ``policy`` (greedy unless told: every policy is measured greedy)."""
+    p = policy
+    if greedy:
+        p = PlanDunningPolicy(policy.model, policy.objective, GREEDY, policy.channels,
+                              policy.tones, policy.allowed_arms, policy.state_source)  # fmt: skip
+    return lambda world: LedgerStatePlanPolicy(world, p, name)
+
+
+def replay_factory(policy: object, name: str) -> PolicyFactory:
+    """Any registered policy, greedy, as a replay factory: a plan champion through the ledger's
+    state, a per-day one through :func:`training.policy_run.greedy_factory`."""
+    if isinstance(policy, PlanDunningPolicy):
+        return ledger_plan_factory(policy, name)
+    from policy.pyfunc import DunningPolicy
+    from training.policy_run import greedy_factory
+
+    assert isinstance(policy, DunningPolicy)
+    return greedy_factory(policy, name)
