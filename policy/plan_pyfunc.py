@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +76,7 @@ class PlanDunningPolicy(PythonModel):
         self.state_source = state_source
         self.segment_defaults, self.margin_eur = segment_defaults, margin_eur
 
-    @property
+    @cached_property
     def arms(self) -> list[Plan]:
         if self.model is None:
             raise ValueError("plan policy not loaded")
