@@ -185,15 +185,17 @@ def explain_plan(
 ) -> PlanExplanation:
     """Why ``chosen`` over each of ``others`` (e.g. waiting and the runner-up) for one state."""
     arms = model.arms
-    parts = model.predict(state_row.iloc[:1], [chosen, *others])[0]  # [arm, component]
+    # SHAP of every compared plan in one pass; they sum to the prediction (negatives clipped,
+    # as the model's predict does)
+    shap = np.stack(list(model.contributions_of(state_row, [chosen, *others]).values()))
+    parts = np.maximum(shap.sum(axis=2).T, 0.0)  # [arm, component]
     name = plan_text(_arm(arms, chosen), channels, tones, lang)
     weights = objective.value(np.eye(len(COMPONENTS)))  # EUR per unit of each part
-    shap_c = np.stack(list(model.contributions(state_row, chosen).values()))
+    shap_c = shap[:, 0, :]
     versus = []
     for j, other in enumerate(others, start=1):
         d = parts[0] - parts[j]
-        shap_o = np.stack(list(model.contributions(state_row, other).values()))
-        gain = weights @ (shap_c - shap_o)  # per column, EUR of the net difference
+        gain = weights @ (shap_c - shap[:, j, :])  # per column, EUR of the net difference
         cols = [*model.state_features, *ARM_COLUMNS]
         told = (
             (lambda c: c in REGISTRY or c in STATE_TEXT)

@@ -16,6 +16,7 @@ the SHAP split (LightGBM ``pred_contrib``) of each part for one state and arm, f
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,29 @@ class PlanValueModel:
         a = self.arms.loc[np.asarray(arm)].reset_index(drop=True)
         return pd.concat([x, a[list(ARM_COLUMNS)]], axis=1)
 
+    def numeric(self, x: pd.DataFrame) -> pd.DataFrame | F:
+        """The design as the float matrix LightGBM reads from it (category columns as codes of
+        the categories the boosters were trained with, unknown ones missing), made once for all
+        boosters: converting the frame per booster cost more than the trees. The frame itself
+        when the boosters disagree on the categories."""
+        cats = {json.dumps(b.pandas_categorical) for b in self.boosters.values()}
+        cats |= {json.dumps(b.pandas_categorical) for b in self.baselines.values()}
+        if len(cats) != 1:
+            return x
+        known = json.loads(cats.pop()) or []
+        if sum(isinstance(t, pd.CategoricalDtype) for t in x.dtypes) != len(known):
+            return x
+        levels = iter(known)
+        out = np.empty(x.shape, dtype=float)
+        for j, column in enumerate(x.columns):
+            values = x[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                codes = values.cat.set_categories(next(levels)).cat.codes.to_numpy(dtype=float)
+                out[:, j] = np.where(codes < 0, np.nan, codes)
+            else:
+                out[:, j] = values.to_numpy(dtype=float, na_value=np.nan)
+        return out
+
     def _scale(self, state: pd.DataFrame) -> F:
         """Per row, what the collected part is counted per (1 when not scaled)."""
         if self.per_euro_of is None:
@@ -116,13 +140,18 @@ class PlanValueModel:
             )
             self.boosters[name] = lgb.train(self.params.lgb(), data, self.params.rounds)
 
-    def _raw(self, name: str, x: pd.DataFrame, contrib: bool = False) -> F:
-        """One component's prediction (or SHAP values): baseline plus plan model."""
+    def _raw(self, name: str, x: pd.DataFrame | F, contrib: bool = False) -> F:
+        """One component's prediction (or SHAP values): baseline plus plan model; ``x`` a
+        design frame or its :meth:`numeric` matrix."""
         out = np.asarray(self.boosters[name].predict(x, pred_contrib=contrib), dtype=float)
         if name in self.baselines:
+            state = (
+                x[:, : len(self.state_features)]
+                if isinstance(x, np.ndarray)
+                else x[list(self.state_features)]
+            )
             base = np.asarray(
-                self.baselines[name].predict(x[list(self.state_features)], pred_contrib=contrib),
-                dtype=float,
+                self.baselines[name].predict(state, pred_contrib=contrib), dtype=float
             )
             if contrib:  # state columns and the base value line up; arm columns get none
                 n_state = len(self.state_features)
@@ -139,7 +168,7 @@ class PlanValueModel:
         chosen = np.arange(self.n_arms) if arms is None else np.asarray(arms, dtype=np.int64)
         n, k = len(state), chosen.size
         rows = state.loc[state.index.repeat(k)] if n else state
-        x = self.design(rows, np.tile(chosen, n))
+        x = self.numeric(self.design(rows, np.tile(chosen, n)))
         out = np.stack([self._raw(c, x) for c in COMPONENTS], axis=1)
         parts = np.asarray(out, dtype=float).reshape(n, k, len(COMPONENTS))
         parts[:, :, 0] *= self._scale(state)[:, None]
@@ -148,9 +177,15 @@ class PlanValueModel:
     def contributions(self, state_row: pd.DataFrame, arm: int) -> dict[str, F]:
         """Per component, the SHAP values (in the component's unit: EUR or counts) of one state
         row with ``arm``; the last entry is the base value. They sum to the prediction."""
-        x = self.design(state_row.iloc[:1], np.array([arm]))
+        return {c: v[0] for c, v in self.contributions_of(state_row, [arm]).items()}
+
+    def contributions_of(self, state_row: pd.DataFrame, arms: Sequence[int]) -> dict[str, F]:
+        """:meth:`contributions` of one state row with each of ``arms`` at once (per component
+        an [arm, column] array): one pass per booster instead of one per arm."""
+        k = len(arms)
+        x = self.numeric(self.design(state_row.iloc[[0] * k], np.asarray(arms, dtype=np.int64)))
         scale = self._scale(state_row.iloc[:1])[0]
         return {
-            c: self._raw(c, x, contrib=True)[0] * (scale if j == 0 else 1.0)
+            c: self._raw(c, x, contrib=True) * (scale if j == 0 else 1.0)
             for j, c in enumerate(COMPONENTS)
         }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from features.specs import REGISTRY
@@ -138,7 +139,10 @@ def load_decision(session: Session, *, creditor_id: int, recommendation_id: str)
     debtor = session.get(Debtor, row.debtor_id)
     if creditor is None or debtor is None:  # pragma: no cover - foreign keys guarantee both
         raise DecisionNotFoundError(recommendation_id)
-    rec = RecommendationOut.model_validate(row.body)
+    try:
+        rec = RecommendationOut.model_validate(row.body)
+    except ValidationError:  # a log row that is no API answer (the simulator's): nothing to show
+        raise DecisionNotFoundError(recommendation_id) from None
     zone = ZoneInfo(creditor.timezone)
     events = timeline(session, creditor_id=creditor_id, debtor_id=row.debtor_id)
     day = rec.created_at.astimezone(zone).date()

@@ -18,6 +18,7 @@ import pytest
 from nbclient import NotebookClient
 
 from ledger.settings import PROJECT_ROOT
+from tests.waits import HANG_GUARD_S
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
 
@@ -106,7 +107,7 @@ def _run(name: str, folder: Path) -> tuple[nbformat.NotebookNode, Any]:
         "OMP_NUM_THREADS": "1",  # two kernels side by side on two cores
     }
     client = NotebookClient(
-        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        nb, timeout=int(HANG_GUARD_S), kernel_name="python3", resources={"metadata": {"path": str(folder)}}
     )
     client.execute(env=env)
     return nb, ast.literal_eval(_text(nb.cells[-1].outputs).strip())

@@ -61,4 +61,4 @@ def test_two_workers_serve_one_port(tmp_path: Path) -> None:
         assert len(workers) >= 2
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=HANG_GUARD_S)

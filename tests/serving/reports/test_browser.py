@@ -21,6 +21,7 @@ from serving.reports.links import signed_query
 from tests.browser import Watched, find_chromium, served, watched
 from tests.serving.reports import sample_ledger as sample
 from tests.serving.reports.conftest import SECRET, reports_app
+from tests.waits import HANG_GUARD_S
 
 SCREENSHOTS = PROJECT_ROOT / "out" / "screenshots"
 CHROMIUM = find_chromium()
@@ -159,7 +160,7 @@ def test_pdfs_from_the_live_server(live: Live, tmp_path: Path) -> None:
         (f"/reports/decisions/{sample.REC_ID}", "&lang=en", "decision-pdf", ("€106.50",)),
     ):
         url = live.signed(path, extra).replace(path + "?", path + ".pdf?")
-        response = httpx.get(url, timeout=60)
+        response = httpx.get(url, timeout=HANG_GUARD_S)
         assert response.status_code == 200
         pdf = tmp_path / f"{stem}.pdf"
         pdf.write_bytes(response.content)

@@ -175,3 +175,16 @@ def test_decision_reasons_speak_the_pages_language(session: Session, ledger: Led
     assert "the chance of payment" in reasons
     assert "kans op betaling" not in reasons
     assert "Reageert vaak" not in reasons
+
+
+def test_a_logged_row_that_is_no_api_answer_is_not_found(session: Session, ledger: Ledger) -> None:
+    """The simulator's decision log keeps its own body: no explanation to show, and no crash."""
+    from ledger.tables import Recommendation
+
+    row = session.get(Recommendation, sample.REC_ID)
+    assert row is not None
+    row.body = {"source": "simulator", "cost_cents": 0}
+    session.add(row)
+    session.flush()
+    with pytest.raises(DecisionNotFoundError):
+        load_decision(session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID)

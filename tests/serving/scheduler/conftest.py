@@ -53,7 +53,7 @@ def api(engine: Engine) -> Iterator[Api]:
         time.sleep(0.02)
     yield Api(f"http://127.0.0.1:{port}")
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=HANG_GUARD_S)
 
 
 @dataclass

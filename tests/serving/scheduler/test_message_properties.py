@@ -41,6 +41,7 @@ from serving.senders.formatting import format_money
 from serving.senders.rendering import context, render_copy
 from serving.senders.settings import SenderSettings
 from tests import factories
+from tests.waits import HANG_GUARD_S
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DAY = date(2026, 11, 17)  # a Tuesday
@@ -311,7 +312,10 @@ def test_the_letter_pdf_after_a_partial_payment_lists_only_what_is_owed(
     pdf = tmp_path / "letter.pdf"
     pdf.write_bytes(letter_pdf(message))
     text = subprocess.run(
-        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, timeout=60
+        ["pdftotext", "-layout", str(pdf), "-"],
+        capture_output=True,
+        check=True,
+        timeout=HANG_GUARD_S,
     ).stdout.decode()
     assert numbers[0] not in text  # paid in full since planning
     assert "€ 0,00" not in text

@@ -43,7 +43,7 @@ def plan_api(engine: Engine) -> Iterator[Api]:
         time.sleep(0.02)
     yield Api(f"http://127.0.0.1:{port}")
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=HANG_GUARD_S)
 
 
 def test_the_cycle_runs_the_plans_a_plan_champion_chose(

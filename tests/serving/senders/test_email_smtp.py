@@ -15,6 +15,7 @@ from serving.senders.email_smtp import SmtpSender, message_id
 from serving.senders.settings import SenderSettings
 from tests.mail import Collector
 from tests.serving.senders.conftest import IBAN, REFERENCE, MessageFactory
+from tests.waits import HANG_GUARD_S
 
 
 def _parse(raw: bytes) -> EmailMessage:
@@ -28,7 +29,9 @@ def _pdf_text(data: bytes, tmp_path: Path) -> str | None:
         return None
     pdf = tmp_path / "attachment.pdf"
     pdf.write_bytes(data)
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, timeout=30)
+    out = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, check=True, timeout=HANG_GUARD_S
+    )
     return out.stdout.decode()
 
 

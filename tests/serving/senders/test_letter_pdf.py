@@ -19,6 +19,7 @@ from serving.senders.documents import letter_html
 from serving.senders.letter_pdf import LetterPdfSender
 from serving.senders.settings import SenderSettings
 from tests.serving.senders.conftest import IBAN, MessageFactory
+from tests.waits import HANG_GUARD_S
 
 NL_TERM = "binnen veertien dagen na de dag van ontvangst van deze brief"
 EN_TERM = "within fourteen days after the day on which you receive this letter"
@@ -112,7 +113,7 @@ def test_letter_goes_to_the_outbox_once_with_a_manifest(
 
     if shutil.which("pdftotext"):
         out = subprocess.run(
-            ["pdftotext", str(pdf_path), "-"], capture_output=True, check=True, timeout=30
+            ["pdftotext", str(pdf_path), "-"], capture_output=True, check=True, timeout=HANG_GUARD_S
         ).stdout.decode()
         flat = re.sub(r"\s+", " ", out)
         assert "€ 40,00" in flat
