@@ -58,13 +58,17 @@ def _champion() -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str
     )
 
 
-def _plan_learner() -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str]:
-    """The plan learner with the configuration chosen on the validation family."""
-    from training.plan_learner import CHOSEN, plan_factory
+def _plan_learner(
+    family: Family,
+) -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str]:
+    """The plan learner with the configuration chosen on the validation family, anchored on the
+    segment plans reported on ``family`` (chosen on its choice family)."""
+    from training.plan_learner import CHOSEN, plan_factory, with_segment_defaults
 
+    cfg = with_segment_defaults(CHOSEN, family)
     return (
-        {"plan-learner": plan_factory(CHOSEN)},
-        {"plan-learner": plan_factory(CHOSEN, exploring=True)},
+        {"plan-learner": plan_factory(cfg)},
+        {"plan-learner": plan_factory(cfg, exploring=True)},
         f"plan learner (training/plan_learner.py), {CHOSEN.describe()}",
     )
 
@@ -167,27 +171,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
     args = parser.parse_args(argv)
     objective = DEFAULT_OBJECTIVE
-    factories = {n: _by_name(n) for n in args.policy}
-    exploring: dict[str, PolicyFactory] = {}
     learned = "not asked (--no-learned)"
-    if not args.policy and not args.no_learned:
-        factories, exploring, learned = _champion() if args.champion else _plan_learner()
+
+    def policies(family: Family) -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory]]:
+        nonlocal learned
+        if args.policy:
+            return {n: _by_name(n) for n in args.policy}, {}
+        if args.no_learned:
+            return {}, {}
+        greedy, exploring, learned = _champion() if args.champion else _plan_learner(family)
+        return greedy, exploring
+
     previous = _previous_champion()
     start = time.perf_counter()
     on = set(args.learned_on.split(","))
+    asked_names: list[str] = []
 
     def run(family: Family) -> dict[str, Any]:
-        asked = family.name in on
-        return evaluate_family(
-            factories if asked else {}, family, objective, exploring=exploring if asked else {}
-        )
+        factories, exploring = policies(family) if family.name in on else ({}, {})
+        asked_names.extend(n for n in factories if n not in asked_names)
+        return evaluate_family(factories, family, objective, exploring=exploring)
 
     default, test = run(DEFAULT_REPORT), run(TEST)
-    names = list(factories) or ["learned"]
+    names = asked_names or ["learned"]
     result: dict[str, Any] = {
         "objective": objective.as_dict(),
         "learned_policy": learned,
-        "learned_on": sorted(on & {"default", "test"}) if factories else [],
+        "learned_on": sorted(on & {"default", "test"}) if asked_names else [],
         "previous_champion": previous,
         "targets": {n: _targets(default, test, n) for n in names},
         "speed": _speed(objective),

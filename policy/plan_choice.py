@@ -9,6 +9,8 @@ tuned to make a report look right. ``choose`` takes the best available arm; with
 ``TopK(epsilon, k)`` it explores among the ``k`` best only, each of them with probability at least
 ``epsilon / k`` (the propensity floor), and logs the exact probability of what it chose. Rules
 (who may be contacted today, on which channel) are applied before: unavailable arms never win.
+``anchored`` gives a default arm per row (the creditor's plan for the debtor's segment) a bonus of
+``margin`` EUR, so the model overrules the default only where it expects a clear gain.
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ class PlanObjective:
         limit = self.max_complaints_per_1000_contacts / 1000.0
         excess = parts[..., _COMPLAINTS] - limit * parts[..., _CONTACTS]
         return np.asarray(self.value(parts) - self.lam * excess)
+
+
+def anchored(scores: F, default: I, margin: float | F) -> F:
+    """``scores`` with ``margin`` (one, or one per row) added to each row's ``default`` arm (-1: no
+    default): another arm is then chosen only when its score beats the default's by more."""
+    out = np.array(scores, dtype=float, copy=True)
+    rows = np.flatnonzero(default >= 0)
+    out[rows, default[rows]] += np.broadcast_to(np.asarray(margin, dtype=float), default.shape)[
+        rows
+    ]
+    return out
 
 
 @dataclass(frozen=True)

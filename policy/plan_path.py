@@ -2,12 +2,14 @@
 
 For the debtors at a checkpoint (a situation without a plan in force) it scores every plan on the
 creditor's objective with the plan model, keeps the plans the debtor can be reached by (and the
-policy's own arm set), and chooses with :func:`policy.plan_choice.choose` (top-k exploration,
-exact propensity) in one batch; the draws are keyed by (seed, model version, day, debtor) unless
-the caller brings a stream (replay does). Every debtor, at a checkpoint or not, then gets what
-its plan in force does today (:func:`policy.plan_clock.plan_action`), among the actions the rules
-allow. The explanation of a choice is :func:`policy.plan_explain.explain_plan`: the chosen plan
-against waiting and against the runner-up, in euros, in the client's language.
+policy's own arm set), keeps the segment's plan of an anchored policy unless another beats it by
+the margin (:func:`policy.plan_choice.anchored`), and chooses with
+:func:`policy.plan_choice.choose` (top-k exploration, exact propensity) in one batch; the draws
+are keyed by (seed, model version, day, debtor) unless the caller brings a stream (replay does).
+Every debtor, at a checkpoint or not, then gets what its plan in force does today
+(:func:`policy.plan_clock.plan_action`), among the actions the rules allow. The explanation of a
+choice is :func:`policy.plan_explain.explain_plan`: the chosen plan against waiting and against
+the runner-up, in euros, in the client's language.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ledger.enums import Stage
 from policy.actions import Action, wait
 from policy.choice import keyed_uniform
 from policy.explain import Reason
-from policy.plan_choice import Choice, choose
+from policy.plan_choice import Choice, anchored, choose
 from policy.plan_clock import PlanInForce, plan_action
 from policy.plan_explain import PlanExplanation, explain_plan
 from policy.plan_pyfunc import Plan, PlanDunningPolicy
@@ -115,7 +117,12 @@ def choose_plans(
         one = rng
         k = key if one is None else (lambda d, n: one(d) if n == 1 else keyed_uniform(one(d), n))
         draws = cast(np.random.Generator, _KeyedDraws(k, ids))
-    choice = choose(policy.objective.score(parts), available, draws, policy.exploration)
+    scores = policy.objective.score(parts)
+    defaults = getattr(policy, "segment_defaults", None)  # None in policies saved before it
+    if defaults is not None:
+        default = np.asarray(defaults, dtype=np.int64)[rows["segment"].to_numpy(dtype=np.int64)]
+        scores = anchored(scores, default, policy.margin_eur)
+    choice = choose(scores, available, draws, policy.exploration)
     return PlanChoices(choice, parts, rows, {i: j for j, i in enumerate(due)})
 
 

@@ -58,17 +58,23 @@ class PlanDunningPolicy(PythonModel):
         tones: tuple[str, ...] = TONE_NAMES,
         allowed_arms: tuple[int, ...] | None = None,
         state_source: str = "simulator",
+        segment_defaults: tuple[int, ...] | None = None,
+        margin_eur: float = 0.0,
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
         ``allowed_arms``: the arms it may choose (None: every arm of the model);
         ``state_source``: whose state rows it reads, ``simulator`` (replay's
-        ``simulator.debtor_history``) or ``ledger`` (``features.plan_state``)."""
+        ``simulator.debtor_history``) or ``ledger`` (``features.plan_state``);
+        ``segment_defaults``: the creditor's arm per observable segment (the state's ``segment``
+        code), kept unless another beats it by more than ``margin_eur``
+        (:func:`policy.plan_choice.anchored`; None: the model alone decides)."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
         self.channels, self.tones = channels, tones
         self.allowed_arms = allowed_arms
         self.state_source = state_source
+        self.segment_defaults, self.margin_eur = segment_defaults, margin_eur
 
     @cached_property
     def arms(self) -> list[Plan]:

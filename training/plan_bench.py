@@ -22,15 +22,18 @@ import numpy as np
 from simulator.evaluation import chosen_plans, evaluate_world
 from simulator.families import VALIDATION, cases
 from simulator.objective import DEFAULT_OBJECTIVE
-from training.plan_learner import CHOSEN, LearnerConfig, plan_factory
+from training.plan_learner import CHOSEN, LearnerConfig, plan_factory, with_segment_defaults
 
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "plan_validation.json"
 CANDIDATES: dict[str, LearnerConfig] = {
     "chosen": CHOSEN,
-    "all-cadences": replace(CHOSEN, cadences=(7, 10, 14, 21)),
-    "no-multiplier": replace(CHOSEN, lam=0.0),
-    "fitted-q": replace(CHOSEN, iterations=3),
+    "margin-0": replace(CHOSEN, margin_eur=0.0),
+    "margin-200": replace(CHOSEN, margin_eur=200.0),
+    "weekly-plans": replace(CHOSEN, segment_plans_only=False, margin_eur=200.0),
+    "not-anchored": replace(CHOSEN, margin_eur=None),
+    "value-42-days": replace(CHOSEN, horizon_days=42),
 }
+"""Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there)."""
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     objective = DEFAULT_OBJECTIVE
     names = args.config or list(CANDIDATES)
     plans = chosen_plans(VALIDATION, objective)
-    factories = {n: plan_factory(CANDIDATES[n]) for n in names}
+    factories = {n: plan_factory(with_segment_defaults(CANDIDATES[n], VALIDATION)) for n in names}
     rows: dict[str, list[dict[str, Any]]] = {n: [] for n in names}
     for case in cases(VALIDATION)[: args.worlds]:
         world = evaluate_world(case, factories, plans, objective)

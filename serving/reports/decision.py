@@ -27,6 +27,7 @@ from serving.api.schemas import ActionOut, Reason, RecommendationOut, ScoredActi
 from serving.reports.feature_labels import label
 from serving.reports.i18n import Lang
 from serving.reports.reconstruct import open_by_invoice_at
+from serving.reports.rule_words import plain
 
 _DETAIL_MAX = 160
 
@@ -113,7 +114,7 @@ class DecisionView:
         """The reason in the page's language (its stored sentence is in the debtor's)."""
         if reason.feature in REGISTRY:
             return reason_text(reason.feature, reason.value, reason.contribution, lang.code)
-        return reason.text
+        return plain(reason.text, lang.code)  # the ladder's note, in plain words
 
 
 def feature_label(name: str, reason: Reason | None, lang: Lang) -> str:

@@ -179,6 +179,26 @@ WORDINGS: tuple[tuple[str, str, str], ...] = (
         "Too many complaints this month: no calls or firm tone.",
     ),
     (
+        r"one contact must cover every overdue invoice; missing (?P<names>.+)",
+        "Eén bericht moet alle vervallen facturen noemen; {names} ontbreekt.",
+        "One message must cover every overdue invoice; {names} is missing.",
+    ),
+    (
+        rf"next level \(\+(?P<n>\d+) days\) on (?P<date>{_D})",
+        "De ladder wacht: de volgende stap (+{n} dagen) is op {date}.",
+        "The ladder waits: its next step (+{n} days) is on {date}.",
+    ),
+    (
+        r"^ladder finished$",
+        "De ladder is doorlopen.",
+        "The ladder has run its course.",
+    ),
+    (
+        r"the fixed ladder's next level",
+        "De volgende stap van de vaste ladder.",
+        "The fixed ladder's next step.",
+    ),
+    (
         r"no (send )?time .*(within the horizon|today)",
         "Er is vandaag geen tijd meer die de regels toestaan.",
         "No time is left today that the rules allow.",

@@ -37,9 +37,18 @@ class GateCheck:
         """The figures as ``name value`` pairs (numbers rounded for people)."""
 
         def fmt(v: object) -> str:
-            return f"{v:.3g}" if isinstance(v, float) else str(v)
+            if isinstance(v, float):
+                return f"{v:.3g}"
+            if isinstance(v, (list, tuple)):  # per world: a few numbers, else how many
+                if len(v) <= 4 and all(isinstance(x, (int, float)) for x in v):
+                    return "[" + ", ".join(fmt(x) for x in v) + "]"
+                return f"({len(v)})"
+            if isinstance(v, dict):
+                return "{" + ", ".join(f"{k} {fmt(x)}" for k, x in list(v.items())[:4]) + "}"
+            return str(v)
 
-        return ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in self.figures.items())
+        text = ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in self.figures.items())
+        return text if len(text) <= 240 else text[:239] + "…"
 
 
 @dataclass(frozen=True)

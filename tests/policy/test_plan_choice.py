@@ -1,9 +1,10 @@
-"""Plan choice: the best available arm, exploration among the top k with exact propensities."""
+"""Plan choice: the best available arm, exploration among the top k with exact propensities, the
+segment's default plan kept unless another beats it by the margin."""
 
 import numpy as np
 import pytest
 
-from policy.plan_choice import GREEDY, PlanObjective, TopK, choose
+from policy.plan_choice import GREEDY, PlanObjective, TopK, anchored, choose
 
 
 def test_greedy_takes_the_best_available_arm_and_names_the_runner_up() -> None:
@@ -38,3 +39,13 @@ def test_the_objective_weighs_complaints_at_their_stated_cost_plus_the_multiplie
     assert strict.score(parts)[0] == pytest.approx(93 - 200 * (0.1 - 0.06))
     with pytest.raises(ValueError, match="epsilon"):
         TopK(1.5, 3)
+
+
+def test_the_default_arm_is_kept_unless_another_beats_it_by_more_than_the_margin() -> None:
+    scores = np.array([[10.0, 40.0, 0.0], [10.0, 80.0, 0.0], [10.0, 80.0, 0.0], [10.0, 80.0, 0.0]])
+    default = np.array([0, 0, -1, 0])  # row 2 has no default; row 3's default is unavailable
+    avail = np.ones_like(scores, dtype=bool)
+    avail[3, 0] = False
+    c = choose(anchored(scores, default, 50.0), avail, np.random.default_rng(0), GREEDY)
+    assert c.arm.tolist() == [0, 1, 1, 1]
+    assert scores[0, 0] == 10.0  # the caller's scores are left alone

@@ -1,10 +1,14 @@
 """The plan learner in a small world: the policy follows its arms exactly, the log is complete and
-exact, and a learnt model decides within the creditor's contact budget."""
+exact, a learnt model decides within the creditor's contact budget, and anchored on the segment
+plans it keeps them unless it expects a clear gain."""
+
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from policy.plan_choice import Choice
+from policy.plan_choice import Choice, TopK
 from policy.plan_model import PlanModelParams
 from simulator.checkpoints import N_ARMS, WAIT_ARM
 from simulator.objective import Objective
@@ -12,7 +16,14 @@ from simulator.outcome import WorldCase, run_case
 from simulator.plans import PLANS
 from simulator.world_file import default_world
 from training.plan_fit import transitions
-from training.plan_learner import LearnerConfig, learn, log_history, plan_factory
+from training.plan_learner import (
+    LearnerConfig,
+    default_logger,
+    learn,
+    log_history,
+    model_chooser,
+    plan_factory,
+)
 from training.plan_policy import PlanPolicy
 
 CASE = WorldCase("tiny", default_world(), 5, 60, 60)
@@ -66,3 +77,42 @@ def test_a_learnt_plan_policy_decides_within_the_budget() -> None:
     assert o.max_in_window.max() <= OBJ.max_contacts_per_debtor
     e = run_case(CASE, "plan-learner+exploration", plan_factory(cfg, exploring=True), OBJ)
     assert e.max_in_window.max() <= OBJ.max_contacts_per_debtor
+
+
+def test_anchored_on_segment_plans_it_keeps_them_unless_the_model_expects_more() -> None:
+    defaults = tuple(PLANS[k].label for k in (0, 5, 10, 15, 20, 25))  # a plan per segment
+    cfg = LearnerConfig(
+        history_debtors=120, history_days=60, iterations=1, params=PlanModelParams(rounds=30),
+        defaults=defaults, margin_eur=1e9,
+    )  # fmt: skip
+    assert cfg.default_arms is not None
+    assert cfg.arms[cfg.default_arms].all()  # the defaults are arms even off the cadences
+    only = replace(cfg, segment_plans_only=True).arms
+    assert only.sum() == len(set(defaults)) + 1
+    assert only[WAIT_ARM]
+    log = log_history(CASE.spec, 11, 80, 60, cfg.arms)
+    state, cols = log.frame()
+    avail = np.asarray(cols["available"])
+    model = learn(CASE.spec, CASE.seed, cfg)
+    rng = np.random.default_rng(0)
+    seg = state["segment"].to_numpy()
+    default = cfg.default_arms[seg]
+    ok = avail[np.arange(len(state)), default]
+    never = model_chooser(model, cfg.plan_objective, TopK(), cfg.default_arms, 1e9)
+    assert (never(state, avail, rng).arm[ok] == default[ok]).all()
+    free = model_chooser(model, cfg.plan_objective, TopK(), cfg.default_arms, 0.0)
+    assert (free(state, avail, rng).arm != default).any()  # without a margin the model decides
+
+
+def test_the_default_logger_keeps_the_segment_plan_with_an_exact_propensity() -> None:
+    n = 30_000
+    state = pd.DataFrame({"segment": np.zeros(n, dtype=np.int64)})
+    avail = np.ones((n, 5), dtype=bool)
+    avail[: n // 2, 0] = False  # half the rows cannot take their default
+    c = default_logger(np.array([0]), 0.4)(state, avail, np.random.default_rng(3))
+    top = c.arm[n // 2 :] == 0
+    assert float(top.mean()) == pytest.approx(0.6 + 0.4 / 5, abs=0.01)
+    np.testing.assert_allclose(c.propensity[n // 2 :][top], 0.6 + 0.4 / 5)
+    np.testing.assert_allclose(c.propensity[n // 2 :][~top], 0.4 / 5)
+    np.testing.assert_allclose(c.propensity[: n // 2], 1 / 4)  # uniform among the four left
+    assert (c.arm[: n // 2] != 0).all()

@@ -33,6 +33,16 @@ from serving.reports.rule_words import WORDINGS, plain
             "A final reminder may go only 7 days after the due date; it is 2 days now.",
         ),
         (
+            "next level (+17 days) on 2026-12-04",  # the ladder's note on a wait
+            "De ladder wacht: de volgende stap (+17 dagen) is op 4 december 2026.",
+            "The ladder waits: its next step (+17 days) is on 4 December 2026.",
+        ),
+        (
+            "one contact must cover every overdue invoice; missing WH-2026-000494",
+            "Eén bericht moet alle vervallen facturen noemen; WH-2026-000494 ontbreekt.",
+            "One message must cover every overdue invoice; WH-2026-000494 is missing.",
+        ),
+        (
             "letter needs a postal address, which the debtor lacks",
             "Voor brief ontbreken de contactgegevens van de debiteur.",
             "The debtor's details for letter are missing.",
