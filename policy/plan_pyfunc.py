@@ -122,6 +122,10 @@ class PlanDunningPolicy(PythonModel):
             "tones": list(self.tones),
             "allowed_arms": None if self.allowed_arms is None else list(self.allowed_arms),
             "state_source": self.state_source,
+            "segment_defaults": (
+                None if self.segment_defaults is None else list(self.segment_defaults)
+            ),
+            "margin_eur": self.margin_eur,
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -149,6 +153,8 @@ class PlanDunningPolicy(PythonModel):
             tuple(c["tones"]),
             None if allowed is None else tuple(allowed),
             c.get("state_source", "simulator"),
+            None if c.get("segment_defaults") is None else tuple(c["segment_defaults"]),
+            float(c.get("margin_eur", 0.0)),
         )
 
     def load_context(self, context: Any) -> None:
