@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -37,23 +38,32 @@ class Api:
     url: str
 
 
-@pytest.fixture
-def api(engine: Engine) -> Iterator[Api]:
+@contextmanager
+def served(model_store: ModelStore, engine: Engine, name: str) -> Iterator[Api]:
+    """The scoring API on a loopback port in a thread, until the block ends."""
     port = free_port()
-    app = create_app(engine=engine, model_store=ModelStore(None))
+    app = create_app(engine=engine, model_store=model_store)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
-    thread = threading.Thread(target=server.run, name="uvicorn-scheduler-test", daemon=True)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + HANG_GUARD_S
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
-    yield Api(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=HANG_GUARD_S)
+    try:
+        yield Api(f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=HANG_GUARD_S)
+
+
+@pytest.fixture
+def api(engine: Engine) -> Iterator[Api]:
+    with served(ModelStore(None), engine, "uvicorn-scheduler-test") as running:
+        yield running
 
 
 @dataclass

@@ -3,24 +3,19 @@ checkpoint, the contact planned today is that plan's own channel with the plan's
 logged on it, and the next day the plan in force holds (no re-draw, no contact before its
 cadence)."""
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ledger.tables import Contact, Creditor, Recommendation
-from serving.api.app import create_app
 from serving.api.model_store import LoadedModel, ModelStore
 from serving.scheduler.cycle import run_cycle
 from serving.scheduler.scoring_client import ScoringClient
 from tests.serving.api.tiny_plan_policy import tiny_plan_policy
-from tests.serving.scheduler.conftest import CYCLE, Api, Book, free_port
-from tests.waits import HANG_GUARD_S
+from tests.serving.scheduler.conftest import CYCLE, Api, Book, served
 
 VERSION = "dunning-policy/plan-7"
 
@@ -29,21 +24,8 @@ VERSION = "dunning-policy/plan-7"
 def plan_api(engine: Engine) -> Iterator[Api]:
     policy = tiny_plan_policy()
     store = ModelStore(lambda: LoadedModel(VERSION, policy))
-    port = free_port()
-    app = create_app(engine=engine, model_store=store)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn-plan-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + HANG_GUARD_S
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield Api(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=HANG_GUARD_S)
+    with served(store, engine, "uvicorn-plan-test") as running:
+        yield running
 
 
 def test_the_cycle_runs_the_plans_a_plan_champion_chose(
