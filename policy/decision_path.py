@@ -40,6 +40,8 @@ from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 
 LADDER_VERSION = "ladder"
+FeatureRows = pd.DataFrame | EncodedBase | EncodedPlanStates
+"""What ``decide_for`` reads the debtors' features from (see its ``base``)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def decide_for(
     now: datetime,
     model: Pinned | None,
     *,
-    base: pd.DataFrame | EncodedBase | EncodedPlanStates | None = None,
+    base: FeatureRows | None = None,
     day: date | None = None,
     seed: int = 0,
     rng: np.random.Generator | Callable[[int], float] | None = None,
