@@ -26,12 +26,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-import pandas as pd
-
 from ledger.enums import Channel, Stage
 from policy.actions import Action
-from policy.decision_path import Answer, Pinned, Situation, decide_for, situations
-from policy.encoding import EncodedBase
+from policy.decision_path import Answer, FeatureRows, Pinned, Situation, decide_for, situations
 from policy.flow_state import DebtorState, stage_rank
 from policy.fourteen_day_letter import LetterRecord
 from policy.plan_clock import PlanInForce, at_checkpoint
@@ -83,7 +80,7 @@ def _decide(
     now: datetime,
     day: date,
     model: Pinned | None,
-    base: pd.DataFrame | EncodedBase | None,
+    base: FeatureRows | None,
     plans: dict[int, PlanInForce | None] | None,
     seed: int,
 ) -> list[Answer]:
@@ -104,7 +101,7 @@ def forecast_contacts(
     moments: Iterable[datetime],
     model: Pinned | None = None,
     *,
-    base: pd.DataFrame | EncodedBase | None = None,
+    base: FeatureRows | None = None,
     paid_on: Mapping[int, date] | None = None,
     plans: Mapping[int, PlanInForce | None] | None = None,
     seed: int = 0,

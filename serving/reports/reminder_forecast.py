@@ -18,21 +18,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlmodel import Session, col, select
 
 from ledger.enums import InvoiceStatus
 from ledger.tables import Invoice
 from policy import states_from_ledger
-from policy.decision_path import LADDER_VERSION, Pinned
-from policy.encoding import EncodedBase
+from policy.decision_path import LADDER_VERSION, FeatureRows, Pinned
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.week_forecast import ExpectedContact, forecast_contacts
 from serving.api.plans_in_force import plans_in_force
 from serving.reports.forecast import expected_pay_days
 from serving.scheduler.settings import get_scheduler_settings
 
-BaseFor = Callable[[list[int], datetime], pd.DataFrame | EncodedBase]
+BaseFor = Callable[[list[int], datetime], FeatureRows]
 
 
 @dataclass(frozen=True)

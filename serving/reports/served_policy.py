@@ -15,11 +15,9 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-import pandas as pd
 from sqlalchemy.engine import Engine
 
-from policy.decision_path import Pinned
-from policy.encoding import EncodedBase
+from policy.decision_path import FeatureRows, Pinned
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 from serving.api.model_store import LoadedModel, ModelStore
@@ -41,14 +39,14 @@ def forecast_policy(
         return None
     if isinstance(model, PlanDunningPolicy):
 
-        def plan_rows(ids: list[int], at: datetime) -> pd.DataFrame | EncodedBase:
-            return snapshots.plan_base(creditor_id, creditor_name, ids, at)
+        def plan_rows(ids: list[int], at: datetime) -> FeatureRows:
+            return snapshots.plan_base(creditor_id, creditor_name, ids, at, model, pinned.version)
 
         return ForecastPolicy(pinned, plan_rows)
     models = model.models
     assert models is not None  # learned
 
-    def encoded(ids: list[int], at: datetime) -> pd.DataFrame | EncodedBase:
+    def encoded(ids: list[int], at: datetime) -> FeatureRows:
         return snapshots.encoded(creditor_id, creditor_name, ids, at, models, pinned.version)
 
     return ForecastPolicy(pinned, encoded)
