@@ -229,6 +229,9 @@ def _plan_phase(led: Any, tmp: Path, env: dict[str, str], ids: list[int], key: s
             "single_sequential": _sequential(url, singles, headers, 10),
             "model": "plan value model, CHOSEN's weekly arms and parameters (4 parts x state "
             "baseline + plan booster), SYNTHETIC targets (benchmarks/served_plan.py)",
+            "per_call": "every call is a checkpoint: its plans scored from the day's encoded "
+            "state rows, one drawn, explained against waiting and the runner-up with TreeSHAP "
+            "of 3 parts (3 plans x plan booster + the state row x baseline)",
         }
     finally:
         _stop(api)
@@ -361,8 +364,14 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
 
 if __name__ == "__main__":
     t0 = time.perf_counter()
+    load_before = os.getloadavg()
     result = main()
     result["seconds_total"] = round(time.perf_counter() - t0, 1)
+    # the machine is shared: latencies on a busy one measure the queue for its 2 cores as well
+    result["machine"]["load_average_1_5_15_min"] = {
+        "at_start": [round(x, 2) for x in load_before],
+        "at_end": [round(x, 2) for x in os.getloadavg()],
+    }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

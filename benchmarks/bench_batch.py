@@ -23,6 +23,7 @@ import os
 import platform
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from datetime import time as clock
@@ -54,18 +55,44 @@ SIM_DAYS, SIM_SEED = 120, 3
 DAY, CYCLE = date(2026, 11, 24), clock(8, 30)
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and every descendant (reaped ones included)."""
-    total = 0.0
-    procs = [psutil.Process()]
-    procs += procs[0].children(recursive=True)
-    for p in procs:
-        try:
-            t = p.cpu_times()
-        except psutil.Error:
-            continue
-        total += t.user + t.system + t.children_user + t.children_system
-    return total
+class _CpuMeter:
+    """CPU seconds of this process and every descendant it has ever had.
+
+    Spark's Python workers come and go (they are forked by the JVM, which reaps them), so the
+    CPU of a descendant that has died is neither in the process tree nor in this process's
+    ``children_*`` times. A thread reads every descendant's own user + system time every
+    ``every`` seconds and keeps the last reading of each process (keyed by pid and start time,
+    so a reused pid is a new process); the total is the sum of those readings. What a
+    descendant spends after its last reading (at most ``every`` seconds each) is not counted.
+    """
+
+    def __init__(self, every: float = 0.25) -> None:
+        self.me = psutil.Process()
+        self.seen: dict[tuple[int, float], float] = {}
+        self.lock = threading.Lock()
+        self.every = every
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _read(self) -> None:
+        for p in self.me.children(recursive=True):
+            try:
+                with p.oneshot():
+                    key, t = (p.pid, p.create_time()), p.cpu_times()
+            except psutil.Error:
+                continue
+            with self.lock:
+                self.seen[key] = t.user + t.system
+
+    def _watch(self) -> None:
+        while True:
+            self._read()
+            time.sleep(self.every)
+
+    def __call__(self) -> float:
+        self._read()
+        own = self.me.cpu_times()
+        with self.lock:
+            return own.user + own.system + sum(self.seen.values())
 
 
 def _copy(admin: sa.Engine, template: str, name: str) -> None:
@@ -193,6 +220,7 @@ def main() -> dict[str, Any]:
     pinned = Pinned(tiny_policy(), "bench/1")
     runs: list[dict[str, Any]] = []
     run_db = f"{base.database}_batch_run"
+    _cpu = _CpuMeter()
     report.cpu_clock = _cpu  # each phase's CPU: this process and every descendant
     load: list[tuple[float, ...]] = []
 
@@ -242,11 +270,12 @@ def main() -> dict[str, Any]:
         save()
 
     one("inprocess", None, 8)
-    for master in MASTERS:
-        session = engine_spark.session(master)
-        for b in BUCKETS:
+    # bucket-major, so that an interrupted run already holds both masters for the first B
+    for b in BUCKETS:
+        for master in MASTERS:
+            session = engine_spark.session(master)
             one("spark", master, b, session)
-        session.stop()
+            session.stop()
     return save()
 
 

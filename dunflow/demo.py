@@ -27,6 +27,9 @@ console = Console()
 APP_CREDITOR = "Groothandel Van Dijk B.V."
 DEMO_PASSWORD = "demo-password"  # the demo's users only; never a real ledger's
 ROLES = ("finance", "call_agent", "admin")
+PAYMENT_TIME_MODEL = "models:/payment-time@champion"
+# what the served app needs of the demo's environment: its registry and its models
+APP_ENV = ("MLFLOW_TRACKING_URI", "DUNFLOW_REPORTS_PAYMENT_TIME_MODEL_URI", "DUNFLOW_DATA_DIR")
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,8 @@ def web_app(demo_dir: Path, env: dict[str, str]) -> None:
     console.print(f"URL: http://127.0.0.1:8000/app   (the ledger of {APP_CREDITOR} as of {day})")
     for role in ROLES:
         console.print(f"  {role:<11} {role + '@demo.example':<24} password: {DEMO_PASSWORD}")
-    command = f"DUNFLOW_WEBAPP_TODAY={day} dunflow {shlex.join(serve)}"
+    pinned = [f"{name}={shlex.quote(env[name])}" for name in APP_ENV if env.get(name)]
+    command = " ".join([*pinned, f"DUNFLOW_WEBAPP_TODAY={day}", "dunflow", shlex.join(serve)])
     if os.environ.get("SERVE", "") in ("", "0"):
         console.print(f"start it with: {command}   (or: make demo SERVE=1)")
         return
@@ -231,6 +235,9 @@ def run(demo_dir: Path) -> None:
     env.setdefault(
         "DUNFLOW_REPORTS_FLOW_EFFECT_PATH", str(demo_dir / "processed" / "flow_effect.json")
     )
+    # step "Train the payment-time model" registers it; the digests and the app's Overview
+    # forecast cash with it (the baseline, labelled as such, when it cannot be loaded)
+    env.setdefault("DUNFLOW_REPORTS_PAYMENT_TIME_MODEL_URI", PAYMENT_TIME_MODEL)
     started = time.perf_counter()
     for number, step in enumerate(steps(demo_dir), start=1):
         console.print(Rule(f"[bold]{number}. {step.title}"))

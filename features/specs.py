@@ -1,7 +1,10 @@
 """Every feature, declared once: name, dtype, entity and a plain-language description (nl, en).
 
 The descriptions are format strings that explanations and reports fill with the feature's value
-(``{value}``), e.g. "paid 4 of the last 5 invoices late". A builder may only emit columns that are
+(``{value}``), e.g. "paid 4 of the last 5 invoices late". Each language throughout: a category's
+value is shown in the description's language (:data:`VALUE_WORDS`: channels as
+``ledger.channels`` calls them, tones, stages, outcomes), a yes/no as "ja"/"nee", a share as a
+percentage, a Dutch number with a decimal comma. A builder may only emit columns that are
 declared here (``tests/features/test_specs.py`` checks it), and the registry order is the column
 order of every feature table.
 
@@ -9,12 +12,12 @@ How to add a feature: see ``features/README.md`` (declare it here, compute it in
 entity, run the leakage tests). This module must never compute anything.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from ledger.channels import CHANNEL_NAMES
+from ledger.channels import CHANNEL_NAMES, CHANNEL_WORDS
 
 Dtype = Literal["int", "float", "bool", "category"]
 
@@ -36,13 +39,23 @@ class FeatureSpec:
     description_en: str
     categories: tuple[str, ...] = ()
     in_payment_time_model: bool = True
+    share: bool = False  # a share of 0 … 1, shown as a percentage
 
     def describe(self, value: object, lang: str = "en") -> str:
-        """The description with the value filled in (numbers rounded for people)."""
-        template = self.description_nl if lang == "nl" else self.description_en
+        """The description with the value filled in, in the description's language (numbers
+        rounded for people)."""
+        nl = lang == "nl"
+        template = self.description_nl if nl else self.description_en
         shown: object = value
-        if isinstance(value, float):
+        if isinstance(value, bool) or (self.dtype == "bool" and value in (0, 1)):
+            shown = YES_NO[bool(value)][0 if nl else 1]
+        elif isinstance(value, float) and self.share:
+            shown = f"{100 * value:.0f}%"
+        elif isinstance(value, float):
             shown = f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+            shown = shown.replace(".", ",") if nl else shown
+        elif isinstance(value, str) and value in self.categories and value in VALUE_WORDS:
+            shown = VALUE_WORDS[value][0 if nl else 1]
         return template.format(value=shown)
 
 
@@ -52,6 +65,32 @@ STAGES = ("none", "reminder", "pre_collection", "fourteen_day_letter", "collecti
 OUTCOMES = ("none", "paid", "promise", "dispute", "wants_copy", "unreachable", "complaint")
 NONE_CHANNELS = ("none", *CHANNELS)
 NONE_TONES = ("none", *TONES)
+# a tone in words: (Dutch, Dutch before a noun, English)
+TONE_WORDS: dict[str, tuple[str, str, str]] = {
+    "friendly": ("vriendelijk", "vriendelijke", "friendly"),
+    "neutral": ("neutraal", "neutrale", "neutral"),
+    "firm": ("streng", "strenge", "firm"),
+}
+YES_NO = {True: ("ja", "yes"), False: ("nee", "no")}
+# a category's value in words (Dutch, English); the channels' are declared with the channels
+VALUE_WORDS: Mapping[str, tuple[str, str]] = {
+    "none": ("geen", "none"),
+    **CHANNEL_WORDS,
+    **{tone: (nl, en) for tone, (nl, _, en) in TONE_WORDS.items()},
+    "reminder": ("herinnering", "reminder"),
+    "pre_collection": ("aanmaning", "final reminder"),
+    "fourteen_day_letter": ("14-dagenbrief", "14-day letter"),
+    "collection": ("incasso", "collection"),
+    "bailiff": ("deurwaarder", "bailiff"),
+    "paid": ("betaald", "paid"),
+    "promise": ("betaalbelofte", "promise to pay"),
+    "dispute": ("betwist", "disputed"),
+    "wants_copy": ("wil een kopie", "wants a copy"),
+    "unreachable": ("onbereikbaar", "unreachable"),
+    "complaint": ("klacht", "complaint"),
+    "b2b": ("zakelijk", "business"),
+    "b2c": ("particulier", "consumer"),
+}
 _D, _I, _A = Entity.DEBTOR, Entity.INVOICE, Entity.ACTION
 
 
@@ -74,6 +113,7 @@ _HISTORY: list[FeatureSpec] = [
         _D,
         "aandeel te laat betaald: {value}",
         "share paid late: {value}",
+        share=True,
     ),
     _f(
         "hist_late_last5",
@@ -157,10 +197,22 @@ _HISTORY: list[FeatureSpec] = [
             f"resp_rate_{c}",
             "float",
             _D,
-            f"reageert op {c} in {{value}} van de gevallen (geschat)",
-            f"responds to {c} in {{value}} of cases (estimated)",
+            f"reageert op contact per {CHANNEL_WORDS[c][0]} in {{value}} van de gevallen (geschat)",
+            f"responds to contact by {CHANNEL_WORDS[c][1]} in {{value}} of cases (estimated)",
+            share=True,
         )
-        for c in (*CHANNELS, *TONES)
+        for c in CHANNELS
+    ],
+    *[
+        _f(
+            f"resp_rate_{t}",
+            "float",
+            _D,
+            f"reageert op een {nl_before} toon in {{value}} van de gevallen (geschat)",
+            f"responds to a {en} tone in {{value}} of cases (estimated)",
+            share=True,
+        )
+        for t, (_, nl_before, en) in TONE_WORDS.items()
     ],
     _f(
         "last_contact_channel",
@@ -174,8 +226,8 @@ _HISTORY: list[FeatureSpec] = [
         "last_contact_tone",
         "category",
         _D,
-        "laatste contact was {value} van toon",
-        "last contact was {value} in tone",
+        "toon van het laatste contact: {value}",
+        "tone of the last contact: {value}",
         categories=NONE_TONES,
     ),
     _f(
@@ -256,7 +308,7 @@ _EXPOSURE_STATIC: list[FeatureSpec] = [
         "reach_phone",
         "bool",
         _D,
-        "bereikbaar per telefoon/sms: {value}",
+        "bereikbaar per telefoon of sms: {value}",
         "reachable by phone/SMS: {value}",
     ),
     _f("reach_letter", "bool", _D, "bereikbaar per brief: {value}", "reachable by letter: {value}"),
@@ -309,6 +361,7 @@ _ACTION: list[FeatureSpec] = [
         "reageert op dit kanaal in {value} van de gevallen (geschat)",
         "responds to this channel in {value} of cases (estimated)",
         in_payment_time_model=False,
+        share=True,
     ),
     _f("send_weekday", "int", _A, "weekdag {value} (0 = maandag)", "weekday {value} (0 = Monday)"),
     _f("send_hour", "int", _A, "om {value} uur", "at {value} o'clock", in_payment_time_model=False),

@@ -33,12 +33,29 @@ class ChannelFacts:
     sender: str  # the sender registered for it by default (serving.senders)
     local_sink: str  # the sender the demo uses: no provider account needed
     law: str  # what the law says of it, beyond the contact window every channel keeps
+    words: tuple[str, str]  # what a person calls it: (Dutch, English)
 
 
 CHANNELS: tuple[ChannelFacts, ...] = (
-    ChannelFacts(Channel.EMAIL, 0, Reach.EMAIL, False, "smtp", "smtp", "contact window (Bki 4.2)"),
     ChannelFacts(
-        Channel.SMS, 20, Reach.PHONE, False, "webhook", "sms_file", "contact window (Bki 4.2)"
+        Channel.EMAIL,
+        0,
+        Reach.EMAIL,
+        False,
+        "smtp",
+        "smtp",
+        "contact window (Bki 4.2)",
+        ("e-mail", "e-mail"),
+    ),
+    ChannelFacts(
+        Channel.SMS,
+        20,
+        Reach.PHONE,
+        False,
+        "webhook",
+        "sms_file",
+        "contact window (Bki 4.2)",
+        ("sms", "text message"),
     ),
     ChannelFacts(
         Channel.LETTER,
@@ -48,6 +65,7 @@ CHANNELS: tuple[ChannelFacts, ...] = (
         "letter_pdf",
         "letter_pdf",
         "the only channel for a 14-day letter and a bailiff's notice",
+        ("brief", "letter"),
     ),
     ChannelFacts(
         Channel.PHONE,
@@ -57,6 +75,7 @@ CHANNELS: tuple[ChannelFacts, ...] = (
         "call_list",
         "call_list",
         "BE Book XIX: no calls 22:00-08:00",
+        ("telefoon", "phone call"),
     ),
     ChannelFacts(
         Channel.ROBOCALL,
@@ -66,6 +85,7 @@ CHANNELS: tuple[ChannelFacts, ...] = (
         "webhook",
         "sms_file",
         "BE Book XIX: no calls 22:00-08:00",
+        ("belcomputer", "automated call"),
     ),
 )
 FACTS: dict[Channel, ChannelFacts] = {f.channel: f for f in CHANNELS}
@@ -74,6 +94,7 @@ if _missing or len(FACTS) != len(CHANNELS):
     raise RuntimeError(f"ledger.channels: declare each channel once (missing {sorted(_missing)})")
 
 CHANNEL_NAMES: tuple[str, ...] = tuple(f.channel.value for f in CHANNELS)
+CHANNEL_WORDS: dict[str, tuple[str, str]] = {f.channel.value: f.words for f in CHANNELS}
 CALLS: frozenset[Channel] = frozenset(f.channel for f in CHANNELS if f.call)
 
 

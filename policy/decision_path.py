@@ -34,11 +34,14 @@ from policy.flow_state import DebtorState
 from policy.guardrails import check
 from policy.ladder import ladder_action
 from policy.plan_clock import PlanInForce
+from policy.plan_encoding import EncodedPlanStates
 from policy.plan_path import PlanAnswer, choose_plans, keyed, plan_answer
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 
 LADDER_VERSION = "ladder"
+FeatureRows = pd.DataFrame | EncodedBase | EncodedPlanStates
+"""What ``decide_for`` reads the debtors' features from (see its ``base``)."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def decide_for(
     now: datetime,
     model: Pinned | None,
     *,
-    base: pd.DataFrame | EncodedBase | None = None,
+    base: FeatureRows | None = None,
     day: date | None = None,
     seed: int = 0,
     rng: np.random.Generator | Callable[[int], float] | None = None,
@@ -149,18 +152,20 @@ def decide_for(
     """One answer per debtor, in the order given.
 
     ``base``: the debtors' feature rows as of ``now``'s day (index: debtor id), or their
-    encoding for the model; needed only when ``model`` is learned. ``day``: the creditor's local
-    day keying the draws (default: ``now``'s UTC date); ``rng`` replaces the keyed draws."""
+    encoding for the model (a plan model's: checkpoint state rows, or
+    :class:`EncodedPlanStates`); needed only when ``model`` is learned. ``day``: the creditor's
+    local day keying the draws (default: ``now``'s UTC date); ``rng`` replaces the keyed draws."""
     cases = situations(states, now) if isinstance(states, Mapping) else list(states)
     if model is None or not model.learned:
         return [_ladder(case, now, with_refusals) for case in cases]
     if base is None:
         raise ValueError("decide_for: a learned model needs the debtors' feature rows (base)")
     if isinstance(model.policy, PlanDunningPolicy):
-        assert isinstance(base, pd.DataFrame)
+        assert isinstance(base, (pd.DataFrame, EncodedPlanStates))
         return _plans(cases, now, model, base, day, seed, rng, lang, explain, with_refusals)
     policy = model.policy
     assert policy.models is not None
+    assert not isinstance(base, EncodedPlanStates)
     rows = []
     for case in cases:
         for a in case.options:
@@ -199,7 +204,7 @@ def _plans(
     cases: Sequence[Situation],
     now: datetime,
     model: Pinned,
-    base: pd.DataFrame,
+    base: pd.DataFrame | EncodedPlanStates,
     day: date | None,
     seed: int,
     rng: np.random.Generator | Callable[[int], float] | None,

@@ -1,8 +1,8 @@
 """Checkpoints and the plan in force, on a ledger debtor: when a plan is chosen again, and what the
 plan does today between checkpoints.
 
-The same rules as the simulator's :mod:`simulator.checkpoints` (which may not import ``policy``;
-``tests/policy/test_plan_clock.py`` holds the two to the same stage boundaries and first day). A
+The same rules as the simulator's :mod:`simulator.checkpoints` (which may not import ``policy``),
+from the same numbers (:mod:`ledger.checkpoints`: the stage boundaries and the first day). A
 debtor is at a checkpoint when no plan is in force (none chosen yet, or chosen by another model
 version), when its oldest overdue claim entered a new stage (``STAGE_DPD``), when the oldest due
 date moved (a payment or credit settled the oldest claim, or a new episode began), when an outcome
@@ -21,13 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ledger.checkpoints import FIRST_DPD, STAGE_DPD
 from policy.actions import Action, wait
 from policy.flow_state import TONE_ORDER, DebtorState
 from policy.plan_pyfunc import Plan
-
-STAGE_DPD: tuple[int, ...] = (0, 14, 28, 42, 56, 70)
-"""Days past due at which a new stage starts (and a plan is chosen again)."""
-FIRST_DPD = 3  # a plan's first contact: this many days past the oldest due date
 
 
 def stage_of(dpd: int) -> int:

@@ -28,6 +28,7 @@ from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanValueModel
 
 F = NDArray[np.float64]
 NEVER_DAYS = 365  # the state caps "days since the last contact" here: never contacted
+SHOWN = ("collected_eur", "cost_eur", "complaints")  # the parts an explanation tells
 
 _CH = {"email": "e-mail", "sms": "SMS", "letter": "letter", "phone": "phone call",
        "robocall": "robocall"}  # fmt: skip
@@ -182,15 +183,22 @@ def explain_plan(
     lang: str = "en",
     top: int = 3,
     ledger_terms: bool = False,
+    encoded: F | None = None,
 ) -> PlanExplanation:
-    """Why ``chosen`` over each of ``others`` (e.g. waiting and the runner-up) for one state."""
+    """Why ``chosen`` over each of ``others`` (e.g. waiting and the runner-up) for one state
+    (``encoded``: the row's :meth:`PlanValueModel.state_matrix`, when the caller keeps one)."""
     arms = model.arms
+    weights = objective.value(np.eye(len(COMPONENTS)))  # EUR per unit of each part
     # SHAP of every compared plan in one pass; they sum to the prediction (negatives clipped,
-    # as the model's predict does)
-    shap = np.stack(list(model.contributions_of(state_row, [chosen, *others]).values()))
+    # as the model's predict does). Only the parts told or weighed: a part with no weight that
+    # is never told (the contact count) adds exactly nothing, so its TreeSHAP is left out
+    needed = [c for j, c in enumerate(COMPONENTS) if c in SHOWN or weights[j] != 0.0]
+    got = model.contributions_of(state_row, [chosen, *others], encoded=encoded,
+                                 components=needed)  # fmt: skip
+    blank = np.zeros_like(got[needed[0]])
+    shap = np.stack([got.get(c, blank) for c in COMPONENTS])
     parts = np.maximum(shap.sum(axis=2).T, 0.0)  # [arm, component]
     name = plan_text(_arm(arms, chosen), channels, tones, lang)
-    weights = objective.value(np.eye(len(COMPONENTS)))  # EUR per unit of each part
     shap_c = shap[:, 0, :]
     versus = []
     for j, other in enumerate(others, start=1):
@@ -204,7 +212,7 @@ def explain_plan(
         )
         ranked = sorted((i for i, c in enumerate(cols) if told(c)), key=lambda i: -abs(gain[i]))
         drivers = [
-            (_told(cols[i], state_row.iloc[0][cols[i]], lang, ledger_terms), float(gain[i]))
+            (_told(cols[i], state_row[cols[i]].iloc[0], lang, ledger_terms), float(gain[i]))
             for i in ranked[:top]
             if gain[i] != 0.0
         ]

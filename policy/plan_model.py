@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import lightgbm as lgb
@@ -140,19 +141,39 @@ class PlanValueModel:
             )
             self.boosters[name] = lgb.train(self.params.lgb(), data, self.params.rounds)
 
-    def _raw(self, name: str, x: pd.DataFrame | F, contrib: bool = False) -> F:
+    def state_matrix(self, state: pd.DataFrame) -> pd.DataFrame | F:
+        """The state columns as the boosters read them (:meth:`numeric`): made once per table
+        of states, e.g. a day's snapshot, and handed to :meth:`predict` as ``encoded``."""
+        return self.numeric(state[list(self.state_features)])
+
+    @cached_property
+    def _arm_codes(self) -> F:
+        return self.arms[list(ARM_COLUMNS)].to_numpy(dtype=float)
+
+    def _design_matrix(self, xs: F, arm: I) -> F:
+        """:meth:`numeric` of :meth:`design` from the state matrix: each of the ``n`` state rows
+        once per arm of ``arm`` (``len(arm) = n * k``, ``k`` per row), laid out with numpy."""
+        codes = self._arm_codes[np.asarray(arm)]
+        return np.hstack([np.repeat(xs, len(codes) // max(len(xs), 1), axis=0), codes])
+
+    def _raw(
+        self, name: str, x: pd.DataFrame | F, contrib: bool = False, state: F | None = None
+    ) -> F:
         """One component's prediction (or SHAP values): baseline plus plan model; ``x`` a
-        design frame or its :meth:`numeric` matrix."""
+        design frame or its :meth:`numeric` matrix. ``state``: the distinct state rows of a
+        matrix ``x`` that repeats each of them (the baseline reads the state alone, so it is
+        evaluated once per state, not once per arm)."""
         out = np.asarray(self.boosters[name].predict(x, pred_contrib=contrib), dtype=float)
         if name in self.baselines:
-            state = (
-                x[:, : len(self.state_features)]
+            seen: pd.DataFrame | F = (
+                state
+                if state is not None
+                else x[:, : len(self.state_features)]
                 if isinstance(x, np.ndarray)
                 else x[list(self.state_features)]
             )
-            base = np.asarray(
-                self.baselines[name].predict(state, pred_contrib=contrib), dtype=float
-            )
+            base = np.asarray(self.baselines[name].predict(seen, pred_contrib=contrib), dtype=float)
+            base = np.repeat(base, len(out) // max(len(base), 1), axis=0)
             if contrib:  # state columns and the base value line up; arm columns get none
                 n_state = len(self.state_features)
                 out[:, :n_state] += base[:, :n_state]
@@ -161,15 +182,23 @@ class PlanValueModel:
                 out = out + base
         return out
 
-    def predict(self, state: pd.DataFrame, arms: Sequence[int] | None = None) -> F:
-        """[row, arm, component] for every arm (or ``arms``) of every row of ``state``."""
+    def predict(
+        self, state: pd.DataFrame, arms: Sequence[int] | None = None, *, encoded: F | None = None
+    ) -> F:
+        """[row, arm, component] for every arm (or ``arms``) of every row of ``state``;
+        ``encoded``: its :meth:`state_matrix`, when the caller keeps one."""
         if not self.boosters:
             raise RuntimeError("the plan model is not fitted")
         chosen = np.arange(self.n_arms) if arms is None else np.asarray(arms, dtype=np.int64)
         n, k = len(state), chosen.size
-        rows = state.loc[state.index.repeat(k)] if n else state
-        x = self.numeric(self.design(rows, np.tile(chosen, n)))
-        out = np.stack([self._raw(c, x) for c in COMPONENTS], axis=1)
+        made = self.state_matrix(state) if encoded is None and n else encoded
+        xs = made if isinstance(made, np.ndarray) else None
+        if xs is not None:
+            x: pd.DataFrame | F = self._design_matrix(xs, np.tile(chosen, n))
+        else:  # no rows, or boosters that disagree on categories: LightGBM converts the frame
+            rows = state.loc[state.index.repeat(k)] if n else state
+            x = self.numeric(self.design(rows, np.tile(chosen, n)))
+        out = np.stack([self._raw(c, x, state=xs) for c in COMPONENTS], axis=1)
         parts = np.asarray(out, dtype=float).reshape(n, k, len(COMPONENTS))
         parts[:, :, 0] *= self._scale(state)[:, None]
         return np.asarray(np.maximum(parts, 0.0))  # amounts and counts: none is negative
@@ -179,13 +208,27 @@ class PlanValueModel:
         row with ``arm``; the last entry is the base value. They sum to the prediction."""
         return {c: v[0] for c, v in self.contributions_of(state_row, [arm]).items()}
 
-    def contributions_of(self, state_row: pd.DataFrame, arms: Sequence[int]) -> dict[str, F]:
+    def contributions_of(
+        self,
+        state_row: pd.DataFrame,
+        arms: Sequence[int],
+        *,
+        encoded: F | None = None,
+        components: Sequence[str] = COMPONENTS,
+    ) -> dict[str, F]:
         """:meth:`contributions` of one state row with each of ``arms`` at once (per component
-        an [arm, column] array): one pass per booster instead of one per arm."""
-        k = len(arms)
-        x = self.numeric(self.design(state_row.iloc[[0] * k], np.asarray(arms, dtype=np.int64)))
+        an [arm, column] array): one pass per booster instead of one per arm, the baseline's
+        once for the row. ``encoded``: the row's :meth:`state_matrix`; ``components``: only
+        these (TreeSHAP is the dearest part of an answer)."""
+        made = self.state_matrix(state_row.iloc[:1]) if encoded is None else encoded[:1]
+        xs = made if isinstance(made, np.ndarray) else None
+        picked = np.asarray(arms, dtype=np.int64)
+        if xs is not None:
+            x: pd.DataFrame | F = self._design_matrix(xs, picked)
+        else:
+            x = self.numeric(self.design(state_row.iloc[[0] * len(picked)], picked))
         scale = self._scale(state_row.iloc[:1])[0]
         return {
-            c: self._raw(c, x, contrib=True) * (scale if j == 0 else 1.0)
-            for j, c in enumerate(COMPONENTS)
+            c: self._raw(c, x, contrib=True, state=xs) * (scale if c == COMPONENTS[0] else 1.0)
+            for c in components
         }

@@ -30,7 +30,9 @@ from policy.choice import keyed_uniform
 from policy.explain import Reason
 from policy.plan_choice import Choice, Evidence, anchored, choose
 from policy.plan_clock import PlanInForce, plan_action
+from policy.plan_encoding import EncodedPlanStates
 from policy.plan_explain import PlanExplanation, explain_plan
+from policy.plan_model import COMPONENTS
 from policy.plan_pyfunc import Plan, PlanDunningPolicy
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ class PlanChoices:
     parts: F  # [row, arm, component]
     rows: pd.DataFrame  # the state rows, same order
     index: dict[int, int]  # situation position -> row
+    encoded: F | None = None  # the rows as the boosters read them (None: not kept)
 
 
 class _KeyedDraws:
@@ -94,7 +97,7 @@ def reachable_arms(policy: PlanDunningPolicy, situation: Situation) -> B:
 def choose_plans(
     policy: PlanDunningPolicy,
     cases: Sequence[Situation],
-    base: pd.DataFrame,
+    base: pd.DataFrame | EncodedPlanStates,
     rng: np.random.Generator | Callable[[int], float] | None,
     key: Callable[..., float],
 ) -> PlanChoices | None:
@@ -105,11 +108,15 @@ def choose_plans(
     if not due:
         return None
     ids = [cases[i].debtor_id for i in due]
-    missing = [d for d in ids if d not in base.index]
+    states = base if isinstance(base, EncodedPlanStates) else EncodedPlanStates(base, None)
+    missing = [d for d in ids if d not in states.rows.index]
     if missing:
         raise ValueError(f"debtor {missing[0]}: no checkpoint state row in base")
-    rows = base.loc[ids]
-    parts = model.predict(rows)
+    rows, encoded = states.take(ids)
+    # only the policy's own plans are scored (the rest could never be chosen): NaN marks them
+    mine = np.flatnonzero(policy.arm_mask())
+    parts = np.full((len(ids), model.n_arms, len(COMPONENTS)), np.nan)
+    parts[:, mine] = model.predict(rows, mine.tolist(), encoded=encoded)
     available = np.stack([reachable_arms(policy, cases[i]) for i in due])
     if isinstance(rng, np.random.Generator):
         draws = rng
@@ -123,7 +130,7 @@ def choose_plans(
         default = np.asarray(defaults, dtype=np.int64)[rows["segment"].to_numpy(dtype=np.int64)]
         scores = anchored(scores, default, _margins(policy, rows))
     choice = choose(scores, available, draws, policy.exploration)
-    return PlanChoices(choice, parts, rows, {i: j for j, i in enumerate(due)})
+    return PlanChoices(choice, parts, rows, {i: j for j, i in enumerate(due)}, encoded)
 
 
 def _margins(policy: PlanDunningPolicy, rows: pd.DataFrame) -> float | F:
@@ -175,7 +182,8 @@ def plan_answer(
     reasons = [Reason("plan", plan.label, plan.label, 0.0)]
     versus = None
     if explain:
-        why = _explain(policy, chosen.rows.iloc[j : j + 1], arm, runner, lang)
+        encoded = None if chosen.encoded is None else chosen.encoded[j : j + 1]
+        why = _explain(policy, chosen.rows.iloc[j : j + 1], arm, runner, lang, encoded)
         reasons = [Reason("plan", why.text, plan.label, 0.0)]
         versus = plans[runner].label if runner >= 0 else None
     return answer, _today(plan, case, now), reasons, versus
@@ -188,7 +196,12 @@ def _today(plan: Plan, case: Situation, now: datetime) -> Action:
 
 
 def _explain(
-    policy: PlanDunningPolicy, row: pd.DataFrame, arm: int, runner: int, lang: str
+    policy: PlanDunningPolicy,
+    row: pd.DataFrame,
+    arm: int,
+    runner: int,
+    lang: str,
+    encoded: F | None,
 ) -> PlanExplanation:
     model = policy.model
     assert model is not None
@@ -197,6 +210,7 @@ def _explain(
     return explain_plan(
         model, policy.objective, row, arm, list(dict.fromkeys(others)),
         policy.channels, policy.tones, lang=lang, ledger_terms=policy.state_source == "ledger",
+        encoded=encoded,
     )  # fmt: skip
 
 

@@ -9,6 +9,12 @@ rules, the flow's stage and the ladder's level advance, a 14-day letter is on re
 expected to be paid (``paid_on``: e.g. the cash forecast's expected payment day) leave the state
 from that day on, so a debtor who is expected to pay is not forecast a reminder.
 
+A plan champion (:class:`policy.plan_pyfunc.PlanDunningPolicy`) keeps its plans: each debtor
+starts with the plan in force (``plans``, read from the decision log by the caller), a plan chosen
+at a forecast checkpoint stays in force on the following days, and the plan is chosen again only at
+the next checkpoint (:func:`policy.plan_clock.at_checkpoint`: a new stage, the oldest due date
+moving), as the scoring API would; ``base`` then holds the debtors' checkpoint state rows.
+
 What it assumes, so cheaper than the real cycles: no dispute, pause, promise or complaint arrives
 during the horizon; a learned model's features stay those of the first day (``base``, computed
 once), and its draws are the keyed ones the cycle would make that day. This module must never
@@ -20,14 +26,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-import pandas as pd
-
 from ledger.enums import Channel, Stage
 from policy.actions import Action
-from policy.decision_path import Pinned, decide_for
-from policy.encoding import EncodedBase
+from policy.decision_path import Answer, FeatureRows, Pinned, Situation, decide_for, situations
 from policy.flow_state import DebtorState, stage_rank
 from policy.fourteen_day_letter import LetterRecord
+from policy.plan_clock import PlanInForce, at_checkpoint
+from policy.plan_pyfunc import PlanDunningPolicy
 
 
 @dataclass(frozen=True)
@@ -65,18 +70,49 @@ def without_paid(state: DebtorState, paid_on: Mapping[int, date], day: date) -> 
     return state if len(kept) == len(state.invoices) else replace(state, invoices=kept)
 
 
+def plan_in_force(plan: PlanInForce | None, state: DebtorState, day: date) -> PlanInForce | None:
+    """The plan still in force on ``day`` (no outcome arrives in a forecast); None: a checkpoint."""
+    return None if at_checkpoint(plan, state.days_overdue(day), day, False) else plan
+
+
+def _decide(
+    live: Mapping[int, DebtorState],
+    now: datetime,
+    day: date,
+    model: Pinned | None,
+    base: FeatureRows | None,
+    plans: dict[int, PlanInForce | None] | None,
+    seed: int,
+) -> list[Answer]:
+    """One cycle's answers; a plan champion's with each debtor's plan in force."""
+    states: Mapping[int, DebtorState] | list[Situation] = live
+    if plans is not None:
+        states = [
+            replace(case, plan=plan_in_force(plans.get(case.debtor_id), live[case.debtor_id], day))
+            for case in situations(live, now)
+        ]
+    return decide_for(
+        states, now, model, base=base, day=day, seed=seed, explain=False, with_refusals=False
+    )
+
+
 def forecast_contacts(
     states: Mapping[int, DebtorState],
     moments: Iterable[datetime],
     model: Pinned | None = None,
     *,
-    base: pd.DataFrame | EncodedBase | None = None,
+    base: FeatureRows | None = None,
     paid_on: Mapping[int, date] | None = None,
+    plans: Mapping[int, PlanInForce | None] | None = None,
     seed: int = 0,
 ) -> list[ExpectedContact]:
     """The contacts the cycles at ``moments`` (aware, one per day, in order) are expected to plan
-    for these debtors. ``model`` None: the fixed ladder; learned: ``base`` as for ``decide_for``."""
+    for these debtors. ``model`` None: the fixed ladder; learned: ``base`` as for ``decide_for``;
+    a plan champion: ``plans`` in force at the start (missing: none, a checkpoint)."""
     current = dict(states)
+    in_force = None
+    if model is not None and isinstance(model.policy, PlanDunningPolicy):
+        in_force = dict(plans or {})
     expected: list[ExpectedContact] = []
     for now in moments:
         ids: Sequence[int] = list(current)
@@ -84,10 +120,10 @@ def forecast_contacts(
             break
         day = current[ids[0]].local_day(now)
         live = {i: without_paid(current[i], paid_on or {}, day) for i in ids}
-        answers = decide_for(
-            live, now, model, base=base, day=day, seed=seed, explain=False, with_refusals=False
-        )
-        for answer in answers:
+        for answer in _decide(live, now, day, model, base, in_force, seed):
+            if in_force is not None and answer.plan is not None:
+                p = answer.plan
+                in_force[answer.debtor_id] = PlanInForce(p.arm, p.chosen_on, p.dpd, p.propensity)
             action = answer.action
             if action.channel is None or live[answer.debtor_id].local_day(action.send_at) != day:
                 continue  # a wait, or a send time the cycle leaves for that day's own cycle

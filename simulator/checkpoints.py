@@ -5,15 +5,17 @@ A plan-at-checkpoint policy decides per debtor a *plan* (an arm: one of the 60 f
 it until the next checkpoint. A debtor observed today is at a checkpoint when
 
 * no plan was chosen for it yet, or
-* its oldest claim crossed into a new stage (``STAGE_DPD``: 0, 14, 28, ... days past due), or
+* its oldest claim crossed into a new stage (:data:`ledger.checkpoints.STAGE_DPD`: 0, 14, 28, ...
+  days past due, the numbers the ledger's plan clock reads too), or
 * its oldest due date moved (an invoice was paid or credited, or a new episode began), or
 * an outcome was flagged since the last choice (:meth:`PlanClock.flag`: a broken promise, a
   complaint, a resolved dispute).
 
 Between checkpoints an arm acts like :class:`~simulator.policies.FixedActionPolicy`: its channel
-and tone every ``every`` days from 3 days past due (09:00 for businesses, 18:00 for consumers, a
-letter in the same tone when the channel is missing). Cadences of at least 7 days keep every debtor
-within the default contact budget. This module chooses nothing: the chooser is given.
+and tone every ``every`` days from ``FIRST_DPD`` (3) days past due (09:00 for businesses, 18:00
+for consumers, a letter in the same tone when the channel is missing). Cadences of at least 7
+days keep every debtor within the default contact budget. This module chooses nothing: the
+chooser is given.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.checkpoints import STAGE_DPD
 from simulator.actions import CHANNEL_OF, WAIT
 from simulator.params import CHANNELS
 from simulator.plans import PLANS, Plan
@@ -32,8 +35,6 @@ from simulator.views import DecisionBatch
 I = NDArray[np.int64]  # noqa: E741
 B = NDArray[np.bool_]
 
-STAGE_DPD: tuple[int, ...] = (0, 14, 28, 42, 56, 70)
-"""Days past due at which a new stage starts (and a plan is chosen again)."""
 WAIT_ARM = len(PLANS)
 N_ARMS = len(PLANS) + 1
 ARMS: tuple[Plan | None, ...] = (*PLANS, None)

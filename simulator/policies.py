@@ -20,6 +20,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ledger.checkpoints import FIRST_DPD
 from ledger.enums import Channel, Tone
 from simulator.actions import ACTIONS, WAIT, Action, action_index
 from simulator.views import DecisionBatch, Decisions
@@ -169,7 +170,7 @@ class FixedActionPolicy:
     fixed policy), else another allowed hour; a debtor without the channel gets a letter, same tone.
     """
 
-    def __init__(self, channel: str, tone: str, every: int = 7, first: int = 3) -> None:
+    def __init__(self, channel: str, tone: str, every: int = 7, first: int = FIRST_DPD) -> None:
         self.name = f"fixed:{channel}/{tone}/{every}d"
         hours = {False: (9, 13, 18), True: (18, 13, 9)}
         self.options = {

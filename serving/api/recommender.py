@@ -166,11 +166,17 @@ class Recommender:
             for debtor_id, state in states.items()
         ]
         due = [c.debtor_id for c in cases if c.plan is None]
-        base = self.snapshots.plan_base(creditor_id, name, due, now) if due else None
+        policy = model.model
+        assert isinstance(policy, PlanDunningPolicy)
+        base = (
+            self.snapshots.plan_base(creditor_id, name, due, now, policy, model.version)
+            if due
+            else None
+        )
         return decide_for(
             cases,
             now,
-            Pinned(model.model, model.version),
+            Pinned(policy, model.version),
             base=base if base is not None else _NO_ROWS,
             day=now.astimezone(tz).date(),
             seed=self.seed,

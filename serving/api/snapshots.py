@@ -7,7 +7,8 @@ debtor not in the snapshot is asked for). The first request of a day pays for th
 scheduler's morning cycle does); the rest read. Each snapshot is also kept encoded for the model
 being served (:func:`policy.encoding.encode_base`), so a request only picks rows out of a matrix.
 A plan champion reads the same rows with the checkpoint's features beside them
-(:func:`features.plan_state.checkpoint_features`, built once per creditor and day on first use).
+(:func:`features.plan_state.checkpoint_features`), built and encoded for its model
+(:func:`policy.plan_encoding.encode_plan_states`) once per creditor, day and version on first use.
 """
 
 import threading
@@ -21,6 +22,8 @@ from features.loading import LedgerFrames
 from features.plan_state import PLAN_STATE_FEATURES, checkpoint_features
 from policy.encoding import EncodedBase, encode_base
 from policy.model import OutcomeModels
+from policy.plan_encoding import EncodedPlanStates, encode_plan_states
+from policy.plan_pyfunc import PlanDunningPolicy
 
 
 class FeatureSnapshots:
@@ -29,7 +32,7 @@ class FeatureSnapshots:
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[pd.Timestamp, pd.DataFrame]] = {}
         self._frames: dict[int, LedgerFrames] = {}  # what the day's snapshot was built from
-        self._plan: dict[int, tuple[pd.Timestamp, pd.DataFrame]] = {}
+        self._plan: dict[tuple[int, str], tuple[pd.Timestamp, EncodedPlanStates]] = {}
         self._encoded: dict[tuple[int, str], tuple[pd.Timestamp, EncodedBase]] = {}
 
     @staticmethod
@@ -45,7 +48,7 @@ class FeatureSnapshots:
             cached = (as_of, self.build(frames, as_of))
             self._cache[creditor_id] = cached
             self._frames[creditor_id] = frames
-            self._plan.pop(creditor_id, None)
+            self._plan = {k: v for k, v in self._plan.items() if k[0] != creditor_id}
             self._encoded = {k: v for k, v in self._encoded.items() if k[0] != creditor_id}
         return cached[1]
 
@@ -58,21 +61,34 @@ class FeatureSnapshots:
         return frame.loc[debtor_ids]
 
     def plan_base(
-        self, creditor_id: int, creditor_name: str, debtor_ids: list[int], now: datetime
-    ) -> pd.DataFrame:
-        """Plan state rows (``PLAN_STATE_FEATURES``, index: debtor id) of these debtors as of
-        the start of ``now``'s day."""
+        self,
+        creditor_id: int,
+        creditor_name: str,
+        debtor_ids: list[int],
+        now: datetime,
+        policy: PlanDunningPolicy,
+        version: str,
+    ) -> EncodedPlanStates:
+        """The creditor's plan state rows (``PLAN_STATE_FEATURES``, index: debtor id) as of the
+        start of ``now``'s day, encoded for ``policy``'s model (served as ``version``)."""
         with self._lock:
             as_of = self.day_start(now)
+            key = (creditor_id, version)
+            hit = self._plan.get(key)
+            if (
+                hit is not None
+                and hit[0] == as_of
+                and all(d in hit[1].rows.index for d in debtor_ids)
+            ):
+                return hit[1]
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
-            hit = self._plan.get(creditor_id)
-            if hit is None or hit[0] != as_of:
-                requests = pd.DataFrame({"debtor_id": frame.index.to_numpy(), "as_of": as_of})
-                extra = checkpoint_features(self._frames[creditor_id], requests)
-                extra.index = frame.index
-                rows = pd.concat([frame, extra], axis=1)[list(PLAN_STATE_FEATURES)]
-                hit = self._plan[creditor_id] = (as_of, rows)
-        return hit[1].loc[debtor_ids]
+            requests = pd.DataFrame({"debtor_id": frame.index.to_numpy(), "as_of": as_of})
+            extra = checkpoint_features(self._frames[creditor_id], requests)
+            extra.index = frame.index
+            rows = pd.concat([frame, extra], axis=1)[list(PLAN_STATE_FEATURES)]
+            assert policy.model is not None
+            encoded = self._plan[key] = (as_of, encode_plan_states(policy.model, rows))
+            return encoded[1]
 
     def encoded(
         self,

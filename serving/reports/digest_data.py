@@ -30,7 +30,7 @@ from ledger.summary import AGING_BUCKETS, find_creditor, summarize
 from ledger.tables import Contact
 from serving.reports.attention import SHOWN, AttentionItem, attention_items
 from serving.reports.flow_effect import FlowEffect
-from serving.reports.forecast import BaselineForecaster, CashForecaster, WeekCash
+from serving.reports.forecast import BASELINE, BaselineForecaster, CashForecaster, WeekCash
 from serving.reports.reconstruct import collected_between, dso_at, open_amount_at
 from serving.reports.reminder_forecast import (
     ChannelPlan,
@@ -85,6 +85,7 @@ class DigestData:
     attention: list[AttentionItem]
     cash_forecast: list[WeekCash] | None
     flow_effect: FlowEffect | None
+    cash_forecast_by: str = BASELINE  # the payment-time model's version, or the baseline
 
     @property
     def outstanding_change_cents(self) -> int:
@@ -203,10 +204,11 @@ def build_digest(
     summary = summarize(session, creditor_name=creditor_name, as_of=as_of, period_days=period_days)
     week_ago = as_of - timedelta(days=7)
     count, collected = collected_between(session, creditor_id=cid, after=week_ago, until=as_of)
+    by = "given"
     if cash_forecast is None:
-        cash_forecast = (forecaster or BaselineForecaster()).forecast(
-            session, creditor_id=cid, as_of=as_of, weeks=FORECAST_WEEKS
-        )
+        chosen = forecaster or BaselineForecaster()
+        cash_forecast = chosen.forecast(session, creditor_id=cid, as_of=as_of, weeks=FORECAST_WEEKS)
+        by = chosen.by
     return DigestData(
         creditor_id=cid,
         creditor_name=creditor.name,
@@ -238,4 +240,5 @@ def build_digest(
         ),
         cash_forecast=cash_forecast,
         flow_effect=flow_effect,
+        cash_forecast_by=by,
     )

@@ -26,13 +26,14 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Protocol
+from functools import lru_cache
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from ledger.enums import InvoiceStatus
-from ledger.tables import Invoice
+from ledger.tables import Creditor, Invoice
 from serving.reports.reconstruct import open_by_invoice_at
 
 DEFAULT_DAYS_LATE = 14.0
@@ -54,7 +55,12 @@ class OpenInvoice:
     open_cents: int
 
 
+BASELINE = "baseline"  # the ``by`` of the baseline forecaster
+
+
 class CashForecaster(Protocol):
+    by: str  # what forecast it, shown beside the figures: a model version or ``BASELINE``
+
     def forecast(
         self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
     ) -> list[WeekCash]: ...
@@ -172,6 +178,8 @@ class BaselineForecaster:
     """Each debtor's history of days late, conditional on how late the invoice already is;
     leak-free (only invoices settled on or before ``as_of``)."""
 
+    by = BASELINE
+
     def forecast(
         self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
     ) -> list[WeekCash]:
@@ -182,8 +190,9 @@ class BaselineForecaster:
 class ModelForecaster:
     """Days late from a model (the payment-time model), same weekly summing as the baseline."""
 
-    def __init__(self, predict: DaysLatePredictor) -> None:
+    def __init__(self, predict: DaysLatePredictor, by: str = "model") -> None:
         self._predict = predict
+        self.by = by
 
     def forecast(
         self, session: Session, *, creditor_id: int, as_of: date, weeks: int = 4
@@ -193,9 +202,31 @@ class ModelForecaster:
         return weekly_cash(invoices, late, as_of=as_of, weeks=weeks)
 
 
+def registry_version(model_uri: str) -> tuple[str, str]:
+    """(the URI of the exact version, its label): ``models:/name@alias`` is resolved to
+    ``models:/name/<version>`` and ``name/<version>``, so a moved alias names, and loads, the
+    new version; any other URI is its own label."""
+    if not model_uri.startswith("models:/") or "@" not in model_uri:
+        return model_uri, model_uri.removeprefix("models:/")
+    from mlflow import MlflowClient
+
+    name, alias = model_uri.removeprefix("models:/").split("@", 1)
+    version = MlflowClient().get_model_version_by_alias(name, alias).version
+    return f"models:/{name}/{version}", f"{name}/{version}"
+
+
+@lru_cache(maxsize=4)
+def _load_pyfunc(tracking_uri: str, exact_uri: str) -> Any:
+    """A loaded pyfunc per registry and exact version: the Overview asks on every page view."""
+    import mlflow
+
+    return mlflow.pyfunc.load_model(exact_uri)
+
+
 def mlflow_forecaster(model_uri: str, engine: Engine) -> ModelForecaster:
-    """The payment-time model from MLflow (``models:/payment-time@champion``): predicts days late
-    from the point-in-time features of each open invoice as of the digest day."""
+    """The payment-time model from MLflow (``models:/payment-time@champion``): predicts each open
+    invoice's days late (its ``days_late`` output) from the point-in-time features of the
+    invoice's creditor as of the day after the digest's."""
     import mlflow
     import pandas as pd
 
@@ -203,10 +234,13 @@ def mlflow_forecaster(model_uri: str, engine: Engine) -> ModelForecaster:
     from features.loading import load_frames
     from features.specs import payment_time_feature_names
 
-    model = mlflow.pyfunc.load_model(model_uri)
+    exact, label = registry_version(model_uri)
+    model = _load_pyfunc(mlflow.get_tracking_uri(), exact)
 
     def predict(session: Session, invoices: Sequence[OpenInvoice], as_of: date) -> list[float]:
-        frames = load_frames(engine)
+        first = session.get(Invoice, invoices[0].invoice_id)
+        creditor = session.get(Creditor, first.creditor_id) if first is not None else None
+        frames = load_frames(engine, creditor.name if creditor is not None else None)
         at = pd.Timestamp(as_of + timedelta(days=1), tz="UTC")
         requests = pd.DataFrame(
             {
@@ -216,6 +250,8 @@ def mlflow_forecaster(model_uri: str, engine: Engine) -> ModelForecaster:
             }
         )
         feats = build_features(frames, requests)[payment_time_feature_names()]
-        return [max(0.0, float(v)) for v in model.predict(feats)]
+        predicted = model.predict(feats)
+        days = predicted["days_late"] if isinstance(predicted, pd.DataFrame) else predicted
+        return [max(0.0, float(v)) for v in days]
 
-    return ModelForecaster(predict)
+    return ModelForecaster(predict, by=label)

@@ -71,7 +71,12 @@ _NL: dict[str, str] = {
     "cash.total": "Totaal",
     "cash.alt": "Grafiek: verwachte ontvangsten per week",
     "cash.none": "Nog geen voorspelling beschikbaar.",
-    "cash.method": "Schatting per factuur uit het betaalgedrag van de debiteur.",
+    "cash.by_model": "Voorspeld door het betaaltijdmodel ({version}): per open factuur het "
+    "verwachte aantal dagen te laat, uit wat op de dag zelf over de factuur en de debiteur "
+    "bekend is.",
+    "cash.by_baseline": "Noodschatting, er is geen betaaltijdmodel geladen: per open factuur het "
+    "gemiddelde aantal dagen te laat van de betaalde facturen van de debiteur die minstens zo "
+    "laat waren.",
     "effect.title": "Effect van de lerende aanpak tegenover de vaste aanmaanladder "
     "(gesimuleerd, niet uw eigen cijfers)",
     "effect.none": "Nog niet gemeten.",
@@ -201,7 +206,10 @@ _EN: dict[str, str] = {
     "cash.total": "Total",
     "cash.alt": "Chart: expected incoming cash per week",
     "cash.none": "No forecast available yet.",
-    "cash.method": "Estimated per invoice from the debtor's payment behaviour.",
+    "cash.by_model": "Forecast by the payment-time model ({version}): each open invoice's "
+    "expected days late, from what was known about the invoice and the debtor that day.",
+    "cash.by_baseline": "Fallback, no payment-time model is loaded: each open invoice is "
+    "expected after the mean days late of the debtor's paid invoices that were at least as late.",
     "effect.title": "Effect of the learned flow against the fixed reminder ladder "
     "(simulated, not your own figures)",
     "effect.none": "Not measured yet.",

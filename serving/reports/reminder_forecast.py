@@ -7,8 +7,9 @@ days after ``as_of`` (``DUNFLOW_CYCLE_TIME`` on ``DUNFLOW_CYCLE_WEEKDAYS``, the 
 for every debtor with an open invoice, from the ledger's state (planned contacts included, so the
 rules keep them apart), with the invoices the cash forecast expects to be paid leaving on their
 expected day. The policy is the served model when the caller hands one (its features as of
-``as_of``, kept for the week) and the fixed ladder otherwise; :class:`NextWeek` says which.
-This module only reads.
+``as_of``, kept for the week; a plan champion's plans in force read from the decision log as the
+scoring API reads them) and the fixed ladder otherwise (:mod:`serving.reports.served_policy`
+chooses); :class:`NextWeek` says which. This module only reads.
 """
 
 from collections import defaultdict
@@ -17,19 +18,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 from sqlmodel import Session, col, select
 
 from ledger.enums import InvoiceStatus
 from ledger.tables import Invoice
 from policy import states_from_ledger
-from policy.decision_path import LADDER_VERSION, Pinned
-from policy.encoding import EncodedBase
+from policy.decision_path import LADDER_VERSION, FeatureRows, Pinned
+from policy.plan_pyfunc import PlanDunningPolicy
 from policy.week_forecast import ExpectedContact, forecast_contacts
+from serving.api.plans_in_force import plans_in_force
 from serving.reports.forecast import expected_pay_days
 from serving.scheduler.settings import get_scheduler_settings
 
-BaseFor = Callable[[list[int], datetime], pd.DataFrame | EncodedBase]
+BaseFor = Callable[[list[int], datetime], FeatureRows]
 
 
 @dataclass(frozen=True)
@@ -116,5 +117,10 @@ def expected_next_week(
     # the features as of the digest's own day (the API's snapshot of today, when it is today)
     today = datetime.combine(as_of, time(12), tzinfo=ZoneInfo(timezone))
     base = policy.base_for(ids, today) if policy is not None else None
-    found = forecast_contacts(states, moments, model, base=base, paid_on=paid_on)
+    plans = None
+    if model is not None and isinstance(model.policy, PlanDunningPolicy):
+        plans = plans_in_force(
+            session.connection(), states, model.version, moments[0], ZoneInfo(timezone)
+        )
+    found = forecast_contacts(states, moments, model, base=base, paid_on=paid_on, plans=plans)
     return NextWeek(per_channel(found), by, len(moments))

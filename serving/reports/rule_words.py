@@ -16,15 +16,10 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from ledger.channels import CHANNEL_WORDS
 from serving.reports.i18n import Lang, Language
 
-CHANNELS = {
-    "email": ("e-mail", "e-mail"),
-    "sms": ("sms", "text message"),
-    "robocall": ("belcomputer", "automated call"),
-    "letter": ("brief", "letter"),
-    "phone": ("telefoon", "phone call"),
-}
+CHANNELS = CHANNEL_WORDS  # declared with each channel in ledger.channels
 STAGES = {
     "reminder": ("herinnering", "reminder"),
     "pre_collection": ("aanmaning", "final reminder"),

@@ -4,8 +4,11 @@
   ``digest_weekday`` and ``digest_minute`` (in its own time zone) have come this ISO week and no
   digest went out for the week yet, the digest as of that day is rendered (HTML, PDF attached)
   and sent to each recipient, then a ``digest_sent`` event (week, recipients, Message-IDs) is
-  recorded. The scheduler runs it every few minutes (:mod:`serving.scheduler.jobs`), so a changed
-  day or time, or a new creditor, counts without a restart.
+  recorded. Next week's reminders are forecast as on the web app's Overview, by the policy
+  ``policy_for`` gives (the scheduler's job: the champion the API serves,
+  :func:`serving.reports.served_policy.champion_policy`; none: the ladder). The scheduler
+  runs it every few minutes (:mod:`serving.scheduler.jobs`), so a changed day or time, or a new
+  creditor, counts without a restart.
 * :func:`send_notifications` — each ``creditor_notification`` event (a complaint,
   :mod:`serving.operate.outcome_effects`) without a ``creditor_notification_sent`` event yet is
   e-mailed to the digest recipients, then marked sent.
@@ -25,6 +28,7 @@ from sqlmodel import Session, col, select
 from ledger import dossier
 from ledger.tables import Creditor, DossierEvent
 from serving.reports.mail import SmtpSettings, deliver, send_digest_email, text_message
+from serving.reports.served_policy import PolicyFor
 from serving.reports.service import render_weekly_page, weekly_digest
 from serving.reports.settings import ReportsSettings
 
@@ -58,7 +62,11 @@ def _sent_weeks(session: Session, creditor_id: int) -> set[str]:
 
 
 def send_due_digests(
-    engine: Engine, now: datetime, smtp: SmtpSettings, reports: ReportsSettings
+    engine: Engine,
+    now: datetime,
+    smtp: SmtpSettings,
+    reports: ReportsSettings,
+    policy_for: PolicyFor | None = None,
 ) -> int:
     """Send every digest that is due and not yet sent this week; returns how many creditors'."""
     sent = 0
@@ -78,6 +86,7 @@ def send_due_digests(
                 as_of=moment.date(),
                 settings=reports,
                 engine=engine,
+                policy=policy_for(engine, creditor.id or 0, creditor.name) if policy_for else None,
             )
             page = render_weekly_page(data, None, creditor)
             pdf = page.pdf()

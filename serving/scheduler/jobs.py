@@ -101,12 +101,15 @@ def camt_watch_job() -> None:
 
 
 def digests_job() -> None:
+    from serving.reports.served_policy import champion_policy
     from serving.reports.settings import get_reports_settings
     from serving.senders.settings import get_sender_settings
 
     rt = _rt()
     smtp = get_sender_settings()
-    sent = send_due_digests(rt.engine, datetime.now(UTC), smtp, get_reports_settings())
+    # next week's reminders forecast by the champion the API serves, as on the app's Overview
+    reports = get_reports_settings()
+    sent = send_due_digests(rt.engine, datetime.now(UTC), smtp, reports, champion_policy)
     told = send_notifications(rt.engine, smtp)
     calls = send_call_reports(rt.engine, smtp, datetime.now(UTC))
     if sent or told or calls:

@@ -6,6 +6,7 @@ a third column and its code in :data:`CODES`.
 """
 
 from serving.webapp.messages_flow import FLOW_MESSAGES
+from serving.webapp.messages_timeline import TIMELINE_MESSAGES
 
 CODES = ("nl", "en")
 
@@ -260,4 +261,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "challenger": ("uitdager", "challenger"),
     "no_versions": ("Nog geen geregistreerde versies.", "No registered versions yet."),
 }
-MESSAGES |= FLOW_MESSAGES
+MESSAGES |= FLOW_MESSAGES | TIMELINE_MESSAGES

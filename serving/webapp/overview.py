@@ -1,8 +1,8 @@
 """The Overview page's figures: the weekly digest's (:mod:`serving.reports.digest_data`) as of
 the app's day, with "needs attention" (ranked by urgency, then amount, in
 :mod:`serving.reports.attention`) linked to the dossier, and next week's reminders forecast by
-the policy the API serves now (:func:`served_policy`; the ladder when none is loaded). This
-module only reads the ledger.
+the policy the API serves now (:func:`served_policy`: a per-day model or a plan champion; the
+ladder when none is loaded), as every digest does. This module only reads the ledger.
 """
 
 from dataclasses import dataclass
@@ -13,11 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ledger.tables import Debtor
-from policy.decision_path import Pinned
-from policy.pyfunc import DunningPolicy
 from serving.reports.attention import AttentionItem
 from serving.reports.digest_data import DigestData
 from serving.reports.reminder_forecast import ForecastPolicy
+from serving.reports.served_policy import forecast_policy
 from serving.reports.service import weekly_digest
 from serving.reports.settings import get_reports_settings
 
@@ -50,21 +49,10 @@ def ranked(session: Session, creditor_id: int, items: list[AttentionItem]) -> li
 
 
 def served_policy(request: Request, creditor_id: int, creditor_name: str) -> ForecastPolicy | None:
-    """The learned policy the API serves now, with its feature snapshots; None: the ladder."""
-    loaded = request.app.state.model_store.current
-    if loaded is None or not isinstance(loaded.model, DunningPolicy):
-        return None
-    models = loaded.model.models
-    if models is None:
-        return None
-    pinned = Pinned(loaded.model, loaded.version)
+    """The policy the API serves now, with its feature snapshots; None: the ladder."""
     snapshots = request.app.state.recommender.snapshots
-    return ForecastPolicy(
-        pinned,
-        lambda ids, at: snapshots.encoded(
-            creditor_id, creditor_name, ids, at, models, pinned.version
-        ),
-    )
+    return forecast_policy(request.app.state.model_store.current, snapshots, creditor_id,
+                           creditor_name)  # fmt: skip
 
 
 def overview_data(

@@ -3,15 +3,19 @@ first contact day), and a plan in force acts only through the actions the rules 
 
 from datetime import date
 
-from policy.plan_clock import FIRST_DPD, STAGE_DPD, PlanInForce, at_checkpoint, stage_of
+import numpy as np
+
+from ledger.checkpoints import FIRST_DPD
+from policy.plan_clock import PlanInForce, at_checkpoint, stage_of
 from simulator import checkpoints
 from simulator.plans import PLANS
 
 DAY = date(2026, 11, 24)
 
 
-def test_the_ledger_and_the_simulator_share_stages_and_first_contact_day() -> None:
-    assert STAGE_DPD == checkpoints.STAGE_DPD
+def test_the_ledger_and_the_simulator_count_stages_and_the_first_contact_day_alike() -> None:
+    days = np.arange(0, 120)
+    assert [stage_of(int(d)) for d in days] == checkpoints.stage_of(days).tolist()
     assert {p.policy().first for p in PLANS} == {FIRST_DPD}
     assert [stage_of(d) for d in (0, 13, 14, 27, 28, 100)] == [0, 0, 1, 1, 2, 5]
 

@@ -24,6 +24,7 @@ from serving.api.deps import SessionDep, creditor_of, get_engine, principal_of
 from serving.api.errors import ApiError
 from serving.reports.decision import DecisionNotFoundError
 from serving.reports.links import LinkError, signed_query, verify
+from serving.reports.served_policy import forecast_policy
 from serving.reports.service import decision_page, render_weekly_page, weekly_digest
 from serving.reports.settings import ReportsSettings, get_reports_settings
 
@@ -90,6 +91,7 @@ def _pdf_href(request: Request) -> str:
 
 
 def _weekly_html(
+    request: Request,
     session: SessionDep,
     engine: Engine,
     creditor_id: int,
@@ -100,8 +102,18 @@ def _weekly_html(
 ) -> tuple[str, str]:
     creditor = _creditor(session, creditor_id)
     day = as_of or datetime.now(ZoneInfo(creditor.timezone)).date()
+    # next week's reminders forecast by the model this API serves, as on the app's Overview
+    state = request.app.state
+    policy = forecast_policy(
+        state.model_store.current, state.recommender.snapshots, creditor_id, creditor.name
+    )
     data = weekly_digest(
-        session, creditor_name=creditor.name, as_of=day, settings=settings, engine=engine
+        session,
+        creditor_name=creditor.name,
+        as_of=day,
+        settings=settings,
+        engine=engine,
+        policy=policy,
     )
     return render_weekly_page(data, lang, creditor, pdf_href=pdf_href).html, day.isoformat()
 
@@ -116,7 +128,9 @@ def weekly(
     as_of: AsOf = None,
     lang: LangQ = None,
 ) -> HTMLResponse:
-    html, _ = _weekly_html(session, engine, creditor_id, as_of, lang, settings, _pdf_href(request))
+    html, _ = _weekly_html(
+        request, session, engine, creditor_id, as_of, lang, settings, _pdf_href(request)
+    )
     return HTMLResponse(html)
 
 
@@ -132,7 +146,7 @@ def weekly_pdf(
 ) -> Response:
     from serving.reports.render import to_pdf
 
-    html, day = _weekly_html(session, engine, creditor_id, as_of, lang, settings, None)
+    html, day = _weekly_html(request, session, engine, creditor_id, as_of, lang, settings, None)
     return _pdf(to_pdf(html), f"weekly-{day}.pdf")
 
 

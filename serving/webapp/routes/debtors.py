@@ -5,6 +5,7 @@ actions (POST ``…/actions``: pause, resume, dispute, resolve, promise, note �
 ``…/send-now``: :mod:`serving.webapp.send_now`, refused with the rules' reasons in plain words).
 Another creditor's debtor or contact is a 404, like a missing one."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import select
 
-from ledger.tables import Contact, ContactInvoice, Creditor, Invoice
+from ledger.tables import Contact, ContactInvoice, Creditor, Debtor, Invoice
 from serving.api.deps import IdPath, SessionDep
 from serving.operate.dossier_actions import ActionRefusedError, DossierAction, act
 from serving.reports.i18n import Lang, as_language
@@ -72,6 +73,35 @@ def dossier_page(
     return _dossier_page(request, session, settings, user, debtor_id, flash=flash)
 
 
+class _RefusedError(Exception):
+    """A dossier step refused, with what to tell the user."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _on_dossier(
+    request: Request, session: SessionDep, settings: SettingsDep, user: AppUser, debtor_id: int,
+    step: Callable[[Debtor], str],
+) -> Response:  # fmt: skip
+    """Run ``step`` on the user's debtor (another creditor's is a 404, like a missing one):
+    committed and back to the dossier with ``done=<what step returns>``, or, refused, rolled
+    back and the dossier shown with the problems (422)."""
+    debtor = debtor_of(session, user.creditor_id, debtor_id)
+    if debtor is None:
+        raise PageError(404, "not_found")
+    try:
+        done = step(debtor)
+    except _RefusedError as err:
+        session.rollback()
+        return _dossier_page(
+            request, session, settings, user, debtor_id, errors=err.problems, status_code=422
+        )
+    session.commit()
+    return RedirectResponse(f"/app/debtors/{debtor_id}?done={done}", status_code=303)
+
+
 @router.post("/{debtor_id}/actions", response_model=None)
 def dossier_action(
     request: Request,
@@ -81,34 +111,21 @@ def dossier_action(
     settings: SettingsDep,
     user: Actor,
 ) -> Response:
-    debtor = debtor_of(session, user.creditor_id, debtor_id)
-    if debtor is None:
-        raise PageError(404, "not_found")
-    try:
-        raw: dict[str, Any] = values(form)
-        if "invoice_numbers" in raw:
-            raw["invoice_numbers"] = [n.strip() for n in raw["invoice_numbers"].split(",")]
-        action = _ACTION.validate_python(raw)
-        act(session, debtor, action, actor=user.actor, now=app_now(user, settings))
-    except ValidationError as err:
-        session.rollback()
-        return _dossier_page(
-            request,
-            session,
-            settings,
-            user,
-            debtor_id,
-            errors=messages(err, tagged=True),
-            status_code=422,
-        )
-    except (ActionRefusedError, FormError) as err:
-        session.rollback()
-        problem = [f"{err.field}: {err}".replace(f"{err.field}: {err.field}: ", f"{err.field}: ")]
-        return _dossier_page(
-            request, session, settings, user, debtor_id, errors=problem, status_code=422
-        )
-    session.commit()
-    return RedirectResponse(f"/app/debtors/{debtor_id}?done={action.action}", status_code=303)
+    def step(debtor: Debtor) -> str:
+        try:
+            raw: dict[str, Any] = values(form)
+            if "invoice_numbers" in raw:
+                raw["invoice_numbers"] = [n.strip() for n in raw["invoice_numbers"].split(",")]
+            action = _ACTION.validate_python(raw)
+            act(session, debtor, action, actor=user.actor, now=app_now(user, settings))
+        except ValidationError as err:
+            raise _RefusedError(messages(err, tagged=True)) from err
+        except (ActionRefusedError, FormError) as err:
+            text = f"{err.field}: {err}".replace(f"{err.field}: {err.field}: ", f"{err.field}: ")
+            raise _RefusedError([text]) from err
+        return action.action
+
+    return _on_dossier(request, session, settings, user, debtor_id, step)
 
 
 @router.post("/{debtor_id}/send-now", response_model=None)
@@ -120,25 +137,23 @@ def dossier_send_now(
     settings: SettingsDep,
     user: Actor,
 ) -> Response:
-    debtor = debtor_of(session, user.creditor_id, debtor_id)
-    creditor = session.get(Creditor, user.creditor_id)
-    if debtor is None or creditor is None:
-        raise PageError(404, "not_found")
-    try:
-        plan_send_now(session, creditor, debtor, actor=user.actor, now=app_now(user, settings))
-    except SendNowRefusedError as err:
-        session.rollback()
-        language = as_language(user.language)
-        t = translator(language)
-        problems = [t("send_now_refused")] + [plain(r, language) for r in err.reasons]
-        if err.earliest is not None:
-            at = err.earliest.astimezone(ZoneInfo(user.timezone))
-            problems.append(t("send_now_earliest", at=Lang(language).date_time(at)))
-        return _dossier_page(
-            request, session, settings, user, debtor_id, errors=problems, status_code=422
-        )
-    session.commit()
-    return RedirectResponse(f"/app/debtors/{debtor_id}?done=send_now", status_code=303)
+    def step(debtor: Debtor) -> str:
+        creditor = session.get(Creditor, user.creditor_id)
+        if creditor is None:
+            raise PageError(404, "not_found")
+        try:
+            plan_send_now(session, creditor, debtor, actor=user.actor, now=app_now(user, settings))
+        except SendNowRefusedError as err:
+            language = as_language(user.language)
+            t = translator(language)
+            problems = [t("send_now_refused")] + [plain(r, language) for r in err.reasons]
+            if err.earliest is not None:
+                at = err.earliest.astimezone(ZoneInfo(user.timezone))
+                problems.append(t("send_now_earliest", at=Lang(language).date_time(at)))
+            raise _RefusedError(problems) from err
+        return "send_now"
+
+    return _on_dossier(request, session, settings, user, debtor_id, step)
 
 
 @router.get("/{debtor_id}/contacts/{contact_id}/document", response_model=None)

@@ -1,0 +1,41 @@
+"""Checkpoint state rows as the plan model's boosters read them, made once per table of states.
+
+Turning a state frame into LightGBM's float matrix (categories as the training levels' codes)
+costs more per request than the plan model's trees. :func:`encode_plan_states` does it once for a
+table (the API keeps one per creditor, day and model version), and a request takes its debtors'
+rows out of the matrix (:meth:`EncodedPlanStates.take`) beside the frame rows the choice and the
+explanation quote. It is to the plan learner what :mod:`policy.encoding` is to the per-day policy;
+it never scores and never chooses.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from policy.plan_model import PlanValueModel
+
+F = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class EncodedPlanStates:
+    """State rows (index: debtor id) and, when the boosters agree on their categories, the same
+    rows as :meth:`PlanValueModel.state_matrix` (None: the frame is scored as it is)."""
+
+    rows: pd.DataFrame
+    matrix: F | None
+
+    def take(self, debtor_ids: Sequence[int]) -> tuple[pd.DataFrame, F | None]:
+        """These debtors' frame rows and matrix rows, in this order."""
+        at = self.rows.index.get_indexer(pd.Index(debtor_ids))
+        if (at < 0).any():
+            raise KeyError(f"debtor {list(debtor_ids)[int(np.argmin(at))]}: no state row")
+        return self.rows.iloc[at], None if self.matrix is None else self.matrix[at]
+
+
+def encode_plan_states(model: PlanValueModel, rows: pd.DataFrame) -> EncodedPlanStates:
+    xs = model.state_matrix(rows) if len(rows) else None
+    return EncodedPlanStates(rows, xs if isinstance(xs, np.ndarray) else None)
