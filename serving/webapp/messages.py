@@ -260,5 +260,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "champion": ("kampioen", "champion"),
     "challenger": ("uitdager", "challenger"),
     "no_versions": ("Nog geen geregistreerde versies.", "No registered versions yet."),
+    "training_run": ("Trainingsrun", "Training run"),
 }
 MESSAGES |= FLOW_MESSAGES | TIMELINE_MESSAGES
