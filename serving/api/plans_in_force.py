@@ -19,8 +19,7 @@ from sqlmodel import col
 
 from ledger.enums import OutcomeKind
 from ledger.tables import Outcome, Recommendation
-from policy.candidates import allowed_actions
-from policy.decision_path import Situation
+from policy.decision_path import Situation, situations
 from policy.flow_state import DebtorState
 from policy.plan_clock import PlanInForce, at_checkpoint
 
@@ -103,14 +102,4 @@ def plan_situations(
     """Each debtor's situation for a plan champion: the rules' allowed actions, the amount at
     stake and the plan in force (None: at a checkpoint). The scoring API and the batch engine
     both ask :func:`policy.decision_path.decide_for` with these."""
-    force = plans_in_force(conn, states, version, now, tz)
-    return [
-        Situation(
-            debtor_id,
-            allowed_actions(state, now),
-            sum(i.open_amount_cents for i in state.invoices),
-            state,
-            plan=force[debtor_id],
-        )
-        for debtor_id, state in states.items()
-    ]
+    return situations(states, now, plans_in_force(conn, states, version, now, tz))
