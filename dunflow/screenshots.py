@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlmodel import Session, col, func, select
 
 from dunflow.browser import chromium, find_chromium, served
-from dunflow.demo import APP_CREDITOR, last_day
+from dunflow.demo import APP_CREDITOR, PAYMENT_TIME_MODEL, last_day
 from ledger.db import make_engine
 from ledger.settings import PROJECT_ROOT
 from ledger.tables import Debtor, Invoice, Recommendation
@@ -122,8 +122,14 @@ def main() -> None:
         default=os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEMO_DIR / 'mlflow.db'}",
         help="The model registry the Models page reads (default: the demo's).",
     )
+    parser.add_argument(
+        "--payment-time-model",
+        default=os.environ.get("DUNFLOW_REPORTS_PAYMENT_TIME_MODEL_URI") or PAYMENT_TIME_MODEL,
+        help="The payment-time model the Overview's cash forecast uses (default: the demo's).",
+    )
     args = parser.parse_args()
     os.environ["MLFLOW_TRACKING_URI"] = args.mlflow
+    os.environ["DUNFLOW_REPORTS_PAYMENT_TIME_MODEL_URI"] = args.payment_time_model
     if not args.ledger.is_file():
         raise SystemExit(f"{args.ledger}: no such ledger (run `make demo` first)")
     for path in shoot(args.ledger, args.creditor, args.out):

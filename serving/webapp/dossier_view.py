@@ -20,7 +20,11 @@ from policy import state_from_ledger
 from policy.explain import reason_text
 from policy.flow_state import DebtorState
 from policy.send_now import SendNow, send_now
+from serving.reports.i18n import as_language
+from serving.reports.rule_words import plain
 from serving.webapp.debtors import status_of
+from serving.webapp.templating import translator
+from serving.webapp.timeline_words import TimelineWords
 
 # channels whose document the app can show: the letter as PDF, the e-mail as text
 DOCUMENT_CHANNELS = ("letter", "email")
@@ -53,7 +57,7 @@ def debtor_of(session: Session, creditor_id: int, debtor_id: int) -> Debtor | No
 
 def _first_reason(body: dict[str, Any], language: str) -> str:
     """The decision's strongest reason in the page's language (the stored sentence is in the
-    debtor's)."""
+    debtor's; the ladder's note is in the rules' English)."""
     reasons = (body.get("explanation") or {}).get("reasons") or []
     if not reasons:
         return ""
@@ -61,29 +65,31 @@ def _first_reason(body: dict[str, Any], language: str) -> str:
     if first.get("feature") in REGISTRY:
         return reason_text(first["feature"], first.get("value"), first.get("contribution", 0.0),
                            language)  # fmt: skip
-    return str(first.get("text", ""))
+    return plain(str(first.get("text", "")), as_language(language))
 
 
 def _timeline(session: Session, debtor: Debtor, timezone: str, language: str) -> list[TimelineItem]:
     cid, did = debtor.creditor_id, debtor.id or 0
     base = f"/app/debtors/{did}"
+    words = TimelineWords(language, timezone, translator(language))
     items: list[TimelineItem] = []
     for c in session.exec(
         select(Contact).where(Contact.creditor_id == cid, Contact.debtor_id == did)
     ):
         at = c.sent_at or c.scheduled_at or c.created_at
         doc = f"{base}/contacts/{c.id}/document" if c.channel in DOCUMENT_CHANNELS else None
-        items.append(
-            TimelineItem(at, "contact", c.channel, f"{c.tone} · {c.stage} · {c.status}", doc)
-        )
+        detail = words.contact(c.tone, c.stage, c.status)
+        items.append(TimelineItem(at, "contact", c.channel, detail, doc))
     for o in session.exec(
         select(Outcome).where(Outcome.creditor_id == cid, Outcome.debtor_id == did)
     ):
-        detail = " ".join(x for x in (str(o.promised_date or ""), o.note or "") if x)
-        items.append(TimelineItem(o.occurred_at, "outcome", o.kind, detail))
+        promised = words.lang.long_date(o.promised_date) if o.promised_date else ""
+        detail = " ".join(x for x in (promised, o.note or "") if x)
+        items.append(TimelineItem(o.occurred_at, "outcome", words.word("event_outcome_", o.kind),
+                                  detail))  # fmt: skip
     for e in dossier.timeline(session, creditor_id=cid, debtor_id=did):
-        detail = ", ".join(f"{k}: {v}" for k, v in sorted(e.payload.items()) if v not in (None, ""))
-        items.append(TimelineItem(e.occurred_at, "event", e.kind, f"{e.actor} · {detail}"[:300]))
+        detail = words.event(e.actor, e.payload)[:300]
+        items.append(TimelineItem(e.occurred_at, "event", words.event_title(e.kind), detail))
     for r in session.exec(
         select(Recommendation).where(
             Recommendation.creditor_id == cid, Recommendation.debtor_id == did

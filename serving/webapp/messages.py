@@ -6,6 +6,7 @@ a third column and its code in :data:`CODES`.
 """
 
 from serving.webapp.messages_flow import FLOW_MESSAGES
+from serving.webapp.messages_timeline import TIMELINE_MESSAGES
 
 CODES = ("nl", "en")
 
@@ -259,5 +260,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "champion": ("kampioen", "champion"),
     "challenger": ("uitdager", "challenger"),
     "no_versions": ("Nog geen geregistreerde versies.", "No registered versions yet."),
+    "training_run": ("Trainingsrun", "Training run"),
 }
-MESSAGES |= FLOW_MESSAGES
+MESSAGES |= FLOW_MESSAGES | TIMELINE_MESSAGES

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from serving.api.deps import SessionDep
 from serving.webapp.deps import AppUser, SettingsDep, needs, today
+from serving.webapp.gate_words import GateWords
 from serving.webapp.models_view import models_view
 from serving.webapp.templating import render
 
@@ -25,4 +26,5 @@ def models(
     day = today(user, settings)
     view = models_view(session, user.creditor_id, request.app.state.settings, day)
     served = request.app.state.model_store.current
-    return render(request, "models.html", user, m=view, served=served)
+    gate = GateWords(user.language)
+    return render(request, "models.html", user, m=view, served=served, gate=gate)

@@ -70,6 +70,24 @@ def test_a_finance_user_pauses_and_resumes_a_dossier(client: TestClient, engine:
     assert "loopt" in client.get(f"/app/debtors/{debtor}").text
 
 
+def test_the_dossier_timeline_speaks_the_users_language(client: TestClient) -> None:
+    """Events, contacts and outcomes in words, money as euros: no stored code or cents."""
+    log_in(client, Tenants.email("finance"))
+    debtor = _debtor_id(client, "Jansen")
+    client.post(
+        f"/app/debtors/{debtor}/actions",
+        data={"csrf": csrf_of(client), "action": "pause", "reason": "regeling",
+              "until": "2026-12-15"},
+    )  # fmt: skip
+    page = client.get(f"/app/debtors/{debtor}").text
+    timeline = page.split('id="timeline"', 1)[1].split("</table>", 1)[0]
+    assert "dossier: gepauzeerd" in timeline
+    assert "finance@bakkerij.example · tot en met: 15 december 2026, reden: regeling" in timeline
+    assert "dossier: bericht geannuleerd</td><td>verzending</td>" in timeline  # no English reason
+    for code in ("paused", "until:", "_cents", "contact_planned", " · sent", "reminder"):
+        assert code not in timeline, code
+
+
 def test_a_call_agent_reads_but_does_not_act(client: TestClient) -> None:
     log_in(client, Tenants.email("call_agent"))
     debtor = _debtor_id(client, "Jansen")
