@@ -96,7 +96,8 @@ def shoot(ledger: Path, creditor_name: str, out: Path) -> list[Path]:
         made: list[Path] = []
         with served(app) as base, chromium(binary) as browser:
             for name, role, path, width in pages(debtor_id, decision_id):
-                page = browser.new_page(viewport={"width": width, "height": 900})
+                # a Dutch browser, as the demo creditor's people use (24-hour time fields)
+                page = browser.new_page(viewport={"width": width, "height": 900}, locale="nl-NL")
                 if role:
                     page.goto(f"{base}/app/login")
                     page.locator("input[name=email]").fill(f"{role}@shots.example")

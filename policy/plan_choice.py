@@ -11,6 +11,10 @@ tuned to make a report look right. ``choose`` takes the best available arm; with
 (who may be contacted today, on which channel) are applied before: unavailable arms never win.
 ``anchored`` gives a default arm per row (the creditor's plan for the debtor's segment) a bonus of
 ``margin`` EUR, so the model overrules the default only where it expects a clear gain.
+``Evidence`` asks more of the model for a debtor whose own history does not yet say it is not the
+segment's typical payer (e.g. no broken promise): a larger margin, or none at all (the segment's
+plan is kept); a gain the model expects from the segment's averages alone is often a cost that
+falls after the window it learns (a firm letter that sours an accounts-payable department).
 """
 
 from __future__ import annotations
@@ -59,6 +63,22 @@ def anchored(scores: F, default: I, margin: float | F) -> F:
         rows
     ]
     return out
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A debtor's own history supports leaving its segment's plan when the state count ``column``
+    is at least ``at_least``; without it the margin is ``margin_without_eur`` (None: the segment's
+    plan is kept whenever it is available)."""
+
+    column: str = "promises_broken"
+    at_least: float = 1.0
+    margin_without_eur: float | None = None
+
+    def margins(self, counts: F, margin: float) -> F:
+        """Per row the margin to apply: ``margin`` with evidence, else the one without it."""
+        without = np.inf if self.margin_without_eur is None else self.margin_without_eur
+        return np.where(np.asarray(counts, dtype=float) >= self.at_least, margin, without)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ledger.enums import Stage
 from policy.actions import Action, wait
 from policy.choice import keyed_uniform
 from policy.explain import Reason
-from policy.plan_choice import Choice, anchored, choose
+from policy.plan_choice import Choice, Evidence, anchored, choose
 from policy.plan_clock import PlanInForce, plan_action
 from policy.plan_encoding import EncodedPlanStates
 from policy.plan_explain import PlanExplanation, explain_plan
@@ -128,9 +128,19 @@ def choose_plans(
     defaults = getattr(policy, "segment_defaults", None)  # None in policies saved before it
     if defaults is not None:
         default = np.asarray(defaults, dtype=np.int64)[rows["segment"].to_numpy(dtype=np.int64)]
-        scores = anchored(scores, default, policy.margin_eur)
+        scores = anchored(scores, default, _margins(policy, rows))
     choice = choose(scores, available, draws, policy.exploration)
     return PlanChoices(choice, parts, rows, {i: j for j, i in enumerate(due)}, encoded)
+
+
+def _margins(policy: PlanDunningPolicy, rows: pd.DataFrame) -> float | F:
+    """The anchoring margin, per row when the policy asks for evidence to leave the default."""
+    evidence: Evidence | None = getattr(policy, "evidence", None)  # None: saved before it
+    if evidence is None:
+        return float(policy.margin_eur)
+    if evidence.column not in rows.columns:
+        raise ValueError(f"the evidence column {evidence.column!r} is not in the state rows")
+    return evidence.margins(rows[evidence.column].to_numpy(dtype=float), policy.margin_eur)
 
 
 def plan_answer(

@@ -25,7 +25,7 @@ from mlflow.pyfunc.model import PythonModel
 from ledger.channels import CHANNELS
 from ledger.enums import Channel, Tone
 from policy.flow_state import TONE_ORDER
-from policy.plan_choice import PlanObjective, TopK
+from policy.plan_choice import Evidence, PlanObjective, TopK
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanModelParams, PlanValueModel
 
 CONFIG_FILE = "plan_policy.json"
@@ -60,6 +60,7 @@ class PlanDunningPolicy(PythonModel):
         state_source: str = "simulator",
         segment_defaults: tuple[int, ...] | None = None,
         margin_eur: float = 0.0,
+        evidence: Evidence | None = None,
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
         ``allowed_arms``: the arms it may choose (None: every arm of the model);
@@ -67,7 +68,8 @@ class PlanDunningPolicy(PythonModel):
         ``simulator.debtor_history``) or ``ledger`` (``features.plan_state``);
         ``segment_defaults``: the creditor's arm per observable segment (the state's ``segment``
         code), kept unless another beats it by more than ``margin_eur``
-        (:func:`policy.plan_choice.anchored`; None: the model alone decides)."""
+        (:func:`policy.plan_choice.anchored`; None: the model alone decides); ``evidence``: when
+        a debtor's own history lets it leave that plan (:class:`policy.plan_choice.Evidence`)."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
@@ -75,6 +77,7 @@ class PlanDunningPolicy(PythonModel):
         self.allowed_arms = allowed_arms
         self.state_source = state_source
         self.segment_defaults, self.margin_eur = segment_defaults, margin_eur
+        self.evidence = evidence
 
     @cached_property
     def arms(self) -> list[Plan]:
@@ -126,6 +129,7 @@ class PlanDunningPolicy(PythonModel):
                 None if self.segment_defaults is None else list(self.segment_defaults)
             ),
             "margin_eur": self.margin_eur,
+            "evidence": None if self.evidence is None else asdict(self.evidence),
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -155,6 +159,7 @@ class PlanDunningPolicy(PythonModel):
             c.get("state_source", "simulator"),
             None if c.get("segment_defaults") is None else tuple(c["segment_defaults"]),
             float(c.get("margin_eur", 0.0)),
+            None if c.get("evidence") is None else Evidence(**c["evidence"]),
         )
 
     def load_context(self, context: Any) -> None:

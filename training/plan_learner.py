@@ -26,7 +26,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from policy.decision_path import Pinned, Situation, decide_for
-from policy.plan_choice import Choice, PlanObjective, TopK
+from policy.plan_choice import Choice, Evidence, PlanObjective, TopK
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARMS
@@ -72,6 +72,7 @@ class LearnerConfig:
     horizon_days: int | None = None  # value over this many days (None: fitted-Q to the end)
     defaults: tuple[str, ...] = ()  # the creditor's plan per observable segment (index: segment)
     margin_eur: float | None = None  # the model overrules the default by more (None: no default)
+    evidence: Evidence | None = None  # anchored: the debtor's history needed to leave the default
     per_euro: bool = False  # collected learnt per euro overdue (told in euros)
     segment_plans_only: bool = False  # anchored: choose among the segment plans and waiting
     log_epsilon: float = 1.0
@@ -113,6 +114,14 @@ class LearnerConfig:
         plans = f"cadences {'/'.join(map(str, self.cadences))} days"
         if self.margin_eur is not None and not self.defaults:
             anchor = f", anchored on the segment plans (margin {self.margin_eur:g} EUR)"
+        if self.margin_eur is not None and self.evidence is not None:
+            e = self.evidence
+            without = (
+                "never"
+                if e.margin_without_eur is None
+                else f"only for more than {e.margin_without_eur:g} EUR"
+            )
+            anchor += f", when {e.column} >= {e.at_least:g}; otherwise {without}"
         if self.margin_eur is not None and self.segment_plans_only:
             plans = "the segment plans and waiting (weekly plans when not anchored)"
         return (
@@ -197,16 +206,23 @@ def model_chooser(
     exploration: TopK,
     defaults: NDArray[np.int64] | None = None,
     margin_eur: float = 0.0,
+    evidence: Evidence | None = None,
 ) -> Chooser:
     """Decides through ``policy.decision_path.decide_for`` (the API's and the scheduler's path);
     with ``defaults`` (arm per segment) the segment's arm is kept unless another beats it by more
-    than ``margin_eur`` (and is taken whenever it is unavailable)."""
+    than ``margin_eur`` (and is taken whenever it is unavailable; ``evidence``: a debtor's own
+    history needed to leave it, :class:`policy.plan_choice.Evidence`)."""
     if defaults is None:
         return decided_chooser(model, objective, exploration)
     anchored_on = tuple(int(a) for a in defaults)
     pinned = Pinned(
         PlanDunningPolicy(
-            model, objective, exploration, segment_defaults=anchored_on, margin_eur=margin_eur
+            model,
+            objective,
+            exploration,
+            segment_defaults=anchored_on,
+            margin_eur=margin_eur,
+            evidence=evidence,
         ),
         "replay",
     )
@@ -258,7 +274,9 @@ def plan_factory(cfg: LearnerConfig, *, exploring: bool = False) -> PolicyFactor
 
     def factory(world: World) -> PlanPolicy:
         model, objective = model_for(world, cfg)
-        chooser = model_chooser(model, objective, explore, cfg.default_arms, cfg.margin_eur or 0.0)
+        chooser = model_chooser(
+            model, objective, explore, cfg.default_arms, cfg.margin_eur or 0.0, cfg.evidence
+        )
         return PlanPolicy(world, chooser, name, arms=cfg.arms)
 
     return factory

@@ -47,6 +47,7 @@ class AttentionItem:
     invoice_number: str | None
     open_amount_cents: int
     on: date | None  # the date that matters: promised, complaint, letter costs due, due date
+    on_is: str = "due"  # what ``on`` is: due, promised, complained, costs_due (its label's key)
 
 
 def _end_of(day: date, zone: ZoneInfo) -> datetime:
@@ -125,9 +126,9 @@ def attention_items(
         d.id: d for d in session.exec(select(Debtor).where(Debtor.creditor_id == creditor_id))
     }
 
-    def item(kind: str, inv: Invoice, on: date | None) -> AttentionItem:
+    def item(kind: str, inv: Invoice, on: date | None, on_is: str = "due") -> AttentionItem:
         return AttentionItem(
-            kind, debtors[inv.debtor_id].name, inv.number, inv.open_amount_cents, on
+            kind, debtors[inv.debtor_id].name, inv.number, inv.open_amount_cents, on, on_is
         )
 
     items = [
@@ -136,7 +137,7 @@ def attention_items(
         if inv.status == InvoiceStatus.DISPUTED
     ]
     items += [
-        item("broken_promise", inv, promised)
+        item("broken_promise", inv, promised, "promised")
         for inv, promised in _broken_promises(session, creditor_id, as_of, before, open_inv)
     ]
     complaints = session.exec(
@@ -158,6 +159,7 @@ def attention_items(
                 None,
                 owed,
                 outcome.occurred_at.astimezone(zone).date(),
+                "complained",
             )
         )
     letters = _letters(session, creditor_id, zone, before)
@@ -167,11 +169,11 @@ def attention_items(
         due = letters.get(inv.id) if inv.id is not None else None
         is_b2b = debtors[inv.debtor_id].kind == DebtorKind.B2B
         if due is not None and due <= as_of:
-            items.append(item("ready_for_collection", inv, due))
+            items.append(item("ready_for_collection", inv, due, "costs_due"))
         elif is_b2b and (as_of - inv.due_date).days > B2B_COLLECTION_DAYS:
             items.append(item("ready_for_collection", inv, inv.due_date))
         if due is not None and as_of < due <= as_of + timedelta(days=EXPIRING_DAYS):
-            items.append(item("letter_expiring", inv, due))
+            items.append(item("letter_expiring", inv, due, "costs_due"))
     order = {kind: n for n, kind in enumerate(KINDS)}
     items.sort(key=lambda i: (order[i.kind], -i.open_amount_cents, i.invoice_number or ""))
     return items

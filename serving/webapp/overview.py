@@ -29,6 +29,7 @@ class RankedItem:
     invoice_number: str | None
     open_amount_cents: int
     on: date | None
+    on_is: str
 
 
 def ranked(session: Session, creditor_id: int, items: list[AttentionItem]) -> list[RankedItem]:
@@ -43,6 +44,7 @@ def ranked(session: Session, creditor_id: int, items: list[AttentionItem]) -> li
             i.invoice_number,
             i.open_amount_cents,
             i.on,
+            i.on_is,
         )
         for i in items
     ]

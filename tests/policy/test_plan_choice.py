@@ -1,10 +1,11 @@
 """Plan choice: the best available arm, exploration among the top k with exact propensities, the
-segment's default plan kept unless another beats it by the margin."""
+segment's default plan kept unless another beats it by the margin (and, with evidence, only for a
+debtor whose history supports leaving it)."""
 
 import numpy as np
 import pytest
 
-from policy.plan_choice import GREEDY, PlanObjective, TopK, anchored, choose
+from policy.plan_choice import GREEDY, Evidence, PlanObjective, TopK, anchored, choose
 
 
 def test_greedy_takes_the_best_available_arm_and_names_the_runner_up() -> None:
@@ -49,3 +50,19 @@ def test_the_default_arm_is_kept_unless_another_beats_it_by_more_than_the_margin
     c = choose(anchored(scores, default, 50.0), avail, np.random.default_rng(0), GREEDY)
     assert c.arm.tolist() == [0, 1, 1, 1]
     assert scores[0, 0] == 10.0  # the caller's scores are left alone
+
+
+def test_without_evidence_the_default_is_kept_or_needs_the_larger_margin() -> None:
+    scores = np.array([[10.0, 80.0, 0.0]] * 3 + [[10.0, 500.0, 0.0]])
+    default = np.zeros(4, dtype=np.int64)
+    broken = np.array([1.0, 0.0, 0.0, 0.0])  # the evidence column: broken promises
+    avail = np.ones_like(scores, dtype=bool)
+    avail[2, 0] = False  # no evidence needed when the default cannot act
+    never = Evidence("promises_broken", 1.0).margins(broken, 50.0)
+    assert never[0] == 50.0
+    assert np.isinf(never[1])
+    c = choose(anchored(scores, default, never), avail, np.random.default_rng(0), GREEDY)
+    assert c.arm.tolist() == [1, 0, 1, 0]
+    larger = Evidence("promises_broken", 1.0, 300.0).margins(broken, 50.0)
+    c = choose(anchored(scores, default, larger), avail, np.random.default_rng(0), GREEDY)
+    assert c.arm.tolist() == [1, 0, 1, 1]  # 490 EUR more clears the 300 EUR margin

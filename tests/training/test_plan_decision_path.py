@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import policy.decision_path as decision_path
-from policy.plan_choice import PlanObjective, TopK, choose
+from policy.plan_choice import Evidence, PlanObjective, TopK, choose
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.world_file import default_world
@@ -58,14 +58,16 @@ def test_the_pyfunc_artifact_reloads_to_the_same_plan_model(
     model, log = fitted
     state = log.states[0]  # type: ignore[attr-defined]
     policy = PlanDunningPolicy(
-        model, OBJ, EXPLORE, allowed_arms=(0, 1, 2, 60), segment_defaults=(0, 60), margin_eur=5.0
-    )
+        model, OBJ, EXPLORE, allowed_arms=(0, 1, 2, 60), segment_defaults=(0, 60), margin_eur=5.0,
+        evidence=Evidence("promises_broken", 1.0, 250.0),
+    )  # fmt: skip
     again = PlanDunningPolicy.load(policy.save_artifacts(tmp_path / "plan"))
     assert again.model is not None
     np.testing.assert_allclose(again.model.predict(state), model.predict(state), rtol=1e-9)
     assert again.objective == OBJ
     assert again.exploration == EXPLORE
     assert (again.segment_defaults, again.margin_eur) == ((0, 60), 5.0)  # the anchoring too
+    assert again.evidence == policy.evidence
     served = again.predict(None, state)
     assert set(served["arm"]) <= {0, 1, 2, 60}
     assert served["plan"].iloc[0] == again.arms[int(served["arm"].iloc[0])].label

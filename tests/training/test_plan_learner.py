@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from policy.plan_choice import Choice, TopK
+from policy.plan_choice import Choice, Evidence, TopK
 from policy.plan_model import PlanModelParams
 from simulator.checkpoints import N_ARMS, WAIT_ARM
 from simulator.objective import Objective
@@ -101,7 +101,13 @@ def test_anchored_on_segment_plans_it_keeps_them_unless_the_model_expects_more()
     never = model_chooser(model, cfg.plan_objective, TopK(), cfg.default_arms, 1e9)
     assert (never(state, avail, rng).arm[ok] == default[ok]).all()
     free = model_chooser(model, cfg.plan_objective, TopK(), cfg.default_arms, 0.0)
-    assert (free(state, avail, rng).arm != default).any()  # without a margin the model decides
+    freely = free(state, avail, rng).arm
+    assert (freely != default).any()  # without a margin the model decides
+    evidence = Evidence("promises_broken", 1.0)  # only a broken promise lets it leave the default
+    told = model_chooser(model, cfg.plan_objective, TopK(), cfg.default_arms, 0.0, evidence)
+    kept = ok & (state["promises_broken"].to_numpy() < 1)
+    assert (freely[kept] != default[kept]).any()  # ... also where it has no evidence
+    assert (told(state, avail, rng).arm[kept] == default[kept]).all()
 
 
 def test_the_default_logger_keeps_the_segment_plan_with_an_exact_propensity() -> None:

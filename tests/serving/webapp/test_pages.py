@@ -1,6 +1,8 @@
 """Debtors, Dossier, Calls and Reports over HTTP: key figures, filters, actions with the API's
 validation messages, roles."""
 
+import re
+
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.engine import Engine
@@ -191,3 +193,18 @@ def test_models_show_the_champion_and_the_gates_verdicts(client: TestClient) -> 
     assert "passed: +3.4 % cash" in page
     assert "refused: -1.2 % cash vs champion" in page
     assert 'id="logged">2<' in page  # the sample's two decisions of this creditor
+
+
+def test_needs_attention_says_what_each_date_is(client: TestClient) -> None:
+    log_in(client, Tenants.email("finance"))
+    table = client.get("/app").text.split('id="attention"', 1)[1].split("</table>", 1)[0]
+    assert '<th scope="col" class="hide-phone">Wanneer</th>' in table
+    rows = re.findall(r"<tr><td>([^<]*)</td>.*?<td class=\"hide-phone\">([^<]*)</td></tr>", table)
+    said = {reason: when.split(" ", 1)[0] for reason, when in rows}
+    assert said == {
+        "klaar voor incasso": "incassokosten",
+        "afspraak niet nagekomen": "beloofd",
+        "14-dagenbrief verloopt": "incassokosten",
+        "klacht": "klacht",
+        "betwist": "vervallen",
+    }
