@@ -14,6 +14,7 @@ writes.
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -29,8 +30,6 @@ from serving.reports.i18n import Lang
 from serving.reports.reconstruct import open_by_invoice_at
 from serving.reports.rule_words import plain
 
-_DETAIL_MAX = 160
-
 
 class DecisionNotFoundError(LookupError):
     def __init__(self, recommendation_id: str) -> None:
@@ -42,7 +41,7 @@ class TimelineRow:
     at: datetime  # creditor's time zone
     kind: str
     actor: str
-    detail: str
+    payload: dict[str, Any]  # worded by serving.reports.event_words when rendered
 
 
 @dataclass(frozen=True)
@@ -127,11 +126,6 @@ def feature_label(name: str, reason: Reason | None, lang: Lang) -> str:
     return label(name, lang.code)
 
 
-def _detail(payload: dict[str, object]) -> str:
-    text = ", ".join(f"{k}: {v}" for k, v in payload.items())
-    return text if len(text) <= _DETAIL_MAX else text[: _DETAIL_MAX - 1] + "…"
-
-
 def load_decision(session: Session, *, creditor_id: int, recommendation_id: str) -> DecisionView:
     row = session.get(Recommendation, recommendation_id)
     if row is None or row.creditor_id != creditor_id:
@@ -158,7 +152,7 @@ def load_decision(session: Session, *, creditor_id: int, recommendation_id: str)
         created_at=rec.created_at.astimezone(zone),
         send_at=rec.action.send_at.astimezone(zone) if rec.action.send_at else None,
         timeline=[
-            TimelineRow(e.occurred_at.astimezone(zone), e.kind, e.actor, _detail(e.payload))
+            TimelineRow(e.occurred_at.astimezone(zone), e.kind, e.actor, dict(e.payload))
             for e in events
         ],
         open_cents=sum(cents for inv, cents in owed.items() if inv in mine),

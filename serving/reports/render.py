@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from serving.reports import plots
 from serving.reports.decision import DecisionView
 from serving.reports.digest_data import DigestData
+from serving.reports.event_words import EventWords
 from serving.reports.i18n import Lang, Language
 from serving.reports.rule_words import plain
 
@@ -100,6 +101,7 @@ def render_decision(view: DecisionView, language: Language, *, pdf_href: str | N
             v=view,
             rec=view.rec,
             waterfall=waterfall,
+            ev=EventWords(language, view.timezone),
         )
     )
 

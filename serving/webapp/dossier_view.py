@@ -20,11 +20,10 @@ from policy import state_from_ledger
 from policy.explain import reason_text
 from policy.flow_state import DebtorState
 from policy.send_now import SendNow, send_now
+from serving.reports.event_words import EventWords
 from serving.reports.i18n import as_language
 from serving.reports.rule_words import plain
 from serving.webapp.debtors import status_of
-from serving.webapp.templating import translator
-from serving.webapp.timeline_words import TimelineWords
 
 # channels whose document the app can show: the letter as PDF, the e-mail as text
 DOCUMENT_CHANNELS = ("letter", "email")
@@ -71,7 +70,7 @@ def _first_reason(body: dict[str, Any], language: str) -> str:
 def _timeline(session: Session, debtor: Debtor, timezone: str, language: str) -> list[TimelineItem]:
     cid, did = debtor.creditor_id, debtor.id or 0
     base = f"/app/debtors/{did}"
-    words = TimelineWords(language, timezone, translator(language))
+    words = EventWords(language, timezone)
     items: list[TimelineItem] = []
     for c in session.exec(
         select(Contact).where(Contact.creditor_id == cid, Contact.debtor_id == did)

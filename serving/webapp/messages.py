@@ -6,7 +6,6 @@ a third column and its code in :data:`CODES`.
 """
 
 from serving.webapp.messages_flow import FLOW_MESSAGES
-from serving.webapp.messages_timeline import TIMELINE_MESSAGES
 
 CODES = ("nl", "en")
 
@@ -263,4 +262,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "training_run": ("Trainingsrun", "Training run"),
     "weekdays": ("Contactdagen", "Contact days"),
 }
-MESSAGES |= FLOW_MESSAGES | TIMELINE_MESSAGES
+MESSAGES |= FLOW_MESSAGES

@@ -129,7 +129,7 @@ def test_decision_page_in_chromium(live: Live, browser: Browser) -> None:
     for text in ("SMS, friendly (reminder)", "€106.50", "€93.00", "26 November 2026 09:00"):
         assert text in page.dom, text
     assert "debtor opted out of phone calls" in page.dom
-    assert "promise broken" in page.dom
+    assert "promise to pay broken" in page.dom  # the dossier event in words
     assert set(_charts(page.images)) == {"waterfall"}
 
 

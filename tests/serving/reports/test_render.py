@@ -106,7 +106,7 @@ def test_decision_en(session: Session, ledger: Ledger) -> None:
         "Wait: send nothing now",
         "debtor opted out of phone calls",  # a refusal
         "1 promises to pay broken — lowers the chance of payment",  # a reason, in English
-        "promise broken",  # the dossier timeline
+        "promise to pay broken",  # the dossier timeline, in words
         "18 November 2026 10:00",
     ):
         assert text in html, text
@@ -188,3 +188,21 @@ def test_a_logged_row_that_is_no_api_answer_is_not_found(session: Session, ledge
     session.flush()
     with pytest.raises(DecisionNotFoundError):
         load_decision(session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID)
+
+
+def test_the_decisions_dossier_is_in_words(session: Session, ledger: Ledger) -> None:
+    """The dossier's events by name, who did them and their fields in the page's language,
+    never the stored codes."""
+    view = load_decision(session, creditor_id=ledger.creditor_id, recommendation_id=sample.REC_ID)
+    for lang, words in (
+        ("nl", ("herinnering verstuurd", "dagelijkse ronde", "kanaal: e-mail, toon: vriendelijk",
+                "belooft te betalen op: 17 november 2026")),
+        ("en", ("reminder sent", "daily cycle", "channel: e-mail, tone: friendly",
+                "promises to pay on: 17 November 2026")),
+    ):  # fmt: skip
+        html = render_decision(view, lang)  # type: ignore[arg-type]
+        section = html.split('<section id="timeline">', 1)[1].split("</section>", 1)[0]
+        for text in words:
+            assert text in section, (lang, text)
+        cells = re.findall(r"<td>([^<]*)</td>", section)
+        assert not [c for c in cells if "_" in c], cells
