@@ -5,9 +5,12 @@ add up over buckets); :func:`decide_bucket` then decides for the bucket's debtor
 daily cycle and the scoring API would: per creditor at its cycle moment, the cycle's candidates
 (:func:`serving.scheduler.candidates.candidates`), their flow states, features as of the day
 (pooled over the whole creditor through the summed population), and
-:func:`policy.decision_path.decide_for`. Each output row is one recommendation in the form the API
-stores, plus the outbox contact it plans when the action is for the cycle's own day.
-Recommendation ids derive from (creditor, day, debtor, model version): a rerun gives the same ids.
+:func:`policy.decision_path.decide_for`; a plan champion's plans in force come from the bucket's
+exported decision log (:func:`serving.api.plans_in_force.plan_situations`, as in the API) and its
+state rows from the same features (:meth:`serving.api.snapshots.FeatureSnapshots.plan_rows`).
+Each output row is one recommendation in the form the API stores, plus the outbox contact it
+plans when the action is for the cycle's own day. Recommendation ids derive from (creditor, day,
+debtor, model version): a rerun gives the same ids.
 """
 
 import json
@@ -26,7 +29,10 @@ from features.debtor_history import population
 from features.loading import LedgerFrames, Population, frames_from_tables
 from ledger.tables import Creditor, Debtor
 from policy import states_from_ledger
-from policy.decision_path import LADDER_VERSION, Answer, Pinned, decide_for
+from policy.decision_path import LADDER_VERSION, Answer, Pinned, Situation, decide_for
+from policy.flow_state import DebtorState
+from policy.plan_pyfunc import PlanDunningPolicy
+from serving.api.plans_in_force import plan_situations
 from serving.api.recommender import DebtorContext, answer_out, recommendation_row
 from serving.api.snapshots import FeatureSnapshots
 from serving.scheduler.candidates import candidates
@@ -85,6 +91,11 @@ class Bucket:
         return cls(listed, frames_from_tables({n: pd.DataFrame(r) for n, r in listed.items()}))
 
 
+def plans(pinned: Pinned | None) -> bool:
+    """Whether the champion is a learned plan policy (it reads the decision log)."""
+    return pinned is not None and pinned.learned and isinstance(pinned.policy, PlanDunningPolicy)
+
+
 def population_part(bucket: Bucket, day: date) -> Population:
     return population(bucket.frames, day_as_of(day))
 
@@ -102,6 +113,7 @@ def decide_bucket(
     engine = ledger_of(bucket.rows)
     out: list[dict[str, Any]] = []
     features: pd.DataFrame | None = None  # the whole bucket's rows as of the day, built once
+    plan_rows: pd.DataFrame | None = None  # with a plan champion: its state rows, built once
     with Session(engine) as session:
         creditors = session.exec(select(Creditor).order_by(col(Creditor.id))).all()
         for creditor in creditors:
@@ -119,13 +131,22 @@ def decide_bucket(
                         f"creditor {creditor.name}: its cycle at {now.isoformat()} reads features"
                         f" as of {as_of}, the batch's are as of {pooled.as_of}"
                     )
+                frames = replace(bucket.frames, population=pooled)
                 if features is None:
-                    frames = replace(bucket.frames, population=pooled)
                     features = FeatureSnapshots.build(frames, as_of)
                 base = features.loc[ids]
+                if plans(pinned) and plan_rows is None:
+                    plan_rows = FeatureSnapshots.plan_rows(frames, features, as_of)
             states = states_from_ledger(session, ids, now)
+            asked: Mapping[int, DebtorState] | list[Situation] = states
+            if plans(pinned):
+                assert pinned is not None
+                assert plan_rows is not None
+                # the plans in force from the exported decision log; state rows for the rest
+                asked = plan_situations(session.connection(), states, pinned.version, now, zone)
+                base = plan_rows.loc[[c.debtor_id for c in asked if c.plan is None]]
             answers = decide_for(
-                states, now, pinned, base=base, day=day, seed=seed, lang=creditor.language
+                asked, now, pinned, base=base, day=day, seed=seed, lang=creditor.language
             )
             external = dict(
                 session.exec(

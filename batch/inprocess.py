@@ -17,8 +17,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from batch import writeback
-from batch.day import Bucket, decide_bucket, population_part
-from batch.ledger_rows import BUCKET_DEBTOR, SHARED, TABLES, bucket_of, export_select, name_of
+from batch.day import Bucket, decide_bucket, plans, population_part
+from batch.ledger_rows import BUCKET_DEBTOR, SHARED, bucket_of, export_select, name_of, tables
 from batch.limits import CreditorLimits, creditor_limits, refusals, with_refusals
 from batch.report import RunReport
 from features.debtor_history import add_populations
@@ -29,16 +29,17 @@ Bucketed = dict[int, dict[str, list[dict[str, Any]]]]
 
 
 def export(
-    engine: Engine, buckets: int, day: date, cycle_time: clock
+    engine: Engine, buckets: int, day: date, cycle_time: clock, *, decision_log: bool = False
 ) -> tuple[Bucketed, dict[int, CreditorLimits]]:
     """Every bucket's rows (table name -> row dicts; shared tables in each) and the creditors'
-    limits and usage on ``day``, from one snapshot."""
+    limits and usage on ``day``, from one snapshot (``decision_log``: the recommendations too,
+    for a plan champion)."""
     level = "REPEATABLE READ" if engine.dialect.name == "postgresql" else "SERIALIZABLE"
     shared: dict[str, list[dict[str, Any]]] = {}
     out: Bucketed = defaultdict(lambda: defaultdict(list))
     with engine.connect().execution_options(isolation_level=level) as conn, conn.begin():
         limits = creditor_limits(conn, day, cycle_time)
-        for model in TABLES:
+        for model in tables(decision_log):
             name = name_of(model)
             result = conn.execute(export_select(model)).mappings()
             if model in SHARED:
@@ -63,7 +64,7 @@ def run(
     started_at = utcnow()
     report = RunReport(engine="inprocess", buckets=buckets)
     with report.phase("export"):
-        parts, limits = export(engine, buckets, day, cycle_time)
+        parts, limits = export(engine, buckets, day, cycle_time, decision_log=plans(pinned))
     with report.phase("decide"):
         ready = [Bucket.of_rows(rows) for rows in parts.values()]  # frames built once each
         pooled = add_populations([population_part(b, day) for b in ready])

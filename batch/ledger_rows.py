@@ -27,6 +27,7 @@ from ledger.tables import (
     Outcome,
     Payment,
     PaymentAllocation,
+    Recommendation,
     Segment,
 )
 from ledger.types import UTCDateTime
@@ -47,13 +48,24 @@ BUCKETED: dict[type[SQLModel], tuple[str, str]] = {
     ContactInvoice: (" JOIN contact c ON c.id = t.contact_id", "c.debtor_id"),
     Outcome: ("", "t.debtor_id"),
     DossierEvent: ("", "t.debtor_id"),
+    Recommendation: ("", "t.debtor_id"),
 }
-TABLES: tuple[type[SQLModel], ...] = (*SHARED, *BUCKETED)
-# what the rules (``policy.ledger_state``) and the cycle's candidate query read; the rest only
-# feeds the features, which take the rows as frames directly
+# the decision log: read only for a plan champion, whose plans in force it names
+# (``serving.api.plans_in_force``); exported only then
+DECISION_LOG: tuple[type[SQLModel], ...] = (Recommendation,)
+TABLES: tuple[type[SQLModel], ...] = (*SHARED, *(m for m in BUCKETED if m not in DECISION_LOG))
+# what the rules (``policy.ledger_state``), the cycle's candidate query and the plans in force
+# read; the rest only feeds the features, which take the rows as frames directly
 STATE_TABLES: tuple[type[SQLModel], ...] = (
-    Creditor, Segment, Debtor, Invoice, Contact, Outcome, DossierEvent,
+    Creditor, Segment, Debtor, Invoice, Contact, Outcome, DossierEvent, *DECISION_LOG,
 )  # fmt: skip
+
+
+def tables(decision_log: bool) -> tuple[type[SQLModel], ...]:
+    """The tables a day's export reads (``decision_log``: a plan champion's too)."""
+    return (*TABLES, *DECISION_LOG) if decision_log else TABLES
+
+
 BUCKET_DEBTOR = "bucket_debtor"
 
 

@@ -40,8 +40,8 @@ from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 from sqlalchemy.engine import Engine, make_url
 
 from batch import daemon, writeback
-from batch.day import OUT_COLUMNS, Bucket, decide_bucket, population_part
-from batch.ledger_rows import BUCKET_DEBTOR, SHARED, TABLES, export_query, name_of
+from batch.day import OUT_COLUMNS, Bucket, decide_bucket, plans, population_part
+from batch.ledger_rows import BUCKET_DEBTOR, SHARED, export_query, name_of, tables
 from batch.limits import (
     PLANNED_COLUMNS,
     CreditorLimits,
@@ -121,9 +121,11 @@ def export_snapshot(
     partitions: int,
     day: date,
     cycle_time: clock,
+    decision_log: bool = False,
 ) -> tuple[int, dict[int, CreditorLimits]]:
     """Every table to Parquet under ``out`` from one snapshot; returns the debtors exported and
-    the creditors' limits and usage on ``day`` (:mod:`batch.limits`), read in that snapshot."""
+    the creditors' limits and usage on ``day`` (:mod:`batch.limits`), read in that snapshot
+    (``decision_log``: the recommendations too, for a plan champion)."""
     require_utc(spark)
     jdbc, props = jdbc_of(engine.url.render_as_string(hide_password=False))
     snap = engine.connect().execution_options(
@@ -137,7 +139,7 @@ def export_snapshot(
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
             f" SET TRANSACTION SNAPSHOT '{snapshot}'"
         )
-        for model in TABLES:
+        for model in tables(decision_log):
             reader = (
                 spark.read.format("jdbc")
                 .option("url", jdbc)
@@ -188,17 +190,17 @@ class ArrowRows(Mapping[str, list[dict[str, Any]]]):
 def read_bucket(folder: str, bucket: int) -> Bucket:
     """One bucket's tables (shared ones included) from its Parquet, straight into the features'
     frames (Arrow -> pandas, no row dicts)."""
-    tables: dict[str, pa.Table] = {}
-    for model in TABLES:
+    read: dict[str, pa.Table] = {}
+    for model in tables(decision_log=True):  # a table not exported has no folder
         name = name_of(model)
         path = os.path.join(folder, name) if model in SHARED else None
         if path is None:
             path = os.path.join(folder, name, f"bucket={bucket}")
             if not os.path.isdir(path):
                 continue
-        tables[name] = pq.read_table(path)
-    frames = frames_from_tables({n: t.to_pandas() for n, t in tables.items()})
-    return Bucket(ArrowRows(tables), frames)
+        read[name] = pq.read_table(path)
+    frames = frames_from_tables({n: t.to_pandas() for n, t in read.items()})
+    return Bucket(ArrowRows(read), frames)
 
 
 def _kept(folder: str, bucket: int) -> str:
@@ -374,6 +376,7 @@ def run(
             partitions=partitions or min(buckets, spark.sparkContext.defaultParallelism),
             day=day,
             cycle_time=cycle_time,
+            decision_log=plans(pinned),
         )
     with report.phase("decide"):
         decisions = decide(

@@ -108,14 +108,20 @@ class Answer:
     plan: PlanAnswer | None = None  # the plan learner's: the plan followed after this answer
 
 
-def situations(states: Mapping[int, DebtorState], now: datetime) -> list[Situation]:
-    """Each state's situation now: the rules' allowed actions and the open amount."""
+def situations(
+    states: Mapping[int, DebtorState],
+    now: datetime,
+    plans: Mapping[int, PlanInForce | None] | None = None,
+) -> list[Situation]:
+    """Each state's situation now: the rules' allowed actions and the open amount (``plans``: a
+    plan champion's plans in force, None for a debtor at a checkpoint)."""
     return [
         Situation(
             debtor_id,
             allowed_actions(state, now),
             sum(i.open_amount_cents for i in state.invoices),
             state,
+            plan=None if plans is None else plans[debtor_id],
         )
         for debtor_id, state in states.items()
     ]

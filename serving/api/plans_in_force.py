@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from ledger.enums import OutcomeKind
 from ledger.tables import Outcome, Recommendation
+from policy.decision_path import Situation, situations
 from policy.flow_state import DebtorState
 from policy.plan_clock import PlanInForce, at_checkpoint
 
@@ -89,3 +90,16 @@ def plans_in_force(
         dpd = state.days_overdue(today)
         out[debtor_id] = None if at_checkpoint(plan, dpd, today, outcome) else plan
     return out
+
+
+def plan_situations(
+    conn: Connection,
+    states: dict[int, DebtorState],
+    version: str,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Situation]:
+    """Each debtor's situation for a plan champion: the rules' allowed actions, the amount at
+    stake and the plan in force (None: at a checkpoint). The scoring API and the batch engine
+    both ask :func:`policy.decision_path.decide_for` with these."""
+    return situations(states, now, plans_in_force(conn, states, version, now, tz))

@@ -23,14 +23,13 @@ from sqlmodel import Session, col
 
 from ledger.tables import Creditor, Debtor, Recommendation
 from policy import Action, DebtorState, states_from_ledger
-from policy.candidates import allowed_actions
-from policy.decision_path import LADDER_VERSION, Answer, Pinned, Situation, decide_for
+from policy.decision_path import LADDER_VERSION, Answer, Pinned, decide_for
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 from serving.api import schemas
 from serving.api.errors import ApiError
 from serving.api.model_store import LoadedModel
-from serving.api.plans_in_force import plans_in_force
+from serving.api.plans_in_force import plan_situations
 from serving.api.snapshots import FeatureSnapshots
 
 _NO_ROWS = pd.DataFrame()  # every debtor has a plan in force: no state rows are read
@@ -154,17 +153,7 @@ class Recommender:
     ) -> list[Answer]:
         """A plan champion: the plan in force from the decision log, a new one at checkpoints."""
         states = {ctx.debtor_id: ctx.state for ctx in contexts}
-        force = plans_in_force(session.connection(), states, model.version, now, tz)
-        cases = [
-            Situation(
-                debtor_id,
-                allowed_actions(state, now),
-                sum(i.open_amount_cents for i in state.invoices),
-                state,
-                plan=force[debtor_id],
-            )
-            for debtor_id, state in states.items()
-        ]
+        cases = plan_situations(session.connection(), states, model.version, now, tz)
         due = [c.debtor_id for c in cases if c.plan is None]
         policy = model.model
         assert isinstance(policy, PlanDunningPolicy)

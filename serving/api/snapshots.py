@@ -82,10 +82,7 @@ class FeatureSnapshots:
             ):
                 return hit[1]
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
-            requests = pd.DataFrame({"debtor_id": frame.index.to_numpy(), "as_of": as_of})
-            extra = checkpoint_features(self._frames[creditor_id], requests)
-            extra.index = frame.index
-            rows = pd.concat([frame, extra], axis=1)[list(PLAN_STATE_FEATURES)]
+            rows = self.plan_rows(self._frames[creditor_id], frame, as_of)
             assert policy.model is not None
             encoded = self._plan[key] = (as_of, encode_plan_states(policy.model, rows))
             return encoded[1]
@@ -115,6 +112,15 @@ class FeatureSnapshots:
             enc = encode_base(models, frame)
             self._encoded[key] = (as_of, enc)
             return enc
+
+    @staticmethod
+    def plan_rows(frames: LedgerFrames, built: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+        """Plan state rows: the feature rows :meth:`build` made from ``frames``, with the
+        checkpoint's features beside them (the batch engine builds them per bucket so)."""
+        requests = pd.DataFrame({"debtor_id": built.index.to_numpy(), "as_of": as_of})
+        extra = checkpoint_features(frames, requests)
+        extra.index = built.index
+        return pd.concat([built, extra], axis=1)[list(PLAN_STATE_FEATURES)]
 
     @staticmethod
     def build(frames: LedgerFrames, as_of: pd.Timestamp) -> pd.DataFrame:

@@ -261,5 +261,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "challenger": ("uitdager", "challenger"),
     "no_versions": ("Nog geen geregistreerde versies.", "No registered versions yet."),
     "training_run": ("Trainingsrun", "Training run"),
+    "weekdays": ("Contactdagen", "Contact days"),
 }
 MESSAGES |= FLOW_MESSAGES | TIMELINE_MESSAGES

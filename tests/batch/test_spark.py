@@ -8,6 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from ledger.db import make_engine
 from policy.decision_path import Pinned
 from tests.batch.ledgers import CYCLE, DAY, SEED, decided, refusals, set_limits, simulate
 from tests.conftest import POSTGRES_URL
+from tests.serving.api.tiny_plan_policy import tiny_plan_policy
 from tests.serving.api.tiny_policy import tiny_policy
 
 # one worker runs the whole module (under `pytest -n`): one Spark session, one pair of ledgers
@@ -37,6 +39,7 @@ from batch import spark as engine_spark  # noqa: E402 - only with pyspark instal
 
 DEBTORS = 300  # the smallest ledger whose day plans contacts on every creditor
 VERSION = "tiny/1"
+PLAN_VERSION = "tiny-plan/1"
 
 
 def _ready() -> str | None:
@@ -60,11 +63,21 @@ def spark() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def ledgers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
     """Two identical simulated ledgers: one for each engine."""
+    yield from _ledgers(tmp_path_factory, limits=True)
+
+
+@pytest.fixture(scope="module")
+def plan_ledgers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engine]]:
+    """Two more, for a plan champion's days."""
+    yield from _ledgers(tmp_path_factory, limits=False)
+
+
+def _ledgers(factory: pytest.TempPathFactory, *, limits: bool) -> Iterator[dict[str, Engine]]:
     if _ready():
         pytest.skip(str(_ready()))
     admin = sa.create_engine(POSTGRES_URL)
     out, schemas = {}, []
-    folder = tmp_path_factory.mktemp("ledgers")
+    folder = factory.mktemp("ledgers")
     for name in ("inprocess", "spark"):
         schema = f"b_{uuid.uuid4().hex[:12]}"
         with admin.begin() as conn:
@@ -74,7 +87,8 @@ def ledgers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Engi
         eng = make_engine(f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}")
         SQLModel.metadata.create_all(eng)
         simulate(eng, folder, DEBTORS)
-        set_limits(eng)
+        if limits:
+            set_limits(eng)
         out[name] = eng
     yield out
     for eng in out.values():
@@ -170,3 +184,33 @@ def test_a_session_in_another_time_zone_is_refused(
             )  # fmt: skip
     finally:
         spark.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+def test_a_plan_champion_decides_as_the_in_process_engine_does_with_its_plans_in_force(
+    spark: Any, plan_ledgers: dict[str, Engine], tmp_path: Path
+) -> None:
+    """Two days: the first chooses a plan for every debtor; the second reads the plans in force
+    from the exported decision log (the first day's written answers) and keeps most of them."""
+    pinned = Pinned(tiny_plan_policy(), PLAN_VERSION)
+    for day in (DAY, DAY + timedelta(days=1)):
+        ref = inprocess.run(
+            plan_ledgers["inprocess"], day, pinned, buckets=2, seed=SEED, cycle_time=CYCLE
+        )
+        got = engine_spark.run(
+            spark, plan_ledgers["spark"], day, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
+            workdir=tmp_path / day.isoformat(), connections=2,
+        )  # fmt: skip
+        assert ref.decided > 50
+        assert (got.decided, got.planned) == (ref.decided, ref.planned)
+    mine = decided(plan_ledgers["spark"], PLAN_VERSION)
+    pd.testing.assert_frame_equal(mine, decided(plan_ledgers["inprocess"], PLAN_VERSION))
+    plan = pd.DataFrame(list(mine["body"].map(lambda b: b["plan"])))
+    plan["day"] = mine["created_at"].map(lambda t: t.date()).to_numpy()
+    plan["debtor_id"], plan["propensity"] = mine["debtor_id"], mine["propensity"]
+    first, second = plan[plan["day"] == DAY], plan[plan["day"] > DAY]
+    assert first["checkpoint"].all()  # no plan of this version was in force yet
+    kept = second[~second["checkpoint"]].merge(first, on="debtor_id", suffixes=("", "_before"))
+    assert len(kept) > 10
+    assert (kept["label"] == kept["label_before"]).all()
+    assert (kept["propensity"] == 1.0).all()  # the plan in force decides between checkpoints
+    assert (kept["chosen_on"] == DAY.isoformat()).all()

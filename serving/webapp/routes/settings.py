@@ -13,6 +13,7 @@ from ledger.tables import Creditor
 from policy.creditor_config import CreditorConfig
 from serving.api.deps import SessionDep
 from serving.operate import creditors
+from serving.webapp.change_words import ChangeWords
 from serving.webapp.deps import AppUser, MultiFormDep, needs
 from serving.webapp.forms import FormError, messages
 from serving.webapp.settings_form import creditor_patch, current
@@ -32,6 +33,7 @@ def _page(
     return render(
         request, "settings.html", user, c=current(CreditorConfig.of(row)),
         channels=[c.value for c in Channel], history=history,
+        changed=ChangeWords(user.language, translator(user.language)),
         errors=errors, flash=flash, status_code=status_code,
     )  # fmt: skip
 

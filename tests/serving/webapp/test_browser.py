@@ -157,7 +157,8 @@ def test_a_finance_user_pauses_a_dossier_and_changes_the_weekdays(
     page.get_by_role("button", name="Opslaan").click()
     expect(page.get_by_role("status")).to_have_text("Opgeslagen.")
     expect(page.get_by_role("checkbox", name="zaterdag")).not_to_be_checked()
-    expect(page.locator("#history")).to_contain_text("[0, 1, 2, 3, 4]")
+    weekdays = "maandag, dinsdag, woensdag, donderdag, vrijdag"
+    expect(page.locator("#history")).to_contain_text(f"→ {weekdays}")
     assert seen.errors == []
     page.close()
 
