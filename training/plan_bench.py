@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from policy.plan_choice import Evidence
 from simulator.evaluation import chosen_plans, evaluate_world
 from simulator.families import VALIDATION, cases
 from simulator.objective import DEFAULT_OBJECTIVE
@@ -27,13 +28,16 @@ from training.plan_learner import CHOSEN, LearnerConfig, plan_factory, with_segm
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "plan_validation.json"
 CANDIDATES: dict[str, LearnerConfig] = {
     "chosen": CHOSEN,
-    "margin-0": replace(CHOSEN, margin_eur=0.0),
-    "margin-200": replace(CHOSEN, margin_eur=200.0),
-    "weekly-plans": replace(CHOSEN, segment_plans_only=False, margin_eur=200.0),
-    "not-anchored": replace(CHOSEN, margin_eur=None),
-    "value-42-days": replace(CHOSEN, horizon_days=42),
+    "margin-100": replace(CHOSEN, margin_eur=100.0),
+    "no-evidence": replace(CHOSEN, evidence=None, margin_eur=100.0),
+    "one-stage": replace(CHOSEN, iterations=1),
+    "session-8": replace(CHOSEN, iterations=1, evidence=None, margin_eur=100.0),
+    "evidence-or-1000-eur": replace(
+        CHOSEN, iterations=1, margin_eur=100.0, evidence=Evidence(margin_without_eur=1000.0)
+    ),
 }
-"""Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there)."""
+"""Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there);
+``CHOSEN``'s docstring has their figures and those of the alternatives tried before."""
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:

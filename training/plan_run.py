@@ -91,7 +91,8 @@ def _model(data: LedgerCheckpoints, params: PlanModelParams) -> PlanValueModel:
 
 
 def fit_plan(data: LedgerCheckpoints, cfg: PlanRunConfig, *, shuffle: int | None = None) -> PlanFit:
-    """The candidate on the earlier checkpoints (value until the next checkpoint, as ``CHOSEN``);
+    """The candidate on the earlier checkpoints (value until the next checkpoint: one round of
+    ``CHOSEN``'s two, the ledger's log is not bootstrapped here yet);
     ``shuffle``: a seed to permute the targets with (a deliberately weakened candidate)."""
     t = transitions(data.log)
     days = np.sort(np.unique(t.day))
