@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.engine import Dialect
 
 #: The largest amount any entry point accepts: 10^15 euros in cents, far inside a BIGINT, so no
@@ -24,7 +25,11 @@ def in_range(value: date) -> date:
     """A day (or the local day of a time) the flow can compute with (FIRST_DAY..LAST_DAY)."""
     day = value.date() if isinstance(value, datetime) else value
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"must lie between {FIRST_DAY} and {LAST_DAY}")
+        raise PydanticCustomError(
+            "date_out_of_range",
+            "must lie between {first} and {last}",
+            {"first": FIRST_DAY, "last": LAST_DAY},
+        )
     return value
 
 

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
 from ledger.channels import default_costs
 from ledger.enums import Channel, Country
@@ -40,7 +41,9 @@ Weekday = Annotated[int, Field(ge=0, le=6, description="Monday = 0 … Sunday = 
 def email_address(value: str) -> str:
     """``value`` when it looks like one mailbox (``name@domain.tld``), else a ValueError."""
     if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
+        raise PydanticCustomError(
+            "email_address", "{value} is not an e-mail address", {"value": repr(value)}
+        )
     return value
 
 
@@ -170,8 +173,15 @@ class CreditorConfig(BaseModel):
         for window in legal:
             wider = sorted(set(days) - window.weekdays)
             if wider:
-                names = ", ".join(DAY_NAMES[d] for d in wider)
-                raise ValueError(f"{names}: outside the law's contact days ({window.name})")
+                raise PydanticCustomError(
+                    "outside_law_days",
+                    "{days}: outside the law's contact days ({window})",
+                    {
+                        "days": ", ".join(DAY_NAMES[d] for d in wider),
+                        "weekdays": wider,
+                        "window": window.name,
+                    },
+                )
         return sorted(set(days))
 
     @field_validator("contact_start_minute")
@@ -179,8 +189,10 @@ class CreditorConfig(BaseModel):
     def _start(cls, minute: int, info: ValidationInfo) -> int:
         for window in _legal(info):
             if minute < window.start_minute:
-                raise ValueError(
-                    f"{_hhmm(minute)} is before the law's {_hhmm(window.start_minute)}"
+                raise PydanticCustomError(
+                    "before_law_start",
+                    "{time} is before the law's {law}",
+                    {"time": _hhmm(minute), "law": _hhmm(window.start_minute)},
                 )
         return minute
 
@@ -189,10 +201,18 @@ class CreditorConfig(BaseModel):
     def _end(cls, minute: int, info: ValidationInfo) -> int:
         for window in _legal(info):
             if minute > window.end_minute:
-                raise ValueError(f"{_hhmm(minute)} is after the law's {_hhmm(window.end_minute)}")
+                raise PydanticCustomError(
+                    "after_law_end",
+                    "{time} is after the law's {law}",
+                    {"time": _hhmm(minute), "law": _hhmm(window.end_minute)},
+                )
         start = info.data.get("contact_start_minute")
         if start is not None and minute <= start:
-            raise ValueError(f"{_hhmm(minute)} is not after the start {_hhmm(start)}")
+            raise PydanticCustomError(
+                "end_not_after_start",
+                "{time} is not after the start {start}",
+                {"time": _hhmm(minute), "start": _hhmm(start)},
+            )
         return minute
 
     @field_validator("iban")
@@ -202,7 +222,11 @@ class CreditorConfig(BaseModel):
             return None
         iban = value.replace(" ", "").upper()
         if not iban_ok(iban):
-            raise ValueError(f"{value!r} is not a valid IBAN (ISO 13616 check digits)")
+            raise PydanticCustomError(
+                "iban",
+                "{value} is not a valid IBAN (ISO 13616 check digits)",
+                {"value": repr(value)},
+            )
         return iban
 
     @field_validator("bic")
@@ -211,14 +235,20 @@ class CreditorConfig(BaseModel):
         if value is None:
             return None
         if not _BIC.match(value.upper()):
-            raise ValueError(f"{value!r} is not a BIC (8 or 11 letters and digits)")
+            raise PydanticCustomError(
+                "bic", "{value} is not a BIC (8 or 11 letters and digits)", {"value": repr(value)}
+            )
         return value.upper()
 
     @field_validator("logo_path")
     @classmethod
     def _logo(cls, value: str | None) -> str | None:
         if value is not None and not value.lower().endswith((".png", ".jpg", ".jpeg", ".svg")):
-            raise ValueError(f"{value!r}: a logo is a .png, .jpg, .jpeg or .svg file")
+            raise PydanticCustomError(
+                "logo_file",
+                "{value}: a logo is a .png, .jpg, .jpeg or .svg file",
+                {"value": repr(value)},
+            )
         return value
 
     @field_validator("digest_recipients")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from ledger.enums import Channel, DebtorKind, Tone
 from policy.creditor_config import partial_model
@@ -61,7 +62,11 @@ class SegmentRule(BaseModel):
     def _range(cls, value: int | None, info: ValidationInfo) -> int | None:
         low = info.data.get("min_open_cents")
         if value is not None and low is not None and value < low:
-            raise ValueError(f"{value} is below min_open_cents {low}")
+            raise PydanticCustomError(
+                "below_minimum",
+                "{value} is below {minimum} {low}",
+                {"value": value, "minimum": "min_open_cents", "low": low},
+            )
         return value
 
     def matches(self, debtor: "DebtorFacts") -> bool:
@@ -116,7 +121,11 @@ class SegmentConfig(BaseModel):
     def _bounds(cls, high: Tone | None, info: ValidationInfo) -> Tone | None:
         low = info.data.get("min_tone")
         if high is not None and low is not None and TONE_ORDER.index(high) < TONE_ORDER.index(low):
-            raise ValueError(f"{high} is below min_tone {low}")
+            raise PydanticCustomError(
+                "below_minimum",
+                "{value} is below {minimum} {low}",
+                {"value": str(high), "minimum": "min_tone", "low": str(low)},
+            )
         return high
 
     @field_validator("ladder")
@@ -127,13 +136,13 @@ class SegmentConfig(BaseModel):
         try:
             return [level_to_json(level) for level in parse_ladder(raw)]
         except LadderConfigError as err:
-            raise ValueError(str(err)) from None
+            raise PydanticCustomError("ladder_level", "{problem}", {"problem": str(err)}) from None
 
     @field_validator("allowed_channels")
     @classmethod
     def _channels(cls, values: list[Channel] | None) -> list[Channel] | None:
         if values is not None and not values:
-            raise ValueError("give at least one channel, or set excluded")
+            raise PydanticCustomError("no_channel", "give at least one channel, or set excluded")
         return None if values is None else sorted(set(values))
 
 

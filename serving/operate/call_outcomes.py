@@ -81,7 +81,7 @@ def _case(session: Session, creditor: Creditor, key: str, now: datetime) -> Call
     ).first()
     debtor = session.get(Debtor, contact.debtor_id) if contact is not None else None
     if contact is None or debtor is None:
-        raise UnknownRowKeyError("row_key", f"no call list row {key!r}")
+        raise UnknownRowKeyError("row_key", f"no call list row {key!r}", "unknown_row", row=key)
     return open_case(session, creditor, debtor, [], contact.scheduled_at or now, key=key)
 
 
@@ -92,9 +92,9 @@ def record_call_outcome(
     the field when it does not fit."""
     at = body.occurred_at or now
     if at.tzinfo is None:
-        raise ActionRefusedError("occurred_at", "give a time zone")
+        raise ActionRefusedError("occurred_at", "give a time zone", "needs_time_zone")
     if at > now:
-        raise ActionRefusedError("occurred_at", "lies in the future")
+        raise ActionRefusedError("occurred_at", "lies in the future", "in_the_future")
     if body.outcome != "no_answer":
         check_outcome(body.outcome, at, body.promised_date, body.amount_cents)
     case = _case(session, creditor, body.row_key, at)
@@ -109,7 +109,9 @@ def record_call_outcome(
     if body.attempt is not None:
         given = [a for a in attempts if a.number == body.attempt]
         if not given:
-            raise ActionRefusedError("attempt", f"the case has no attempt {body.attempt}")
+            raise ActionRefusedError(
+                "attempt", f"the case has no attempt {body.attempt}", "no_attempt", n=body.attempt
+            )
         attempt = given[0]
     else:
         pending = [a for a in attempts if a.outcome is None]
@@ -119,10 +121,16 @@ def record_call_outcome(
         if attempt.outcome == body.outcome:
             return {**answer, "attempt": attempt.number, "already_recorded": True}
         raise ActionRefusedError(
-            "attempt", f"attempt {attempt.number} was already reported as {attempt.outcome}"
+            "attempt",
+            f"attempt {attempt.number} was already reported as {attempt.outcome}",
+            "already_reported",
+            n=attempt.number,
+            outcome=attempt.outcome,
         )
     if case.status == CLOSED:
-        raise ActionRefusedError("row_key", f"the case is closed ({case.result})")
+        raise ActionRefusedError(
+            "row_key", f"the case is closed ({case.result})", "case_closed", result=case.result
+        )
     attempt.outcome, attempt.recorded_at = body.outcome, at
     attempt.promised_date, attempt.note = body.promised_date, body.note
     session.add(attempt)

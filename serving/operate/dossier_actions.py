@@ -90,11 +90,14 @@ DossierAction = Annotated[
 
 
 class ActionRefusedError(ValueError):
-    """The action does not fit the dossier; ``field`` names the input at fault."""
+    """The action does not fit the dossier; ``field`` names the input at fault. ``problem`` is
+    the API's English; ``code`` and ``params`` let another surface (the web app) word it."""
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, code: str, **params: object) -> None:
         super().__init__(problem)
         self.field = field
+        self.code = code
+        self.params = params
 
 
 def _invoice(session: Session, debtor: Debtor, number: str, field: str) -> Invoice:
@@ -106,7 +109,9 @@ def _invoice(session: Session, debtor: Debtor, number: str, field: str) -> Invoi
         )
     ).first()
     if row is None:
-        raise ActionRefusedError(field, f"the debtor has no invoice {number!r}")
+        raise ActionRefusedError(
+            field, f"the debtor has no invoice {number!r}", "no_invoice", number=number
+        )
     return row
 
 
@@ -132,7 +137,9 @@ def act(
     answer: dict[str, Any] = {"action": kind}
     if isinstance(action, Pause):
         if action.until is not None and action.until <= now.date():
-            raise ActionRefusedError("until", f"{action.until} is not after today")
+            raise ActionRefusedError(
+                "until", f"{action.until} is not after today", "not_after_today", day=action.until
+            )
         kind = "paused"
     elif isinstance(action, Resume):
         kind = "resumed"
@@ -155,11 +162,16 @@ def act(
         if action.resolution == "credit_note":
             if action.invoice_number is None or action.credit_cents is None:
                 missing = "invoice_number" if action.invoice_number is None else "credit_cents"
-                raise ActionRefusedError(missing, "a credit note names the invoice and the amount")
+                raise ActionRefusedError(
+                    missing, "a credit note names the invoice and the amount", "credit_note_needs"
+                )
             invoice = _invoice(session, debtor, action.invoice_number, "invoice_number")
             if action.credit_cents > invoice.open_amount_cents:
                 raise ActionRefusedError(
-                    "credit_cents", f"more than the {invoice.open_amount_cents} cents open"
+                    "credit_cents",
+                    f"more than the {invoice.open_amount_cents} cents open",
+                    "more_than_open",
+                    cents=invoice.open_amount_cents,
                 )
             invoice.open_amount_cents -= action.credit_cents
             if invoice.open_amount_cents == 0:
@@ -180,7 +192,7 @@ def act(
                 session.add(invoice)
     elif isinstance(action, Promise):
         if action.promised_date < now.date():
-            raise ActionRefusedError("promised_date", "lies in the past")
+            raise ActionRefusedError("promised_date", "lies in the past", "in_the_past")
         outcome = Outcome(
             creditor_id=cid,
             debtor_id=did,

@@ -28,11 +28,17 @@ def check_outcome(
 ) -> None:
     """:class:`ActionRefusedError` naming the field when the outcome lacks what its kind needs."""
     if kind == "promise" and promised_date is None:
-        raise ActionRefusedError("promised_date", "a promise needs the date promised")
+        raise ActionRefusedError(
+            "promised_date", "a promise needs the date promised", "promise_needs_date"
+        )
     if kind == "promise" and promised_date is not None and promised_date < at.date():
-        raise ActionRefusedError("promised_date", "lies before the outcome itself")
+        raise ActionRefusedError(
+            "promised_date", "lies before the outcome itself", "before_outcome"
+        )
     if kind == "paid" and amount_cents is None:
-        raise ActionRefusedError("amount_cents", "a payment needs its amount")
+        raise ActionRefusedError(
+            "amount_cents", "a payment needs its amount", "payment_needs_amount"
+        )
 
 
 def record_outcome(

@@ -23,7 +23,11 @@ _OPEN = (InvoiceStatus.OPEN.value, InvoiceStatus.IN_COLLECTION.value)
 
 
 class SegmentExistsError(ValueError):
-    """The creditor has a segment of that name already."""
+    """The creditor has a segment of that name already (``name``)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a segment named {name!r} exists already")
+        self.name = name
 
 
 def config_of(row: Segment) -> SegmentConfig:
@@ -66,7 +70,7 @@ def by_name(session: Session, creditor_id: int, name: str) -> Segment | None:
 
 def create(session: Session, creditor_id: int, config: SegmentConfig, *, actor: str) -> Segment:
     if by_name(session, creditor_id, config.name) is not None:
-        raise SegmentExistsError(f"a segment named {config.name!r} exists already")
+        raise SegmentExistsError(config.name)
     row = Segment(creditor_id=creditor_id, name=config.name)
     _write(session, row, config, actor=actor, kind="segment_created")
     return row
@@ -80,7 +84,7 @@ def patch(
     current = {name: getattr(row, name) for name in SegmentConfig.model_fields}
     config = SegmentConfig.model_validate({**current, **values})
     if config.name != row.name and by_name(session, row.creditor_id, config.name) is not None:
-        raise SegmentExistsError(f"a segment named {config.name!r} exists already")
+        raise SegmentExistsError(config.name)
     return _write(session, row, config, actor=actor, kind="segment_changed")
 
 

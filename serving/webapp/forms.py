@@ -1,5 +1,5 @@
-"""Turning a posted HTML form into the API's pydantic models, and their errors into lines a
-person reads ("amount: …"), so a form says exactly what the API would say about the same value.
+"""Turning a posted HTML form into the API's pydantic models, so a form is checked exactly as
+the API would check the same value (:mod:`serving.webapp.error_words` words the errors).
 
 Empty fields are left out (the model's default applies); euros typed by a person ("1.234,56" or
 "1234.56") become cents in the ``*_cents`` field the model declares.
@@ -8,13 +8,19 @@ Empty fields are left out (the model's default applies); euros typed by a person
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pydantic import ValidationError
+from serving.webapp.messages import MESSAGES
 
 
 class FormError(ValueError):
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
+    """A form value the API's models never see (not euros, not a time, not JSON): ``code`` is
+    its ``err_<code>`` message, worded with ``params``; the exception's text is the English."""
+
+    def __init__(self, field: str, code: str, **params: object) -> None:
+        english = MESSAGES["err_" + code][1].format(**params)
+        super().__init__(f"{field}: {english}")
         self.field = field
+        self.code = code
+        self.params = params
 
 
 def euros_to_cents(text: str, field: str) -> int:
@@ -24,7 +30,7 @@ def euros_to_cents(text: str, field: str) -> int:
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise FormError(field, f"{text!r} is not an amount in euros") from None
+        raise FormError(field, "not_euros", text=repr(text)) from None
     return int((value * 100).to_integral_value())
 
 
@@ -41,14 +47,3 @@ def values(form: dict[str, str]) -> dict[str, Any]:
         else:
             out[key] = text
     return out
-
-
-def messages(err: ValidationError, *, tagged: bool = False) -> list[str]:
-    """One line per refused field, named as the API names it; ``tagged``: the model is a
-    discriminated union, whose tag (the first part of each location) is left out."""
-    lines = []
-    for e in err.errors():
-        loc = [str(p) for p in e.get("loc", ())]
-        name = ".".join(loc[1:] if tagged and len(loc) > 1 else loc)
-        lines.append(f"{name or 'form'}: {e.get('msg', '')}")
-    return lines

@@ -5,6 +5,7 @@ Templates call ``t("key", **values)``; money, numbers and dates come from
 a third column and its code in :data:`CODES`.
 """
 
+from serving.webapp.messages_errors import ERROR_MESSAGES
 from serving.webapp.messages_flow import FLOW_MESSAGES
 
 CODES = ("nl", "en")
@@ -262,4 +263,4 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "training_run": ("Trainingsrun", "Training run"),
     "weekdays": ("Contactdagen", "Contact days"),
 }
-MESSAGES |= FLOW_MESSAGES
+MESSAGES |= FLOW_MESSAGES | ERROR_MESSAGES

@@ -22,7 +22,7 @@ def hhmm(minute: int) -> str:
 def minutes(text: str, field: str) -> int:
     hours, sep, mins = text.strip().partition(":")
     if not sep or not hours.isdigit() or not mins.isdigit():
-        raise FormError(field, f"{text!r} is not a time HH:MM")
+        raise FormError(field, "not_time", text=repr(text))
     return int(hours) * 60 + int(mins)
 
 
@@ -30,7 +30,7 @@ def _int_list(values: list[str], field: str) -> list[int]:
     try:
         return [int(v) for v in values]
     except ValueError:
-        raise FormError(field, f"{values!r} are not numbers") from None
+        raise FormError(field, "not_numbers", text=", ".join(values)) from None
 
 
 def creditor_patch(form: dict[str, list[str]]) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def segment_values(form: dict[str, list[str]]) -> dict[str, Any]:
         try:
             out[name] = json.loads(text) if text else None
         except json.JSONDecodeError as err:
-            raise FormError(name, f"not JSON ({err.msg}, line {err.lineno})") from None
+            raise FormError(name, "not_json", problem=err.msg, line=err.lineno) from None
     return out
 
 

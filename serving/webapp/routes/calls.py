@@ -19,7 +19,8 @@ from serving.operate.call_outcomes import CallOutcome, record_call_outcome
 from serving.operate.dossier_actions import ActionRefusedError
 from serving.reports.i18n import Lang, as_language
 from serving.webapp.deps import AppUser, FormDep, SettingsDep, app_now, needs, today
-from serving.webapp.forms import FormError, messages, values
+from serving.webapp.error_words import ErrorWords
+from serving.webapp.forms import FormError, values
 from serving.webapp.templating import render, translator
 
 router = APIRouter(prefix="/app/calls", include_in_schema=False)
@@ -69,13 +70,10 @@ def outcome(
     try:
         body = CallOutcome.model_validate(values(form))
         record_call_outcome(session, creditor, body, actor=user.actor, now=app_now(user, settings))
-    except ValidationError as err:
+    except (ValidationError, ActionRefusedError, FormError) as err:
         session.rollback()
-        return _page(request, session, settings, user, errors=messages(err), status_code=422)
-    except (ActionRefusedError, FormError) as err:
-        session.rollback()
-        problem = f"{err.field}: {err}".replace(f"{err.field}: {err.field}: ", f"{err.field}: ")
-        return _page(request, session, settings, user, errors=[problem], status_code=422)
+        problems = ErrorWords(user.language).lines(err)
+        return _page(request, session, settings, user, errors=problems, status_code=422)
     session.commit()
     t = translator(user.language)
     following = _next_attempt(session, user.creditor_id, body.row_key)

@@ -23,7 +23,8 @@ from serving.webapp.access import may
 from serving.webapp.debtors import DebtorQuery, debtor_page
 from serving.webapp.deps import AppUser, FormDep, PageError, SettingsDep, app_now, needs
 from serving.webapp.dossier_view import DOCUMENT_CHANNELS, debtor_of, dossier_view
-from serving.webapp.forms import FormError, messages, values
+from serving.webapp.error_words import ErrorWords
+from serving.webapp.forms import FormError, values
 from serving.webapp.send_now import SendNowRefusedError, plan_send_now
 from serving.webapp.templating import render, translator
 
@@ -118,11 +119,8 @@ def dossier_action(
                 raw["invoice_numbers"] = [n.strip() for n in raw["invoice_numbers"].split(",")]
             action = _ACTION.validate_python(raw)
             act(session, debtor, action, actor=user.actor, now=app_now(user, settings))
-        except ValidationError as err:
-            raise _RefusedError(messages(err, tagged=True)) from err
-        except (ActionRefusedError, FormError) as err:
-            text = f"{err.field}: {err}".replace(f"{err.field}: {err.field}: ", f"{err.field}: ")
-            raise _RefusedError([text]) from err
+        except (ValidationError, ActionRefusedError, FormError) as err:
+            raise _RefusedError(ErrorWords(user.language).lines(err, tagged=True)) from err
         return action.action
 
     return _on_dossier(request, session, settings, user, debtor_id, step)

@@ -1,7 +1,7 @@
 """``/app/segments``: the creditor's segments (how many debtors each), a new one, and
-``/app/segments/{id}`` to change one — with the segments API's models and messages
-(:class:`policy.segments.SegmentConfig` through :mod:`serving.operate.segments`, audited).
-Another creditor's segment is a 404."""
+``/app/segments/{id}`` to change one — with the segments API's models and checks
+(:class:`policy.segments.SegmentConfig` through :mod:`serving.operate.segments`, audited), the
+refusals worded by :mod:`serving.webapp.error_words`. Another creditor's segment is a 404."""
 
 import json
 from typing import Annotated
@@ -17,7 +17,8 @@ from policy.segments import SegmentConfig
 from serving.api.deps import IdPath, SessionDep
 from serving.operate import segments
 from serving.webapp.deps import AppUser, MultiFormDep, PageError, needs
-from serving.webapp.forms import FormError, messages
+from serving.webapp.error_words import ErrorWords
+from serving.webapp.forms import FormError
 from serving.webapp.settings_form import segment_values
 from serving.webapp.templating import render, translator
 
@@ -88,12 +89,10 @@ def _save(
             segments.create(session, user.creditor_id, SegmentConfig(**values), actor=user.actor)
         else:
             segments.patch(session, row, values, actor=user.actor)
-    except ValidationError as err:
+    except (ValidationError, FormError, segments.SegmentExistsError) as err:
         session.rollback()
-        return _page(request, session, user, row, form=shown, errors=messages(err), status_code=422)
-    except (FormError, segments.SegmentExistsError) as err:
-        session.rollback()
-        return _page(request, session, user, row, form=shown, errors=[str(err)], status_code=422)
+        problems = ErrorWords(user.language).lines(err)
+        return _page(request, session, user, row, form=shown, errors=problems, status_code=422)
     session.commit()
     request.session["flash"] = translator(user.language)("saved")
     return RedirectResponse("/app/segments", status_code=303)

@@ -1,6 +1,7 @@
 """``/app/settings``: every setting the settings API offers (but the senders' identities), with
-its validation and audit (:func:`serving.operate.creditors.patch`: the same messages, each change
-a ``settings_changed`` event naming the user); the latest changes are listed below the form."""
+its validation and audit (:func:`serving.operate.creditors.patch`: the same checks, their
+refusals worded by :mod:`serving.webapp.error_words`; each change a ``settings_changed`` event
+naming the user); the latest changes are listed below the form."""
 
 from typing import Annotated
 
@@ -15,7 +16,8 @@ from serving.api.deps import SessionDep
 from serving.operate import creditors
 from serving.webapp.change_words import ChangeWords
 from serving.webapp.deps import AppUser, MultiFormDep, needs
-from serving.webapp.forms import FormError, messages
+from serving.webapp.error_words import ErrorWords
+from serving.webapp.forms import FormError
 from serving.webapp.settings_form import creditor_patch, current
 from serving.webapp.templating import render, translator
 
@@ -49,12 +51,10 @@ def change(request: Request, form: MultiFormDep, session: SessionDep, user: Offi
     assert row is not None
     try:
         creditors.patch(session, row, creditor_patch(form), actor=user.actor)
-    except ValidationError as err:
+    except (ValidationError, FormError) as err:
         session.rollback()
-        return _page(request, session, user, errors=messages(err), status_code=422)
-    except FormError as err:
-        session.rollback()
-        return _page(request, session, user, errors=[str(err)], status_code=422)
+        problems = ErrorWords(user.language).lines(err)
+        return _page(request, session, user, errors=problems, status_code=422)
     session.commit()
     request.session["flash"] = translator(user.language)("saved")
     return RedirectResponse("/app/settings", status_code=303)
