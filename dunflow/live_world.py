@@ -198,6 +198,7 @@ class WorldLink:
                 external_ref=f"LIVE{self.world.seed}-{day}-{k}",
                 source="bank",
                 invoice_ids=[int(i) for i in inv.tolist()] or None,
+                occurred_at=self.at(day, 20),
             )
             fb.payments.append((idx, int(amount)))
             out.append((self.debtor_of[idx], paid.payment.id))

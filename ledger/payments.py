@@ -6,7 +6,7 @@ it paid on the payment date, and any excess stays unallocated on the payment.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -35,8 +35,10 @@ def record_payment(
     reference: str | None = None,
     source: str = "api",
     invoice_ids: list[int] | None = None,
+    occurred_at: datetime | None = None,
 ) -> PaymentResult:
-    """Record and allocate; the same ``external_ref`` twice records nothing new."""
+    """Record and allocate; the same ``external_ref`` twice records nothing new. The ``payment``
+    dossier event is stamped ``occurred_at`` (None: the wall clock)."""
     if amount_cents <= 0:
         raise ValueError("amount_cents must be positive")
     existing = session.exec(
@@ -92,6 +94,7 @@ def record_payment(
         debtor_id=debtor_id,
         kind="payment",
         actor=source,
+        occurred_at=occurred_at,
         payload={
             "payment_id": payment.id,
             "amount_cents": amount_cents,

@@ -89,7 +89,7 @@ def _plan_copy(session: Session, creditor: Creditor, debtor: Debtor, at: datetim
         now=at,
         key_day=day,
     )
-    return bool(planned) and outbox.enqueue(session, [planned] if planned else []) > 0
+    return bool(planned) and outbox.enqueue(session, [planned] if planned else [], now=at) > 0
 
 
 def _zone(debtor: Debtor, creditor: Creditor) -> Any:

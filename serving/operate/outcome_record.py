@@ -95,6 +95,7 @@ def record_outcome(
             paid_on=at.date(),
             external_ref=f"{actor}-{outcome.id}-{uuid.uuid4().hex[:8]}",
             source="api",
+            occurred_at=at,
         )
         answer["payment_id"] = paid.payment.id
         answer["paid_invoices"] = paid.paid_invoices

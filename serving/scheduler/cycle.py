@@ -206,7 +206,7 @@ def run_cycle(
                     )
                 )
             )
-        stats.planned = outbox.enqueue(session, planned)
+        stats.planned = outbox.enqueue(session, planned, now=now)
         stats.already_planned = len(planned) - stats.planned
         session.commit()
     stats.seconds["outbox"] = time.perf_counter() - waited

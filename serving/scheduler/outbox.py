@@ -119,14 +119,17 @@ def _contact_row(p: PlannedContact) -> dict[str, object]:
     }
 
 
-def enqueue(session: Session, planned: Sequence[PlannedContact]) -> int:
+def enqueue(
+    session: Session, planned: Sequence[PlannedContact], *, now: datetime | None = None
+) -> int:
     """Write intentions; return how many were new. Call inside the cycle's transaction.
 
     Set-based: per chunk one ``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id,
     idempotency_key`` of the contacts, one insert of the new contacts' ``contact_invoice`` rows and
     one of their ``contact_planned`` dossier events (:mod:`ledger.inserts`). A key already in the
     outbox inserts nothing and records nothing; a key given twice in one call counts once, with
-    the first contact given. Commits nothing.
+    the first contact given. The events are stamped ``now`` (the caller's clock, a simulated day in
+    the demo; None: the wall clock). Commits nothing.
     """
     first: dict[str, PlannedContact] = {}
     for p in planned:
@@ -170,6 +173,7 @@ def enqueue(session: Session, planned: Sequence[PlannedContact]) -> int:
                     "debtor_id": p.debtor_id,
                     "kind": "contact_planned",
                     "actor": "scheduler",
+                    "occurred_at": now,
                     "payload": {
                         "contact_id": cid,
                         "channel": p.channel,

@@ -71,7 +71,7 @@ def after_payment(
         invoice_ids=[int(i or 0) for i in cleared],
         now=now,
     )
-    return cancelled, outbox.enqueue(session, [p] if p else [])
+    return cancelled, outbox.enqueue(session, [p] if p else [], now=now)
 
 
 def creditor_for(session: Session, path: Path, root: Path) -> Creditor:

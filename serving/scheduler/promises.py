@@ -99,7 +99,7 @@ def confirm_promises(session: Session, creditor: Creditor, now: datetime) -> int
         )
         if p is not None:
             planned.append(p)
-    return outbox.enqueue(session, planned)
+    return outbox.enqueue(session, planned, now=now)
 
 
 def _firmer(session: Session, debtor_id: int, now: datetime) -> outbox.PlannedContact | None:
@@ -189,5 +189,5 @@ def detect_broken(
             firmer = _firmer(session, debtor_id, now)
             if firmer is not None:
                 planned.append(firmer)
-    stats.firmer_planned = outbox.enqueue(session, planned)
+    stats.firmer_planned = outbox.enqueue(session, planned, now=now)
     return stats

@@ -74,7 +74,9 @@ def plan_send_now(
         invoice_ids=action.invoice_ids,
         cost_cents=action.cost_cents,
     )
-    if outbox.enqueue(session, [planned]) == 0:  # planned meanwhile (another click, the cycle)
+    if (
+        outbox.enqueue(session, [planned], now=now) == 0
+    ):  # planned meanwhile (another click, the cycle)
         raise SendNowRefusedError([f"there is already a contact on {day} (key {key})"], None)
     contact_id = session.exec(select(Contact.id).where(Contact.idempotency_key == key)).one()
     assert contact_id is not None

@@ -2,12 +2,16 @@
 real SMTP into the local mail server, files for the rest — and a clean rule audit, with the
 fixed ladder answering and with a learned policy answering."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from dunflow.live_sim import LiveSimConfig, run_live_sim
+from ledger.db import make_engine
+from ledger.tables import DossierEvent
 from serving.api.model_store import LoadedModel, ModelStore
 from tests.serving.api.tiny_policy import tiny_policy
 
@@ -32,3 +36,8 @@ def test_a_short_live_run_sends_collects_and_passes_the_audit(
     mails = list((tmp_path / "live" / "outbox" / "mail").rglob("*.eml"))
     assert len(mails) == result.channels["email"].sent  # the SMTP server got each e-mail once
     assert sum(f.collected_cents for f in result.channels.values()) >= 0
+    # the dossier tells the simulated days, not the wall-clock time of the run
+    with Session(make_engine(f"sqlite:///{tmp_path / 'live' / 'ledger.db'}")) as session:
+        latest = session.exec(select(func.max(DossierEvent.occurred_at))).one()
+    assert latest is not None
+    assert latest < datetime.combine(result.last_day + timedelta(days=2), datetime.min.time(), UTC)

@@ -287,3 +287,14 @@ def test_gives_up_after_max_attempts(engine: Engine) -> None:
         contact = session.exec(select(Contact)).one()
         assert contact.status == "failed"
         assert contact.attempts == outbox.MAX_ATTEMPTS
+
+
+def test_enqueue_stamps_the_planned_events_with_the_callers_clock(engine: Engine) -> None:
+    """A simulated day (the demo's live run) is the events' time, not the wall clock's."""
+    planned = _plan(engine)
+    simulated = datetime(2026, 10, 26, 8, 30, tzinfo=UTC)
+    with Session(engine) as session:
+        outbox.enqueue(session, planned, now=simulated)
+        session.commit()
+        stamps = {e.occurred_at for e in session.exec(select(DossierEvent))}
+    assert stamps == {simulated}
