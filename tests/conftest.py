@@ -4,6 +4,7 @@ on PostgreSQL (each test in its own schema, so parallel workers never meet)."""
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,16 +43,14 @@ def _postgres_schema_url(schema: str) -> str:
     return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgres", marks=pytest.mark.postgres),
-    ]
-)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def _database(kind: str, folder: Path) -> Iterator[str]:
+    """An empty database URL: a SQLite file in ``folder``, or a fresh PostgreSQL schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'ledger.db'}"
         return
     if not POSTGRES_URL:
         pytest.skip("DUNFLOW_TEST_POSTGRES_URL is not set")
@@ -67,13 +66,35 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A ledger with every table created (migrations are tested separately)."""
-    eng = make_engine(db_url)
+@contextmanager
+def _ledger(url: str) -> Iterator[Engine]:
+    eng = make_engine(url)
     SQLModel.metadata.create_all(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL: a SQLite file, or a fresh PostgreSQL schema."""
+    with _database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A ledger with every table created (migrations are tested separately)."""
+    with _ledger(db_url) as eng:
+        yield eng
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def module_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """Like ``engine``, one per module: for a module whose tests only read what they share."""
+    with _database(request.param, tmp_path_factory.mktemp("ledger")) as url, _ledger(url) as eng:
+        yield eng
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from policy.decision_path import Pinned, Situation, decide_for
 from policy.plan_choice import Choice, Evidence, PlanObjective, TopK
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
@@ -40,11 +39,11 @@ from simulator.world import World
 from simulator.world_file import WorldSpec
 from training.plan_fit import fit_plan_model
 from training.plan_policy import (
-    SIM_NOW,
     CheckpointLog,
     Chooser,
     PlanPolicy,
     decided_chooser,
+    policy_chooser,
     uniform_chooser,
 )
 
@@ -231,33 +230,15 @@ def model_chooser(
     if defaults is None:
         return decided_chooser(model, objective, exploration)
     anchored_on = tuple(int(a) for a in defaults)
-    pinned = Pinned(
-        PlanDunningPolicy(
-            model,
-            objective,
-            exploration,
-            segment_defaults=anchored_on,
-            margin_eur=margin_eur,
-            evidence=evidence,
-        ),
-        "replay",
+    policy = PlanDunningPolicy(
+        model,
+        objective,
+        exploration,
+        segment_defaults=anchored_on,
+        margin_eur=margin_eur,
+        evidence=evidence,
     )
-
-    def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
-        base = state.set_axis(pd.RangeIndex(len(state)))
-        cases = [Situation(i, (), 0, arms=avail[i]) for i in range(len(state))]
-        answers = decide_for(
-            cases, SIM_NOW, pinned, base=base, rng=rng, explain=False, with_refusals=False
-        )
-        plans = [a.plan for a in answers if a.plan is not None]
-        return Choice(
-            np.array([p.arm for p in plans], dtype=np.int64),
-            np.array([a.propensity for a in answers], dtype=float),
-            np.array([p.greedy for p in plans], dtype=np.int64),
-            np.array([p.runner_up for p in plans], dtype=np.int64),
-        )
-
-    return chooser
+    return policy_chooser(policy)
 
 
 def with_segment_defaults(cfg: LearnerConfig, family: Family) -> LearnerConfig:

@@ -83,6 +83,10 @@ class World:
 
 @pytest.fixture
 def world(engine: Engine) -> World:
+    return build_world(engine)
+
+
+def build_world(engine: Engine) -> World:
     with Session(engine, expire_on_commit=False) as session:
         a = sample_ledger.build(session)
         b = sample_ledger.build(session, name="Andere Klant B.V.")

@@ -6,7 +6,7 @@ The delivery-status callback is not in the matrix: it is authenticated by the pr
 signature, not by a creditor's key (``tests/serving/senders/test_delivery_route.py``).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from ledger.tables import Contact, Segment
-from tests.serving.api.conftest import World
+from serving.api.model_store import ModelStore
+from tests.serving.api.conftest import World, build_world, make_app
 
 MISSING_DEBTOR = 987_654_321
 MISSING_CONTACT = 987_654_322
@@ -184,6 +185,15 @@ def test_another_creditors_ids_answer_like_missing_ones(
         assert got_own.status_code in (200, 201), got_own.text
 
 
+@pytest.fixture(scope="module")
+def read_only(module_engine: Engine) -> Iterator[tuple[TestClient, World]]:
+    """One world and ladder client for the tests below, which only read (a refused request
+    writes nothing): built once per database instead of once for each of their 262 cases."""
+    world = build_world(module_engine)
+    with TestClient(make_app(module_engine, ModelStore(None))) as client:
+        yield client, world
+
+
 KEYED = [
     ("POST", "/v1/recommendations", {"debtor_ids": [1]}),
     ("GET", "/v1/recommendations/{rec}", None),
@@ -227,13 +237,13 @@ KEYED = [
     ids=["none", "empty", "malformed", "wrong"],
 )
 def test_no_or_a_wrong_key_is_a_401_naming_the_header(
-    ladder_client: TestClient,
-    world: World,
+    read_only: tuple[TestClient, World],
     method: str,
     path: str,
     body: dict[str, Any] | None,
     key: str | None,
 ) -> None:
+    ladder_client, world = read_only
     headers = {} if key is None else {"X-API-Key": key}
     resp = ladder_client.request(method, path.format(rec=world.rec_a), json=body, headers=headers)
     assert resp.status_code == 401, resp.text
@@ -263,8 +273,9 @@ def test_a_revoked_key_is_refused(ladder_client: TestClient, world: World, engin
     ],
 )
 def test_an_admin_key_sees_no_creditors_data(
-    ladder_client: TestClient, world: World, method: str, path: str, body: dict[str, Any] | None
+    read_only: tuple[TestClient, World], method: str, path: str, body: dict[str, Any] | None
 ) -> None:
+    ladder_client, world = read_only
     resp = ladder_client.request(method, path, json=body, headers={"X-API-Key": world.admin_key})
     assert resp.status_code == 403
     assert resp.json()["detail"][0]["field"] == "header.X-API-Key"
