@@ -32,6 +32,7 @@ from policy.encoding import (
     candidate_matrix,
     encode_base,
 )
+from policy.lgb_threads import threads
 from policy.model import OutcomeModels
 from policy.value import ValueWeights, action_values
 
@@ -74,17 +75,12 @@ def candidate_rows(base: pd.DataFrame, candidates: pd.DataFrame) -> pd.DataFrame
     return rows
 
 
-def _threads(x: NDArray[np.float64]) -> dict[str, Any]:
-    """One thread for small batches: waking OpenMP's pool costs more than a few trees (ms)."""
-    return {"num_threads": 1} if len(x) < 4096 else {}
-
-
 def _predict(
     models: OutcomeModels, x: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """:meth:`OutcomeModels.predict` on an encoded matrix."""
-    p_pay = np.asarray(models.pay.predict(x, **_threads(x)), dtype=np.float64)
-    p_complaint = np.asarray(models.complaint.predict(x, **_threads(x)), dtype=np.float64)
+    p_pay = np.asarray(models.pay.predict(x, **threads(len(x))), dtype=np.float64)
+    p_complaint = np.asarray(models.complaint.predict(x, **threads(len(x))), dtype=np.float64)
     return models.pay_calibration.apply(p_pay), models.complaint_calibration.apply(p_complaint)
 
 
@@ -176,7 +172,7 @@ def _explain(
 ) -> None:
     chosen_rows = rows[[d.chosen for d in decisions]]
     contributions = np.asarray(
-        models.pay.predict(chosen_rows, pred_contrib=True, **_threads(chosen_rows)),
+        models.pay.predict(chosen_rows, pred_contrib=True, **threads(len(chosen_rows))),
         dtype=np.float64,
     )
     for d, contrib, row in zip(decisions, contributions, chosen_rows, strict=True):

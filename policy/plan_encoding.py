@@ -38,4 +38,6 @@ class EncodedPlanStates:
 
 def encode_plan_states(model: PlanValueModel, rows: pd.DataFrame) -> EncodedPlanStates:
     xs = model.state_matrix(rows) if len(rows) else None
-    return EncodedPlanStates(rows, xs if isinstance(xs, np.ndarray) else None)
+    # kept as a copy, which pandas lays out in one block per dtype: a table assembled column by
+    # column has a block per column, and taking one debtor's row then costs 3x as much (~1 ms)
+    return EncodedPlanStates(rows.copy(), xs if isinstance(xs, np.ndarray) else None)

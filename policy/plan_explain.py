@@ -167,10 +167,6 @@ def _told(name: str, value: object, lang: str, ledger_terms: bool) -> str:
     return describe_feature(name, float(value), lang)  # type: ignore[arg-type]
 
 
-def _arm(arms: pd.DataFrame, k: int) -> dict[str, object]:
-    return {c: arms.iloc[k][c] for c in ARM_COLUMNS}
-
-
 def explain_plan(
     model: PlanValueModel,
     objective: PlanObjective,
@@ -187,7 +183,6 @@ def explain_plan(
 ) -> PlanExplanation:
     """Why ``chosen`` over each of ``others`` (e.g. waiting and the runner-up) for one state
     (``encoded``: the row's :meth:`PlanValueModel.state_matrix`, when the caller keeps one)."""
-    arms = model.arms
     weights = objective.value(np.eye(len(COMPONENTS)))  # EUR per unit of each part
     # SHAP of every compared plan in one pass; they sum to the prediction (negatives clipped,
     # as the model's predict does). Only the parts told or weighed: a part with no weight that
@@ -198,7 +193,7 @@ def explain_plan(
     blank = np.zeros_like(got[needed[0]])
     shap = np.stack([got.get(c, blank) for c in COMPONENTS])
     parts = np.maximum(shap.sum(axis=2).T, 0.0)  # [arm, component]
-    name = plan_text(_arm(arms, chosen), channels, tones, lang)
+    name = plan_text(model.arm_features[chosen], channels, tones, lang)
     shap_c = shap[:, 0, :]
     versus = []
     for j, other in enumerate(others, start=1):
@@ -218,7 +213,7 @@ def explain_plan(
         ]
         versus.append(
             Comparison(
-                plan_text(_arm(arms, other), channels, tones, lang),
+                plan_text(model.arm_features[other], channels, tones, lang),
                 float(d[0]),
                 float(d[1]),
                 float(d[2]),

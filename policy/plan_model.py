@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from policy.lgb_threads import threads
+
 F = NDArray[np.float64]
 I = NDArray[np.int64]  # noqa: E741
 
@@ -147,6 +149,12 @@ class PlanValueModel:
         return self.numeric(state[list(self.state_features)])
 
     @cached_property
+    def arm_features(self) -> list[dict[str, object]]:
+        """Each arm's ``ARM_COLUMNS`` values, read once: indexing the table per explanation cost
+        more than telling it."""
+        return [{c: self.arms[c].iat[k] for c in ARM_COLUMNS} for k in range(self.n_arms)]
+
+    @cached_property
     def _arm_codes(self) -> F:
         return self.arms[list(ARM_COLUMNS)].to_numpy(dtype=float)
 
@@ -163,7 +171,9 @@ class PlanValueModel:
         design frame or its :meth:`numeric` matrix. ``state``: the distinct state rows of a
         matrix ``x`` that repeats each of them (the baseline reads the state alone, so it is
         evaluated once per state, not once per arm)."""
-        out = np.asarray(self.boosters[name].predict(x, pred_contrib=contrib), dtype=float)
+        out = np.asarray(
+            self.boosters[name].predict(x, pred_contrib=contrib, **threads(len(x))), dtype=float
+        )
         if name in self.baselines:
             seen: pd.DataFrame | F = (
                 state
@@ -172,7 +182,10 @@ class PlanValueModel:
                 if isinstance(x, np.ndarray)
                 else x[list(self.state_features)]
             )
-            base = np.asarray(self.baselines[name].predict(seen, pred_contrib=contrib), dtype=float)
+            base = np.asarray(
+                self.baselines[name].predict(seen, pred_contrib=contrib, **threads(len(seen))),
+                dtype=float,
+            )
             base = np.repeat(base, len(out) // max(len(base), 1), axis=0)
             if contrib:  # state columns and the base value line up; arm columns get none
                 n_state = len(self.state_features)
@@ -220,14 +233,15 @@ class PlanValueModel:
         an [arm, column] array): one pass per booster instead of one per arm, the baseline's
         once for the row. ``encoded``: the row's :meth:`state_matrix`; ``components``: only
         these (TreeSHAP is the dearest part of an answer)."""
-        made = self.state_matrix(state_row.iloc[:1]) if encoded is None else encoded[:1]
+        first = state_row if len(state_row) == 1 else state_row.iloc[:1]  # slicing costs ~1 ms
+        made = self.state_matrix(first) if encoded is None else encoded[:1]
         xs = made if isinstance(made, np.ndarray) else None
         picked = np.asarray(arms, dtype=np.int64)
         if xs is not None:
             x: pd.DataFrame | F = self._design_matrix(xs, picked)
         else:
             x = self.numeric(self.design(state_row.iloc[[0] * len(picked)], picked))
-        scale = self._scale(state_row.iloc[:1])[0]
+        scale = self._scale(first)[0]
         return {
             c: self._raw(c, x, contrib=True, state=xs) * (scale if c == COMPONENTS[0] else 1.0)
             for c in components

@@ -124,13 +124,19 @@ def choose_plans(
         one = rng
         k = key if one is None else (lambda d, n: one(d) if n == 1 else keyed_uniform(one(d), n))
         draws = cast(np.random.Generator, _KeyedDraws(k, ids))
-    scores = policy.objective.score(parts)
-    defaults = getattr(policy, "segment_defaults", None)  # None in policies saved before it
-    if defaults is not None:
-        default = np.asarray(defaults, dtype=np.int64)[rows["segment"].to_numpy(dtype=np.int64)]
-        scores = anchored(scores, default, _margins(policy, rows))
-    choice = choose(scores, available, draws, policy.exploration)
+    choice = choose(plan_scores(policy, rows, parts), available, draws, policy.exploration)
     return PlanChoices(choice, parts, rows, {i: j for j, i in enumerate(due)}, encoded)
+
+
+def plan_scores(policy: PlanDunningPolicy, rows: pd.DataFrame, parts: F) -> F:
+    """Each plan's score on the policy's objective, the segment's plan raised by the anchoring
+    margin when the policy is anchored (what :func:`choose` ranks)."""
+    scores = policy.objective.score(parts)
+    if getattr(policy, "segment_defaults", None) is None:  # None in policies saved before it
+        return scores
+    default = policy.default_arms(rows["segment"])
+    assert default is not None
+    return anchored(scores, default, _margins(policy, rows))
 
 
 def _margins(policy: PlanDunningPolicy, rows: pd.DataFrame) -> float | F:
@@ -138,9 +144,11 @@ def _margins(policy: PlanDunningPolicy, rows: pd.DataFrame) -> float | F:
     evidence: Evidence | None = getattr(policy, "evidence", None)  # None: saved before it
     if evidence is None:
         return float(policy.margin_eur)
-    if evidence.column not in rows.columns:
-        raise ValueError(f"the evidence column {evidence.column!r} is not in the state rows")
-    return evidence.margins(rows[evidence.column].to_numpy(dtype=float), policy.margin_eur)
+    columns = [c for c, _ in evidence.rules]
+    for column in columns:
+        if column not in rows.columns:
+            raise ValueError(f"the evidence column {column!r} is not in the state rows")
+    return evidence.margins(rows[columns].to_numpy(dtype=float), policy.margin_eur)
 
 
 def plan_answer(
@@ -183,10 +191,16 @@ def plan_answer(
     versus = None
     if explain:
         encoded = None if chosen.encoded is None else chosen.encoded[j : j + 1]
-        why = _explain(policy, chosen.rows.iloc[j : j + 1], arm, runner, lang, encoded)
+        why = _explain(policy, _one_row(chosen.rows, j), arm, runner, lang, encoded)
         reasons = [Reason("plan", why.text, plan.label, 0.0)]
         versus = plans[runner].label if runner >= 0 else None
     return answer, _today(plan, case, now), reasons, versus
+
+
+def _one_row(rows: pd.DataFrame, j: int) -> pd.DataFrame:
+    """Row ``j`` as a frame; a one-row table is that row already (slicing a frame of ~60 columns,
+    most of them categorical, costs about a millisecond: a single-debtor answer's share)."""
+    return rows if len(rows) == 1 else rows.iloc[j : j + 1]
 
 
 def _today(plan: Plan, case: Situation, now: datetime) -> Action:

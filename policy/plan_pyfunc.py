@@ -21,6 +21,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from mlflow.pyfunc.model import PythonModel
+from numpy.typing import NDArray
 
 from ledger.channels import CHANNELS
 from ledger.enums import Channel, Tone
@@ -61,6 +62,7 @@ class PlanDunningPolicy(PythonModel):
         segment_defaults: tuple[int, ...] | None = None,
         margin_eur: float = 0.0,
         evidence: Evidence | None = None,
+        segment_names: tuple[str, ...] | None = None,
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
         ``allowed_arms``: the arms it may choose (None: every arm of the model);
@@ -69,7 +71,9 @@ class PlanDunningPolicy(PythonModel):
         ``segment_defaults``: the creditor's arm per observable segment (the state's ``segment``
         code), kept unless another beats it by more than ``margin_eur``
         (:func:`policy.plan_choice.anchored`; None: the model alone decides); ``evidence``: when
-        a debtor's own history lets it leave that plan (:class:`policy.plan_choice.Evidence`)."""
+        a debtor's own history lets it leave that plan (:class:`policy.plan_choice.Evidence`);
+        ``segment_names``: the segments ``segment_defaults`` is indexed by, when the state's
+        ``segment`` is a name (the ledger's) rather than the simulator's code."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
@@ -78,6 +82,7 @@ class PlanDunningPolicy(PythonModel):
         self.state_source = state_source
         self.segment_defaults, self.margin_eur = segment_defaults, margin_eur
         self.evidence = evidence
+        self.segment_names = segment_names
 
     @cached_property
     def arms(self) -> list[Plan]:
@@ -103,6 +108,20 @@ class PlanDunningPolicy(PythonModel):
         mask = np.zeros(self.model.n_arms, dtype=bool)
         mask[list(self.allowed_arms) if self.allowed_arms is not None else slice(None)] = True
         return mask
+
+    def default_arms(self, segment: pd.Series) -> NDArray[np.int64] | None:
+        """Per state row, the arm of its segment's plan (-1: a segment without one; None: not
+        anchored)."""
+        if self.segment_defaults is None:
+            return None
+        defaults = np.asarray(self.segment_defaults, dtype=np.int64)
+        names: tuple[str, ...] | None = getattr(self, "segment_names", None)  # saved before it
+        if names is None:
+            out: NDArray[np.int64] = defaults[segment.to_numpy(dtype=np.int64)]
+            return out
+        index = {name: i for i, name in enumerate(names)}
+        at = np.array([index.get(str(v), -1) for v in segment.tolist()], dtype=np.int64)
+        return np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
 
     def save_artifacts(self, folder: Path) -> Path:
         m = self.model
@@ -130,6 +149,7 @@ class PlanDunningPolicy(PythonModel):
             ),
             "margin_eur": self.margin_eur,
             "evidence": None if self.evidence is None else asdict(self.evidence),
+            "segment_names": None if self.segment_names is None else list(self.segment_names),
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -160,6 +180,7 @@ class PlanDunningPolicy(PythonModel):
             None if c.get("segment_defaults") is None else tuple(c["segment_defaults"]),
             float(c.get("margin_eur", 0.0)),
             None if c.get("evidence") is None else Evidence(**c["evidence"]),
+            None if c.get("segment_names") is None else tuple(c["segment_names"]),
         )
 
     def load_context(self, context: Any) -> None:

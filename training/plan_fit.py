@@ -13,7 +13,8 @@ before the log's end are not learnt from (their value is cut short), only bootst
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,7 +83,42 @@ def transitions(log: CheckpointLog) -> Transitions:
     return Transitions(state, arm, reward, nxt, avail, learn, debtor, day, totals, prop)
 
 
-def fit_plan_model(
+def fit_plan_model(log: CheckpointLog, objective: PlanObjective, **options: Any) -> PlanValueModel:
+    """The plan model after ``iterations`` rounds of fitted-Q on ``log`` (``options``: those of
+    :func:`fitted_q`; ``state_features``: the simulator's by default, the ledger's for a log read
+    from the ledger)."""
+    return fitted_q(log, objective, **options).model
+
+
+@dataclass(frozen=True)
+class FittedQ:
+    t: Transitions
+    models: tuple[PlanValueModel, ...]  # one per round; the last decides
+    rows: I  # the checkpoints learnt from
+    targets: tuple[F, ...]  # per round, the target of every checkpoint (meaningful at ``rows``)
+
+    @property
+    def model(self) -> PlanValueModel:
+        return self.models[-1]
+
+
+def bootstrapped(t: Transitions, model: PlanValueModel, objective: PlanObjective,
+                 rows: I, reward: F | None = None) -> F:  # fmt: skip
+    """Per checkpoint of ``rows``, its reward plus, when its episode goes on, ``model``'s parts
+    of the best available plan at the next checkpoint (the fitted-Q target of the next round)."""
+    out = (t.reward if reward is None else reward)[rows].copy()
+    boot = np.flatnonzero(t.next_row[rows] >= 0)
+    if boot.size == 0:
+        return out
+    nxt = t.next_row[rows[boot]]
+    parts = model.predict(t.state.iloc[nxt])
+    score = np.where(t.available[nxt], objective.score(parts), -np.inf)
+    best = np.argmax(score, axis=1)
+    out[boot] += parts[np.arange(boot.size), best]
+    return out
+
+
+def fitted_q(
     log: CheckpointLog,
     objective: PlanObjective,
     *,
@@ -93,30 +129,39 @@ def fit_plan_model(
     horizon_days: int | None = None,
     state_features: tuple[str, ...] = STATE_FEATURES,
     categorical: tuple[str, ...] = CATEGORICAL,
-) -> PlanValueModel:
-    """The plan model after ``iterations`` rounds of fitted-Q on ``log`` (``state_features``:
-    the simulator's by default; the ledger's for a log read from the ledger)."""
+    shuffle: int | None = None,
+) -> FittedQ:
+    """Every round of :func:`fit_plan_model` with its targets; ``shuffle``: a seed to permute
+    the rewards among the learnt checkpoints with (a deliberately weakened model, for the
+    gate's tests)."""
     t = transitions(log)
-    model = PlanValueModel(
-        arm_table(), state_features, categorical, params or PlanModelParams(), per_euro_of
-    )
     rows = np.flatnonzero(t.learn)
-    boot = rows[t.next_row[rows] >= 0]
-    target = returns(t) if monte_carlo else t.reward.copy()
+    reward = t.reward.copy()
+    if shuffle is not None:
+        reward[rows] = reward[rng_permutation(shuffle, rows)]
+    target = returns(replace(t, reward=reward)) if monte_carlo else reward.copy()
     if horizon_days is not None:
         target, learn = within(log, t, horizon_days)
         rows, iterations = np.flatnonzero(learn), 1
-    for it in range(1 if monte_carlo else iterations):
+    models: list[PlanValueModel] = []
+    targets: list[F] = []
+    for _ in range(1 if monte_carlo else iterations):
+        if models:
+            target = reward.copy()
+            target[rows] = bootstrapped(t, models[-1], objective, rows, reward)
+        model = PlanValueModel(
+            arm_table(), state_features, categorical, params or PlanModelParams(), per_euro_of
+        )
         model.fit(t.state.iloc[rows], t.arm[rows], target[rows])
-        if it == iterations - 1 or boot.size == 0:
+        models.append(model)
+        targets.append(target)
+        if not (t.next_row[rows] >= 0).any():
             break
-        nxt = t.next_row[boot]
-        parts = model.predict(t.state.iloc[nxt])
-        score = np.where(t.available[nxt], objective.score(parts), -np.inf)
-        best = np.argmax(score, axis=1)
-        target = t.reward.copy()
-        target[boot] += parts[np.arange(boot.size), best]
-    return model
+    return FittedQ(t, tuple(models), rows, tuple(targets))
+
+
+def rng_permutation(seed: int, rows: I) -> I:
+    return rows[np.random.default_rng(seed).permutation(rows.size)]
 
 
 def returns(t: Transitions) -> F:

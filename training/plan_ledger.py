@@ -33,6 +33,7 @@ from features import load_frames
 from features.plan_state import PLAN_STATE_FEATURES, plan_state
 from ledger.enums import OutcomeKind
 from ledger.tables import Contact, Invoice, Outcome, Payment, PaymentAllocation, Recommendation
+from policy.plan_choice import Evidence
 from policy.plan_clock import stage_of
 from simulator.checkpoints import ARMS, N_ARMS, arm_label
 from simulator.config import SimConfig
@@ -122,6 +123,22 @@ class LedgerCheckpoints:
     debtor_ids: NDArray[np.int64]  # the ledger id of each log debtor index
     start: pd.Timestamp  # day 0 of the log (UTC midnight)
     creditor: str | None
+    events: pd.DataFrame  # every debtor's events on the objective (:func:`_events`)
+
+    def until(self, day: int) -> CheckpointLog:
+        """The log as the ledger stood at the start of ``day``: the checkpoints before it and
+        each debtor's totals then (a later checkpoint, payment or complaint is not known yet),
+        so a checkpoint whose next one came later counts as one at the log's end."""
+        log = self.log
+        keep = [d < day for d in log.day]
+        out = CheckpointLog(days=day)
+        out.states = [s[k].reset_index(drop=True) for s, k in zip(log.states, keep, strict=True)]
+        for name in ("debtor", "day", "arm", "propensity", "available", "totals"):
+            parts = getattr(log, name)
+            setattr(out, name, [p[k] for p, k in zip(parts, keep, strict=True)])
+        at = pd.Series([self.start + pd.Timedelta(days=day)] * len(self.debtor_ids))
+        out.final_totals = _totals(self.events, self.debtor_ids, at)
+        return out
 
 
 def _choices(engine: Engine, creditor_id: int | None) -> pd.DataFrame:
@@ -233,7 +250,31 @@ def ledger_checkpoints(
     log.available = [avail]
     log.totals = [totals]
     log.final_totals = final
-    return LedgerCheckpoints(log, debtors.astype(np.int64), start, creditor)
+    return LedgerCheckpoints(log, debtors.astype(np.int64), start, creditor, events)
+
+
+LEDGER_COLUMN = {"promises_broken": "hist_n_promises_broken"}
+"""The ledger plan state's column for a simulator state count an anchored learner's evidence reads
+(:class:`policy.plan_choice.Evidence`): both count the promises whose deadline passed unpaid."""
+
+
+def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
+    """``evidence`` reading the ledger's plan state instead of the simulator's (every rule)."""
+    if evidence is None:
+        return evidence
+
+    def ledger(column: str) -> str:
+        if column in PLAN_STATE_FEATURES:
+            return column
+        if column not in LEDGER_COLUMN:
+            raise ValueError(
+                f"evidence column {column!r}: no ledger plan-state equivalent "
+                f"(known: {sorted(LEDGER_COLUMN)})"
+            )
+        return LEDGER_COLUMN[column]
+
+    also = tuple((ledger(c), a) for c, a in evidence.also)
+    return replace(evidence, column=ledger(evidence.column), also=also)
 
 
 def state_columns(log: CheckpointLog) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -243,5 +284,5 @@ def state_columns(log: CheckpointLog) -> tuple[tuple[str, ...], tuple[str, ...]]
     return PLAN_STATE_FEATURES, cats
 
 
-__all__ = ["ARMS", "LOGGING_VERSION", "LedgerCheckpoints", "ledger_checkpoints",
-           "simulate_plan_ledger", "state_columns"]  # fmt: skip
+__all__ = ["ARMS", "LEDGER_COLUMN", "LOGGING_VERSION", "LedgerCheckpoints", "ledger_checkpoints",
+           "ledger_evidence", "simulate_plan_ledger", "state_columns"]  # fmt: skip

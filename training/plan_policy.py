@@ -133,7 +133,13 @@ def decided_chooser(
 ) -> Chooser:
     """A chooser that decides through the one decision path (:func:`decide_for`) with the plan
     model: replay's stream draws, the available arms as given, no explanation."""
-    pinned = Pinned(PlanDunningPolicy(model, objective, exploration), version)
+    return policy_chooser(PlanDunningPolicy(model, objective, exploration), version)
+
+
+def policy_chooser(policy: PlanDunningPolicy, version: str = "replay") -> Chooser:
+    """:func:`decided_chooser` for a whole plan policy (its anchoring on the segment plans
+    included)."""
+    pinned = Pinned(policy, version)
 
     def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
         base = state.set_axis(pd.RangeIndex(len(state)))

@@ -4,17 +4,24 @@ judged by the promotion gate, logged to MLflow and registered; promoted only whe
 1. the checkpoint log from the ledger (:mod:`training.plan_ledger`): the plan state at each plan
    choice, the logged arm and its exact propensity, what the debtor's totals gained until its
    next checkpoint;
-2. a chronological split (the last ``test_share`` of the days held out); the plan model
-   (:class:`policy.plan_model.PlanValueModel`, the configuration chosen on validation worlds,
-   :data:`training.plan_learner.CHOSEN`) fitted on the earlier checkpoints;
+2. a time split: the held-out checkpoints are the last ``test_share`` of the days whose outcome
+   the log can tell (at least ``TAIL_DAYS`` before its end, whether or not a next checkpoint
+   came: keeping only those with a next one would keep the claims still unpaid); the candidate
+   learns from the log as the ledger stood on the first held-out day
+   (:meth:`LedgerCheckpoints.until`), as :data:`training.plan_learner.CHOSEN` says: fitted-Q
+   over its rounds, its plans, and when it is anchored a plan per ledger segment
+   (:func:`segment_plans`: the creditor's stated one, else the plan the log supports best) kept
+   until the debtor's own history allows leaving it (its evidence, read from the ledger's column);
 3. the gate (:mod:`training.policy_gate`), each check with its figures:
    hold-out: the error of the candidate's value of the logged plan (the creditor's objective,
-   EUR) not above a linear baseline's (ridge on the numeric state and the plan) nor the prior's
-   (the mean per plan), by more than ``Margins.logloss_share``; off-policy: the lower end of the
-   doubly-robust interval of the greedy candidate's value per checkpoint above the logging
-   policy's, DR's reward model the gate's own (a plan model with the declared default
-   parameters), never the candidate's; replay in the gate family against ``segment-fixed``, the
-   candidate reading the ledger's state (:mod:`training.plan_sim_ledger`); the limits held;
+   EUR; the continuation after the next checkpoint valued by the gate's own model) and of its
+   first round's (the observed gain until the next checkpoint) not above a linear baseline's
+   (ridge on the numeric state and the plan) nor the prior's (the mean per plan), by more than
+   ``Margins.logloss_share``; off-policy: the lower end of the doubly-robust interval of the
+   greedy candidate's value per checkpoint above the logging policy's, DR's reward model the
+   gate's own (a plan model with the declared default parameters), never the candidate's;
+   replay in the gate family against ``segment-fixed``, the candidate reading the ledger's
+   state (:mod:`training.plan_sim_ledger`); the limits held;
 4. an MLflow run (params, metrics, ``gate.json``, ``report.json``), the policy as a pyfunc
    (:class:`policy.plan_pyfunc.PlanDunningPolicy`, what the API loads) registered as a new
    version of ``dunning-policy`` (tag ``kind`` = ``plan``); alias ``champion`` moves only when
@@ -23,6 +30,7 @@ judged by the promotion gate, logged to MLflow and registered; promoted only whe
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from dataclasses import asdict, dataclass, field, replace
@@ -36,11 +44,27 @@ from sqlalchemy.engine import Engine
 
 from policy.plan_choice import PlanObjective
 from policy.plan_model import PlanModelParams, PlanValueModel
+from policy.plan_path import plan_scores
 from policy.plan_pyfunc import PlanDunningPolicy
+from simulator.checkpoints import WAIT_ARM, arm_label
 from training.ope import doubly_robust
-from training.plan_fit import Transitions, arm_table, transitions
+from training.plan_fit import (
+    TAIL_DAYS,
+    FittedQ,
+    Transitions,
+    arm_table,
+    bootstrapped,
+    fitted_q,
+    transitions,
+)
 from training.plan_learner import CHOSEN, LearnerConfig
-from training.plan_ledger import LedgerCheckpoints, ledger_checkpoints, state_columns
+from training.plan_ledger import (
+    ARM_OF,
+    LedgerCheckpoints,
+    ledger_checkpoints,
+    ledger_evidence,
+    state_columns,
+)
 from training.plan_sim_ledger import ledger_plan_factory, replay_factory
 from training.policy_gate import (
     Check,
@@ -69,6 +93,9 @@ class PlanRunConfig:
     gate_days: int | None = None
     margins: Margins = field(default_factory=Margins)
     referee: PlanModelParams = field(default_factory=PlanModelParams)  # DR's reward model
+    # the creditor's plan per segment (name, plan label) an anchored learner starts from; a
+    # segment not named gets the plan its log supports best (:func:`segment_plans`)
+    segment_plans: tuple[tuple[str, str], ...] = ()
 
     def gate(self) -> GateConfig:
         fam = gate_family(self.gate_family, self.gate_worlds, self.gate_debtors, self.gate_days)
@@ -77,43 +104,98 @@ class PlanRunConfig:
 
 @dataclass
 class PlanFit:
-    t: Transitions
-    train: NDArray[np.int64]
+    t: Transitions  # every checkpoint of the log (the hold-out's rows among them)
     test: NDArray[np.int64]
     test_from: int  # the first held-out day of the log
+    q: FittedQ  # fitted-Q on the log as the ledger stood on ``test_from``
     policy: PlanDunningPolicy
     referee: PlanValueModel  # the gate's own reward model
+    segment_plans: dict[str, str]  # the plan each segment is anchored on ({}: not anchored)
+
+    @property
+    def train(self) -> NDArray[np.int64]:
+        return self.q.rows
 
 
-def _model(data: LedgerCheckpoints, params: PlanModelParams) -> PlanValueModel:
-    features, cats = state_columns(data.log)
-    return PlanValueModel(arm_table(), features, cats, params)
+def segment_plans(
+    q: FittedQ, objective: PlanObjective, arms: NDArray[np.bool_], stated: dict[str, str]
+) -> dict[str, int]:
+    """Per ledger segment, the plan an anchored learner starts from: the creditor's stated one
+    (``stated``: segment name -> plan label), else the plan the log supports best: among the
+    plans ``arms`` allows (never waiting) that the log tried in that segment, the best mean
+    fitted-Q target (what was gained until the next checkpoint plus the best plan's value there,
+    on the objective with its multiplier) over the checkpoints where the logger chose it,
+    weighted by the inverse of its logged propensity (self-normalised)."""
+    t, rows = q.t, q.rows
+    segment = t.state["segment"].astype("str").to_numpy()[rows]
+    score = objective.score(q.targets[-1][rows])
+    arm, weight = t.arm[rows], 1.0 / t.propensity[rows]
+    out: dict[str, int] = {}
+    for name in sorted(set(segment.tolist()) - {""}):
+        if name in stated:
+            if stated[name] not in ARM_OF:
+                raise ValueError(f"segment {name!r}: unknown plan {stated[name]!r}")
+            out[name] = ARM_OF[stated[name]]
+            continue
+        here = segment == name
+        best, best_value = -1, -np.inf
+        for k in np.flatnonzero(arms):
+            mine = here & (arm == k)
+            if int(k) == WAIT_ARM or not mine.any():
+                continue
+            value = float(np.sum(weight[mine] * score[mine]) / np.sum(weight[mine]))
+            if value > best_value:
+                best, best_value = int(k), value
+        if best >= 0:
+            out[name] = best
+    return out
 
 
 def fit_plan(data: LedgerCheckpoints, cfg: PlanRunConfig, *, shuffle: int | None = None) -> PlanFit:
-    """The candidate on the earlier checkpoints (value until the next checkpoint: one round of
-    ``CHOSEN``'s two, the ledger's log is not bootstrapped here yet);
-    ``shuffle``: a seed to permute the targets with (a deliberately weakened candidate)."""
-    t = transitions(data.log)
-    days = np.sort(np.unique(t.day))
-    test_from = int(days[int(len(days) * (1 - cfg.test_share))])
-    train = np.flatnonzero(t.learn & (t.day < test_from))
-    test = np.flatnonzero(t.learn & (t.day >= test_from))
-    if train.size == 0 or test.size == 0:
-        raise ValueError("too few plan decisions in the ledger to hold out the last days")
-    target = t.reward[train]
-    if shuffle is not None:
-        target = target[np.random.default_rng(shuffle).permutation(len(target))]
-    model = _model(data, cfg.learner.params)
-    model.fit(t.state.iloc[train], t.arm[train], target)
-    referee = _model(data, cfg.referee)
-    referee.fit(t.state.iloc[train], t.arm[train], t.reward[train])
+    """The candidate as ``cfg.learner`` (``CHOSEN``) says: fitted-Q over its rounds on the log
+    as it stood on the first held-out day (a time split: nothing after it is learnt from), its
+    plans and, when anchored, a plan per segment (:func:`segment_plans`) kept until the
+    debtor's own history says otherwise; ``shuffle``: a seed to permute the rewards with (a
+    deliberately weakened candidate)."""
     lc = cfg.learner
-    allowed = tuple(int(k) for k in np.flatnonzero(lc.arms))
+    if lc.horizon_days is not None or lc.per_euro:
+        raise ValueError("the ledger's plan learner fits fitted-Q rounds in euros only")
+    t = transitions(data.log)
+    # only checkpoints whose outcome the log can tell, whether or not a next checkpoint came: a
+    # hold-out of the last days' checkpoints with a next one would keep the claims still unpaid
+    judged = t.day <= data.log.days - TAIL_DAYS
+    days = np.sort(np.unique(t.day[judged]))
+    if days.size < 2:
+        raise ValueError("too few plan decisions in the ledger to hold out the last days")
+    test_from = int(days[int(len(days) * (1 - cfg.test_share))])
+    test = np.flatnonzero(judged & (t.day >= test_from))
+    features, cats = state_columns(data.log)
+    objective = lc.plan_objective
+    q = fitted_q(data.until(test_from), objective, iterations=lc.iterations, params=lc.params,
+                 state_features=features, categorical=cats, shuffle=shuffle)  # fmt: skip
+    if q.rows.size == 0 or test.size == 0:
+        raise ValueError("too few plan decisions in the ledger to hold out the last days")
+    referee = PlanValueModel(arm_table(), features, cats, cfg.referee)
+    referee.fit(q.t.state.iloc[q.rows], q.t.arm[q.rows], q.t.reward[q.rows])
+    anchors: dict[str, int] = {}
+    if lc.margin_eur is not None:
+        tried = replace(lc, defaults=()).arms
+        anchors = segment_plans(q, objective, tried, dict(cfg.segment_plans))
+    labels = tuple(arm_label(k) for k in anchors.values())
+    allowed = tuple(int(k) for k in np.flatnonzero(replace(lc, defaults=labels).arms))
     policy = PlanDunningPolicy(
-        model, lc.plan_objective, lc.exploration, allowed_arms=allowed, state_source="ledger"
+        q.model,
+        objective,
+        lc.exploration,
+        allowed_arms=allowed,
+        state_source="ledger",
+        segment_defaults=tuple(anchors.values()) if anchors else None,
+        margin_eur=lc.margin_eur or 0.0,
+        evidence=ledger_evidence(lc.evidence) if anchors else None,
+        segment_names=tuple(anchors) if anchors else None,
     )
-    return PlanFit(t, train, test, test_from, policy, referee)
+    plans = {name: arm_label(k) for name, k in anchors.items()}
+    return PlanFit(t, test, test_from, q, policy, referee, plans)
 
 
 def _numeric(state: pd.DataFrame, arm: NDArray[np.int64], n_arms: int) -> F:
@@ -121,61 +203,83 @@ def _numeric(state: pd.DataFrame, arm: NDArray[np.int64], n_arms: int) -> F:
     return np.hstack([num, np.eye(n_arms)[arm]])
 
 
-def holdout(fit: PlanFit, objective: PlanObjective) -> dict[str, float]:
-    """RMSE (EUR) of the logged plan's value on the held-out checkpoints: candidate, linear
-    baseline and prior, all fitted on the same earlier checkpoints."""
+def _rmse(model: PlanValueModel, fit: PlanFit, objective: PlanObjective, y_tr: F,
+          y_te: F) -> dict[str, float]:  # fmt: skip
+    """RMSE (EUR) on the held-out checkpoints of ``model``'s value of the logged plan, beside a
+    ridge regression and the per-plan mean fitted on the same training targets ``y_tr``."""
     from sklearn.linear_model import Ridge
 
-    t, tr, te = fit.t, fit.train, fit.test
-    assert fit.policy.model is not None
-    y_tr, y_te = objective.value(t.reward[tr]), objective.value(t.reward[te])
-    parts = fit.policy.model.predict(t.state.iloc[te])
+    q, t, te = fit.q, fit.t, fit.test
+    tr_state, tr_arm = q.t.state.iloc[q.rows], q.t.arm[q.rows]
+    parts = model.predict(t.state.iloc[te])
     mine = objective.value(parts[np.arange(te.size), t.arm[te]])
-    n_arms = fit.policy.model.n_arms
-    ridge = Ridge(alpha=1.0).fit(_numeric(t.state.iloc[tr], t.arm[tr], n_arms), y_tr)
-    linear = ridge.predict(_numeric(t.state.iloc[te], t.arm[te], n_arms))
-    per_arm = pd.Series(y_tr).groupby(t.arm[tr]).mean()
+    ridge = Ridge(alpha=1.0).fit(_numeric(tr_state, tr_arm, model.n_arms), y_tr)
+    linear = ridge.predict(_numeric(t.state.iloc[te], t.arm[te], model.n_arms))
+    per_arm = pd.Series(y_tr).groupby(tr_arm).mean()
     prior = pd.Series(t.arm[te]).map(per_arm).fillna(float(np.mean(y_tr))).to_numpy()
 
     def rmse(pred: NDArray[np.floating[Any]]) -> float:
         return float(np.sqrt(np.mean((pred - y_te) ** 2)))
 
-    return {
-        "value_rmse": rmse(mine),
-        "value_baseline_linear_rmse": rmse(linear),
-        "value_baseline_prior_rmse": rmse(prior),
-        "n_test": int(te.size),
-        "n_train": int(tr.size),
-    }
+    return {"rmse": rmse(mine), "baseline_linear_rmse": rmse(linear),
+            "baseline_prior_rmse": rmse(prior)}  # fmt: skip
+
+
+def holdout(fit: PlanFit, objective: PlanObjective) -> dict[str, float]:
+    """The candidate on the held-out checkpoints against a linear baseline and the prior, all
+    fitted on the same earlier checkpoints and targets, like with like: ``value_*`` the last
+    round's quantity (what was gained until the next checkpoint plus, when the episode goes on,
+    the value of the best plan there, by the gate's own reward model so that no candidate
+    grades itself); with more than one round also ``reward_*``, the first round's (what was
+    gained until the next checkpoint, observed)."""
+    q, t, te = fit.q, fit.t, fit.test
+    last = len(q.models) - 1
+    if last:  # the continuation valued by the gate's own model, never by the candidate's
+        y_tr = objective.value(bootstrapped(q.t, fit.referee, objective, q.rows))
+        y_te = objective.value(bootstrapped(t, fit.referee, objective, te))
+    else:
+        y_tr, y_te = objective.value(q.t.reward[q.rows]), objective.value(t.reward[te])
+    value = _rmse(q.models[last], fit, objective, y_tr, y_te)
+    out = {f"value_{k}": v for k, v in value.items()}
+    if last:
+        y_tr = objective.value(q.t.reward[q.rows])
+        first = _rmse(q.models[0], fit, objective, y_tr, objective.value(t.reward[te]))
+        out |= {f"reward_{k}": v for k, v in first.items()}
+    return out | {"n_test": int(te.size), "n_train": int(q.rows.size), "rounds": last + 1}
 
 
 def holdout_checks(metrics: dict[str, float], margins: Margins) -> list[Check]:
+    """Each held-out RMSE (the last round's value, and the first round's observed reward when
+    there are more rounds) not above the linear baseline's nor the prior's by more than the
+    margin."""
     out = []
-    for name, theirs, what in (
-        ("value_rmse_vs_linear", "value_baseline_linear_rmse", "linear"),
-        ("value_rmse_vs_prior", "value_baseline_prior_rmse", "prior"),
-    ):
-        a, b = metrics["value_rmse"], metrics[theirs]
-        out.append(
-            Check(
-                name,
-                bool(np.isfinite(a) and np.isfinite(b) and a <= b * (1 + margins.logloss_share)),
-                f"value_rmse <= {what} baseline's x (1 + {margins.logloss_share})",
-                {"candidate": a, "baseline": b, "margin_share": margins.logloss_share},
+    quantities = ("value", "reward") if "reward_rmse" in metrics else ("value",)
+    for quantity in quantities:
+        for what in ("linear", "prior"):
+            a, b = metrics[f"{quantity}_rmse"], metrics[f"{quantity}_baseline_{what}_rmse"]
+            ok = bool(np.isfinite(a) and np.isfinite(b) and a <= b * (1 + margins.logloss_share))
+            out.append(
+                Check(
+                    f"{quantity}_rmse_vs_{what}",
+                    ok,
+                    f"{quantity}_rmse <= {what} baseline's x (1 + {margins.logloss_share})",
+                    {"candidate": a, "baseline": b, "margin_share": margins.logloss_share},
+                )
             )
-        )
     return out
 
 
 def off_policy(fit: PlanFit, objective: PlanObjective, min_ess: float) -> Check:
-    """DR of the greedy candidate's value per held-out checkpoint (cents) against the logging
-    policy's, the gate's own reward model correcting it."""
+    """DR of the greedy candidate's value per held-out checkpoint (cents: what was gained until
+    the next checkpoint) against the logging policy's, the gate's own reward model correcting
+    it; the candidate chooses as it would in service (its plans, anchored when it is)."""
     t, te = fit.t, fit.test
     assert fit.policy.model is not None
     avail = t.available[te] & fit.policy.arm_mask()[None, :]
-    score = objective.score(fit.policy.model.predict(t.state.iloc[te]))
+    state = t.state.iloc[te]
+    score = plan_scores(fit.policy, state, fit.policy.model.predict(state))
     greedy = np.argmax(np.where(avail, score, -np.inf), axis=1)
-    q = objective.value(fit.referee.predict(t.state.iloc[te]))
+    q = objective.value(fit.referee.predict(state))
     rows = np.arange(te.size)
     r = 100 * objective.value(t.reward[te])
     est = doubly_robust(
@@ -226,6 +330,7 @@ def train_plan_policy(
         "test_from_day": fit.test_from,
         "log_start": str(data.start.date()),
         "learner": cfg.learner.describe(),
+        "segment_plans": fit.segment_plans,
         **figures,
         "gate": verdict.as_dict(),
     }
@@ -264,9 +369,8 @@ def _log(cfg: PlanRunConfig, fit: PlanFit, report: dict[str, Any]) -> dict[str, 
         (folder / "report.json").write_text(json.dumps(report, indent=2, default=str))
         mlflow.log_artifact(str(folder / "report.json"))
         art = fit.policy.save_artifacts(folder / "policy")
-        p = fit.policy
-        shell = PlanDunningPolicy(None, p.objective, p.exploration, p.channels, p.tones,
-                                  p.allowed_arms, p.state_source)  # fmt: skip
+        shell = copy.copy(fit.policy)  # the configuration; the boosters travel as artifacts
+        shell.model = None
         info = mlflow.pyfunc.log_model(
             name="policy",
             python_model=shell,

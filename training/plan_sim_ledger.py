@@ -8,6 +8,8 @@ ledger yet, every debtor waits.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -19,7 +21,7 @@ from simulator.events import DayEvents
 from simulator.registry import PolicyFactory
 from simulator.views import DecisionBatch, Decisions
 from simulator.world import World
-from training.plan_policy import PlanPolicy, decided_chooser
+from training.plan_policy import PlanPolicy, policy_chooser
 from training.sim_policy import IDS, sim_ledger_frames
 
 I = NDArray[np.int64]  # noqa: E741
@@ -28,8 +30,7 @@ I = NDArray[np.int64]  # noqa: E741
 class LedgerStatePlanPolicy(PlanPolicy):
     def __init__(self, world: World, policy: PlanDunningPolicy, name: str) -> None:
         assert policy.model is not None
-        chooser = decided_chooser(policy.model, policy.objective, policy.exploration, name)
-        super().__init__(world, chooser, name, arms=policy.arm_mask())
+        super().__init__(world, policy_chooser(policy, name), name, arms=policy.arm_mask())
         self.world = world
         self.days: list[DayEvents] = []
 
@@ -53,8 +54,8 @@ def ledger_plan_factory(policy: PlanDunningPolicy, name: str, greedy: bool = Tru
     """A replay factory for ``policy`` (greedy unless told: every policy is measured greedy)."""
     p = policy
     if greedy:
-        p = PlanDunningPolicy(policy.model, policy.objective, GREEDY, policy.channels,
-                              policy.tones, policy.allowed_arms, policy.state_source)  # fmt: skip
+        p = copy.copy(policy)  # the same plans and anchoring, never exploring
+        p.exploration = GREEDY
     return lambda world: LedgerStatePlanPolicy(world, p, name)
 
 

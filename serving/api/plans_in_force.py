@@ -11,6 +11,7 @@ itself is :func:`policy.plan_clock.at_checkpoint`; the decision is
 
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -27,15 +28,15 @@ from policy.plan_clock import PlanInForce, at_checkpoint
 LOOK_AGAIN = (OutcomeKind.COMPLAINT.value, OutcomeKind.DISPUTE.value, OutcomeKind.PROMISE.value)
 
 
-def _latest(conn: Connection, debtor_ids: Sequence[int], version: str) -> dict[int, PlanInForce]:
+def _latest_statement() -> sa.Select[tuple[int, dict[str, Any] | None]]:
     newest = (
         sa.select(col(Recommendation.debtor_id), sa.func.max(col(Recommendation.created_at)))
-        .where(col(Recommendation.debtor_id).in_(debtor_ids))
-        .where(col(Recommendation.model_version) == version)
+        .where(col(Recommendation.debtor_id).in_(sa.bindparam("ids", expanding=True)))
+        .where(col(Recommendation.model_version) == sa.bindparam("version"))
         .group_by(col(Recommendation.debtor_id))
         .subquery()
     )
-    rows = conn.execute(
+    return (
         sa.select(col(Recommendation.debtor_id), col(Recommendation.body))
         .join(
             newest,
@@ -44,8 +45,25 @@ def _latest(conn: Connection, debtor_ids: Sequence[int], version: str) -> dict[i
                 col(Recommendation.created_at) == newest.c[1],
             ),
         )
-        .where(col(Recommendation.model_version) == version)
-    ).all()
+        .where(col(Recommendation.model_version) == sa.bindparam("version"))
+    )
+
+
+# Built once, with its values bound at execution: building the statement per request cost more
+# than running it (SQLAlchemy then reuses its compiled form)
+_LATEST = _latest_statement()
+# each debtor's latest outcome of a kind that calls for a second look, since a day
+_LOOK_AGAIN_SINCE = (
+    sa.select(col(Outcome.debtor_id), sa.func.max(col(Outcome.occurred_at)))
+    .where(col(Outcome.debtor_id).in_(sa.bindparam("ids", expanding=True)))
+    .where(col(Outcome.kind).in_(LOOK_AGAIN))
+    .where(col(Outcome.occurred_at) >= sa.bindparam("since"))
+    .group_by(col(Outcome.debtor_id))
+)
+
+
+def _latest(conn: Connection, debtor_ids: Sequence[int], version: str) -> dict[int, PlanInForce]:
+    rows = conn.execute(_LATEST, {"ids": list(debtor_ids), "version": version}).all()
     out = {}
     for debtor_id, body in rows:
         plan = (body or {}).get("plan")
@@ -73,11 +91,8 @@ def plans_in_force(
     if known:
         earliest = min(p.chosen_on for p in known.values())
         rows = conn.execute(
-            sa.select(col(Outcome.debtor_id), sa.func.max(col(Outcome.occurred_at)))
-            .where(col(Outcome.debtor_id).in_(list(known)))
-            .where(col(Outcome.kind).in_(LOOK_AGAIN))
-            .where(col(Outcome.occurred_at) >= datetime.combine(earliest, time(), tzinfo=tz))
-            .group_by(col(Outcome.debtor_id))
+            _LOOK_AGAIN_SINCE,
+            {"ids": list(known), "since": datetime.combine(earliest, time(), tzinfo=tz)},
         ).all()
         since = {int(d): at.astimezone(tz).date() for d, at in rows}
     out: dict[int, PlanInForce | None] = {}

@@ -67,6 +67,9 @@ _CREDITOR_AND_DEBTORS = (
     .where(col(Creditor.id) == sa.bindparam("creditor_id"))
 )
 
+# built once: constructing the statement per call cost as much as compiling it from the cache
+_INSERT = sa.insert(Recommendation)
+
 
 def _action_out(action: Action, tz: ZoneInfo, numbers: dict[int, str]) -> dict[str, Any]:
     if action.is_wait:
@@ -136,7 +139,7 @@ class Recommender:
             answers = self._per_day(creditor_id, name, contexts, now, tz, model, language)
         out = [answer_out(ctx, a, now, tz) for ctx, a in zip(contexts, answers, strict=True)]
         # one multi-row INSERT: ORM objects per answer cost more than the answer
-        conn.execute(sa.insert(Recommendation), [recommendation_row(creditor_id, r) for r in out])
+        conn.execute(_INSERT, [recommendation_row(creditor_id, r) for r in out])
         session.commit()
         return out
 

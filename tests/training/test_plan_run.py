@@ -50,11 +50,15 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     gate = json.loads(
         Path(client.download_artifacts(report["run_id"], "gate.json", str(mlflow_tmp))).read_text()
     )
-    assert [c["name"] for c in gate["checks"]][:3] == [
+    assert [c["name"] for c in gate["checks"]][:5] == [
         "value_rmse_vs_linear",
         "value_rmse_vs_prior",
+        "reward_rmse_vs_linear",  # CHOSEN's fitted-Q rounds: the first one's observed reward
+        "reward_rmse_vs_prior",
         "ope_lower_bound_vs_logging",
     ]
+    assert report["holdout"]["rounds"] == CHOSEN.iterations
+    assert set(report["segment_plans"]) == {"particulier", "zakelijk"}  # anchored per segment
 
     client.set_registered_model_alias(MODEL_NAME, "champion", report["version"])  # as if forced
     loader = RegistryLoader(

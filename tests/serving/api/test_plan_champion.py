@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 import serving.api.recommender as recommender
-from ledger.tables import Recommendation
+from ledger.enums import OutcomeKind
+from ledger.tables import Outcome, Recommendation
 from policy.plan_pyfunc import PlanDunningPolicy
 from serving.api.model_store import LoadedModel, ModelStore
 from tests.serving.api.conftest import AT, World, make_app
@@ -93,3 +94,31 @@ def test_a_plan_champion_is_served_through_decide_for(
         action = after["action"]
         if action["channel"] is not None:  # a contact today is the plan's own channel
             assert after["plan"]["label"].startswith(action["channel"])
+
+
+def test_an_outcome_since_the_choice_makes_a_checkpoint_for_that_debtor_only(
+    plan_client: tuple[TestClient, list[int]], world: World, engine: Engine
+) -> None:
+    client, _ = plan_client
+    first = _ask(client, world, AT)
+    later = datetime.fromisoformat(AT) + timedelta(days=1)
+    quiet = _ask(client, world, later.isoformat())
+    kept = [b["debtor_id"] for b in quiet if not b["plan"]["checkpoint"]]
+    assert kept  # without an outcome these plans run on overnight
+    complained = kept[0]
+    with Session(engine) as s:
+        s.add(
+            Outcome(
+                creditor_id=world.a.creditor.id or 0,
+                debtor_id=complained,
+                kind=OutcomeKind.COMPLAINT.value,
+                occurred_at=datetime.fromisoformat(AT) + timedelta(hours=2),
+            )
+        )
+        s.commit()
+    # the same day again: the complaint since the plan was chosen calls for a second look at
+    # that debtor's plan; the other debtors' plans stay in force
+    again = {r["debtor_id"]: r for r in _ask(client, world, later.isoformat())}
+    assert again[complained]["plan"]["checkpoint"]
+    assert all(not again[d]["plan"]["checkpoint"] for d in kept[1:])
+    assert len(first) == len(again)
