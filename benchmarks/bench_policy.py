@@ -169,6 +169,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default="default,test",
         help="families the learned policies run on (comma-separated; the others: baselines only)",
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worlds evaluated at a time (forked processes)"
+    )
     args = parser.parse_args(argv)
     objective = DEFAULT_OBJECTIVE
     learned = "not asked (--no-learned)"
@@ -190,7 +193,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     def run(family: Family) -> dict[str, Any]:
         factories, exploring = policies(family) if family.name in on else ({}, {})
         asked_names.extend(n for n in factories if n not in asked_names)
-        return evaluate_family(factories, family, objective, exploring=exploring)
+        return evaluate_family(factories, family, objective, exploring=exploring, jobs=args.jobs)
 
     default, test = run(DEFAULT_REPORT), run(TEST)
     names = asked_names or ["learned"]

@@ -3,11 +3,14 @@ exploration with an exact propensity.
 
 ``PlanObjective.score`` turns a plan model's four predicted parts into the creditor's objective,
 collected - contact cost - ``complaint_cost_eur`` x complaints, minus ``lam`` x the complaints above
-the creditor's limit (``max_complaints_per_1000_contacts`` x contacts / 1000): a Lagrangian, whose
-multiplier ``lam`` is chosen on validation worlds (the smallest that holds the limit there), never
-tuned to make a report look right. ``choose`` takes the best available arm; with
-``TopK(epsilon, k)`` it explores among the ``k`` best only, each of them with probability at least
-``epsilon / k`` (the propensity floor), and logs the exact probability of what it chose. Rules
+the creditor's limit (``max_complaints_per_1000_contacts`` x contacts / 1000), minus ``cost_mu`` x
+the contact cost above the creditor's ceiling on cost per euro collected
+(``max_cost_per_euro_collected`` x collected): a Lagrangian, whose multipliers ``lam`` and
+``cost_mu`` are chosen on validation worlds (so that the limits hold there), never tuned to make a
+report look right; ``value`` (what is reported) never includes them. ``choose`` takes the best
+available arm; with ``TopK(epsilon, k)`` it explores among the ``k`` best only, each of them with
+probability at least ``epsilon / k`` (the propensity floor), and logs the exact probability of what
+it chose. Rules
 (who may be contacted today, on which channel) are applied before: unavailable arms never win.
 ``anchored`` gives a default arm per row (the creditor's plan for the debtor's segment) a bonus of
 ``margin`` EUR, so the model overrules the default only where it expects a clear gain.
@@ -38,6 +41,8 @@ class PlanObjective:
     complaint_cost_eur: float = 50.0
     max_complaints_per_1000_contacts: float = 30.0
     lam: float = 0.0  # EUR per complaint above the limit (the Lagrange multiplier)
+    max_cost_per_euro_collected: float = 0.0  # the creditor's ceiling (no effect at cost_mu 0)
+    cost_mu: float = 0.0  # per EUR of contact cost above the cost ceiling (its multiplier)
 
     def value(self, parts: F) -> F:
         """The creditor's objective in EUR (``parts``: [..., component])."""
@@ -48,10 +53,12 @@ class PlanObjective:
         )
 
     def score(self, parts: F) -> F:
-        """The objective minus the multiplier times the complaints above the limit."""
+        """The objective minus the multipliers times the complaints above the limit and the
+        contact cost above the cost ceiling."""
         limit = self.max_complaints_per_1000_contacts / 1000.0
         excess = parts[..., _COMPLAINTS] - limit * parts[..., _CONTACTS]
-        return np.asarray(self.value(parts) - self.lam * excess)
+        over = parts[..., _COST] - self.max_cost_per_euro_collected * parts[..., _COLLECTED]
+        return np.asarray(self.value(parts) - self.lam * excess - self.cost_mu * over)
 
 
 def anchored(scores: F, default: I, margin: float | F) -> F:
@@ -68,17 +75,29 @@ def anchored(scores: F, default: I, margin: float | F) -> F:
 @dataclass(frozen=True)
 class Evidence:
     """A debtor's own history supports leaving its segment's plan when the state count ``column``
-    is at least ``at_least``; without it the margin is ``margin_without_eur`` (None: the segment's
-    plan is kept whenever it is available)."""
+    is at least ``at_least`` (or any of the ``also`` pairs (column, at least) holds); without it
+    the margin is ``margin_without_eur`` (None: the segment's plan is kept whenever it is
+    available)."""
 
     column: str = "promises_broken"
     at_least: float = 1.0
     margin_without_eur: float | None = None
+    also: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:  # read back from JSON, ``also`` comes as lists
+        object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
+
+    @property
+    def rules(self) -> tuple[tuple[str, float], ...]:
+        return ((self.column, self.at_least), *self.also)
 
     def margins(self, counts: F, margin: float) -> F:
-        """Per row the margin to apply: ``margin`` with evidence, else the one without it."""
+        """Per row the margin to apply: ``margin`` with evidence, else the one without it
+        (``counts``: [row] of ``column``, or [row, rule] in the order of ``rules``)."""
+        c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
+        at_least = np.array([a for _, a in self.rules][: c.shape[1]])
         without = np.inf if self.margin_without_eur is None else self.margin_without_eur
-        return np.where(np.asarray(counts, dtype=float) >= self.at_least, margin, without)
+        return np.where((c >= at_least).any(axis=1), margin, without)
 
 
 @dataclass(frozen=True)

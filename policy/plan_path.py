@@ -144,9 +144,11 @@ def _margins(policy: PlanDunningPolicy, rows: pd.DataFrame) -> float | F:
     evidence: Evidence | None = getattr(policy, "evidence", None)  # None: saved before it
     if evidence is None:
         return float(policy.margin_eur)
-    if evidence.column not in rows.columns:
-        raise ValueError(f"the evidence column {evidence.column!r} is not in the state rows")
-    return evidence.margins(rows[evidence.column].to_numpy(dtype=float), policy.margin_eur)
+    columns = [c for c, _ in evidence.rules]
+    for column in columns:
+        if column not in rows.columns:
+            raise ValueError(f"the evidence column {column!r} is not in the state rows")
+    return evidence.margins(rows[columns].to_numpy(dtype=float), policy.margin_eur)
 
 
 def plan_answer(

@@ -34,15 +34,15 @@ from simulator.replay import run
 from simulator.world import World
 
 F = NDArray[np.float64]
-CACHE_VERSION = 1  # bump when the simulator's behaviour or the stats' layout changes
-STATS = ("objective", "complaints", "contacts")
+CACHE_VERSION = 2  # bump when the simulator's behaviour or the stats' layout changes
+STATS = ("objective", "complaints", "contacts", "cost")
 LAMBDAS = (0.0, 10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0, 10_000.0)
 
 
 @dataclass(frozen=True)
 class PlanStats:
-    """One world: per plan and cell (segment x archetype), objective (EUR), complaints, contacts;
-    and per plan the most contacts any debtor got within the budget window."""
+    """One world: per plan and cell (segment x archetype), objective (EUR), complaints, contacts,
+    contact cost (EUR); and per plan the most contacts any debtor got within the budget window."""
 
     label: str
     cells: F  # [plan, segment, archetype, stat]
@@ -74,7 +74,9 @@ def cache_dir() -> Path:
 
 
 def case_key(case: WorldCase, objective: Objective, what: str) -> str:
-    obj = hashlib.sha256(json.dumps(objective.as_dict(), sort_keys=True).encode()).hexdigest()
+    # the cost ceiling is no input of the cached replays (only the learner chooses under it)
+    keyed = {k: v for k, v in objective.as_dict().items() if k != "max_cost_per_euro_collected"}
+    obj = hashlib.sha256(json.dumps(keyed, sort_keys=True).encode()).hexdigest()
     return (
         f"{what}-v{CACHE_VERSION}-{case.spec.fingerprint()}-s{case.seed}-"
         f"{case.n_debtors}x{case.days}-{obj[:8]}"
@@ -106,7 +108,7 @@ def _replay_plans(case: WorldCase, objective: Objective) -> PlanStats:
     seg, arch = seg[:n], world.pop.archetype[:n]
     cells = np.zeros((k, len(names), len(ARCHETYPES), len(STATS)))
     value = objective.value(o.collected, o.cost, o.complaints)
-    for s, col in enumerate((value, o.complaints, o.contacts)):
+    for s, col in enumerate((value, o.complaints, o.contacts, o.cost)):
         per_plan = np.asarray(col).reshape(k, n)
         for j in range(k):
             np.add.at(cells[j, :, :, s], (seg, arch), per_plan[j])
@@ -139,12 +141,23 @@ def _grouped(cells: F, by: str) -> F:
     return cells.reshape(cells.shape[0], -1, cells.shape[-1])
 
 
-def per_group(stats: Sequence[PlanStats], by: str, objective: Objective) -> list[Plan]:
+def cost_over(cells: F, objective: Objective) -> F:
+    """Contact cost above the creditor's ceiling on cost per euro collected, per cell (EUR)."""
+    value, complaints, cost = cells[..., 0], cells[..., 1], cells[..., 3]
+    collected = value + cost + objective.complaint_cost_eur * complaints
+    return np.asarray(objective.cost_excess(cost, collected))
+
+
+def per_group(
+    stats: Sequence[PlanStats], by: str, objective: Objective, cost_mu: float = 0.0
+) -> list[Plan]:
     """One plan per group (``by``: "segment", "archetype" or "cell" = segment x archetype, index
     ``segment * len(ARCHETYPES) + archetype``), held to the complaint limit in every world by the
-    smallest Lagrange multiplier of ``LAMBDAS`` that achieves it."""
+    smallest Lagrange multiplier of ``LAMBDAS`` that achieves it; ``cost_mu`` (the plan learner's
+    anchors, never a baseline) also charges the contact cost above the creditor's ceiling on cost
+    per euro collected."""
     grouped = [_grouped(s.cells, by) for s in stats]  # [plan, group, stat] per world
-    value = np.sum([g[..., 0] for g in grouped], axis=0)
+    value = np.sum([g[..., 0] - cost_mu * cost_over(g, objective) for g in grouped], axis=0)
     excess = np.sum([_excess(g, objective) for g in grouped], axis=0)
     budget_ok = np.all(
         [s.max_in_window <= objective.max_contacts_per_debtor for s in stats], axis=0

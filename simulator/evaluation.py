@@ -14,6 +14,7 @@ anything on the family it reports on unless that family is its own choice family
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,7 +27,7 @@ from simulator.ceiling import Ceiling, ceiling
 from simulator.config import ARCHETYPES
 from simulator.families import Family, cases, choice_family
 from simulator.objective import Objective
-from simulator.outcome import WorldCase, run_case, score, segments
+from simulator.outcome import Outcome, WorldCase, run_case, score, segments
 from simulator.plans import GroupedPlanPolicy, Plan
 from simulator.registry import PolicyFactory
 
@@ -58,6 +59,15 @@ def chosen_plans(family: Family, objective: Objective) -> dict[str, Any]:
     }
 
 
+def anchor_plans(family: Family, objective: Objective, cost_mu: float) -> dict[str, Plan]:
+    """The plan learner's segment plans for reports on ``family``: chosen on its choice family as
+    ``segment-fixed``'s are, with the contact cost above the creditor's cost ceiling charged at
+    ``cost_mu`` (0: ``segment-fixed``'s own plans)."""
+    stats = [plan_stats(c, objective) for c in cases(choice_family(family))]
+    plans = per_group(stats, "segment", objective, cost_mu)
+    return dict(zip(stats[0].segment_names, plans, strict=True))
+
+
 def _fixed_factories(
     case: WorldCase, plans: Mapping[str, Any], objective: Objective
 ) -> tuple[dict[str, PolicyFactory], dict[str, Plan]]:
@@ -86,19 +96,33 @@ def _fixed_factories(
     return factories, dict(zip(ARCHETYPES, types, strict=True))
 
 
+def cell_objective(case: WorldCase, o: Outcome, objective: Objective) -> list[list[float]]:
+    """A run's objective (EUR) per segment x latent type (evaluation only: reads the type)."""
+    world = case.world()
+    seg, names = segments(world)
+    out = np.zeros((len(names), len(ARCHETYPES)))
+    np.add.at(out, (seg, world.pop.archetype), objective.value(o.collected, o.cost, o.complaints))
+    return [[round(float(v), 2) for v in row] for row in out]
+
+
 def evaluate_world(
     case: WorldCase,
     factories: Mapping[str, PolicyFactory],
     plans: Mapping[str, Any],
     objective: Objective,
     exploring: Mapping[str, PolicyFactory] | None = None,
+    by_cell: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """One world's rows; the policies named in ``by_cell`` also get their objective per segment x
+    latent type (``by_cell`` in their row: a diagnosis on VALIDATION, never an input)."""
     fixed, type_plans = _fixed_factories(case, plans, objective)
     rows: dict[str, dict[str, Any]] = {}
-    for name in BUILT_IN:
-        rows[name] = score(run_case(case, name, None, objective), objective)
-    for name, f in {**fixed, **factories}.items():
-        rows[name] = score(run_case(case, name, f, objective), objective)
+    runs: dict[str, PolicyFactory | None] = {**dict.fromkeys(BUILT_IN), **fixed, **factories}
+    for name, f in runs.items():
+        o = run_case(case, name, f, objective)
+        rows[name] = score(o, objective)
+        if name in by_cell:
+            rows[name]["by_cell"] = cell_objective(case, o, objective)
     for name, f in (exploring or {}).items():
         rows[f"{name}+exploration"] = score(run_case(case, name, f, objective), objective)
     truth = {k: rows[k] for k in EVALUATION_ONLY}
@@ -147,19 +171,39 @@ def _pts(worlds: list[dict[str, Any]], a: str, b: str) -> list[float]:
     ]
 
 
+_FORKED: dict[str, Any] = {}  # what the forked workers of ``evaluate_family`` read
+
+
+def _world_at(index: int) -> dict[str, Any]:
+    f = _FORKED
+    return evaluate_world(f["cases"][index], f["factories"], f["plans"], f["objective"],
+                          f["exploring"])  # fmt: skip
+
+
 def evaluate_family(
     factories: Mapping[str, PolicyFactory],
     family: Family,
     objective: Objective,
     *,
     exploring: Mapping[str, PolicyFactory] | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """The table for ``family``: per world and policy the scored row and share of the ceiling,
     a summary per policy, paired differences against the fixed references and, for policies in
-    ``exploring``, the cost of exploration (greedy minus exploring, points of the ceiling)."""
+    ``exploring``, the cost of exploration (greedy minus exploring, points of the ceiling).
+    ``jobs`` > 1 evaluates that many worlds at a time in forked processes (same figures: every
+    world's draws come from its own seeds)."""
     start = time.perf_counter()
     plans = chosen_plans(family, objective)
-    worlds = [evaluate_world(c, factories, plans, objective, exploring) for c in cases(family)]
+    todo = cases(family)
+    if jobs > 1 and len(todo) > 1:
+        _FORKED.update(cases=todo, factories=factories, plans=plans, objective=objective,
+                       exploring=exploring)  # fmt: skip
+        with mp.get_context("fork").Pool(min(jobs, len(todo))) as pool:
+            worlds = pool.map(_world_at, range(len(todo)), chunksize=1)
+        _FORKED.clear()
+    else:
+        worlds = [evaluate_world(c, factories, plans, objective, exploring) for c in todo]
     names = list(worlds[0]["policies"])
     return {
         "family": family.name,

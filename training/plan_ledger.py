@@ -259,15 +259,22 @@ LEDGER_COLUMN = {"promises_broken": "hist_n_promises_broken"}
 
 
 def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
-    """``evidence`` reading the ledger's plan state instead of the simulator's."""
-    if evidence is None or evidence.column in PLAN_STATE_FEATURES:
+    """``evidence`` reading the ledger's plan state instead of the simulator's (every rule)."""
+    if evidence is None:
         return evidence
-    if evidence.column not in LEDGER_COLUMN:
-        raise ValueError(
-            f"evidence column {evidence.column!r}: no ledger plan-state equivalent "
-            f"(known: {sorted(LEDGER_COLUMN)})"
-        )
-    return replace(evidence, column=LEDGER_COLUMN[evidence.column])
+
+    def ledger(column: str) -> str:
+        if column in PLAN_STATE_FEATURES:
+            return column
+        if column not in LEDGER_COLUMN:
+            raise ValueError(
+                f"evidence column {column!r}: no ledger plan-state equivalent "
+                f"(known: {sorted(LEDGER_COLUMN)})"
+            )
+        return LEDGER_COLUMN[column]
+
+    also = tuple((ledger(c), a) for c, a in evidence.also)
+    return replace(evidence, column=ledger(evidence.column), also=also)
 
 
 def state_columns(log: CheckpointLog) -> tuple[tuple[str, ...], tuple[str, ...]]:

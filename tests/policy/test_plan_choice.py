@@ -2,6 +2,9 @@
 segment's default plan kept unless another beats it by the margin (and, with evidence, only for a
 debtor whose history supports leaving it)."""
 
+import json
+from dataclasses import asdict
+
 import numpy as np
 import pytest
 
@@ -66,3 +69,24 @@ def test_without_evidence_the_default_is_kept_or_needs_the_larger_margin() -> No
     larger = Evidence("promises_broken", 1.0, 300.0).margins(broken, 50.0)
     c = choose(anchored(scores, default, larger), avail, np.random.default_rng(0), GREEDY)
     assert c.arm.tolist() == [1, 0, 1, 1]  # 490 EUR more clears the 300 EUR margin
+
+
+def test_any_evidence_rule_lets_a_debtor_leave_and_reads_back_from_json() -> None:
+    rule = Evidence("promises_broken", 1.0, None, (("prior_mean_dpd", 20.0),))
+    counts = np.array([[1.0, 0.0], [0.0, 25.0], [0.0, 19.0]])  # columns in the order of rules
+    m = rule.margins(counts, 0.0)
+    assert m[:2].tolist() == [0.0, 0.0]
+    assert np.isinf(m[2])
+    assert rule.rules == (("promises_broken", 1.0), ("prior_mean_dpd", 20.0))
+    assert Evidence(**json.loads(json.dumps(asdict(rule)))) == rule
+
+
+def test_the_cost_multiplier_weighs_cost_against_the_ceiling_never_in_the_value() -> None:
+    # collected, cost, complaints, contacts: a phone plan and an email plan
+    parts = np.array([[1000.0, 9.0, 0.0, 2.0], [960.0, 0.6, 0.0, 2.0]])
+    free = PlanObjective(50.0, 30.0, 0.0, 0.004, 0.0)
+    capped = PlanObjective(50.0, 30.0, 0.0, 0.004, 20.0)
+    assert np.argmax(free.score(parts)) == 0
+    assert np.argmax(capped.score(parts)) == 1  # 5 EUR above the ceiling x 20 outweighs 40 EUR
+    assert capped.value(parts).tolist() == free.value(parts).tolist()  # never in the reported
+    assert capped.score(parts)[1] == pytest.approx(capped.value(parts)[1] - 20 * (0.6 - 3.84))

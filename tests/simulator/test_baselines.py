@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from simulator.baselines import PlanStats, _replay_plans, best_fixed, per_group
+from simulator.baselines import PlanStats, _replay_plans, best_fixed, cost_over, per_group
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, run_case
 from simulator.plans import PLANS
@@ -27,6 +27,7 @@ def test_plans_side_by_side_equal_each_plan_alone(stats: PlanStats) -> None:
         value = OBJ.value(o.collected.sum(), o.cost.sum(), o.complaints.sum())
         assert stats.cells[k, ..., 0].sum() == pytest.approx(value, abs=1e-6)
         assert stats.cells[k, ..., 2].sum() == o.contacts.sum()
+        assert stats.cells[k, ..., 3].sum() == pytest.approx(o.cost.sum(), abs=1e-6)
         assert stats.max_in_window[k] == o.max_in_window.max()
 
 
@@ -53,3 +54,22 @@ def test_a_group_plan_is_at_least_as_good_as_the_best_single_plan(stats: PlanSta
         plans = per_group([stats], by, OBJ)
         chosen = cells[[PLANS.index(p) for p in plans], np.arange(len(plans))].sum(axis=0)
         assert chosen[0] >= cells[best].sum(axis=0)[0] - 1e-6
+
+
+def _cost_per_euro(stats: PlanStats, plans: list, objective: Objective) -> tuple[float, float]:
+    cells = stats.cells.sum(axis=2)
+    chosen = cells[[PLANS.index(p) for p in plans], np.arange(len(plans))].sum(axis=0)
+    collected = chosen[0] + chosen[3] + objective.complaint_cost_eur * chosen[1]
+    return float(chosen[3] / collected), float(chosen[0])
+
+
+def test_the_cost_multiplier_trades_objective_for_a_lower_cost_per_euro(stats: PlanStats) -> None:
+    free_rate, free_value = _cost_per_euro(stats, per_group([stats], "segment", OBJ), OBJ)
+    tight = replace(OBJ, max_cost_per_euro_collected=free_rate / 4)
+    over = cost_over(stats.cells, tight)
+    assert over.shape == stats.cells.shape[:-1]
+    plans = per_group([stats], "segment", tight, cost_mu=50.0)
+    rate, value = _cost_per_euro(stats, plans, tight)
+    assert rate < free_rate  # cheaper per euro collected ...
+    assert value <= free_value + 1e-6  # ... for no more objective than the unconstrained choice
+    assert per_group([stats], "segment", tight, cost_mu=0.0) == per_group([stats], "segment", OBJ)

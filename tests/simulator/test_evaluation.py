@@ -8,21 +8,23 @@ import numpy as np
 import pytest
 
 from simulator import baselines
-from simulator.evaluation import evaluate_family, paired
-from simulator.families import Family
+from simulator.config import ARCHETYPES
+from simulator.evaluation import chosen_plans, evaluate_family, evaluate_world, paired
+from simulator.families import Family, cases
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, run_case, score
 from simulator.planner import PlannerPolicy
 from simulator.policies import EpsilonMixPolicy, LadderPolicy
 from simulator.world_file import default_world
 
+# its tests share a module-scoped fixture: one worker builds it once
+pytestmark = pytest.mark.xdist_group("evaluation")
+
 TINY_CHOICE = Family("tiny-choice", generator_seed=31, n_worlds=2, debtors=80, days=70)
 TINY = Family("tiny", generator_seed=32, n_worlds=3, debtors=80, days=70, choose_on=TINY_CHOICE)
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    cache = tmp_path_factory.mktemp("cache")
+def _tiny_report(cache: Path, jobs: int) -> dict[str, Any]:
     mp = pytest.MonkeyPatch()
     mp.setattr(baselines, "cache_dir", lambda: cache)
     try:
@@ -31,9 +33,45 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             TINY,
             Objective(),
             exploring={"ladder-again": lambda _w: EpsilonMixPolicy(LadderPolicy(), 0.5)},
+            jobs=jobs,
         )
     finally:
         mp.undo()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _tiny_report(tmp_path_factory.mktemp("cache"), 1)
+
+
+def _no_seconds(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _no_seconds(v) for k, v in x.items() if k != "seconds"}
+    if isinstance(x, list):
+        return [_no_seconds(v) for v in x]
+    return x
+
+
+def test_worlds_evaluated_in_forked_processes_give_the_same_table(
+    report: dict[str, Any], tmp_path: Path
+) -> None:
+    forked = _tiny_report(tmp_path, 2)
+    assert _no_seconds(forked["worlds"]) == _no_seconds(report["worlds"])
+
+
+def test_the_diagnosis_by_segment_and_type_adds_up_to_the_objective(tmp_path: Path) -> None:
+    mp = pytest.MonkeyPatch()
+    mp.setattr(baselines, "cache_dir", lambda: tmp_path)
+    try:
+        objective = Objective()
+        case = cases(TINY)[0]
+        w = evaluate_world(case, {}, chosen_plans(TINY, objective), objective, by_cell=["ladder"])
+    finally:
+        mp.undo()
+    cells = np.asarray(w["policies"]["ladder"]["by_cell"])
+    assert cells.shape[1] == len(ARCHETYPES)
+    assert cells.sum() == pytest.approx(w["policies"]["ladder"]["objective_eur"], abs=0.5)
+    assert "by_cell" not in w["policies"]["random"]
 
 
 def test_every_policy_is_scored_in_every_world(report: dict[str, Any]) -> None:

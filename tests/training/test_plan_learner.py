@@ -108,6 +108,14 @@ def test_anchored_on_segment_plans_it_keeps_them_unless_the_model_expects_more()
     kept = ok & (state["promises_broken"].to_numpy() < 1)
     assert (freely[kept] != default[kept]).any()  # ... also where it has no evidence
     assert (told(state, avail, rng).arm[kept] == default[kept]).all()
+    # any rule of the evidence suffices: here days past due, read through decide_for
+    late_rule = Evidence("promises_broken", 1.0, None, (("dpd", 14.0),))
+    also = model_chooser(model, cfg.plan_objective, TopK(), cfg.default_arms, 0.0, late_rule)
+    moved = also(state, avail, rng).arm
+    late = kept & (state["dpd"].to_numpy() >= 14)
+    assert (freely[late] != default[late]).any()
+    np.testing.assert_array_equal(moved[late], freely[late])
+    assert (moved[kept & ~late] == default[kept & ~late]).all()
 
 
 def test_the_default_logger_keeps_the_segment_plan_with_an_exact_propensity() -> None:

@@ -1,0 +1,21 @@
+"""The anchored learner's evidence read from the ledger's plan state: every rule mapped to the
+ledger's column, an unknown one refused by name."""
+
+import pytest
+
+from policy.plan_choice import Evidence
+from training.plan_ledger import LEDGER_COLUMN, ledger_evidence
+
+
+def test_every_evidence_rule_reads_the_ledgers_column() -> None:
+    e = Evidence("promises_broken", 1.0, None, (("promises_broken", 2.0),))
+    mapped = ledger_evidence(e)
+    assert mapped is not None
+    column = LEDGER_COLUMN["promises_broken"]
+    assert mapped.rules == ((column, 1.0), (column, 2.0))
+    assert ledger_evidence(None) is None
+
+
+def test_a_rule_without_a_ledger_equivalent_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="'no_such_count'"):
+        ledger_evidence(Evidence("promises_broken", 1.0, None, (("no_such_count", 1.0),)))
