@@ -23,6 +23,16 @@ POSTGRES_URL = os.environ.get("DUNFLOW_TEST_POSTGRES_URL", "")
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a ``slow`` test first, each module's tests kept together and in order: under
+    ``-n 2 --dist loadgroup`` each worker takes the next test when it is nearly idle, so the long
+    tests start early and the short ones fill in at the end instead of one long test running
+    alone on one worker while the other has nothing left."""
+    slow = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Under ``--dist loadgroup`` a group stays on one worker only while pytest-xdist can add the
     group to each node id; a pytest that ignores that (9.2 with xdist 3.8, xdist issue 1386)

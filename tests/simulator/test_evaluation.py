@@ -17,6 +17,9 @@ from simulator.planner import PlannerPolicy
 from simulator.policies import EpsilonMixPolicy, LadderPolicy
 from simulator.world_file import default_world
 
+# its tests share a module-scoped fixture: one worker builds it once
+pytestmark = pytest.mark.xdist_group("evaluation")
+
 TINY_CHOICE = Family("tiny-choice", generator_seed=31, n_worlds=2, debtors=80, days=70)
 TINY = Family("tiny", generator_seed=32, n_worlds=3, debtors=80, days=70, choose_on=TINY_CHOICE)
 

@@ -6,6 +6,9 @@ from simulator.config import SimConfig
 from simulator.registry import fixed_policy_names
 from simulator.replay import replay
 
+# its tests share a module-scoped fixture: one worker builds it once
+pytestmark = pytest.mark.xdist_group("replay")
+
 WORLD = SimConfig(n_debtors=2000, days=240)
 SEED = 11
 EXTRA_CADENCES = [

@@ -22,6 +22,9 @@ from training.payment_time import (
 )
 from training.payment_time_run import run_payment_time
 
+# its tests share a module-scoped fixture: one worker builds it once
+pytestmark = pytest.mark.xdist_group("payment-time")
+
 TEST_FROM = date(2023, 10, 1)
 CUT = pd.Timestamp(TEST_FROM, tz="UTC")
 FAST = PaymentTimeConfig(num_boost_round=60, learning_rate=0.1)

@@ -22,6 +22,9 @@ from training.policy_data import decision_table, payments_frame, read_decisions
 from training.policy_promote import promote_version
 from training.policy_run import MODEL_NAME, PolicyRunConfig, train_policy
 
+# its tests share a module-scoped fixture: one worker builds it once
+pytestmark = pytest.mark.xdist_group("policy-run")
+
 
 @pytest.fixture(scope="module")
 def sim_ledger(tmp_path_factory: pytest.TempPathFactory) -> str:

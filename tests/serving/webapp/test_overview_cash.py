@@ -27,6 +27,9 @@ from tests.serving.webapp.conftest import Tenants, log_in
 from training.payment_time import PaymentTimeConfig
 from training.payment_time_run import run_payment_time
 
+# its tests share a module-scoped fixture: one worker builds it once
+pytestmark = pytest.mark.xdist_group("overview-cash")
+
 URI = "models:/payment-time@champion"
 DUTCH = Lang("nl")
 
