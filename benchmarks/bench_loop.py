@@ -41,7 +41,9 @@ def _save(body: dict[str, Any]) -> None:
 
 
 def loop(body: dict[str, Any], rounds: int, references: tuple[str, ...]) -> None:
-    loops = body.setdefault("loop", {})
+    # a reference run alone keeps the others' rounds (each names the learner it ran)
+    found = json.loads(OUT.read_text()).get("loop", {}) if OUT.exists() else {}
+    loops = body.setdefault("loop", found)
     for ref in references:
         start = time.perf_counter()
         loops[ref] = run_loop(LoopConfig(rounds=rounds, reference=ref), progress=print)

@@ -40,6 +40,15 @@ CANDIDATES: dict[str, LearnerConfig] = {
     "evidence-or-1000-eur": replace(
         CHOSEN, iterations=1, margin_eur=100.0, evidence=Evidence(margin_without_eur=1000.0)
     ),
+    "evidence-or-dpd-28": replace(
+        CHOSEN, evidence=Evidence("promises_broken", 1.0, None, (("dpd", 28.0),))
+    ),
+    "evidence-or-3-contacts": replace(
+        CHOSEN, evidence=Evidence("promises_broken", 1.0, None, (("episode_contacts", 3.0),))
+    ),
+    "evidence-or-prior-10-days-late": replace(
+        CHOSEN, evidence=Evidence("promises_broken", 1.0, None, (("prior_mean_dpd", 10.0),))
+    ),
     "cost-20": replace(CHOSEN, cost_mu=20.0),
     "cost-10": replace(CHOSEN, cost_mu=10.0),
     "cost-15": replace(CHOSEN, cost_mu=15.0),

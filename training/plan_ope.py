@@ -10,10 +10,11 @@ the episode, not the whole episode: a whole-episode estimate multiplies one weig
 (1/16 each) and leaves too few effective samples to rank anything (ESS in single digits).
 
 ``compare(spec, seed, ...)`` logs a history world, fits the reward model for DR on another seed's
-log (cross-fitting), estimates every candidate of :func:`candidates` with IPS, SNIPS and DR
-(:mod:`training.ope`: ESS and 95 % intervals) and replays it for the truth; then the Spearman rank
-correlation and the bias of each estimator over the candidates. ``python -m training.plan_ope``
-writes ``benchmarks/results/plan_ope.json``.
+log (cross-fitting; one round of the learner, the gain until the next checkpoint: the quantity
+estimated, whatever rounds the learned candidates use), estimates every candidate of
+:func:`candidates` with IPS, SNIPS and DR (:mod:`training.ope`: ESS and 95 % intervals) and
+replays it for the truth; then the Spearman rank correlation and the bias of each estimator
+over the candidates. ``python -m training.plan_ope`` writes ``benchmarks/results/plan_ope.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +87,6 @@ def _arm(label: str) -> int:
 def candidates(model: PlanValueModel, cfg: LearnerConfig) -> dict[str, Chooser]:
     """Deterministic candidate policies over ``cfg``'s arms: every single arm, the learned plan
     policy (with and without the complaint multiplier) and three hand-written segment rules."""
-    from dataclasses import replace
-
     from policy.plan_choice import GREEDY
 
     out: dict[str, Chooser] = {}
@@ -134,7 +134,10 @@ def compare(
     log = log_history(spec, seed, debtors, days, cfg.arms)
     stage = first_stage(log, objective)
     model = learn(spec, seed + HISTORY_SEED_OFFSET, cfg)  # fitted on another seed's log
-    q_all = objective.value(model.predict(stage["state"]))  # [row, arm]
+    # DR's reward model values the quantity estimated, one stage: the learner's first round
+    first = model if cfg.iterations == 1 else learn(spec, seed + HISTORY_SEED_OFFSET,
+                                                    replace(cfg, iterations=1))  # fmt: skip
+    q_all = objective.value(first.predict(stage["state"]))  # [row, arm]
     rows = np.arange(len(stage["arm"]))
     rng = np.random.default_rng(0)
     table: dict[str, Any] = {}
