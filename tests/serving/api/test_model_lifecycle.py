@@ -52,6 +52,9 @@ def _register(policy: DunningPolicy, folder: Path) -> str:
             python_model=DunningPolicy(None, policy.weights, policy.exploration),
             artifacts={"policy": str(folder)},
             registered_model_name=NAME,
+            # named, as training names them: MLflow's inference of them imports the model in a
+            # subprocess (most of this module's time)
+            pip_requirements=["mlflow", "lightgbm", "pandas"],
         )
     version = str(info.registered_model_version)
     MlflowClient().set_registered_model_alias(NAME, "champion", version)
