@@ -131,7 +131,7 @@ def segment_plans(
     score = objective.score(q.targets[-1][rows])
     arm, weight = t.arm[rows], 1.0 / t.propensity[rows]
     out: dict[str, int] = {}
-    for name in sorted(set(segment.tolist()) - {""}):
+    for name in sorted((set(segment.tolist()) | set(stated)) - {""}):
         if name in stated:
             if stated[name] not in ARM_OF:
                 raise ValueError(f"segment {name!r}: unknown plan {stated[name]!r}")

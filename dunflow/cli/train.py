@@ -102,13 +102,36 @@ def _train(db: str | None, cfg: Any, train: Any, promote: bool) -> dict[str, Any
     return report
 
 
+def _segment_plans(items: list[str]) -> tuple[tuple[str, str], ...]:
+    """``--segment-plan NAME=PLAN`` values as (segment, plan label) pairs, each checked."""
+    from training.plan_ledger import ARM_OF
+
+    out = []
+    for item in items:
+        name, sep, plan = item.partition("=")
+        if not sep or not name.strip():
+            fail(f"--segment-plan {item!r}: write SEGMENT=PLAN, e.g. zakelijk=phone/neutral/7d")
+        if plan.strip() not in ARM_OF:
+            fail(f"--segment-plan {item!r}: unknown plan {plan.strip()!r}; known: "
+                 f"{', '.join(sorted(ARM_OF))}")  # fmt: skip
+        out.append((name.strip(), plan.strip()))
+    return tuple(out)
+
+
 def _train_plan(
-    db: str | None, family: str, worlds: int | None, promote: bool, as_json: bool
+    db: str | None,
+    family: str,
+    worlds: int | None,
+    promote: bool,
+    as_json: bool,
+    segment_plans: list[str] | None = None,
 ) -> None:
 
     from training.plan_run import PlanRunConfig, train_plan_policy
 
-    cfg = PlanRunConfig(gate_family=family, gate_worlds=worlds)
+    cfg = PlanRunConfig(
+        gate_family=family, gate_worlds=worlds, segment_plans=_segment_plans(segment_plans or [])
+    )
     report = _train(db, cfg, train_plan_policy, promote)
     if as_json:
         typer.echo(json.dumps(report, indent=2, default=str))
@@ -153,14 +176,25 @@ def policy(
             "decisions (dunflow simulate --logging plan writes some).",
         ),
     ] = "day",
+    segment_plan: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment-plan",
+            help="--kind plan: the creditor's plan for a ledger segment, SEGMENT=PLAN (e.g. "
+            "zakelijk=phone/neutral/7d), repeatable; a segment not named gets the plan its "
+            "log supports best.",
+        ),
+    ] = None,
 ) -> None:
     """Train the dunning policy, evaluate it (hold-out, off-policy, replay), register a version,
     and move alias champion only when the promotion gate passes every check (gate.json)."""
 
     if kind not in ("day", "plan"):
         fail(f"--kind must be day or plan (got {kind!r})")
+    if segment_plan and kind != "plan":
+        fail("--segment-plan is for --kind plan")
     if kind == "plan":
-        _train_plan(db, gate_family_name, gate_worlds, promote, as_json)
+        _train_plan(db, gate_family_name, gate_worlds, promote, as_json, segment_plan)
         return
     from simulator.world_file import DEFAULT_WORLD_PATH, WorldFileError, load_world
     from training.policy_run import PolicyRunConfig, train_policy

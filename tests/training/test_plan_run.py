@@ -89,9 +89,14 @@ def test_the_cli_writes_plan_decisions_and_trains_on_them(mlflow_tmp: Path) -> N
     bad = run(app, ["train", "policy", "--kind", "weekly", "--db", url])
     assert bad.exit_code != 0
     assert "--kind" in bad.stderr
-    out = run(app, ["train", "policy", "--kind", "plan", "--gate-worlds", "0", "--json",
+    bad = run(app, ["train", "policy", "--kind", "plan", "--segment-plan", "zakelijk=fax/7d",
                     "--db", url])  # fmt: skip
+    assert bad.exit_code != 0
+    assert "--segment-plan 'zakelijk=fax/7d': unknown plan" in bad.stderr
+    out = run(app, ["train", "policy", "--kind", "plan", "--gate-worlds", "0", "--json",
+                    "--segment-plan", "zakelijk=phone/neutral/7d", "--db", url])  # fmt: skip
     assert out.exit_code == 0, out.stderr
     report = json.loads(out.stdout)
+    assert report["segment_plans"].get("zakelijk") == "phone/neutral/7d", report["segment_plans"]
     assert report["kind"] == "plan"
     assert report["decision"] == "not promoted"
