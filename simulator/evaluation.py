@@ -196,10 +196,13 @@ def evaluate_family(
     start = time.perf_counter()
     plans = chosen_plans(family, objective)
     todo = cases(family)
-    if jobs > 1 and len(todo) > 1:
+    # Forked even for one world: a parent that has run LightGBM holds OpenMP's thread pool, and
+    # a child forked from it hangs in its first parallel region (libgomp is not fork-safe); so
+    # with ``jobs`` > 1 the parent never trains or predicts itself.
+    if jobs > 1:
         _FORKED.update(cases=todo, factories=factories, plans=plans, objective=objective,
                        exploring=exploring)  # fmt: skip
-        with mp.get_context("fork").Pool(min(jobs, len(todo))) as pool:
+        with mp.get_context("fork").Pool(max(1, min(jobs, len(todo)))) as pool:
             worlds = pool.map(_world_at, range(len(todo)), chunksize=1)
         _FORKED.clear()
     else:
