@@ -38,6 +38,12 @@ ARM_COLUMNS: tuple[str, ...] = ("plan_channel", "plan_tone", "plan_every", "plan
 (0 for wait) and whether the arm waits."""
 
 
+def one_row(rows: pd.DataFrame, j: int = 0) -> pd.DataFrame:
+    """Row ``j`` as a frame; a one-row table is that row already (slicing a frame of ~60 columns,
+    most of them categorical, costs about a millisecond: a single-debtor answer's share)."""
+    return rows if len(rows) == 1 else rows.iloc[j : j + 1]
+
+
 @dataclass(frozen=True)
 class PlanModelParams:
     num_leaves: int = 31
@@ -233,7 +239,7 @@ class PlanValueModel:
         an [arm, column] array): one pass per booster instead of one per arm, the baseline's
         once for the row. ``encoded``: the row's :meth:`state_matrix`; ``components``: only
         these (TreeSHAP is the dearest part of an answer)."""
-        first = state_row if len(state_row) == 1 else state_row.iloc[:1]  # slicing costs ~1 ms
+        first = one_row(state_row)
         made = self.state_matrix(first) if encoded is None else encoded[:1]
         xs = made if isinstance(made, np.ndarray) else None
         picked = np.asarray(arms, dtype=np.int64)

@@ -32,7 +32,7 @@ from policy.plan_choice import Choice, Evidence, anchored, choose
 from policy.plan_clock import PlanInForce, plan_action
 from policy.plan_encoding import EncodedPlanStates
 from policy.plan_explain import PlanExplanation, explain_plan
-from policy.plan_model import COMPONENTS
+from policy.plan_model import COMPONENTS, one_row
 from policy.plan_pyfunc import Plan, PlanDunningPolicy
 
 if TYPE_CHECKING:
@@ -191,16 +191,10 @@ def plan_answer(
     versus = None
     if explain:
         encoded = None if chosen.encoded is None else chosen.encoded[j : j + 1]
-        why = _explain(policy, _one_row(chosen.rows, j), arm, runner, lang, encoded)
+        why = _explain(policy, one_row(chosen.rows, j), arm, runner, lang, encoded)
         reasons = [Reason("plan", why.text, plan.label, 0.0)]
         versus = plans[runner].label if runner >= 0 else None
     return answer, _today(plan, case, now), reasons, versus
-
-
-def _one_row(rows: pd.DataFrame, j: int) -> pd.DataFrame:
-    """Row ``j`` as a frame; a one-row table is that row already (slicing a frame of ~60 columns,
-    most of them categorical, costs about a millisecond: a single-debtor answer's share)."""
-    return rows if len(rows) == 1 else rows.iloc[j : j + 1]
 
 
 def _today(plan: Plan, case: Situation, now: datetime) -> Action:
