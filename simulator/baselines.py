@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,9 +91,17 @@ def plan_stats(case: WorldCase, objective: Objective, cache: Path | None = None)
     if path.exists():
         return PlanStats.from_dict(json.loads(path.read_text()))
     stats = _replay_plans(case, objective)
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(stats.as_dict()))
+    write_cached(path, stats.as_dict())
     return stats
+
+
+def write_cached(path: Path, entry: object) -> None:
+    """Write a cache entry whole or not at all: processes replaying the same world side by side
+    (benchmark workers, several checkouts sharing one cache) must never read half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(entry))
+    os.replace(partial, path)
 
 
 def _replay_plans(case: WorldCase, objective: Objective) -> PlanStats:

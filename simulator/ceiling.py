@@ -49,8 +49,7 @@ def planner_row(case: WorldCase, objective: Objective, cache: Path | None = None
         row["penalty_eur"] = penalty
         if all(row["limits_held"].values()):
             break
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(row))
+    baselines.write_cached(path, row)
     return row
 
 
