@@ -136,19 +136,22 @@ def plan_scores(policy: PlanDunningPolicy, rows: pd.DataFrame, parts: F) -> F:
         return scores
     default = policy.default_arms(rows["segment"])
     assert default is not None
-    return anchored(scores, default, _margins(policy, rows))
-
-
-def _margins(policy: PlanDunningPolicy, rows: pd.DataFrame) -> float | F:
-    """The anchoring margin, per row when the policy asks for evidence to leave the default."""
     evidence: Evidence | None = getattr(policy, "evidence", None)  # None: saved before it
     if evidence is None:
-        return float(policy.margin_eur)
+        return anchored(scores, default, float(policy.margin_eur))
+    counts = _evidence_counts(evidence, rows)
+    return anchored(
+        scores, evidence.defaults(counts, default), evidence.margins(counts, policy.margin_eur)
+    )
+
+
+def _evidence_counts(evidence: Evidence, rows: pd.DataFrame) -> F:
+    """The state columns the evidence reads, [row, rule]."""
     columns = [c for c, _ in evidence.rules]
     for column in columns:
         if column not in rows.columns:
             raise ValueError(f"the evidence column {column!r} is not in the state rows")
-    return evidence.margins(rows[columns].to_numpy(dtype=float), policy.margin_eur)
+    return rows[columns].to_numpy(dtype=float)
 
 
 def plan_answer(

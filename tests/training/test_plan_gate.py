@@ -118,9 +118,13 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
                                            referee=small))  # fmt: skip
     plan = derived.segment_plans["x"]
     assert plan in ("phone/neutral/7d", "email/neutral/7d")  # a plan the log tried
-    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], WAIT_ARM}
+    assert CHOSEN.evidence is not None
+    assert CHOSEN.evidence.then is not None
+    escalation = CHOSEN.evidence.then  # the plan a debtor with a broken promise is anchored on
+    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], escalation, WAIT_ARM}
     assert derived.policy.evidence is not None
     assert derived.policy.evidence.column == "hist_n_promises_broken"  # the ledger's column
+    assert derived.policy.evidence.then == escalation
 
     weekly = replace(learner, segment_plans_only=False)
     stated = PlanRunConfig(
@@ -138,3 +142,9 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
     assert (chosen[~broken] == EMAIL).all()  # no evidence: the segment's plan, late or not
     # evidence: the model decides, and between the two plans it saw it prefers the phone here
     assert np.mean(scores[broken & late, PHONE] > scores[broken & late, EMAIL]) > 0.8
+    # with a margin no plan clears, the anchors decide: a broken promise moves to the escalation
+    policy.margin_eur = 10_000.0
+    anchored = plan_scores(policy, state, policy.model.predict(state))
+    firm = np.argmax(np.where(policy.arm_mask()[None, :], anchored, -np.inf), axis=1)
+    assert (firm[broken] == escalation).all()
+    assert (firm[~broken] == EMAIL).all()
