@@ -218,6 +218,9 @@ class PlanDunningPolicy(PythonModel):
         if self.model is None:
             raise ValueError("plan policy not loaded")
         rows = model_input.reset_index(drop=True)
+        for column in self.model.categorical:  # JSON (mlflow models serve) has no category dtype
+            if column in rows and not isinstance(rows[column].dtype, pd.CategoricalDtype):
+                rows[column] = rows[column].astype("category")
         parts = self.model.predict(rows)
         score = np.where(self.arm_mask()[None, :], self.scores(rows, parts), -np.inf)
         best = np.argmax(score, axis=1)
