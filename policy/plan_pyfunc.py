@@ -215,7 +215,8 @@ class PlanDunningPolicy(PythonModel):
             raise ValueError("plan policy not loaded")
         rows = model_input.reset_index(drop=True)
         for column in self.model.categorical:  # JSON (mlflow models serve) has no category dtype
-            if column in rows and not isinstance(rows[column].dtype, pd.CategoricalDtype):
+            # only text comes back untyped: the simulator's integer codes stay codes, as trained
+            if column in rows and pd.api.types.is_string_dtype(rows[column]):
                 rows[column] = rows[column].astype("category")
         parts = self.model.predict(rows)
         score = np.where(self.arm_mask()[None, :], self.scores(rows, parts), -np.inf)
