@@ -2,6 +2,7 @@
 on PostgreSQL (each test in its own schema, so parallel workers never meet)."""
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,14 @@ if TYPE_CHECKING:
 
 import ledger.tables  # noqa: F401
 from ledger.db import make_engine
+
+# The suite starts well over a hundred Python processes (pytest's workers, dispatchers killed and
+# restarted, `dunflow serve`, notebook kernels, Spark's Python workers). Where
+# PYTHONDONTWRITEBYTECODE is set (it is on the machines this project runs on) each of them compiles
+# every module it imports from source: `import serving.api.app` costs 10.2 s of CPU so and 3.6 s
+# from .pyc files. The run writes them (git-ignored), the first process to import a module for all.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 POSTGRES_URL = os.environ.get("DUNFLOW_TEST_POSTGRES_URL", "")
 REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
