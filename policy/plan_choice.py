@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.creditor_objective import CreditorObjective
 from policy.plan_model import COMPONENTS
 
 F = NDArray[np.float64]
@@ -37,27 +38,24 @@ _COLLECTED, _COST, _COMPLAINTS, _CONTACTS = (COMPONENTS.index(c) for c in COMPON
 
 
 @dataclass(frozen=True)
-class PlanObjective:
-    complaint_cost_eur: float = 50.0
-    max_complaints_per_1000_contacts: float = 30.0
+class PlanObjective(CreditorObjective):
+    """The creditor's objective and limits over a plan model's four predicted parts, with the
+    multipliers the learner chooses under (never part of the reported ``value``)."""
+
     lam: float = 0.0  # EUR per complaint above the limit (the Lagrange multiplier)
-    max_cost_per_euro_collected: float = 0.0  # the creditor's ceiling (no effect at cost_mu 0)
     cost_mu: float = 0.0  # per EUR of contact cost above the cost ceiling (its multiplier)
 
     def value(self, parts: F) -> F:
         """The creditor's objective in EUR (``parts``: [..., component])."""
         return np.asarray(
-            parts[..., _COLLECTED]
-            - parts[..., _COST]
-            - self.complaint_cost_eur * parts[..., _COMPLAINTS]
+            self.net_eur(parts[..., _COLLECTED], parts[..., _COST], parts[..., _COMPLAINTS])
         )
 
     def score(self, parts: F) -> F:
         """The objective minus the multipliers times the complaints above the limit and the
         contact cost above the cost ceiling."""
-        limit = self.max_complaints_per_1000_contacts / 1000.0
-        excess = parts[..., _COMPLAINTS] - limit * parts[..., _CONTACTS]
-        over = parts[..., _COST] - self.max_cost_per_euro_collected * parts[..., _COLLECTED]
+        excess = self.complaint_excess(parts[..., _COMPLAINTS], parts[..., _CONTACTS])
+        over = self.cost_excess(parts[..., _COST], parts[..., _COLLECTED])
         return np.asarray(self.value(parts) - self.lam * excess - self.cost_mu * over)
 
 

@@ -55,11 +55,11 @@ def plan_objective(objective: Objective, lam: float, cost_mu: float = 0.0) -> Pl
     """The creditor's stated objective and limits, with the multipliers ``lam`` (complaints) and
     ``cost_mu`` (contact cost above the ceiling on cost per euro collected)."""
     return PlanObjective(
-        objective.complaint_cost_eur,
-        objective.max_complaints_per_1000_contacts,
-        lam,
-        objective.max_cost_per_euro_collected,
-        cost_mu,
+        complaint_cost_eur=objective.complaint_cost_eur,
+        max_complaints_per_1000_contacts=objective.max_complaints_per_1000_contacts,
+        max_cost_per_euro_collected=objective.max_cost_per_euro_collected,
+        lam=lam,
+        cost_mu=cost_mu,
     )
 
 

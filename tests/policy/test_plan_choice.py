@@ -37,9 +37,9 @@ def test_exploration_stays_in_the_top_k_and_its_propensities_are_exact() -> None
 
 def test_the_objective_weighs_complaints_at_their_stated_cost_plus_the_multiplier() -> None:
     parts = np.array([[100.0, 2.0, 0.1, 2.0]])  # collected, cost, complaints, contacts
-    plain = PlanObjective(50.0, 30.0, 0.0)
+    plain = PlanObjective(50.0, 30.0, lam=0.0)
     assert plain.value(parts)[0] == pytest.approx(100 - 2 - 5)
-    strict = PlanObjective(50.0, 30.0, 200.0)
+    strict = PlanObjective(50.0, 30.0, lam=200.0)
     assert strict.score(parts)[0] == pytest.approx(93 - 200 * (0.1 - 0.06))
     with pytest.raises(ValueError, match="epsilon"):
         TopK(1.5, 3)
@@ -84,8 +84,8 @@ def test_any_evidence_rule_lets_a_debtor_leave_and_reads_back_from_json() -> Non
 def test_the_cost_multiplier_weighs_cost_against_the_ceiling_never_in_the_value() -> None:
     # collected, cost, complaints, contacts: a phone plan and an email plan
     parts = np.array([[1000.0, 9.0, 0.0, 2.0], [960.0, 0.6, 0.0, 2.0]])
-    free = PlanObjective(50.0, 30.0, 0.0, 0.004, 0.0)
-    capped = PlanObjective(50.0, 30.0, 0.0, 0.004, 20.0)
+    free = PlanObjective(50.0, 30.0, 0.004, lam=0.0, cost_mu=0.0)
+    capped = PlanObjective(50.0, 30.0, 0.004, lam=0.0, cost_mu=20.0)
     assert np.argmax(free.score(parts)) == 0
     assert np.argmax(capped.score(parts)) == 1  # 5 EUR above the ceiling x 20 outweighs 40 EUR
     assert capped.value(parts).tolist() == free.value(parts).tolist()  # never in the reported
