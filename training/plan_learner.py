@@ -335,7 +335,9 @@ there), multiplier 3,000 EUR per complaint above the limit, a history of 2,000 d
 logged with a uniformly random arm.
 
 Session 11 (``benchmarks/results/plan_validation.json``; all 10 VALIDATION worlds unless said;
-session 10's choice, ``plan_bench.SESSION_10``: 88.1 %, +3 points over ``segment-fixed`` in 7/10):
+session 10's choice, ``plan_bench.SESSION_10``: 88.1 %, +3 points over ``segment-fixed`` in 7/10;
+TEST, measured once with this choice by ``benchmarks/bench_policy.py``: 90.6 %, +10.4 points over
+``segment-fixed``, +3 in 9/10, never below ``best-fixed``; the default world 87.9 %):
 
 * diagnosis (world 0, evaluation only): a firm letter (letter/firm/14d) was already among the
   arms (installer B2B's segment plan), so the chronic late payers' loss was not a missing plan.
