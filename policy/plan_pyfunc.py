@@ -135,18 +135,14 @@ class PlanDunningPolicy(PythonModel):
             return scores
         default = self.default_arms(rows["segment"])
         assert default is not None
-        return anchored(scores, default, self._margins(rows))
-
-    def _margins(self, rows: pd.DataFrame) -> float | NDArray[np.float64]:
-        """The anchoring margin, per row when the policy asks for evidence to leave the default."""
         evidence: Evidence | None = getattr(self, "evidence", None)  # None: saved before it
         if evidence is None:
-            return float(self.margin_eur)
-        columns = [c for c, _ in evidence.rules]
-        for column in columns:
-            if column not in rows.columns:
-                raise ValueError(f"the evidence column {column!r} is not in the state rows")
-        return evidence.margins(rows[columns].to_numpy(dtype=float), self.margin_eur)
+            return anchored(scores, default, float(self.margin_eur))
+        counts = _evidence_counts(evidence, rows)
+        # with evidence, the escalation plan (when the evidence names one) is the anchor
+        return anchored(
+            scores, evidence.defaults(counts, default), evidence.margins(counts, self.margin_eur)
+        )
 
     def save_artifacts(self, folder: Path) -> Path:
         m = self.model
@@ -219,7 +215,8 @@ class PlanDunningPolicy(PythonModel):
             raise ValueError("plan policy not loaded")
         rows = model_input.reset_index(drop=True)
         for column in self.model.categorical:  # JSON (mlflow models serve) has no category dtype
-            if column in rows and not isinstance(rows[column].dtype, pd.CategoricalDtype):
+            # only text comes back untyped: the simulator's integer codes stay codes, as trained
+            if column in rows and pd.api.types.is_string_dtype(rows[column]):
                 rows[column] = rows[column].astype("category")
         parts = self.model.predict(rows)
         score = np.where(self.arm_mask()[None, :], self.scores(rows, parts), -np.inf)
@@ -231,3 +228,12 @@ class PlanDunningPolicy(PythonModel):
         out.insert(0, "plan", [labels[k] for k in best])
         out.insert(0, "arm", best)
         return out
+
+
+def _evidence_counts(evidence: Evidence, rows: pd.DataFrame) -> NDArray[np.float64]:
+    """The state columns the evidence reads, [row, rule]."""
+    columns = [c for c, _ in evidence.rules]
+    for column in columns:
+        if column not in rows.columns:
+            raise ValueError(f"the evidence column {column!r} is not in the state rows")
+    return rows[columns].to_numpy(dtype=float)

@@ -90,3 +90,19 @@ def test_the_cost_multiplier_weighs_cost_against_the_ceiling_never_in_the_value(
     assert np.argmax(capped.score(parts)) == 1  # 5 EUR above the ceiling x 20 outweighs 40 EUR
     assert capped.value(parts).tolist() == free.value(parts).tolist()  # never in the reported
     assert capped.score(parts)[1] == pytest.approx(capped.value(parts)[1] - 20 * (0.6 - 3.84))
+
+
+def test_with_evidence_an_escalation_plan_replaces_the_segments_as_the_anchor() -> None:
+    # arms: 0 the segment's plan, 1 the escalation plan, 2 another plan, 3 waiting
+    scores = np.array([[90.0, 60.0, 70.0, 0.0]] * 3)
+    default = np.array([0, 0, -1])  # row 2: a segment without a plan stays unanchored
+    broken = np.array([1.0, 0.0, 1.0])
+    escalate = Evidence("promises_broken", 1.0, then=1)
+    anchor = escalate.defaults(broken, default)
+    assert anchor.tolist() == [1, 0, -1]
+    margins = escalate.margins(broken, 50.0)
+    c = choose(anchored(scores, anchor, margins), np.ones_like(scores, dtype=bool),
+               np.random.default_rng(0), GREEDY)  # fmt: skip
+    assert c.arm.tolist() == [1, 0, 0]  # 30 EUR more for the segment's plan does not clear 50
+    assert Evidence("promises_broken", 1.0).defaults(broken, default).tolist() == [0, 0, -1]
+    assert Evidence(**json.loads(json.dumps(asdict(escalate)))) == escalate

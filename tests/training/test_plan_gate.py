@@ -117,9 +117,13 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
                                            referee=small))  # fmt: skip
     plan = derived.segment_plans["x"]
     assert plan in ("phone/neutral/7d", "email/neutral/7d")  # a plan the log tried
-    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], WAIT_ARM}
+    assert CHOSEN.evidence is not None
+    assert CHOSEN.evidence.then is not None
+    escalation = CHOSEN.evidence.then  # the plan a debtor with a broken promise is anchored on
+    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], escalation, WAIT_ARM}
     assert derived.policy.evidence is not None
     assert derived.policy.evidence.column == "hist_n_promises_broken"  # the ledger's column
+    assert derived.policy.evidence.then == escalation
 
     weekly = replace(learner, segment_plans_only=False)
     stated = PlanRunConfig(
@@ -141,3 +145,9 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
     served = policy.predict(None, state)["arm"].to_numpy()
     assert (served == chosen).all()
     assert (served[~broken] == EMAIL).all()
+    # with a margin no plan clears, the anchors decide: a broken promise moves to the escalation
+    policy.margin_eur = 10_000.0
+    anchored = policy.scores(state, policy.model.predict(state))
+    firm = np.argmax(np.where(policy.arm_mask()[None, :], anchored, -np.inf), axis=1)
+    assert (firm[broken] == escalation).all()
+    assert (firm[~broken] == EMAIL).all()
