@@ -95,6 +95,16 @@ class LearnerConfig:
         return np.array([p is None or p.every in cadences or p in keep for p in ARMS])
 
     @property
+    def logged_arms(self) -> NDArray[np.bool_]:
+        """The arms a plan-logging history tries for this learner: ``arms`` and the evidence's
+        escalation plan (a ledger's segment plans are found in the log, after it is written; the
+        escalation plan is fixed before, and the model must have seen it chosen)."""
+        out = self.arms.copy()
+        if self.evidence is not None and self.evidence.then is not None:
+            out[self.evidence.then] = True
+        return out
+
+    @property
     def default_arms(self) -> NDArray[np.int64] | None:
         """Per segment, the arm of its default plan (None without defaults)."""
         if not self.defaults:

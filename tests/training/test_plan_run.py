@@ -32,7 +32,7 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     migrate.upgrade(url)
     engine = make_engine(url)
     sim = SimConfig(n_debtors=150, days=120, world=default_world())
-    counts = simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.arms)
+    counts = simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.logged_arms)
     data = ledger_checkpoints(engine)
     assert counts["recommendation"] == len(data.log.arm[0]) > 100  # every plan choice is read
     props = data.log.propensity[0]
