@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 from dunflow.browser import chromium, find_chromium, served
 from dunflow.demo import APP_CREDITOR, PAYMENT_TIME_MODEL, last_day
 from ledger.db import make_engine
-from ledger.settings import PROJECT_ROOT
+from ledger.settings import PROJECT_ROOT, shown_path
 from ledger.tables import Debtor, Invoice, Recommendation
 from serving.api.app import create_app
 from serving.api.model_store import ModelStore
@@ -134,7 +134,7 @@ def main() -> None:
     if not args.ledger.is_file():
         raise SystemExit(f"{args.ledger}: no such ledger (run `make demo` first)")
     for path in shoot(args.ledger, args.creditor, args.out):
-        print(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path)
+        print(shown_path(path))
 
 
 if __name__ == "__main__":

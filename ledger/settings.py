@@ -12,6 +12,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
+def shown_path(path: Path) -> Path:
+    """``path`` as a report should record it: relative to the project when inside it, so a
+    result file written in one checkout names the same file in every other."""
+    resolved = path.resolve()
+    return resolved.relative_to(PROJECT_ROOT) if resolved.is_relative_to(PROJECT_ROOT) else path
+
+
 class LedgerSettings(BaseSettings):
     """Where the ledger lives."""
 

@@ -18,6 +18,9 @@ it chose. Rules
 segment's typical payer (e.g. no broken promise): a larger margin, or none at all (the segment's
 plan is kept); a gain the model expects from the segment's averages alone is often a cost that
 falls after the window it learns (a firm letter that sours an accounts-payable department).
+With ``Evidence.then`` a debtor whose history does show it is anchored on that escalation plan
+instead of its segment's (e.g. a firm letter after a broken promise): the model's short-window
+value can misjudge what a proven late payer needs, so it must beat that plan by the margin too.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.creditor_objective import CreditorObjective
 from policy.plan_model import COMPONENTS
 
 F = NDArray[np.float64]
@@ -37,27 +41,24 @@ _COLLECTED, _COST, _COMPLAINTS, _CONTACTS = (COMPONENTS.index(c) for c in COMPON
 
 
 @dataclass(frozen=True)
-class PlanObjective:
-    complaint_cost_eur: float = 50.0
-    max_complaints_per_1000_contacts: float = 30.0
+class PlanObjective(CreditorObjective):
+    """The creditor's objective and limits over a plan model's four predicted parts, with the
+    multipliers the learner chooses under (never part of the reported ``value``)."""
+
     lam: float = 0.0  # EUR per complaint above the limit (the Lagrange multiplier)
-    max_cost_per_euro_collected: float = 0.0  # the creditor's ceiling (no effect at cost_mu 0)
     cost_mu: float = 0.0  # per EUR of contact cost above the cost ceiling (its multiplier)
 
     def value(self, parts: F) -> F:
         """The creditor's objective in EUR (``parts``: [..., component])."""
         return np.asarray(
-            parts[..., _COLLECTED]
-            - parts[..., _COST]
-            - self.complaint_cost_eur * parts[..., _COMPLAINTS]
+            self.net_eur(parts[..., _COLLECTED], parts[..., _COST], parts[..., _COMPLAINTS])
         )
 
     def score(self, parts: F) -> F:
         """The objective minus the multipliers times the complaints above the limit and the
         contact cost above the cost ceiling."""
-        limit = self.max_complaints_per_1000_contacts / 1000.0
-        excess = parts[..., _COMPLAINTS] - limit * parts[..., _CONTACTS]
-        over = parts[..., _COST] - self.max_cost_per_euro_collected * parts[..., _COLLECTED]
+        excess = self.complaint_excess(parts[..., _COMPLAINTS], parts[..., _CONTACTS])
+        over = self.cost_excess(parts[..., _COST], parts[..., _COLLECTED])
         return np.asarray(self.value(parts) - self.lam * excess - self.cost_mu * over)
 
 
@@ -77,12 +78,14 @@ class Evidence:
     """A debtor's own history supports leaving its segment's plan when the state count ``column``
     is at least ``at_least`` (or any of the ``also`` pairs (column, at least) holds); without it
     the margin is ``margin_without_eur`` (None: the segment's plan is kept whenever it is
-    available)."""
+    available). ``then``: the arm a debtor with that evidence is anchored on instead of its
+    segment's (an escalation plan; None: its segment's)."""
 
     column: str = "promises_broken"
     at_least: float = 1.0
     margin_without_eur: float | None = None
     also: tuple[tuple[str, float], ...] = ()
+    then: int | None = None
 
     def __post_init__(self) -> None:  # read back from JSON, ``also`` comes as lists
         object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
@@ -91,13 +94,24 @@ class Evidence:
     def rules(self) -> tuple[tuple[str, float], ...]:
         return ((self.column, self.at_least), *self.also)
 
-    def margins(self, counts: F, margin: float) -> F:
-        """Per row the margin to apply: ``margin`` with evidence, else the one without it
-        (``counts``: [row] of ``column``, or [row, rule] in the order of ``rules``)."""
+    def shown(self, counts: F) -> B:
+        """Per row whether the evidence is there (``counts``: [row] of ``column``, or [row, rule]
+        in the order of ``rules``)."""
         c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
         at_least = np.array([a for _, a in self.rules][: c.shape[1]])
+        return np.asarray((c >= at_least).any(axis=1))
+
+    def margins(self, counts: F, margin: float) -> F:
+        """Per row the margin to apply: ``margin`` with evidence, else the one without it."""
         without = np.inf if self.margin_without_eur is None else self.margin_without_eur
-        return np.where((c >= at_least).any(axis=1), margin, without)
+        return np.where(self.shown(counts), margin, without)
+
+    def defaults(self, counts: F, default: I) -> I:
+        """Per row the arm it is anchored on: ``then`` with evidence (when set), else ``default``
+        (the segment's)."""
+        if self.then is None:
+            return default
+        return np.where(self.shown(counts) & (default >= 0), self.then, default)
 
 
 @dataclass(frozen=True)

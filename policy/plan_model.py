@@ -50,6 +50,7 @@ class PlanModelParams:
     learning_rate: float = 0.05
     rounds: int = 200
     min_data_in_leaf: int = 20
+    max_depth: int = -1  # LightGBM's depth limit (-1: none); TreeSHAP's cost grows with depth
     seed: int = 0
     baseline_rounds: int = 100  # a state-only model first; the plan model learns what it misses
 
@@ -59,6 +60,7 @@ class PlanModelParams:
             "num_leaves": self.num_leaves,
             "learning_rate": self.learning_rate,
             "min_data_in_leaf": self.min_data_in_leaf,
+            "max_depth": self.max_depth,
             "seed": self.seed,
             "deterministic": True,
             "num_threads": 1,

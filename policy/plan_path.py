@@ -28,7 +28,7 @@ from ledger.enums import Stage
 from policy.actions import Action, wait
 from policy.choice import keyed_uniform
 from policy.explain import Reason
-from policy.plan_choice import Choice, Evidence, anchored, choose
+from policy.plan_choice import Choice, choose
 from policy.plan_clock import PlanInForce, plan_action
 from policy.plan_encoding import EncodedPlanStates
 from policy.plan_explain import PlanExplanation, explain_plan
@@ -124,31 +124,8 @@ def choose_plans(
         one = rng
         k = key if one is None else (lambda d, n: one(d) if n == 1 else keyed_uniform(one(d), n))
         draws = cast(np.random.Generator, _KeyedDraws(k, ids))
-    choice = choose(plan_scores(policy, rows, parts), available, draws, policy.exploration)
+    choice = choose(policy.scores(rows, parts), available, draws, policy.exploration)
     return PlanChoices(choice, parts, rows, {i: j for j, i in enumerate(due)}, encoded)
-
-
-def plan_scores(policy: PlanDunningPolicy, rows: pd.DataFrame, parts: F) -> F:
-    """Each plan's score on the policy's objective, the segment's plan raised by the anchoring
-    margin when the policy is anchored (what :func:`choose` ranks)."""
-    scores = policy.objective.score(parts)
-    if getattr(policy, "segment_defaults", None) is None:  # None in policies saved before it
-        return scores
-    default = policy.default_arms(rows["segment"])
-    assert default is not None
-    return anchored(scores, default, _margins(policy, rows))
-
-
-def _margins(policy: PlanDunningPolicy, rows: pd.DataFrame) -> float | F:
-    """The anchoring margin, per row when the policy asks for evidence to leave the default."""
-    evidence: Evidence | None = getattr(policy, "evidence", None)  # None: saved before it
-    if evidence is None:
-        return float(policy.margin_eur)
-    columns = [c for c, _ in evidence.rules]
-    for column in columns:
-        if column not in rows.columns:
-            raise ValueError(f"the evidence column {column!r} is not in the state rows")
-    return evidence.margins(rows[columns].to_numpy(dtype=float), policy.margin_eur)
 
 
 def plan_answer(

@@ -4,8 +4,10 @@ its multiplier, the exploration, and the names of the arms' channel and tone cod
 It is to the plan learner what :class:`policy.pyfunc.DunningPolicy` is to the per-day policy: the
 one artifact the registry holds, the scoring API and the scheduler load, and
 :func:`policy.decision_path.decide_for` decides with. ``predict`` (what ``mlflow models serve``
-exposes) takes checkpoint state rows (the model's ``state_features``) and returns, per row, the
-best plan among all arms and its expected parts; it never explores. The boosters are stored in
+exposes) takes checkpoint state rows (the model's ``state_features``, with ``segment`` and the
+evidence columns when anchored) and returns, per row, the best of its plans ranked by ``scores``
+as the decision path ranks them (anchored on the segment's plan when the policy is) and its
+expected parts; it never explores. The boosters are stored in
 LightGBM's own text format beside a JSON file with everything else.
 """
 
@@ -26,7 +28,7 @@ from numpy.typing import NDArray
 from ledger.channels import CHANNELS
 from ledger.enums import Channel, Tone
 from policy.flow_state import TONE_ORDER
-from policy.plan_choice import Evidence, PlanObjective, TopK
+from policy.plan_choice import Evidence, PlanObjective, TopK, anchored
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanModelParams, PlanValueModel
 
 CONFIG_FILE = "plan_policy.json"
@@ -116,12 +118,31 @@ class PlanDunningPolicy(PythonModel):
             return None
         defaults = np.asarray(self.segment_defaults, dtype=np.int64)
         names: tuple[str, ...] | None = getattr(self, "segment_names", None)  # saved before it
-        if names is None:
-            out: NDArray[np.int64] = defaults[segment.to_numpy(dtype=np.int64)]
-            return out
-        index = {name: i for i, name in enumerate(names)}
-        at = np.array([index.get(str(v), -1) for v in segment.tolist()], dtype=np.int64)
+        if names is None:  # the simulator's segment codes; a code past the stated ones has none
+            at = segment.to_numpy(dtype=np.int64)
+            at = np.where((at >= 0) & (at < len(defaults)), at, -1)
+        else:
+            index = {name: i for i, name in enumerate(names)}
+            at = np.array([index.get(str(v), -1) for v in segment.tolist()], dtype=np.int64)
         return np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
+
+    def scores(self, rows: pd.DataFrame, parts: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Each plan's score on the policy's objective, the segment's plan raised by the anchoring
+        margin when the policy is anchored: what every path ranks (the decision path, ``predict``
+        behind ``mlflow models serve``, the gate's hold-out)."""
+        scores = self.objective.score(parts)
+        if getattr(self, "segment_defaults", None) is None:  # None in policies saved before it
+            return scores
+        default = self.default_arms(rows["segment"])
+        assert default is not None
+        evidence: Evidence | None = getattr(self, "evidence", None)  # None: saved before it
+        if evidence is None:
+            return anchored(scores, default, float(self.margin_eur))
+        counts = _evidence_counts(evidence, rows)
+        # with evidence, the escalation plan (when the evidence names one) is the anchor
+        return anchored(
+            scores, evidence.defaults(counts, default), evidence.margins(counts, self.margin_eur)
+        )
 
     def save_artifacts(self, folder: Path) -> Path:
         m = self.model
@@ -188,11 +209,17 @@ class PlanDunningPolicy(PythonModel):
         self.__dict__.update(loaded.__dict__)
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
-        """Per state row, the best allowed plan (greedy) and its expected parts."""
+        """Per state row, the best allowed plan (greedy, anchored as the decision path is) and its
+        expected parts."""
         if self.model is None:
             raise ValueError("plan policy not loaded")
-        parts = self.model.predict(model_input.reset_index(drop=True))
-        score = np.where(self.arm_mask()[None, :], self.objective.score(parts), -np.inf)
+        rows = model_input.reset_index(drop=True)
+        for column in self.model.categorical:  # JSON (mlflow models serve) has no category dtype
+            # only text comes back untyped: the simulator's integer codes stay codes, as trained
+            if column in rows and pd.api.types.is_string_dtype(rows[column]):
+                rows[column] = rows[column].astype("category")
+        parts = self.model.predict(rows)
+        score = np.where(self.arm_mask()[None, :], self.scores(rows, parts), -np.inf)
         best = np.argmax(score, axis=1)
         chosen = parts[np.arange(len(best)), best]
         labels = [p.label for p in self.arms]
@@ -201,3 +228,12 @@ class PlanDunningPolicy(PythonModel):
         out.insert(0, "plan", [labels[k] for k in best])
         out.insert(0, "arm", best)
         return out
+
+
+def _evidence_counts(evidence: Evidence, rows: pd.DataFrame) -> NDArray[np.float64]:
+    """The state columns the evidence reads, [row, rule]."""
+    columns = [c for c, _ in evidence.rules]
+    for column in columns:
+        if column not in rows.columns:
+            raise ValueError(f"the evidence column {column!r} is not in the state rows")
+    return rows[columns].to_numpy(dtype=float)

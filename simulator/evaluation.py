@@ -30,6 +30,7 @@ from simulator.objective import Objective
 from simulator.outcome import Outcome, WorldCase, run_case, score, segments
 from simulator.plans import GroupedPlanPolicy, Plan
 from simulator.registry import PolicyFactory
+from simulator.world import World
 
 BUILT_IN = ("ladder", "random", "oracle")
 REFERENCES = ("segment-fixed", "best-fixed")
@@ -96,9 +97,9 @@ def _fixed_factories(
     return factories, dict(zip(ARCHETYPES, types, strict=True))
 
 
-def cell_objective(case: WorldCase, o: Outcome, objective: Objective) -> list[list[float]]:
-    """A run's objective (EUR) per segment x latent type (evaluation only: reads the type)."""
-    world = case.world()
+def cell_objective(world: World, o: Outcome, objective: Objective) -> list[list[float]]:
+    """A run's objective (EUR) per segment x latent type in ``world`` (the case's population, built
+    once for every policy diagnosed; evaluation only: reads the type)."""
     seg, names = segments(world)
     out = np.zeros((len(names), len(ARCHETYPES)))
     np.add.at(out, (seg, world.pop.archetype), objective.value(o.collected, o.cost, o.complaints))
@@ -118,11 +119,12 @@ def evaluate_world(
     fixed, type_plans = _fixed_factories(case, plans, objective)
     rows: dict[str, dict[str, Any]] = {}
     runs: dict[str, PolicyFactory | None] = {**dict.fromkeys(BUILT_IN), **fixed, **factories}
+    population = case.world() if by_cell else None
     for name, f in runs.items():
         o = run_case(case, name, f, objective)
         rows[name] = score(o, objective)
-        if name in by_cell:
-            rows[name]["by_cell"] = cell_objective(case, o, objective)
+        if population is not None and name in by_cell:
+            rows[name]["by_cell"] = cell_objective(population, o, objective)
     for name, f in (exploring or {}).items():
         rows[f"{name}+exploration"] = score(run_case(case, name, f, objective), objective)
     truth = {k: rows[k] for k in EVALUATION_ONLY}

@@ -1,6 +1,10 @@
-"""The creditor's objective and limits, declared once, and a run's outcome measured against them.
+"""The creditor's objective and limits as the simulator holds every policy to them.
 
     objective = collected - contact cost - complaint_cost_eur x complaints      (EUR, per run)
+
+The objective, the complaint limit and the cost ceiling are stated once, in
+:mod:`ledger.creditor_objective` (the plan policy's ``PlanObjective`` extends the same class);
+``Objective`` adds the contact budget per debtor.
 
 Limits every policy must respect (a run that breaks one is reported so, never silently scored):
 complaints per 1,000 contacts at most ``max_complaints_per_1000_contacts``; no debtor contacted more
@@ -26,38 +30,27 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.creditor_objective import CreditorObjective
+
 F = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
-class Objective:
-    complaint_cost_eur: float = 50.0
-    max_complaints_per_1000_contacts: float = 30.0
+class Objective(CreditorObjective):
+    """The creditor's objective and limits (:class:`ledger.creditor_objective.CreditorObjective`)
+    with the contact budget per debtor every simulated policy must respect."""
+
     max_contacts_per_debtor: int = 5
     budget_window_days: int = 30
-    max_cost_per_euro_collected: float = 0.0036
 
     def __post_init__(self) -> None:
-        if self.complaint_cost_eur < 0:
-            raise ValueError("complaint_cost_eur must not be negative")
-        if self.max_complaints_per_1000_contacts <= 0:
-            raise ValueError("max_complaints_per_1000_contacts must be positive")
+        super().__post_init__()
         if self.max_contacts_per_debtor < 1 or self.budget_window_days < 1:
             raise ValueError("the contact budget needs at least one contact in at least one day")
-        if self.max_cost_per_euro_collected <= 0:
-            raise ValueError("max_cost_per_euro_collected must be positive")
 
     def value(self, collected_eur: F | float, cost_eur: F | float, complaints: F | float) -> Any:
         """The objective in EUR (vectorised over any shape)."""
-        return collected_eur - cost_eur - self.complaint_cost_eur * complaints
-
-    def complaint_excess(self, complaints: F | float, contacts: F | float) -> Any:
-        """Complaints above what the limit allows for that many contacts (<= 0: within it)."""
-        return complaints - self.max_complaints_per_1000_contacts * contacts / 1000.0
-
-    def cost_excess(self, cost_eur: F | float, collected_eur: F | float) -> Any:
-        """Contact cost above what the cost ceiling allows for that much collected (<= 0: held)."""
-        return cost_eur - self.max_cost_per_euro_collected * collected_eur
+        return self.net_eur(collected_eur, cost_eur, complaints)
 
     def limits(self, complaints: float, contacts: float, max_in_window: int) -> dict[str, bool]:
         """Which limits a run held (``True`` = held)."""

@@ -24,34 +24,70 @@ from typing import Any
 import numpy as np
 
 from policy.plan_choice import Evidence
+from simulator.checkpoints import ARMS
 from simulator.config import ARCHETYPES
 from simulator.evaluation import chosen_plans, evaluate_world
 from simulator.families import VALIDATION, cases
 from simulator.objective import DEFAULT_OBJECTIVE
+from simulator.plans import Plan
 from training.plan_learner import CHOSEN, LearnerConfig, plan_factory, with_segment_defaults
 
+_LETTER = ARMS.index(Plan.parse("letter/firm/14d"))  # a firm letter, the escalation tried
+_LETTER_21 = ARMS.index(Plan.parse("letter/firm/21d"))
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "plan_validation.json"
+SESSION_10 = replace(CHOSEN, margin_eur=0.0, evidence=Evidence("promises_broken", 1.0))
+"""Session 10's choice: after a broken promise the model alone decides (no escalation plan); the
+earlier candidates are variations of it."""
 CANDIDATES: dict[str, LearnerConfig] = {
     "chosen": CHOSEN,
-    "margin-100": replace(CHOSEN, margin_eur=100.0),
-    "no-evidence": replace(CHOSEN, evidence=None, margin_eur=100.0),
-    "one-stage": replace(CHOSEN, iterations=1),
-    "session-8": replace(CHOSEN, iterations=1, evidence=None, margin_eur=100.0),
+    "session-10": SESSION_10,
+    "margin-100": replace(SESSION_10, margin_eur=100.0),
+    "no-evidence": replace(SESSION_10, evidence=None, margin_eur=100.0),
+    "one-stage": replace(SESSION_10, iterations=1),
+    "session-8": replace(SESSION_10, iterations=1, evidence=None, margin_eur=100.0),
     "evidence-or-1000-eur": replace(
-        CHOSEN, iterations=1, margin_eur=100.0, evidence=Evidence(margin_without_eur=1000.0)
+        SESSION_10, iterations=1, margin_eur=100.0, evidence=Evidence(margin_without_eur=1000.0)
     ),
     "evidence-or-dpd-28": replace(
-        CHOSEN, evidence=Evidence("promises_broken", 1.0, None, (("dpd", 28.0),))
+        SESSION_10, evidence=Evidence("promises_broken", 1.0, None, (("dpd", 28.0),))
     ),
     "evidence-or-3-contacts": replace(
-        CHOSEN, evidence=Evidence("promises_broken", 1.0, None, (("episode_contacts", 3.0),))
+        SESSION_10, evidence=Evidence("promises_broken", 1.0, None, (("episode_contacts", 3.0),))
     ),
     "evidence-or-prior-10-days-late": replace(
-        CHOSEN, evidence=Evidence("promises_broken", 1.0, None, (("prior_mean_dpd", 10.0),))
+        SESSION_10, evidence=Evidence("promises_broken", 1.0, None, (("prior_mean_dpd", 10.0),))
     ),
-    "cost-20": replace(CHOSEN, cost_mu=20.0),
-    "cost-10": replace(CHOSEN, cost_mu=10.0),
-    "cost-15": replace(CHOSEN, cost_mu=15.0),
+    "cost-20": replace(SESSION_10, cost_mu=20.0),
+    "cost-10": replace(SESSION_10, cost_mu=10.0),
+    "cost-15": replace(SESSION_10, cost_mu=15.0),
+    "weekly-after-evidence": replace(SESSION_10, segment_plans_only=False),
+    "three-rounds": replace(SESSION_10, iterations=3),
+    "history-4000": replace(SESSION_10, history_debtors=4000),
+    "leave-default-50": replace(SESSION_10, margin_eur=-50.0),
+    "max-depth-6": replace(SESSION_10, params=replace(CHOSEN.params, max_depth=6)),
+    **{
+        f"escalate-letter-firm-14d-margin-{m}": replace(
+            SESSION_10, margin_eur=float(m), evidence=Evidence("promises_broken", 1.0, then=_LETTER)
+        )
+        for m in (0, 100, 200, 300, 500, 1000)
+    },
+    "escalate-letter-firm-21d-margin-300": replace(
+        SESSION_10, margin_eur=300.0, evidence=Evidence("promises_broken", 1.0, then=_LETTER_21)
+    ),
+    "escalate-after-2-broken-margin-300": replace(
+        SESSION_10, margin_eur=300.0, evidence=Evidence("promises_broken", 2.0, then=_LETTER)
+    ),
+    "escalate-or-dpd-28-margin-500": replace(
+        SESSION_10,
+        margin_eur=500.0,
+        evidence=Evidence("promises_broken", 1.0, None, (("dpd", 28.0),), then=_LETTER),
+    ),
+    "escalate-margin-500-cost-5": replace(
+        SESSION_10,
+        margin_eur=500.0,
+        evidence=Evidence("promises_broken", 1.0, then=_LETTER),
+        cost_mu=5.0,
+    ),
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has

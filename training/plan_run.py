@@ -44,7 +44,6 @@ from sqlalchemy.engine import Engine
 
 from policy.plan_choice import PlanObjective
 from policy.plan_model import PlanModelParams, PlanValueModel
-from policy.plan_path import plan_scores
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import WAIT_ARM, arm_label
 from training.ope import doubly_robust
@@ -277,7 +276,7 @@ def off_policy(fit: PlanFit, objective: PlanObjective, min_ess: float) -> Check:
     assert fit.policy.model is not None
     avail = t.available[te] & fit.policy.arm_mask()[None, :]
     state = t.state.iloc[te]
-    score = plan_scores(fit.policy, state, fit.policy.model.predict(state))
+    score = fit.policy.scores(state, fit.policy.model.predict(state))
     greedy = np.argmax(np.where(avail, score, -np.inf), axis=1)
     q = objective.value(fit.referee.predict(state))
     rows = np.arange(te.size)

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ledger.settings import shown_path
 from policy.plan_choice import TopK
 from policy.plan_model import PlanValueModel
 from simulator.families import VALIDATION, cases
@@ -178,7 +179,7 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
             "rounds": cfg.rounds,
             "debtors": cfg.debtors,
             "days": cfg.days,
-            "world": str(cfg.world),
+            "world": str(shown_path(cfg.world)),
             "gate": gate.as_dict(),
             "learner": cfg.learner.describe(),
         },

@@ -75,7 +75,7 @@ def _simulate_plans(seed: int, cfg: "object", db: str | None) -> None:
     migrate.upgrade(url)
     engine = make_engine(url)
     try:
-        counts = simulate_plan_ledger(engine, seed, cfg, arms=CHOSEN.arms)
+        counts = simulate_plan_ledger(engine, seed, cfg, arms=CHOSEN.logged_arms)
     except ValueError as exc:
         fail(str(exc))
     finally:
@@ -108,7 +108,8 @@ def simulate(
         typer.Option(
             "--logging",
             help="ladder: the per-day logging policy (ladder with epsilon); plan: a uniformly "
-            "random weekly plan at every checkpoint (what `train policy --kind plan` reads).",
+            "random weekly plan (or the learner's escalation plan) at every checkpoint (what "
+            "`train policy --kind plan` reads).",
         ),
     ] = "ladder",
 ) -> None:

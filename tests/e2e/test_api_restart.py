@@ -19,6 +19,7 @@ from sqlmodel import Session, func, select
 from ledger.tables import Contact, Creditor
 from serving.scheduler.cycle import run_cycle
 from serving.scheduler.scoring_client import ScoringClient, ScoringError
+from tests.conftest import MlflowTemplate
 from tests.e2e.fault_servers import free_port
 from tests.serving.scheduler.conftest import CYCLE, make_book
 from tests.waits import HANG_GUARD_S
@@ -26,8 +27,8 @@ from tests.waits import HANG_GUARD_S
 N_DEBTORS = 12
 
 
-def serve(db_url: str, port: int, tmp: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp / 'mlflow.db'}"}
+def serve(db_url: str, port: int, mlflow_uri: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_uri}
     env.pop("DUNFLOW_DATABASE_URL", None)
     dunflow = Path(sys.executable).parent / "dunflow"
     proc = subprocess.Popen(
@@ -70,7 +71,7 @@ def contacts(engine: Engine) -> tuple[int, int]:
 
 @pytest.mark.slow
 def test_the_cycle_survives_the_api_killed_mid_cycle(
-    db_url: str, engine: Engine, tmp_path: Path
+    db_url: str, engine: Engine, tmp_path: Path, mlflow_template: MlflowTemplate
 ) -> None:
     book = make_book(engine, n=N_DEBTORS)
     with Session(engine, expire_on_commit=False) as session:
@@ -78,13 +79,14 @@ def test_the_cycle_survives_the_api_killed_mid_cycle(
     assert creditor is not None
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = serve(db_url, port, tmp_path)
+    mlflow_uri = mlflow_template.store_at(tmp_path / "mlflow.db")
+    proc = serve(db_url, port, mlflow_uri)
     client = ScoringClient(url, lambda _name: book.key, batch_size=2, in_flight=1)
     try:
         with pytest.raises(ScoringError):
             run_cycle(engine, creditor, CYCLE, KilledAfterFirstBatch(client, proc))  # type: ignore[arg-type]
         assert contacts(engine) == (0, 0)  # the killed run planned nothing
-        proc = serve(db_url, port, tmp_path)
+        proc = serve(db_url, port, mlflow_uri)
         rerun = run_cycle(engine, creditor, CYCLE, client)
         assert rerun.answered == N_DEBTORS
         assert rerun.planned == N_DEBTORS

@@ -13,15 +13,19 @@ from dunflow.live_sim import LiveSimConfig, run_live_sim
 from ledger.db import make_engine
 from ledger.tables import DossierEvent
 from serving.api.model_store import LoadedModel, ModelStore
+from tests.conftest import MlflowTemplate
 from tests.serving.api.tiny_policy import tiny_policy
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("answering", ["ladder", "learned"])
 def test_a_short_live_run_sends_collects_and_passes_the_audit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answering: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    answering: str,
+    mlflow_template: MlflowTemplate,
 ) -> None:
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mlflow_template.store_at(tmp_path / "mlflow.db"))
     store = (
         ModelStore(lambda: LoadedModel("tiny/1", tiny_policy(epsilon=0.2)))
         if answering == "learned"

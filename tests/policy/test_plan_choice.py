@@ -37,9 +37,9 @@ def test_exploration_stays_in_the_top_k_and_its_propensities_are_exact() -> None
 
 def test_the_objective_weighs_complaints_at_their_stated_cost_plus_the_multiplier() -> None:
     parts = np.array([[100.0, 2.0, 0.1, 2.0]])  # collected, cost, complaints, contacts
-    plain = PlanObjective(50.0, 30.0, 0.0)
+    plain = PlanObjective(50.0, 30.0, lam=0.0)
     assert plain.value(parts)[0] == pytest.approx(100 - 2 - 5)
-    strict = PlanObjective(50.0, 30.0, 200.0)
+    strict = PlanObjective(50.0, 30.0, lam=200.0)
     assert strict.score(parts)[0] == pytest.approx(93 - 200 * (0.1 - 0.06))
     with pytest.raises(ValueError, match="epsilon"):
         TopK(1.5, 3)
@@ -84,9 +84,25 @@ def test_any_evidence_rule_lets_a_debtor_leave_and_reads_back_from_json() -> Non
 def test_the_cost_multiplier_weighs_cost_against_the_ceiling_never_in_the_value() -> None:
     # collected, cost, complaints, contacts: a phone plan and an email plan
     parts = np.array([[1000.0, 9.0, 0.0, 2.0], [960.0, 0.6, 0.0, 2.0]])
-    free = PlanObjective(50.0, 30.0, 0.0, 0.004, 0.0)
-    capped = PlanObjective(50.0, 30.0, 0.0, 0.004, 20.0)
+    free = PlanObjective(50.0, 30.0, 0.004, lam=0.0, cost_mu=0.0)
+    capped = PlanObjective(50.0, 30.0, 0.004, lam=0.0, cost_mu=20.0)
     assert np.argmax(free.score(parts)) == 0
     assert np.argmax(capped.score(parts)) == 1  # 5 EUR above the ceiling x 20 outweighs 40 EUR
     assert capped.value(parts).tolist() == free.value(parts).tolist()  # never in the reported
     assert capped.score(parts)[1] == pytest.approx(capped.value(parts)[1] - 20 * (0.6 - 3.84))
+
+
+def test_with_evidence_an_escalation_plan_replaces_the_segments_as_the_anchor() -> None:
+    # arms: 0 the segment's plan, 1 the escalation plan, 2 another plan, 3 waiting
+    scores = np.array([[90.0, 60.0, 70.0, 0.0]] * 3)
+    default = np.array([0, 0, -1])  # row 2: a segment without a plan stays unanchored
+    broken = np.array([1.0, 0.0, 1.0])
+    escalate = Evidence("promises_broken", 1.0, then=1)
+    anchor = escalate.defaults(broken, default)
+    assert anchor.tolist() == [1, 0, -1]
+    margins = escalate.margins(broken, 50.0)
+    c = choose(anchored(scores, anchor, margins), np.ones_like(scores, dtype=bool),
+               np.random.default_rng(0), GREEDY)  # fmt: skip
+    assert c.arm.tolist() == [1, 0, 0]  # 30 EUR more for the segment's plan does not clear 50
+    assert Evidence("promises_broken", 1.0).defaults(broken, default).tolist() == [0, 0, -1]
+    assert Evidence(**json.loads(json.dumps(asdict(escalate)))) == escalate

@@ -15,7 +15,6 @@ import pytest
 from features.plan_state import CHECKPOINT_FEATURES, PLAN_STATE_FEATURES
 from policy.plan_clock import stage_of
 from policy.plan_model import PlanModelParams
-from policy.plan_path import plan_scores
 from simulator.checkpoints import N_ARMS, WAIT_ARM, arm_label
 from tests.factories import synthetic_base
 from training.plan_learner import CHOSEN
@@ -118,9 +117,13 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
                                            referee=small))  # fmt: skip
     plan = derived.segment_plans["x"]
     assert plan in ("phone/neutral/7d", "email/neutral/7d")  # a plan the log tried
-    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], WAIT_ARM}
+    assert CHOSEN.evidence is not None
+    assert CHOSEN.evidence.then is not None
+    escalation = CHOSEN.evidence.then  # the plan a debtor with a broken promise is anchored on
+    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], escalation, WAIT_ARM}
     assert derived.policy.evidence is not None
     assert derived.policy.evidence.column == "hist_n_promises_broken"  # the ledger's column
+    assert derived.policy.evidence.then == escalation
 
     weekly = replace(learner, segment_plans_only=False)
     stated = PlanRunConfig(
@@ -131,10 +134,20 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
     assert fit.segment_plans == {"x": "email/neutral/7d"}
     state = data.log.states[0]
     assert policy.model is not None
-    scores = plan_scores(policy, state, policy.model.predict(state))
+    scores = policy.scores(state, policy.model.predict(state))
     chosen = np.argmax(np.where(policy.arm_mask()[None, :], scores, -np.inf), axis=1)
     broken = state["hist_n_promises_broken"].to_numpy() >= 1
     late = state["hist_share_late"].to_numpy() > 0.5
     assert (chosen[~broken] == EMAIL).all()  # no evidence: the segment's plan, late or not
     # evidence: the model decides, and between the two plans it saw it prefers the phone here
     assert np.mean(scores[broken & late, PHONE] > scores[broken & late, EMAIL]) > 0.8
+    # what `mlflow models serve` answers (predict) is anchored the same way
+    served = policy.predict(None, state)["arm"].to_numpy()
+    assert (served == chosen).all()
+    assert (served[~broken] == EMAIL).all()
+    # with a margin no plan clears, the anchors decide: a broken promise moves to the escalation
+    policy.margin_eur = 10_000.0
+    anchored = policy.scores(state, policy.model.predict(state))
+    firm = np.argmax(np.where(policy.arm_mask()[None, :], anchored, -np.inf), axis=1)
+    assert (firm[broken] == escalation).all()
+    assert (firm[~broken] == EMAIL).all()

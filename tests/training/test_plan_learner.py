@@ -13,7 +13,7 @@ from policy.plan_model import PlanModelParams
 from simulator.checkpoints import N_ARMS, WAIT_ARM
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, run_case
-from simulator.plans import PLANS
+from simulator.plans import PLANS, Plan
 from simulator.world_file import default_world
 from training.plan_fit import transitions
 from training.plan_learner import (
@@ -130,3 +130,16 @@ def test_the_default_logger_keeps_the_segment_plan_with_an_exact_propensity() ->
     np.testing.assert_allclose(c.propensity[n // 2 :][~top], 0.4 / 5)
     np.testing.assert_allclose(c.propensity[: n // 2], 1 / 4)  # uniform among the four left
     assert (c.arm[: n // 2] != 0).all()
+
+
+def test_the_escalation_plan_is_among_the_arms_when_anchored_and_always_logged() -> None:
+    letter = PLANS.index(Plan.parse("letter/firm/14d"))
+    cfg = LearnerConfig(cadences=(7,), margin_eur=500.0, segment_plans_only=True,
+                        evidence=Evidence("promises_broken", 1.0, then=letter))  # fmt: skip
+    assert not cfg.arms[letter]  # no segment plans (the loop, a ledger before its anchors)
+    assert cfg.logged_arms[letter]  # a plan-logging history tries it all the same
+    assert (cfg.logged_arms | ~cfg.arms).all()  # and every arm the learner may choose
+    anchored = replace(cfg, defaults=("phone/neutral/7d",))
+    assert anchored.arms.tolist() == [
+        a is None or a in (Plan.parse("phone/neutral/7d"), PLANS[letter]) for a in (*PLANS, None)
+    ]

@@ -3,11 +3,13 @@ written by the plan-logging history are read back, the plan model is trained, ju
 registered as a pyfunc the API's registry loader serves; without replay worlds the gate refuses
 and the champion alias does not move."""
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -30,7 +32,7 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     migrate.upgrade(url)
     engine = make_engine(url)
     sim = SimConfig(n_debtors=150, days=120, world=default_world())
-    counts = simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.arms)
+    counts = simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.logged_arms)
     data = ledger_checkpoints(engine)
     assert counts["recommendation"] == len(data.log.arm[0]) > 100  # every plan choice is read
     props = data.log.propensity[0]
@@ -73,6 +75,10 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     state = data.log.states[0].head(5)
     served = policy.predict(None, state)
     assert set(served["arm"]) <= set(policy.allowed_arms or ())
+    # as `mlflow models serve` hands it over: JSON, no category dtype; the same answer
+    posted = pd.read_json(io.StringIO(state.to_json(orient="split")), orient="split")
+    assert not any(isinstance(t, pd.CategoricalDtype) for t in posted.dtypes)
+    pd.testing.assert_frame_equal(policy.predict(None, posted), served)
 
 
 def test_the_cli_writes_plan_decisions_and_trains_on_them(mlflow_tmp: Path) -> None:

@@ -63,6 +63,8 @@ def test_a_small_loop_gates_each_round_and_deploys_a_promoted_champion(mlflow_tm
     else:
         assert first["deployed"] == "logging (no champion yet)"
     assert set(report["ceilings"]) == {"default-family101-00"}
+    # recorded as the project names it, not as one checkout's absolute path
+    assert report["config"]["world"] == "simulator/worlds/default.toml"
 
 
 def test_cli_loop_names_the_bad_option() -> None:

@@ -14,6 +14,7 @@ from policy.pyfunc import DunningPolicy
 from serving.api.model_loader import registry_store
 from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.settings import ApiSettings
+from tests.conftest import MlflowTemplate
 from tests.serving.api.conftest import AT, World, make_app
 from tests.waits import HANG_GUARD_S
 
@@ -21,15 +22,19 @@ NAME = "dunning-policy"
 
 
 @pytest.fixture
-def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine: Engine) -> Iterator[str]:
+def registry(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    engine: Engine,
+    mlflow_template: MlflowTemplate,
+) -> Iterator[str]:
     import mlflow
 
     if engine.dialect.name != "sqlite":  # the registry is the subject here, not the ledger
         pytest.skip("MLflow registry tests run on the SQLite ledger only (slow)")
 
     store = tmp_path / "mlruns"
-    store.mkdir()
-    uri = f"sqlite:///{store / 'mlflow.db'}"
+    uri = mlflow_template.store_at(store / "mlflow.db")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)

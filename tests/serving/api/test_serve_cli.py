@@ -14,12 +14,13 @@ from sqlmodel import Session
 from ledger import migrate
 from ledger.db import make_engine
 from serving.api.security import create_api_key
+from tests.conftest import MlflowTemplate
 from tests.serving.scheduler.conftest import free_port
 from tests.waits import HANG_GUARD_S
 
 
 @pytest.mark.slow
-def test_two_workers_serve_one_port(tmp_path: Path) -> None:
+def test_two_workers_serve_one_port(tmp_path: Path, mlflow_template: MlflowTemplate) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.db'}"
     migrate.upgrade(url)
     engine = make_engine(url)
@@ -28,7 +29,7 @@ def test_two_workers_serve_one_port(tmp_path: Path) -> None:
         session.commit()
     engine.dispose()
     port = free_port()
-    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    env = {**os.environ, "MLFLOW_TRACKING_URI": mlflow_template.store_at(tmp_path / "mlflow.db")}
     env.pop("DUNFLOW_DATABASE_URL", None)
     dunflow = Path(sys.executable).parent / "dunflow"
     proc = subprocess.Popen(

@@ -21,6 +21,7 @@ from features.specs import payment_time_feature_names
 from serving.reports.forecast import BaselineForecaster, open_invoices, weekly_cash
 from serving.reports.i18n import Lang
 from serving.reports.settings import get_reports_settings
+from tests.conftest import MlflowTemplate
 from tests.features.synthetic_ledger import synthetic_frames
 from tests.serving.reports import sample_ledger
 from tests.serving.webapp.conftest import Tenants, log_in
@@ -66,10 +67,13 @@ def tracking(folder: Path) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def registry(
+    tmp_path_factory: pytest.TempPathFactory, mlflow_template: MlflowTemplate
+) -> Iterator[Path]:
     """A private MLflow registry with a payment-time model trained on a synthetic ledger (the
     real training run, cut small) and registered as payment-time@champion."""
     folder = tmp_path_factory.mktemp("mlflow")
+    mlflow_template.store_at(folder / "mlflow.db")
     with tracking(folder):
         fast = PaymentTimeConfig(num_boost_round=30, learning_rate=0.2, complexity_grid=())
         report = run_payment_time(
@@ -124,7 +128,9 @@ def test_without_a_model_the_baseline_is_labelled_as_the_fallback(
     tenants: Tenants,
     reports_env: pytest.MonkeyPatch,
     tmp_path: Path,
+    mlflow_template: MlflowTemplate,
 ) -> None:
+    mlflow_template.store_at(tmp_path / "mlflow.db")
     log_in(client, Tenants.email("finance"))
     with Session(engine) as session:
         weeks = BaselineForecaster().forecast(
