@@ -17,7 +17,7 @@ outcomes, not synthetic targets), so nothing here changes CHOSEN or the learner'
 import json
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from timed_run import machine, run
 
 from policy.decision_path import Pinned, decide_for, situations
 from policy.ledger_state import states_from_ledger
-from policy.plan_model import PlanModelParams
 from serving.api.snapshots import FeatureSnapshots
 from training.plan_learner import CHOSEN
 
@@ -38,16 +37,6 @@ OUT = Path(__file__).resolve().parent / "results" / "plan_shap.json"
 DEPTHS = (-1, 16, 12, 10, 8, 6)  # -1: LightGBM's default, no limit (CHOSEN's)
 DEBTORS = 120  # decided one at a time, each at a checkpoint
 REPEATS = 3  # the least CPU of these per depth (a shared machine only ever adds)
-
-
-@dataclass(frozen=True)
-class DepthParams(PlanModelParams):
-    """CHOSEN's parameters with a LightGBM ``max_depth`` (this benchmark's only)."""
-
-    max_depth: int = -1
-
-    def lgb(self) -> dict[str, Any]:
-        return {**super().lgb(), "max_depth": self.max_depth}
 
 
 def _depths(booster: lgb.Booster) -> list[int]:
@@ -88,7 +77,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
         rows: list[dict[str, Any]] = []
         greedy_at_default: list[int] = []
         for depth in DEPTHS:
-            params = DepthParams(**asdict(CHOSEN.params), max_depth=depth)
+            params = replace(CHOSEN.params, max_depth=depth)
             policy = plan_policy(led.engine, led.creditor_name, led.now, seed, params)
             model = policy.model
             assert model is not None
