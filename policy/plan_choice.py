@@ -79,16 +79,26 @@ class Evidence:
     is at least ``at_least`` (or any of the ``also`` pairs (column, at least) holds); without it
     the margin is ``margin_without_eur`` (None: the segment's plan is kept whenever it is
     available). ``then``: the arm a debtor with that evidence is anchored on instead of its
-    segment's (an escalation plan; None: its segment's)."""
+    segment's (an escalation plan; None: its segment's), or one per segment (index: segment; -1:
+    that segment keeps its own plan)."""
 
     column: str = "promises_broken"
     at_least: float = 1.0
     margin_without_eur: float | None = None
     also: tuple[tuple[str, float], ...] = ()
-    then: int | None = None
+    then: int | tuple[int, ...] | None = None
 
-    def __post_init__(self) -> None:  # read back from JSON, ``also`` comes as lists
+    def __post_init__(self) -> None:  # read back from JSON, ``also`` and ``then`` come as lists
         object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
+        if isinstance(self.then, list | tuple):
+            object.__setattr__(self, "then", tuple(int(a) for a in self.then))
+
+    @property
+    def escalations(self) -> tuple[int, ...]:
+        """The escalation plans' arms (none, one, or one per segment that has one)."""
+        if self.then is None:
+            return ()
+        return tuple(sorted({a for a in np.atleast_1d(self.then).tolist() if a >= 0}))
 
     @property
     def rules(self) -> tuple[tuple[str, float], ...]:
@@ -106,12 +116,18 @@ class Evidence:
         without = np.inf if self.margin_without_eur is None else self.margin_without_eur
         return np.where(self.shown(counts), margin, without)
 
-    def defaults(self, counts: F, default: I) -> I:
-        """Per row the arm it is anchored on: ``then`` with evidence (when set), else ``default``
-        (the segment's)."""
+    def defaults(self, counts: F, default: I, segment: I | None = None) -> I:
+        """Per row the arm it is anchored on: ``then`` with evidence (when set; per segment, the
+        row's ``segment`` index, -1: none), else ``default`` (the segment's)."""
         if self.then is None:
             return default
-        return np.where(self.shown(counts) & (default >= 0), self.then, default)
+        then = np.asarray(self.then, dtype=np.int64)
+        if then.ndim:
+            if segment is None:
+                raise ValueError("an escalation plan per segment needs the rows' segments")
+            ok = (segment >= 0) & (segment < len(then))
+            then = np.where(ok, then[np.where(ok, segment, 0)], -1)
+        return np.where(self.shown(counts) & (default >= 0) & (then >= 0), then, default)
 
 
 @dataclass(frozen=True)

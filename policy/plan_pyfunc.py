@@ -117,14 +117,18 @@ class PlanDunningPolicy(PythonModel):
         if self.segment_defaults is None:
             return None
         defaults = np.asarray(self.segment_defaults, dtype=np.int64)
+        at = self.segment_index(segment)
+        return np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
+
+    def segment_index(self, segment: pd.Series) -> NDArray[np.int64]:
+        """Per state row, the index of its segment among the anchored ones (-1: none)."""
+        assert self.segment_defaults is not None
         names: tuple[str, ...] | None = getattr(self, "segment_names", None)  # saved before it
         if names is None:  # the simulator's segment codes; a code past the stated ones has none
             at = segment.to_numpy(dtype=np.int64)
-            at = np.where((at >= 0) & (at < len(defaults)), at, -1)
-        else:
-            index = {name: i for i, name in enumerate(names)}
-            at = np.array([index.get(str(v), -1) for v in segment.tolist()], dtype=np.int64)
-        return np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
+            return np.where((at >= 0) & (at < len(self.segment_defaults)), at, -1)
+        index = {name: i for i, name in enumerate(names)}
+        return np.array([index.get(str(v), -1) for v in segment.tolist()], dtype=np.int64)
 
     def scores(self, rows: pd.DataFrame, parts: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each plan's score on the policy's objective, the segment's plan raised by the anchoring
@@ -140,8 +144,11 @@ class PlanDunningPolicy(PythonModel):
             return anchored(scores, default, float(self.margin_eur))
         counts = _evidence_counts(evidence, rows)
         # with evidence, the escalation plan (when the evidence names one) is the anchor
+        at = self.segment_index(rows["segment"])
         return anchored(
-            scores, evidence.defaults(counts, default), evidence.margins(counts, self.margin_eur)
+            scores,
+            evidence.defaults(counts, default, at),
+            evidence.margins(counts, self.margin_eur),
         )
 
     def save_artifacts(self, folder: Path) -> Path:

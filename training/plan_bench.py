@@ -34,8 +34,23 @@ from training.plan_learner import CHOSEN, LearnerConfig, plan_factory, with_segm
 
 _LETTER = ARMS.index(Plan.parse("letter/firm/14d"))  # a firm letter, the escalation tried
 _LETTER_21 = ARMS.index(Plan.parse("letter/firm/21d"))
+_NEUTRAL = ARMS.index(Plan.parse("letter/neutral/14d"))  # a gentler letter, for B2B
+_LETTER_10 = ARMS.index(Plan.parse("letter/firm/10d"))  # firmer ones
+_PHONE_FIRM = ARMS.index(Plan.parse("phone/firm/7d"))
+_LETTER_7 = ARMS.index(Plan.parse("letter/firm/7d"))
+_EMAIL_FIRM = ARMS.index(Plan.parse("email/firm/14d"))  # a cheaper one, for B2C
+
+
+def _b2b_b2c(b2b: int, b2c: int) -> tuple[int, ...]:
+    """An escalation plan per segment (``Evidence.then``; the six VALIDATION segments, even codes
+    B2B, odd B2C; -1: the segment keeps its own plan)."""
+    return (b2b, b2c) * 3
+
+
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "plan_validation.json"
-SESSION_10 = replace(CHOSEN, margin_eur=0.0, evidence=Evidence("promises_broken", 1.0))
+SESSION_10 = replace(
+    CHOSEN, margin_eur=0.0, evidence=Evidence("promises_broken", 1.0), extra_plans=()
+)
 """Session 10's choice: after a broken promise the model alone decides (no escalation plan); the
 earlier candidates are variations of it."""
 CANDIDATES: dict[str, LearnerConfig] = {
@@ -88,6 +103,28 @@ CANDIDATES: dict[str, LearnerConfig] = {
         evidence=Evidence("promises_broken", 1.0, then=_LETTER),
         cost_mu=5.0,
     ),
+    **{
+        f"escalate-{name}-margin-500": replace(
+            SESSION_10, margin_eur=500.0, evidence=Evidence("promises_broken", 1.0, then=then)
+        )
+        for name, then in (
+            ("b2b-only", _b2b_b2c(_LETTER, -1)),
+            ("b2b-neutral-b2c-firm", _b2b_b2c(_NEUTRAL, _LETTER)),
+            ("b2b-neutral-only", _b2b_b2c(_NEUTRAL, -1)),
+            ("segment-0-only", (_LETTER, -1, -1, -1, -1, -1)),
+            ("segment-4-only", (-1, -1, -1, -1, _LETTER, -1)),
+            ("b2b-letter-firm-10d", _b2b_b2c(_LETTER_10, _LETTER)),
+            ("b2b-phone-firm-7d", _b2b_b2c(_PHONE_FIRM, _LETTER)),
+            ("segment-2-letter-firm-10d", (_LETTER, _LETTER, _LETTER_10, *(_LETTER,) * 3)),
+            ("segment-2-letter-firm-7d", (_LETTER, _LETTER, _LETTER_7, *(_LETTER,) * 3)),
+            ("segment-4-letter-firm-10d", (*(_LETTER,) * 4, _LETTER_10, _LETTER)),
+            ("b2c-email-firm-14d", _b2b_b2c(_LETTER, _EMAIL_FIRM)),
+        )
+    },
+    **{
+        f"escalate-margin-500-plus-{plan.replace('/', '-')}": replace(CHOSEN, extra_plans=(plan,))
+        for plan in ("letter/firm/7d", "letter/firm/10d")
+    },
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has

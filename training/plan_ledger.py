@@ -262,6 +262,11 @@ def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
     """``evidence`` reading the ledger's plan state instead of the simulator's (every rule)."""
     if evidence is None:
         return evidence
+    if isinstance(evidence.then, tuple):  # indexed by the simulator's segment codes
+        raise ValueError(
+            "evidence then: one escalation plan per segment reads the simulator's segment codes; "
+            "a ledger's segments are named, give one plan"
+        )
 
     def ledger(column: str) -> str:
         if column in PLAN_STATE_FEATURES:

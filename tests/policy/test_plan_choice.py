@@ -106,3 +106,16 @@ def test_with_evidence_an_escalation_plan_replaces_the_segments_as_the_anchor() 
     assert c.arm.tolist() == [1, 0, 0]  # 30 EUR more for the segment's plan does not clear 50
     assert Evidence("promises_broken", 1.0).defaults(broken, default).tolist() == [0, 0, -1]
     assert Evidence(**json.loads(json.dumps(asdict(escalate)))) == escalate
+
+
+def test_an_escalation_plan_per_segment_anchors_only_the_segments_that_have_one() -> None:
+    # segments 0 and 1; segment 0 escalates to arm 1, segment 1 (-1) keeps its own plan
+    default = np.array([0, 0, 2, 2, -1])
+    segment = np.array([0, 0, 1, 1, -1])
+    broken = np.array([1.0, 0.0, 1.0, 0.0, 1.0])
+    per_segment = Evidence("promises_broken", 1.0, then=(1, -1))
+    assert per_segment.defaults(broken, default, segment).tolist() == [1, 0, 2, 2, -1]
+    assert per_segment.escalations == (1,)
+    assert Evidence(**json.loads(json.dumps(asdict(per_segment)))) == per_segment
+    with pytest.raises(ValueError, match="segments"):
+        per_segment.defaults(broken, default)

@@ -6,6 +6,7 @@ model."""
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import policy.decision_path as decision_path
@@ -71,3 +72,22 @@ def test_the_pyfunc_artifact_reloads_to_the_same_plan_model(
     served = again.predict(None, state)
     assert set(served["arm"]) <= {0, 1, 2, 60}
     assert served["plan"].iloc[0] == again.arms[int(served["arm"].iloc[0])].label
+
+
+def test_an_escalation_plan_per_segment_anchors_the_served_choice(
+    fitted: tuple[PlanValueModel, object],
+) -> None:
+    model, log = fitted
+    state = pd.concat(log.states[:5], ignore_index=True)  # type: ignore[attr-defined]
+    n = len(state)
+    state["segment"] = np.arange(n) % 2
+    state["promises_broken"] = (np.arange(n) // 2) % 2
+    # a margin no predicted gain clears: every row keeps its anchor
+    policy = PlanDunningPolicy(
+        model, OBJ, EXPLORE, segment_defaults=(0, 60), margin_eur=1e9,
+        evidence=Evidence("promises_broken", 1.0, then=(1, -1)),
+    )  # fmt: skip
+    best = policy.scores(state, model.predict(state)).argmax(axis=1)
+    escalated = (state["segment"] == 0) & (state["promises_broken"] >= 1)
+    assert n >= 4
+    assert best.tolist() == np.where(escalated, 1, np.where(state["segment"] == 0, 0, 60)).tolist()

@@ -120,7 +120,8 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
     assert CHOSEN.evidence is not None
     assert CHOSEN.evidence.then is not None
     escalation = CHOSEN.evidence.then  # the plan a debtor with a broken promise is anchored on
-    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], escalation, WAIT_ARM}
+    extra = {ARM_OF[label] for label in CHOSEN.extra_plans}  # plans it may choose besides
+    assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], escalation, WAIT_ARM, *extra}
     assert derived.policy.evidence is not None
     assert derived.policy.evidence.column == "hist_n_promises_broken"  # the ledger's column
     assert derived.policy.evidence.then == escalation

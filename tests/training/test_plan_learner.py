@@ -143,3 +143,13 @@ def test_the_escalation_plan_is_among_the_arms_when_anchored_and_always_logged()
     assert anchored.arms.tolist() == [
         a is None or a in (Plan.parse("phone/neutral/7d"), PLANS[letter]) for a in (*PLANS, None)
     ]
+    neutral = PLANS.index(Plan.parse("letter/neutral/14d"))
+    per_segment = replace(anchored, evidence=Evidence("promises_broken", 1.0, then=(neutral, -1)))
+    assert per_segment.logged_arms[neutral]
+    assert per_segment.arms[neutral]
+    assert not per_segment.arms[letter]
+    firm_10 = PLANS.index(Plan.parse("letter/firm/10d"))
+    extra = replace(cfg, extra_plans=("letter/firm/10d",))
+    assert extra.logged_arms[firm_10]  # logged before the ledger's anchors are known
+    assert not extra.arms[firm_10]
+    assert replace(extra, defaults=("phone/neutral/7d",)).arms[firm_10]

@@ -19,3 +19,9 @@ def test_every_evidence_rule_reads_the_ledgers_column() -> None:
 def test_a_rule_without_a_ledger_equivalent_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="'no_such_count'"):
         ledger_evidence(Evidence("promises_broken", 1.0, None, (("no_such_count", 1.0),)))
+
+
+def test_an_escalation_plan_per_segment_is_refused_for_a_ledgers_named_segments() -> None:
+    assert ledger_evidence(Evidence(then=3)) == Evidence("hist_n_promises_broken", then=3)
+    with pytest.raises(ValueError, match="evidence then"):
+        ledger_evidence(Evidence(then=(3, -1)))
