@@ -16,7 +16,6 @@
 import asyncio
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from served_policy import (
     register,
 )
 from sqlmodel import Session
+from timed_run import machine, run
 
 from features.specs import FEATURES
 from policy import allowed_actions, state_from_ledger
@@ -265,11 +265,13 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
         db, engine, ids, key, base, now = led.db, led.engine, led.ids, led.key, led.base, led.now
         uri = f"sqlite:///{tmp / 'mlflow.db'}"
         version = register(led.policy, tmp, uri)
+        # ours as `dunflow serve` runs in production, without OMP_NUM_THREADS (policy/lgb_threads
+        # asks LightGBM for one thread per small batch); MLflow's pyfunc predicts with LightGBM's
+        # default threads, so it gets OMP_NUM_THREADS=1, its best case for small calls
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"},
             "MLFLOW_TRACKING_URI": uri,
             "DUNFLOW_MODEL_POLL_SECONDS": "0",
-            "OMP_NUM_THREADS": "1",
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",  # mlflow runs `uvicorn`
         }
         results: dict[str, Any] = {}
@@ -305,7 +307,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
         mlf = _start(
             [str(BIN / "mlflow"), "models", "serve", "-m", f"models:/{NAME}/{version}",
              "--env-manager", "local", "-p", str(port), "-h", "127.0.0.1", "-w", "1"],
-            env, tmp / "mlflow.log",
+            {**env, "OMP_NUM_THREADS": "1"}, tmp / "mlflow.log",
         )  # fmt: skip
         try:
             base_url = f"http://127.0.0.1:{port}"
@@ -357,7 +359,10 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             f"{LEAVES} leaves) trained on the ledger's live feature rows with SYNTHETIC labels "
             "(benchmarks/served_policy.py): fine for latency, not for quality",
             "concurrency": CONCURRENCY,
-            "servers": "both uvicorn, one worker process, OMP_NUM_THREADS=1; the load client "
+            "servers": "both uvicorn, one worker process; ours without OMP_NUM_THREADS, as "
+            "`dunflow serve` runs (policy/lgb_threads.py: one thread below 4,096 rows), MLflow's "
+            "with OMP_NUM_THREADS=1 (its best case: its pyfunc predicts with LightGBM's default "
+            "threads, which wakes the OpenMP pool for every call); the load client "
             "(httpx, asyncio) runs on the same 2-core host and takes a share of the CPU",
             "clients": "concurrency 8: httpx.AsyncClient; *_sequential (one call at a time, the "
             "latency targets): httpx.Client on one kept connection; *_sequential_asyncio_client: "
@@ -374,25 +379,9 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             "mlflow": "scoring only: P(pay), P(complaint) and value of candidate rows the client "
             "already built (no rules, no features, no choice, no SHAP, no storage)",
         },
-        "machine": {
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
     }
 
 
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    load_before = os.getloadavg()
-    result = main()
-    result["seconds_total"] = round(time.perf_counter() - t0, 1)
-    # the machine is shared: latencies on a busy one measure the queue for its 2 cores as well
-    result["machine"]["load_average_1_5_15_min"] = {
-        "at_start": [round(x, 2) for x in load_before],
-        "at_end": [round(x, 2) for x in os.getloadavg()],
-    }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    run(main, OUT)

@@ -11,13 +11,21 @@ from sqlalchemy import Engine
 
 from features import load_frames
 from features.plan_state import PLAN_STATE_FEATURES, plan_state
-from policy.plan_model import COMPONENTS, PlanValueModel
+from policy.plan_model import COMPONENTS, PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from training.plan_fit import arm_table
 from training.plan_learner import CHOSEN
 
 
-def plan_policy(engine: Engine, creditor: str, now: datetime, seed: int) -> PlanDunningPolicy:
+def plan_policy(
+    engine: Engine,
+    creditor: str,
+    now: datetime,
+    seed: int,
+    params: PlanModelParams = CHOSEN.params,
+) -> PlanDunningPolicy:
+    """CHOSEN's plan policy on the ledger's live state rows (``params``: other booster parameters,
+    for measuring what they cost; the targets are the same)."""
     rng = np.random.default_rng(seed)
     frames = load_frames(engine, creditor)
     as_of = pd.Timestamp(now).tz_convert("UTC").floor("D")
@@ -37,7 +45,7 @@ def plan_policy(engine: Engine, creditor: str, now: datetime, seed: int) -> Plan
     )  # fmt: skip
     assert targets.shape[1] == len(COMPONENTS)
     cats = tuple(c for c in PLAN_STATE_FEATURES if isinstance(state[c].dtype, pd.CategoricalDtype))
-    model = PlanValueModel(arms, PLAN_STATE_FEATURES, cats, CHOSEN.params)
+    model = PlanValueModel(arms, PLAN_STATE_FEATURES, cats, params)
     model.fit(state.reset_index(drop=True), arm, targets)
     return PlanDunningPolicy(
         model, CHOSEN.plan_objective, CHOSEN.exploration,

@@ -122,8 +122,7 @@ def decide(
     )
     debtor = table.debtor_id
     probs = choice.grouped_probabilities(values, debtor, exploration)
-    starts = np.flatnonzero(np.r_[True, debtor[1:] != debtor[:-1]])
-    ends = np.r_[starts[1:], len(debtor)]
+    starts, ends = choice.group_bounds(debtor)
     channels, tones, costs = table.channel, table.tone, table.cost_cents
 
     def scored(i: int) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from policy.decide import Decision, decide
 from policy.encoding import CandidateTable, EncodedBase
 from policy.explain import Reason
 from policy.flow_state import DebtorState
-from policy.guardrails import check
+from policy.guardrails import check_channels
 from policy.ladder import ladder_action
 from policy.plan_clock import PlanInForce
 from policy.plan_encoding import EncodedPlanStates
@@ -130,16 +130,12 @@ def situations(
 def refusals(state: DebtorState, allowed: Sequence[Action], now: datetime) -> list[Refusal]:
     """For each channel with no allowed candidate, the rules that removed it."""
     offered = {a.channel for a in allowed if not a.is_wait}
-    out = []
-    for channel in Channel:
-        if channel in offered:
-            continue
-        probe = Action(channel, Tone.NEUTRAL, now, state.stage, f"probe.{channel.value}")
-        reasons = check(probe, state).reasons or (
-            "no send time within the horizon satisfies the rules",
-        )
-        out.append(Refusal(channel, tuple(reasons)))
-    return out
+    refused = [channel for channel in Channel if channel not in offered]
+    probes = [Action(c, Tone.NEUTRAL, now, state.stage, f"probe.{c.value}") for c in refused]
+    return [
+        Refusal(c, v.reasons or ("no send time within the horizon satisfies the rules",))
+        for c, v in zip(refused, check_channels(probes, state), strict=True)
+    ]
 
 
 def decide_for(

@@ -12,6 +12,7 @@ the explanations quote. This module never scores and never chooses.
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -84,8 +85,22 @@ class EncodedBase:
     levels: dict[str, list[str]]  # categorical feature → levels (code = position)
     bools: frozenset[str]
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {name: j for j, name in enumerate(self.columns)}
+
+    @cached_property
+    def codes(self) -> dict[str, dict[str, float]]:
+        """Per categorical feature, level -> code (a value that is no level reads as missing)."""
+        return {n: {v: float(i) for i, v in enumerate(lv)} for n, lv in self.levels.items()}
+
     def col(self, name: str) -> int:
-        return self.columns.index(name)
+        """The column of ``name`` (a dict lookup: an answer reads a dozen columns, and
+        ``list.index`` over ~60 names cost more than the matrix it fills)."""
+        try:
+            return self._positions[name]
+        except KeyError:
+            raise ValueError(f"{name!r} is not in the encoded columns") from None
 
 
 def _levels(models: OutcomeModels, base: pd.DataFrame) -> dict[str, list[str]]:
@@ -141,7 +156,7 @@ def candidate_matrix(
     channel, tone = candidates.channel, candidates.tone
     for name, values in (("cand_channel", channel), ("cand_tone", tone)):
         if name in enc.levels:
-            code = {v: float(i) for i, v in enumerate(enc.levels[name])}
+            code = enc.codes[name]
             rows[:, enc.col(name)] = [code.get(v, np.nan) for v in values]
     if "cand_resp_rate" in enc.columns:
         rate = np.full(len(rows), np.nan)

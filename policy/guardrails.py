@@ -7,7 +7,7 @@ its address not found dead), the contact window, frequency (one contact a day, m
 stage order, and the law on collection costs (NL 14-day letter, BE grace and cap, B2B). This module
 must never return "ok" with reasons, or "not ok" without one, and must never consult a model."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from ledger.channels import reach_of
@@ -242,3 +242,15 @@ def check(action: Action, state: DebtorState) -> Verdict:
         return Verdict.of([f"send time {at.isoformat()} has no time zone"])
     before, after = shared_refusals(state, action)
     return Verdict.of(before + channel_refusals(state, action) + after)
+
+
+def check_channels(actions: Sequence[Action], state: DebtorState) -> list[Verdict]:
+    """:func:`check` of each of ``actions``, which differ only in their channel: the part that
+    never reads the channel (:func:`shared_refusals`) is worked out once for all of them."""
+    if not actions or actions[0].is_wait:
+        return [check(a, state) for a in actions]
+    at = actions[0].send_at
+    if at.tzinfo is None or at.utcoffset() is None:
+        return [check(a, state) for a in actions]
+    before, after = shared_refusals(state, actions[0])
+    return [Verdict.of(before + channel_refusals(state, a) + after) for a in actions]

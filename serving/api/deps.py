@@ -25,8 +25,10 @@ async def get_engine(request: Request) -> Engine:
     return engine
 
 
-async def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # the engine read here, not through ``get_engine``: each dependency FastAPI solves costs
+    # about as much as opening the session
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
 

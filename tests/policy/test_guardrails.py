@@ -12,6 +12,7 @@ from policy.actions import Action
 from policy.candidates import make_action
 from policy.flow_state import CreditorSettings, DebtorState
 from policy.fourteen_day_letter import LetterRecord
+from policy.guardrails import check_channels
 from tests.policy.builders import ams, invoice, state
 
 NOW = ams(2026, 3, 3, 10, 0)  # Tuesday; the invoice is 31 days overdue
@@ -38,51 +39,52 @@ def test_waiting_is_always_allowed_and_first() -> None:
 SEEN_AT = ams(2026, 3, 2, 9, 0)
 
 
-@pytest.mark.parametrize(
-    ("changes", "at", "action_changes", "fragment"),
-    [
-        ({"segment_excluded": True, "segment": "intercompany"}, NOW, {}, "excluded"),
-        ({"paused": True}, NOW, {}, "paused"),
-        ({"disputed": True}, NOW, {}, "disputes"),
-        ({"promise_date": date(2026, 3, 1)}, NOW, {}, "promise to pay"),
-        ({"invoices": (invoice(open_cents=0),)}, NOW, {}, "nothing to dun"),
-        ({"invoices": (invoice(status=InvoiceStatus.PAID),)}, NOW, {}, "nothing to dun"),
-        ({"invoices": (invoice(status=InvoiceStatus.DISPUTED),)}, NOW, {}, "nothing to dun"),
-        ({"invoices": (invoice(due=date(2026, 3, 3)),)}, NOW, {}, "nothing to dun"),
-        ({"opted_out": frozenset({Channel.EMAIL})}, NOW, {}, "opted out"),
-        ({"reachable": frozenset({Channel.LETTER})}, NOW, {}, "e-mail address"),
-        (
-            {"creditor": CreditorSettings(channel_costs_cents={Channel.LETTER: 150})},
-            NOW,
-            {},
-            "not enabled",
-        ),
-        ({}, ams(2026, 3, 3, 6, 30), {}, "outside 07:00–20:00"),
-        ({}, ams(2026, 3, 3, 20, 0), {}, "outside 07:00–20:00"),
-        ({}, ams(2026, 3, 8, 10, 0), {}, "Sunday"),
-        ({}, ams(2026, 4, 3, 10, 0), {}, "Good Friday"),
-        ({}, ams(2026, 4, 27, 10, 0), {}, "King"),
-        ({"contact_times": (ams(2026, 3, 3, 8, 0),)}, NOW, {}, "already a contact"),
-        ({"contact_times": (SEEN_AT,)}, NOW, {}, "minimum gap"),
-        ({"contact_times": (ams(2026, 3, 4, 8, 0),)}, NOW, {}, "minimum gap"),  # a planned one
-        (
-            {"invoices": (invoice(1), invoice(2, due=date(2026, 2, 10)))},
-            NOW,
-            {"invoice_ids": (1,)},
-            "must cover every overdue invoice",
-        ),
-        ({}, NOW, {"invoice_ids": (1, 99)}, "not open and overdue"),
-        ({}, NOW, {"tone": Tone.FIRM}, "does not fit"),
-        ({"stage": Stage.PRE_COLLECTION}, NOW, {}, "does not go back"),
-        ({}, NOW, {"collection_costs_cents": 4_005}, "carries no collection costs"),
-        (
-            {"creditor": CreditorSettings(contact_start_minute=9 * 60)},
-            NOW.replace(hour=8),
-            {},
-            "09:00",
-        ),
-    ],
-)
+# each rule once: a state change, a send time, an action change and a fragment of its reason
+RULES: list[tuple[dict[str, Any], datetime, dict[str, Any], str]] = [
+    ({"segment_excluded": True, "segment": "intercompany"}, NOW, {}, "excluded"),
+    ({"paused": True}, NOW, {}, "paused"),
+    ({"disputed": True}, NOW, {}, "disputes"),
+    ({"promise_date": date(2026, 3, 1)}, NOW, {}, "promise to pay"),
+    ({"invoices": (invoice(open_cents=0),)}, NOW, {}, "nothing to dun"),
+    ({"invoices": (invoice(status=InvoiceStatus.PAID),)}, NOW, {}, "nothing to dun"),
+    ({"invoices": (invoice(status=InvoiceStatus.DISPUTED),)}, NOW, {}, "nothing to dun"),
+    ({"invoices": (invoice(due=date(2026, 3, 3)),)}, NOW, {}, "nothing to dun"),
+    ({"opted_out": frozenset({Channel.EMAIL})}, NOW, {}, "opted out"),
+    ({"reachable": frozenset({Channel.LETTER})}, NOW, {}, "e-mail address"),
+    (
+        {"creditor": CreditorSettings(channel_costs_cents={Channel.LETTER: 150})},
+        NOW,
+        {},
+        "not enabled",
+    ),
+    ({}, ams(2026, 3, 3, 6, 30), {}, "outside 07:00–20:00"),
+    ({}, ams(2026, 3, 3, 20, 0), {}, "outside 07:00–20:00"),
+    ({}, ams(2026, 3, 8, 10, 0), {}, "Sunday"),
+    ({}, ams(2026, 4, 3, 10, 0), {}, "Good Friday"),
+    ({}, ams(2026, 4, 27, 10, 0), {}, "King"),
+    ({"contact_times": (ams(2026, 3, 3, 8, 0),)}, NOW, {}, "already a contact"),
+    ({"contact_times": (SEEN_AT,)}, NOW, {}, "minimum gap"),
+    ({"contact_times": (ams(2026, 3, 4, 8, 0),)}, NOW, {}, "minimum gap"),  # a planned one
+    (
+        {"invoices": (invoice(1), invoice(2, due=date(2026, 2, 10)))},
+        NOW,
+        {"invoice_ids": (1,)},
+        "must cover every overdue invoice",
+    ),
+    ({}, NOW, {"invoice_ids": (1, 99)}, "not open and overdue"),
+    ({}, NOW, {"tone": Tone.FIRM}, "does not fit"),
+    ({"stage": Stage.PRE_COLLECTION}, NOW, {}, "does not go back"),
+    ({}, NOW, {"collection_costs_cents": 4_005}, "carries no collection costs"),
+    (
+        {"creditor": CreditorSettings(contact_start_minute=9 * 60)},
+        NOW.replace(hour=8),
+        {},
+        "09:00",
+    ),
+]
+
+
+@pytest.mark.parametrize(("changes", "at", "action_changes", "fragment"), RULES)
 def test_each_rule_refuses_with_its_reason(
     changes: dict[str, Any], at: datetime, action_changes: dict[str, Any], fragment: str
 ) -> None:
@@ -91,6 +93,27 @@ def test_each_rule_refuses_with_its_reason(
     verdict = check(action, s)
     assert not verdict.ok
     assert any(fragment in r for r in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize(("changes", "at", "action_changes", "fragment"), RULES)
+def test_check_channels_is_check_of_each_channel(
+    changes: dict[str, Any], at: datetime, action_changes: dict[str, Any], fragment: str
+) -> None:
+    """The refusals of the channels no candidate uses share the channel-free part of the check:
+    the verdicts must be those of checking each channel on its own."""
+    s = state(**changes)
+    base = replace(email_reminder(state(), at), **action_changes)
+    actions = [replace(base, channel=c) for c in Channel]
+    assert check_channels(actions, s) == [check(a, s) for a in actions]
+
+
+def test_check_channels_of_a_naive_time_and_of_none() -> None:
+    s = state()
+    naive = replace(email_reminder(s), send_at=datetime(2026, 3, 3, 10))
+    actions = [replace(naive, channel=c) for c in Channel]
+    assert check_channels(actions, s) == [check(a, s) for a in actions]
+    assert not check_channels(actions, s)[0].ok
+    assert check_channels([], s) == []
 
 
 def test_naive_send_time_is_refused_not_crashed() -> None:
