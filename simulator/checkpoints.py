@@ -47,6 +47,10 @@ def arm_label(arm: int) -> str:
     return "wait" if plan is None else plan.label
 
 
+ARM_OF: dict[str, int] = {arm_label(k): k for k in range(N_ARMS)}
+"""Each arm by its label (``wait`` for ``WAIT_ARM``)."""
+
+
 def stage_of(dpd: I) -> I:
     """The stage (index into ``STAGE_DPD``) of each days-past-due figure."""
     return np.asarray(np.searchsorted(np.array(STAGE_DPD), dpd, side="right") - 1, dtype=np.int64)

@@ -24,21 +24,20 @@ from typing import Any
 import numpy as np
 
 from policy.plan_choice import Evidence
-from simulator.checkpoints import ARMS
+from simulator.checkpoints import ARM_OF
 from simulator.config import ARCHETYPES
 from simulator.evaluation import chosen_plans, evaluate_world
 from simulator.families import VALIDATION, cases
 from simulator.objective import DEFAULT_OBJECTIVE
-from simulator.plans import Plan
 from training.plan_learner import CHOSEN, LearnerConfig, plan_factory, with_segment_defaults
 
-_LETTER = ARMS.index(Plan.parse("letter/firm/14d"))  # a firm letter, the escalation tried
-_LETTER_21 = ARMS.index(Plan.parse("letter/firm/21d"))
-_NEUTRAL = ARMS.index(Plan.parse("letter/neutral/14d"))  # a gentler letter, for B2B
-_LETTER_10 = ARMS.index(Plan.parse("letter/firm/10d"))  # firmer ones
-_PHONE_FIRM = ARMS.index(Plan.parse("phone/firm/7d"))
-_LETTER_7 = ARMS.index(Plan.parse("letter/firm/7d"))
-_EMAIL_FIRM = ARMS.index(Plan.parse("email/firm/14d"))  # a cheaper one, for B2C
+_LETTER = ARM_OF["letter/firm/14d"]  # a firm letter, the escalation tried
+_LETTER_21 = ARM_OF["letter/firm/21d"]
+_NEUTRAL = ARM_OF["letter/neutral/14d"]  # a gentler letter, for B2B
+_LETTER_10 = ARM_OF["letter/firm/10d"]  # firmer ones
+_PHONE_FIRM = ARM_OF["phone/firm/7d"]
+_LETTER_7 = ARM_OF["letter/firm/7d"]
+_EMAIL_FIRM = ARM_OF["email/firm/14d"]  # a cheaper one, for B2C
 
 
 def _b2b_b2c(b2b: int, b2c: int) -> tuple[int, ...]:

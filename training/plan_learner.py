@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from policy.plan_choice import Choice, Evidence, PlanObjective, TopK
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
-from simulator.checkpoints import ARMS, arm_label
+from simulator.checkpoints import ARM_OF, ARMS, arm_label
 from simulator.config import SimConfig
 from simulator.families import Family
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
@@ -103,7 +103,7 @@ class LearnerConfig:
         the evidence's escalation plan (a ledger's segment plans are found in the log, after it
         is written; the others are fixed before, and the model must have seen them chosen)."""
         out = self.arms.copy()
-        out[[ARMS.index(Plan.parse(label)) for label in self.extra_plans]] = True
+        out[[ARM_OF[label] for label in self.extra_plans]] = True
         if self.evidence is not None:
             out[list(self.evidence.escalations)] = True
         return out
@@ -113,7 +113,7 @@ class LearnerConfig:
         """Per segment, the arm of its default plan (None without defaults)."""
         if not self.defaults:
             return None
-        return np.array([ARMS.index(Plan.parse(label)) for label in self.defaults])
+        return np.array([ARM_OF[label] for label in self.defaults])
 
     @property
     def plan_objective(self) -> PlanObjective:
@@ -338,7 +338,7 @@ CHOSEN = LearnerConfig(
     lam=3000.0,
     params=PlanModelParams(rounds=100, learning_rate=0.1),
     margin_eur=500.0,
-    evidence=Evidence("promises_broken", 1.0, then=ARMS.index(Plan.parse("letter/firm/14d"))),
+    evidence=Evidence("promises_broken", 1.0, then=ARM_OF["letter/firm/14d"]),
     segment_plans_only=True,
     extra_plans=("email/firm/14d",),
 )

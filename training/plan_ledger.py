@@ -35,7 +35,7 @@ from ledger.enums import OutcomeKind
 from ledger.tables import Contact, Invoice, Outcome, Payment, PaymentAllocation, Recommendation
 from policy.plan_choice import Evidence
 from policy.plan_clock import stage_of
-from simulator.checkpoints import ARMS, N_ARMS, arm_label
+from simulator.checkpoints import ARM_OF, ARMS, N_ARMS, arm_label
 from simulator.config import SimConfig
 from simulator.history import simulate_history
 from simulator.to_ledger import next_ids, write_history
@@ -44,7 +44,6 @@ from training.plan_policy import CheckpointLog, PlanPolicy, uniform_chooser
 
 LOGGING_VERSION = "plan-logging"
 _NS = uuid.UUID("3a0d3f0e-5b8e-4b63-a3a4-6a1f5e0c2d71")
-ARM_OF = {arm_label(k): k for k in range(N_ARMS)}
 TOTALS = ("collected_eur", "cost_eur", "complaints", "contacts")  # simulator.debtor_history's
 
 

@@ -33,7 +33,7 @@ from scipy import stats as st
 
 from policy.plan_choice import Choice, PlanObjective
 from policy.plan_model import PlanValueModel
-from simulator.checkpoints import ARMS, WAIT_ARM, arm_label
+from simulator.checkpoints import ARM_OF, WAIT_ARM, arm_label
 from simulator.families import DEFAULT_REPORT, cases
 from simulator.world_file import WorldSpec
 from training.ope import all_estimates
@@ -80,10 +80,6 @@ def _always(arm: int) -> Rule:
     return lambda s: np.full(len(s), arm, dtype=np.int64)
 
 
-def _arm(label: str) -> int:
-    return next(k for k in range(len(ARMS)) if arm_label(k) == label)
-
-
 def candidates(model: PlanValueModel, cfg: LearnerConfig) -> dict[str, Chooser]:
     """Deterministic candidate policies over ``cfg``'s arms: every single arm, the learned plan
     policy (with and without the complaint multiplier) and three hand-written segment rules."""
@@ -96,8 +92,8 @@ def candidates(model: PlanValueModel, cfg: LearnerConfig) -> dict[str, Chooser]:
     out["learned, no multiplier"] = model_chooser(
         model, replace(cfg, lam=0.0).plan_objective, GREEDY
     )
-    phone, email = _arm("phone/neutral/7d"), _arm("email/neutral/7d")
-    letter, sms = _arm("letter/firm/7d"), _arm("sms/friendly/7d")
+    phone, email = ARM_OF["phone/neutral/7d"], ARM_OF["email/neutral/7d"]
+    letter, sms = ARM_OF["letter/firm/7d"], ARM_OF["sms/friendly/7d"]
     out["phone for businesses, e-mail for consumers"] = _rule(
         lambda s: np.where(s["b2c"].to_numpy() == 0, phone, email)
     )

@@ -45,7 +45,7 @@ from sqlalchemy.engine import Engine
 from policy.plan_choice import PlanObjective
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
-from simulator.checkpoints import WAIT_ARM, arm_label
+from simulator.checkpoints import ARM_OF, WAIT_ARM, arm_label
 from training.ope import doubly_robust
 from training.plan_fit import (
     TAIL_DAYS,
@@ -58,7 +58,6 @@ from training.plan_fit import (
 )
 from training.plan_learner import CHOSEN, LearnerConfig
 from training.plan_ledger import (
-    ARM_OF,
     LedgerCheckpoints,
     ledger_checkpoints,
     ledger_evidence,

@@ -104,7 +104,7 @@ def _train(db: str | None, cfg: Any, train: Any, promote: bool) -> dict[str, Any
 
 def _segment_plans(items: list[str]) -> tuple[tuple[str, str], ...]:
     """``--segment-plan NAME=PLAN`` values as (segment, plan label) pairs, each checked."""
-    from training.plan_ledger import ARM_OF
+    from simulator.checkpoints import ARM_OF
 
     out = []
     for item in items:

@@ -15,10 +15,10 @@ import pytest
 from features.plan_state import CHECKPOINT_FEATURES, PLAN_STATE_FEATURES
 from policy.plan_clock import stage_of
 from policy.plan_model import PlanModelParams
-from simulator.checkpoints import N_ARMS, WAIT_ARM, arm_label
+from simulator.checkpoints import ARM_OF, N_ARMS, WAIT_ARM, arm_label
 from tests.factories import synthetic_base
 from training.plan_learner import CHOSEN
-from training.plan_ledger import ARM_OF, TOTALS, LedgerCheckpoints
+from training.plan_ledger import TOTALS, LedgerCheckpoints
 from training.plan_policy import CheckpointLog
 from training.plan_run import PlanRunConfig, fit_plan, gate
 
