@@ -235,22 +235,24 @@ def shared_refusals(state: DebtorState, action: Action) -> tuple[list[str], list
 
 def check(action: Action, state: DebtorState) -> Verdict:
     """Is ``action`` allowed for ``state``? Waiting always is; anything else is checked fully."""
-    if action.is_wait:
-        return Verdict(True)
-    at = action.send_at
-    if at.tzinfo is None or at.utcoffset() is None:
-        return Verdict.of([f"send time {at.isoformat()} has no time zone"])
-    before, after = shared_refusals(state, action)
-    return Verdict.of(before + channel_refusals(state, action) + after)
+    return check_channels([action], state)[0]
 
 
 def check_channels(actions: Sequence[Action], state: DebtorState) -> list[Verdict]:
     """:func:`check` of each of ``actions``, which differ only in their channel: the part that
     never reads the channel (:func:`shared_refusals`) is worked out once for all of them."""
-    if not actions or actions[0].is_wait:
-        return [check(a, state) for a in actions]
-    at = actions[0].send_at
-    if at.tzinfo is None or at.utcoffset() is None:
-        return [check(a, state) for a in actions]
-    before, after = shared_refusals(state, actions[0])
-    return [Verdict.of(before + channel_refusals(state, a) + after) for a in actions]
+    shared: tuple[list[str], list[str]] | None = None
+    out = []
+    for action in actions:
+        if action.is_wait:
+            out.append(Verdict(True))
+            continue
+        at = action.send_at
+        if at.tzinfo is None or at.utcoffset() is None:
+            out.append(Verdict.of([f"send time {at.isoformat()} has no time zone"]))
+            continue
+        if shared is None:
+            shared = shared_refusals(state, action)
+        before, after = shared
+        out.append(Verdict.of(before + channel_refusals(state, action) + after))
+    return out
