@@ -116,8 +116,12 @@ class PlanDunningPolicy(PythonModel):
         anchored)."""
         if self.segment_defaults is None:
             return None
+        return self._defaults_at(self.segment_index(segment))
+
+    def _defaults_at(self, at: NDArray[np.int64]) -> NDArray[np.int64]:
+        """The segment plans' arms at segment indices ``at`` (-1: none)."""
+        assert self.segment_defaults is not None
         defaults = np.asarray(self.segment_defaults, dtype=np.int64)
-        at = self.segment_index(segment)
         return np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
 
     def segment_index(self, segment: pd.Series) -> NDArray[np.int64]:
@@ -137,14 +141,13 @@ class PlanDunningPolicy(PythonModel):
         scores = self.objective.score(parts)
         if getattr(self, "segment_defaults", None) is None:  # None in policies saved before it
             return scores
-        default = self.default_arms(rows["segment"])
-        assert default is not None
+        at = self.segment_index(rows["segment"])  # once: by name it is a lookup per row
+        default = self._defaults_at(at)
         evidence: Evidence | None = getattr(self, "evidence", None)  # None: saved before it
         if evidence is None:
             return anchored(scores, default, float(self.margin_eur))
         counts = _evidence_counts(evidence, rows)
         # with evidence, the escalation plan (when the evidence names one) is the anchor
-        at = self.segment_index(rows["segment"])
         return anchored(
             scores,
             evidence.defaults(counts, default, at),
