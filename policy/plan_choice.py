@@ -21,6 +21,8 @@ falls after the window it learns (a firm letter that sours an accounts-payable d
 With ``Evidence.then`` a debtor whose history does show it is anchored on that escalation plan
 instead of its segment's (e.g. a firm letter after a broken promise): the model's short-window
 value can misjudge what a proven late payer needs, so it must beat that plan by the margin too.
+``Evidence.against`` is counter-evidence that withholds it (e.g. earlier invoices paid on time: an
+accounts-payable department that broke a promise, whom a firm letter would sour).
 """
 
 from __future__ import annotations
@@ -80,18 +82,25 @@ class Evidence:
     the margin is ``margin_without_eur`` (None: the segment's plan is kept whenever it is
     available). ``then``: the arm a debtor with that evidence is anchored on instead of its
     segment's (an escalation plan; None: its segment's), or one per segment (index: segment; -1:
-    that segment keeps its own plan)."""
+    that segment keeps its own plan). ``against``: counter-evidence, (column, ``">="`` or
+    ``"<="``, value) conditions that, when all hold, say the debtor is not the payer the rules
+    suggest (e.g. it paid its earlier invoices on time): the evidence is then not shown."""
 
     column: str = "promises_broken"
     at_least: float = 1.0
     margin_without_eur: float | None = None
     also: tuple[tuple[str, float], ...] = ()
     then: int | tuple[int, ...] | None = None
+    against: tuple[tuple[str, str, float], ...] = ()
 
-    def __post_init__(self) -> None:  # read back from JSON, ``also`` and ``then`` come as lists
+    def __post_init__(self) -> None:  # read back from JSON, the tuples come as lists
         object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
         if isinstance(self.then, list | tuple):
             object.__setattr__(self, "then", tuple(int(a) for a in self.then))
+        against = tuple((str(c), str(op), float(v)) for c, op, v in self.against)
+        if any(op not in (">=", "<=") for _, op, _ in against):
+            raise ValueError("evidence against: each condition is (column, '>=' or '<=', value)")
+        object.__setattr__(self, "against", against)
 
     @property
     def escalations(self) -> tuple[int, ...]:
@@ -104,12 +113,26 @@ class Evidence:
     def rules(self) -> tuple[tuple[str, float], ...]:
         return ((self.column, self.at_least), *self.also)
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The state columns it reads: the rules', then the counter-evidence's."""
+        return (*(c for c, _ in self.rules), *(c for c, _, _ in self.against))
+
     def shown(self, counts: F) -> B:
         """Per row whether the evidence is there (``counts``: [row] of ``column``, or [row, rule]
-        in the order of ``rules``)."""
+        in the order of ``columns``; the counter-evidence is read when its columns are given)."""
         c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
+        n = len(self.rules)
         at_least = np.array([a for _, a in self.rules][: c.shape[1]])
-        return np.asarray((c >= at_least).any(axis=1))
+        shown = (c[:, :n] >= at_least).any(axis=1)
+        if self.against and c.shape[1] >= n + len(self.against):
+            with np.errstate(invalid="ignore"):  # NaN (e.g. no invoice paid yet) holds no condition
+                holds = [
+                    c[:, n + i] >= v if op == ">=" else c[:, n + i] <= v
+                    for i, (_, op, v) in enumerate(self.against)
+                ]
+            shown &= ~np.logical_and.reduce(holds)
+        return np.asarray(shown)
 
     def margins(self, counts: F, margin: float) -> F:
         """Per row the margin to apply: ``margin`` with evidence, else the one without it."""

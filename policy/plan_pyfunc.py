@@ -242,7 +242,7 @@ class PlanDunningPolicy(PythonModel):
 
 def _evidence_counts(evidence: Evidence, rows: pd.DataFrame) -> NDArray[np.float64]:
     """The state columns the evidence reads, [row, rule]."""
-    columns = [c for c, _ in evidence.rules]
+    columns = list(evidence.columns)
     for column in columns:
         if column not in rows.columns:
             raise ValueError(f"the evidence column {column!r} is not in the state rows")

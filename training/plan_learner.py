@@ -146,6 +146,9 @@ class LearnerConfig:
                 else f"only for more than {e.margin_without_eur:g} EUR"
             )
             when = " or ".join(f"{c} >= {a:g}" for c, a in e.rules)
+            if e.against:
+                unless = " and ".join(f"{c} {op} {v:g}" for c, op, v in e.against)
+                when = f"({when}) unless {unless}"
             anchor += f", leaving it when {when}, otherwise {without}"
             if isinstance(e.then, int):
                 anchor += (

@@ -252,9 +252,14 @@ def ledger_checkpoints(
     return LedgerCheckpoints(log, debtors.astype(np.int64), start, creditor, events)
 
 
-LEDGER_COLUMN = {"promises_broken": "hist_n_promises_broken"}
-"""The ledger plan state's column for a simulator state count an anchored learner's evidence reads
-(:class:`policy.plan_choice.Evidence`): both count the promises whose deadline passed unpaid."""
+LEDGER_COLUMN = {
+    "promises_broken": "hist_n_promises_broken",
+    "prior_paid": "hist_n_settled",
+    "prior_mean_dpd": "hist_mean_pay_delay",
+}
+"""The ledger plan state's column for a simulator state column an anchored learner's evidence
+reads (:class:`policy.plan_choice.Evidence`): the promises whose deadline passed unpaid, the
+earlier invoices paid, their mean days past the due date at payment (negative: paid before it)."""
 
 
 def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
@@ -278,7 +283,8 @@ def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
         return LEDGER_COLUMN[column]
 
     also = tuple((ledger(c), a) for c, a in evidence.also)
-    return replace(evidence, column=ledger(evidence.column), also=also)
+    against = tuple((ledger(c), op, v) for c, op, v in evidence.against)
+    return replace(evidence, column=ledger(evidence.column), also=also, against=against)
 
 
 def state_columns(log: CheckpointLog) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -119,3 +119,22 @@ def test_an_escalation_plan_per_segment_anchors_only_the_segments_that_have_one(
     assert Evidence(**json.loads(json.dumps(asdict(per_segment)))) == per_segment
     with pytest.raises(ValueError, match="segments"):
         per_segment.defaults(broken, default)
+
+
+def test_counter_evidence_keeps_the_segments_plan_and_reads_back_from_json() -> None:
+    # rows: a broken promise with no invoice paid, after paying on time, after paying late;
+    # no broken promise after paying on time; a broken promise, paid-on-time column unknown (NaN)
+    on_time = Evidence(
+        "promises_broken", 1.0, then=1, against=(("prior_paid", ">=", 1.0), ("mean_dpd", "<=", 3.0))
+    )
+    counts = np.array(
+        [[1.0, 0.0, 0.0], [1.0, 4.0, 2.5], [1.0, 4.0, 12.0], [0.0, 4.0, 2.5], [1.0, 2.0, np.nan]]
+    )  # columns in the order of ``columns``
+    assert on_time.columns == ("promises_broken", "prior_paid", "mean_dpd")
+    assert on_time.shown(counts).tolist() == [True, False, True, False, True]
+    default = np.zeros(5, dtype=np.int64)
+    assert on_time.defaults(counts, default).tolist() == [1, 0, 1, 0, 1]
+    assert on_time.shown(counts[:, :1]).tolist() == [True, True, True, False, True]  # rules only
+    assert Evidence(**json.loads(json.dumps(asdict(on_time)))) == on_time
+    with pytest.raises(ValueError, match="against"):
+        Evidence(against=(("prior_paid", ">", 1.0),))

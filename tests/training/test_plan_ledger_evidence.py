@@ -25,3 +25,13 @@ def test_an_escalation_plan_per_segment_is_refused_for_a_ledgers_named_segments(
     assert ledger_evidence(Evidence(then=3)) == Evidence("hist_n_promises_broken", then=3)
     with pytest.raises(ValueError, match="evidence then"):
         ledger_evidence(Evidence(then=(3, -1)))
+
+
+def test_counter_evidence_reads_the_ledgers_columns_too() -> None:
+    e = Evidence(then=3, against=(("prior_paid", ">=", 1.0), ("prior_mean_dpd", "<=", 3.0)))
+    mapped = ledger_evidence(e)
+    assert mapped is not None
+    assert mapped.against == (
+        (LEDGER_COLUMN["prior_paid"], ">=", 1.0),
+        (LEDGER_COLUMN["prior_mean_dpd"], "<=", 3.0),
+    )
