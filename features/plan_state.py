@@ -8,6 +8,10 @@
 - ``contacts_recent``: contacts sent in the ``FATIGUE_DAYS`` before ``as_of``;
 - ``episode_contacts``: contacts sent since the oldest overdue invoice fell due.
 
+Beside them ``creditor``: the debtor's creditor (its ledger id, a category). A segment is the
+creditor's own (two creditors' "zakelijk" are two segments, each with its own plan:
+:func:`segment_keys`), and what works differs per creditor.
+
 The plan learner trained from the ledger's decision log (``training.plan_ledger``) and the scoring
 API that serves it read these same rows, so training and serving cannot drift apart.
 """
@@ -22,16 +26,20 @@ from features.specs import Entity, feature_names
 
 FATIGUE_DAYS = 14
 CHECKPOINT_FEATURES: tuple[str, ...] = ("dpd", "contacts_recent", "episode_contacts")
+CREDITOR = "creditor"
 PLAN_STATE_FEATURES: tuple[str, ...] = (
     *(n for n in feature_names([Entity.DEBTOR]) if n != "segment"),
     "segment",
+    CREDITOR,
     *CHECKPOINT_FEATURES,
 )
-"""The plan model's state columns (the debtor features, the segment, the checkpoint's)."""
+"""The plan model's state columns (the debtor features, the segment and its creditor, the
+checkpoint's)."""
 
 
 def checkpoint_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.DataFrame:
-    """``CHECKPOINT_FEATURES`` per request ``[debtor_id, as_of]`` (same index)."""
+    """``CHECKPOINT_FEATURES`` and ``CREDITOR`` per request ``[debtor_id, as_of]`` (same
+    index)."""
     f = frames.normalised()
     req = pd.DataFrame(
         {
@@ -41,6 +49,9 @@ def checkpoint_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.Data
         }
     )
     req["as_of"] = pd.to_datetime(req["as_of"], utc=True)
+    owner = f.debtors.set_index("debtor_id")["creditor_id"].astype("int64")
+    creditor = req["debtor_id"].map(owner).astype("Int64").astype("str").to_numpy()
+    levels = sorted(str(c) for c in owner.unique())  # the ledger's, never the rows asked for
     inv = f.invoices[["debtor_id", "issue_ts", "due_ts", "paid_ts"]].astype({"debtor_id": "int64"})
     due = req.merge(inv, on="debtor_id", how="inner")
     overdue = due[
@@ -61,10 +72,19 @@ def checkpoint_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.Data
             "dpd": dpd.to_numpy(dtype=float),
             "contacts_recent": req["row"].map(recent).fillna(0).to_numpy(dtype=float),
             "episode_contacts": req["row"].map(episode).fillna(0).to_numpy(dtype=float),
+            CREDITOR: pd.Categorical(creditor, categories=levels),
         },
         index=requests.index,
     )
     return out
+
+
+def segment_keys(state: pd.DataFrame) -> list[str]:
+    """Per plan state row, its segment as its creditor's own: ``"<creditor>:<segment>"``."""
+    creditors = state[CREDITOR].astype("str").tolist()
+    return [
+        f"{c}:{s}" for c, s in zip(creditors, state["segment"].astype("str").tolist(), strict=True)
+    ]
 
 
 def plan_state(frames: LedgerFrames, requests: pd.DataFrame) -> pd.DataFrame:

@@ -25,6 +25,7 @@ import pandas as pd
 from mlflow.pyfunc.model import PythonModel
 from numpy.typing import NDArray
 
+from features.plan_state import segment_keys
 from ledger.channels import CHANNELS
 from ledger.enums import Channel, Tone
 from policy.flow_state import TONE_ORDER
@@ -65,6 +66,7 @@ class PlanDunningPolicy(PythonModel):
         margin_eur: float = 0.0,
         evidence: Evidence | None = None,
         segment_names: tuple[str, ...] | None = None,
+        segments_by_creditor: bool = False,
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
         ``allowed_arms``: the arms it may choose (None: every arm of the model);
@@ -75,7 +77,9 @@ class PlanDunningPolicy(PythonModel):
         (:func:`policy.plan_choice.anchored`; None: the model alone decides); ``evidence``: when
         a debtor's own history lets it leave that plan (:class:`policy.plan_choice.Evidence`);
         ``segment_names``: the segments ``segment_defaults`` is indexed by, when the state's
-        ``segment`` is a name (the ledger's) rather than the simulator's code."""
+        ``segment`` is a name (the ledger's) rather than the simulator's code;
+        ``segments_by_creditor``: those names are the creditor's own segments
+        (:func:`features.plan_state.segment_keys`), not names shared by every creditor."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
@@ -85,6 +89,7 @@ class PlanDunningPolicy(PythonModel):
         self.segment_defaults, self.margin_eur = segment_defaults, margin_eur
         self.evidence = evidence
         self.segment_names = segment_names
+        self.segments_by_creditor = segments_by_creditor
 
     @cached_property
     def arms(self) -> list[Plan]:
@@ -111,12 +116,12 @@ class PlanDunningPolicy(PythonModel):
         mask[list(self.allowed_arms) if self.allowed_arms is not None else slice(None)] = True
         return mask
 
-    def default_arms(self, segment: pd.Series) -> NDArray[np.int64] | None:
+    def default_arms(self, rows: pd.DataFrame) -> NDArray[np.int64] | None:
         """Per state row, the arm of its segment's plan (-1: a segment without one; None: not
         anchored)."""
         if self.segment_defaults is None:
             return None
-        return self._defaults_at(self.segment_index(segment))
+        return self._defaults_at(self.segment_index(rows))
 
     def _defaults_at(self, at: NDArray[np.int64]) -> NDArray[np.int64]:
         """The segment plans' arms at segment indices ``at`` (-1: none)."""
@@ -124,15 +129,20 @@ class PlanDunningPolicy(PythonModel):
         defaults = np.asarray(self.segment_defaults, dtype=np.int64)
         return np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
 
-    def segment_index(self, segment: pd.Series) -> NDArray[np.int64]:
+    def segment_index(self, rows: pd.DataFrame) -> NDArray[np.int64]:
         """Per state row, the index of its segment among the anchored ones (-1: none)."""
         assert self.segment_defaults is not None
         names: tuple[str, ...] | None = getattr(self, "segment_names", None)  # saved before it
         if names is None:  # the simulator's segment codes; a code past the stated ones has none
-            at = segment.to_numpy(dtype=np.int64)
+            at = rows["segment"].to_numpy(dtype=np.int64)
             return np.where((at >= 0) & (at < len(self.segment_defaults)), at, -1)
         index = {name: i for i, name in enumerate(names)}
-        return np.array([index.get(str(v), -1) for v in segment.tolist()], dtype=np.int64)
+        keys = (
+            segment_keys(rows)
+            if getattr(self, "segments_by_creditor", False)  # saved before it: shared names
+            else rows["segment"].astype("str").tolist()
+        )
+        return np.array([index.get(k, -1) for k in keys], dtype=np.int64)
 
     def scores(self, rows: pd.DataFrame, parts: NDArray[np.float64]) -> NDArray[np.float64]:
         """Each plan's score on the policy's objective, the segment's plan raised by the anchoring
@@ -141,7 +151,7 @@ class PlanDunningPolicy(PythonModel):
         scores = self.objective.score(parts)
         if getattr(self, "segment_defaults", None) is None:  # None in policies saved before it
             return scores
-        at = self.segment_index(rows["segment"])  # once: by name it is a lookup per row
+        at = self.segment_index(rows)  # once: by name it is a lookup per row
         default = self._defaults_at(at)
         evidence: Evidence | None = getattr(self, "evidence", None)  # None: saved before it
         if evidence is None:
@@ -181,6 +191,7 @@ class PlanDunningPolicy(PythonModel):
             "margin_eur": self.margin_eur,
             "evidence": None if self.evidence is None else asdict(self.evidence),
             "segment_names": None if self.segment_names is None else list(self.segment_names),
+            "segments_by_creditor": self.segments_by_creditor,
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -212,6 +223,7 @@ class PlanDunningPolicy(PythonModel):
             float(c.get("margin_eur", 0.0)),
             None if c.get("evidence") is None else Evidence(**c["evidence"]),
             None if c.get("segment_names") is None else tuple(c["segment_names"]),
+            bool(c.get("segments_by_creditor", False)),
         )
 
     def load_context(self, context: Any) -> None:
@@ -224,10 +236,15 @@ class PlanDunningPolicy(PythonModel):
         if self.model is None:
             raise ValueError("plan policy not loaded")
         rows = model_input.reset_index(drop=True)
+        ledger = self.state_source == "ledger"
         for column in self.model.categorical:  # JSON (mlflow models serve) has no category dtype
-            # only text comes back untyped: the simulator's integer codes stay codes, as trained
-            if column in rows and pd.api.types.is_string_dtype(rows[column]):
-                rows[column] = rows[column].astype("category")
+            # the ledger's categories are text (a creditor id too, which JSON reads as a number);
+            # the simulator's integer codes stay codes, as trained
+            if column in rows and not isinstance(rows[column].dtype, pd.CategoricalDtype):
+                if ledger:
+                    rows[column] = rows[column].astype("str").astype("category")
+                elif pd.api.types.is_string_dtype(rows[column]):
+                    rows[column] = rows[column].astype("category")
         parts = self.model.predict(rows)
         score = np.where(self.arm_mask()[None, :], self.scores(rows, parts), -np.inf)
         best = np.argmax(score, axis=1)

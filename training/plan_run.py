@@ -33,15 +33,18 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Engine
 
+from features.plan_state import segment_keys
 from policy.plan_choice import PlanObjective
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
@@ -91,8 +94,9 @@ class PlanRunConfig:
     gate_days: int | None = None
     margins: Margins = field(default_factory=Margins)
     referee: PlanModelParams = field(default_factory=PlanModelParams)  # DR's reward model
-    # the creditor's plan per segment (name, plan label) an anchored learner starts from; a
-    # segment not named gets the plan its log supports best (:func:`segment_plans`)
+    # the creditor's plan per segment (``CREDITOR:SEGMENT`` or, when one creditor has a segment of
+    # that name, ``SEGMENT``; plan label) an anchored learner starts from; a segment not named gets
+    # the plan its log supports best (:func:`segment_plans`)
     segment_plans: tuple[tuple[str, str], ...] = ()
 
     def gate(self) -> GateConfig:
@@ -118,18 +122,21 @@ class PlanFit:
 def segment_plans(
     q: FittedQ, objective: PlanObjective, arms: NDArray[np.bool_], stated: dict[str, str]
 ) -> dict[str, int]:
-    """Per ledger segment, the plan an anchored learner starts from: the creditor's stated one
-    (``stated``: segment name -> plan label), else the plan the log supports best: among the
+    """Per ledger segment (a creditor's own: :func:`features.plan_state.segment_keys`), the plan
+    an anchored learner starts from: the creditor's stated one (``stated``: segment key -> plan
+    label, :func:`stated_plans`), else the plan the log supports best: among the
     plans ``arms`` allows (never waiting) that the log tried in that segment, the best mean
     fitted-Q target (what was gained until the next checkpoint plus the best plan's value there,
     on the objective with its multiplier) over the checkpoints where the logger chose it,
     weighted by the inverse of its logged propensity (self-normalised)."""
     t, rows = q.t, q.rows
-    segment = t.state["segment"].astype("str").to_numpy()[rows]
+    segment = np.asarray(segment_keys(t.state), dtype=object)[rows]
     score = objective.score(q.targets[-1][rows])
     arm, weight = t.arm[rows], 1.0 / t.propensity[rows]
     out: dict[str, int] = {}
-    for name in sorted((set(segment.tolist()) | set(stated)) - {""}):
+    for name in sorted(set(segment.tolist()) | set(stated)):
+        if not name.partition(":")[2]:  # a debtor in no segment
+            continue
         if name in stated:
             if stated[name] not in ARM_OF:
                 raise ValueError(f"segment {name!r}: unknown plan {stated[name]!r}")
@@ -147,6 +154,38 @@ def segment_plans(
         if best >= 0:
             out[name] = best
     return out
+
+
+def stated_plans(engine: Engine, stated: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """The creditor's stated plans (``CREDITOR:SEGMENT`` or ``SEGMENT``, plan label) keyed as the
+    plan state keys segments (``"<creditor id>:<segment>"``); every segment is looked up in the
+    ledger, and a name that several creditors use must say whose (tenancy: one creditor's plan
+    never anchors another's debtors). Every wrong entry is reported at once."""
+    sql = (
+        "SELECT s.creditor_id, c.name AS creditor, s.name"
+        " FROM segment s JOIN creditor c ON c.id = s.creditor_id"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(sql)).all()
+    out: list[tuple[str, str]] = []
+    errors: list[str] = []
+    for name, plan in stated:
+        creditor, sep, segment = name.rpartition(":")
+        mine = (r for r in rows if not sep or creditor in (r.creditor, str(r.creditor_id)))
+        found = [f"{r.creditor_id}:{r.name}" for r in mine if r.name == segment]
+        if len(found) == 1:
+            out.append((found[0], plan))
+        elif not found:
+            errors.append(f"--segment-plan {name}={plan}: no segment {name!r} in the ledger")
+        else:
+            whose = ", ".join(sorted(r.creditor for r in rows if r.name == name))
+            errors.append(
+                f"--segment-plan {name}={plan}: creditors {whose} each have a segment {name!r}; "
+                f"write CREDITOR:{name}={plan}"
+            )
+    if errors:
+        raise ValueError("; ".join(errors))
+    return tuple(out)
 
 
 def fit_plan(data: LedgerCheckpoints, cfg: PlanRunConfig, *, shuffle: int | None = None) -> PlanFit:
@@ -191,6 +230,7 @@ def fit_plan(data: LedgerCheckpoints, cfg: PlanRunConfig, *, shuffle: int | None
         margin_eur=lc.margin_eur or 0.0,
         evidence=ledger_evidence(lc.evidence) if anchors else None,
         segment_names=tuple(anchors) if anchors else None,
+        segments_by_creditor=True,
     )
     plans = {name: arm_label(k) for name, k in anchors.items()}
     return PlanFit(t, test, test_from, q, policy, referee, plans)
@@ -316,6 +356,7 @@ def train_plan_policy(
     from training import tracking
 
     tracking.start()
+    cfg = replace(cfg, segment_plans=stated_plans(engine, cfg.segment_plans))
     data = ledger_checkpoints(engine, cfg.creditor)
     fit = fit_plan(data, cfg)
     verdict, figures = gate(fit, cfg)
@@ -328,7 +369,7 @@ def train_plan_policy(
         "test_from_day": fit.test_from,
         "log_start": str(data.start.date()),
         "learner": cfg.learner.describe(),
-        "segment_plans": fit.segment_plans,
+        "segment_plans": shown_plans(engine, fit.segment_plans),
         **figures,
         "gate": verdict.as_dict(),
     }
@@ -342,6 +383,19 @@ def train_plan_policy(
 
         MlflowClient().set_registered_model_alias(MODEL_NAME, tracking.CHAMPION, report["version"])
     return report
+
+
+def shown_plans(engine: Engine, plans: dict[str, str]) -> dict[str, str]:
+    """The segment plans keyed as ``--segment-plan`` takes them (``CREDITOR:SEGMENT``)."""
+    with engine.connect() as conn:
+        names: dict[int, str] = {
+            int(i): str(n) for i, n in conn.execute(sa.text("SELECT id, name FROM creditor"))
+        }
+    out = {}
+    for key, plan in plans.items():
+        creditor, _, segment = key.partition(":")
+        out[f"{names.get(int(creditor), creditor)}:{segment}"] = plan
+    return out
 
 
 def _log(cfg: PlanRunConfig, fit: PlanFit, report: dict[str, Any]) -> dict[str, Any]:

@@ -103,14 +103,18 @@ def _train(db: str | None, cfg: Any, train: Any, promote: bool) -> dict[str, Any
 
 
 def _segment_plans(items: list[str]) -> tuple[tuple[str, str], ...]:
-    """``--segment-plan NAME=PLAN`` values as (segment, plan label) pairs, each checked."""
+    """``--segment-plan [CREDITOR:]SEGMENT=PLAN`` values as (segment, plan label) pairs, each
+    checked (the segment itself is looked up in the ledger by the trainer)."""
     from simulator.checkpoints import ARM_OF
 
     out = []
     for item in items:
-        name, sep, plan = item.partition("=")
+        name, sep, plan = item.rpartition("=")  # a plan label has no "="; a name might
         if not sep or not name.strip():
-            fail(f"--segment-plan {item!r}: write SEGMENT=PLAN, e.g. zakelijk=phone/neutral/7d")
+            fail(
+                f"--segment-plan {item!r}: write [CREDITOR:]SEGMENT=PLAN, e.g. "
+                "zakelijk=phone/neutral/7d or 'Groothandel Van Dijk B.V.:zakelijk=phone/neutral/7d'"
+            )
         if plan.strip() not in ARM_OF:
             fail(f"--segment-plan {item!r}: unknown plan {plan.strip()!r}; known: "
                  f"{', '.join(sorted(ARM_OF))}")  # fmt: skip
@@ -180,9 +184,10 @@ def policy(
         list[str] | None,
         typer.Option(
             "--segment-plan",
-            help="--kind plan: the creditor's plan for a ledger segment, SEGMENT=PLAN (e.g. "
-            "zakelijk=phone/neutral/7d), repeatable; a segment not named gets the plan its "
-            "log supports best.",
+            help="--kind plan: the creditor's plan for one of its segments, "
+            "[CREDITOR:]SEGMENT=PLAN (e.g. zakelijk=phone/neutral/7d; the creditor is needed "
+            "when several have a segment of that name), repeatable; a segment not named gets "
+            "the plan its log supports best.",
         ),
     ] = None,
 ) -> None:

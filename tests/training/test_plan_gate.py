@@ -36,6 +36,7 @@ def _checkpoints(seed: int = 0) -> LedgerCheckpoints:
     first = synthetic_base(n, rng)
     for name in CHECKPOINT_FEATURES:
         first[name] = rng.integers(0, 30, n).astype(float)
+    first["creditor"] = pd.Categorical(["1"] * n)
     first = first[list(PLAN_STATE_FEATURES)].copy()
     second = first.copy()
     second["dpd"] = first["dpd"] + 14
@@ -115,7 +116,7 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
     learner = replace(CHOSEN, params=small, margin_eur=0.0)
     derived = fit_plan(data, PlanRunConfig(learner=replace(learner, segment_plans_only=True),
                                            referee=small))  # fmt: skip
-    plan = derived.segment_plans["x"]
+    plan = derived.segment_plans["1:x"]  # segment x of creditor 1
     assert plan in ("phone/neutral/7d", "email/neutral/7d")  # a plan the log tried
     assert CHOSEN.evidence is not None
     assert CHOSEN.evidence.then is not None
@@ -128,11 +129,11 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
 
     weekly = replace(learner, segment_plans_only=False)
     stated = PlanRunConfig(
-        learner=weekly, referee=small, segment_plans=(("x", "email/neutral/7d"),)
+        learner=weekly, referee=small, segment_plans=(("1:x", "email/neutral/7d"),)
     )
     fit = fit_plan(data, stated)
     policy = fit.policy
-    assert fit.segment_plans == {"x": "email/neutral/7d"}
+    assert fit.segment_plans == {"1:x": "email/neutral/7d"}
     state = data.log.states[0]
     assert policy.model is not None
     scores = policy.scores(state, policy.model.predict(state))

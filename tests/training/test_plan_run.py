@@ -60,7 +60,9 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
         "ope_lower_bound_vs_logging",
     ]
     assert report["holdout"]["rounds"] == CHOSEN.iterations
-    assert set(report["segment_plans"]) == {"particulier", "zakelijk"}  # anchored per segment
+    # anchored per segment, each the creditor's own: two creditors' "zakelijk" are two segments
+    assert {"Groothandel Van Dijk B.V.:zakelijk", "Installatiebedrijf De Vries:zakelijk",
+            "StreamWel Abonnementen:particulier"} <= set(report["segment_plans"])  # fmt: skip
 
     client.set_registered_model_alias(MODEL_NAME, "champion", report["version"])  # as if forced
     loader = RegistryLoader(
@@ -73,6 +75,12 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     assert policy.state_source == "ledger"
     assert policy.model is not None
     state = data.log.states[0].head(5)
+    assert policy.segments_by_creditor
+    keys = [f"{c}:{g}" for c, g in zip(state["creditor"], state["segment"], strict=True)]
+    at = policy.segment_index(state)
+    assert [policy.segment_names[i] if i >= 0 else None for i in at] == [  # type: ignore[index]
+        k if k in (policy.segment_names or ()) else None for k in keys
+    ]
     served = policy.predict(None, state)
     assert set(served["arm"]) <= set(policy.allowed_arms or ())
     # as `mlflow models serve` hands it over: JSON, no category dtype; the same answer
@@ -99,10 +107,24 @@ def test_the_cli_writes_plan_decisions_and_trains_on_them(mlflow_tmp: Path) -> N
                     "--db", url])  # fmt: skip
     assert bad.exit_code != 0
     assert "--segment-plan 'zakelijk=fax/7d': unknown plan" in bad.stderr
+    # two creditors have a segment "zakelijk": whose must be said, and every wrong one is told
+    bad = run(app, ["train", "policy", "--kind", "plan", "--gate-worlds", "0",
+                    "--segment-plan", "zakelijk=phone/neutral/7d",
+                    "--segment-plan", "Nobody B.V.:zakelijk=letter/firm/14d",
+                    "--db", url])  # fmt: skip
+    assert bad.exit_code != 0
+    told = " ".join(bad.stderr.split())
+    assert "Groothandel Van Dijk B.V., Installatiebedrijf De Vries each have a segment" in told
+    assert "write CREDITOR:zakelijk=phone/neutral/7d" in told
+    assert "Nobody B.V.:zakelijk=letter/firm/14d: no segment" in told
     out = run(app, ["train", "policy", "--kind", "plan", "--gate-worlds", "0", "--json",
-                    "--segment-plan", "zakelijk=phone/neutral/7d", "--db", url])  # fmt: skip
+                    "--segment-plan", "Groothandel Van Dijk B.V.:zakelijk=phone/neutral/7d",
+                    "--segment-plan", "Installatiebedrijf De Vries:zakelijk=letter/firm/14d",
+                    "--db", url])  # fmt: skip
     assert out.exit_code == 0, out.stderr
     report = json.loads(out.stdout)
-    assert report["segment_plans"].get("zakelijk") == "phone/neutral/7d", report["segment_plans"]
+    plans = report["segment_plans"]
+    assert plans["Groothandel Van Dijk B.V.:zakelijk"] == "phone/neutral/7d", plans
+    assert plans["Installatiebedrijf De Vries:zakelijk"] == "letter/firm/14d", plans
     assert report["kind"] == "plan"
     assert report["decision"] == "not promoted"
