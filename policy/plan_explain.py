@@ -4,13 +4,14 @@ risk, from the model that decided, in the client's language (``en`` or ``nl``).
 For one checkpoint (a state row) the plan model gives each candidate's expected parts over the
 episode; :func:`explain_plan` states the chosen plan's figures, what it gains over waiting and over
 the runner-up (collected, cost, complaint risk, net on the creditor's objective), and the debtor
-facts that drive that gain most: SHAP values of the model's parts (:meth:`PlanValueModel.
-contributions`), combined with the objective's weights, for the chosen arm minus the other. Figures
-are told as amounts and differences with their direction in words, never as a bare negative
-"value". ``STATE_TEXT`` holds the description of every simulator state feature the model may
-use; a model over the ledger's plan state (``features.plan_state``, ``ledger_terms=True``) is
-described with the feature specs' own words (:mod:`features.specs`) and ``STATE_TEXT`` for the
-checkpoint's features.
+facts that drive that gain most: SHAP values of the model's parts, combined with the objective's
+weights, for the chosen arm minus the other (only the share that differs between arms is
+computed: :meth:`PlanValueModel.contributions_of` with ``apart``; the parts themselves are the
+model's predictions, e.g. those the decision made). Figures are told as amounts and differences
+with their direction in words, never as a bare negative "value". ``STATE_TEXT`` holds the
+description of every simulator state feature the model may use; a model over the ledger's plan
+state (``features.plan_state``, ``ledger_terms=True``) is described with the feature specs' own
+words (:mod:`features.specs`) and ``STATE_TEXT`` for the checkpoint's features.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from numpy.typing import NDArray
 
 from features.specs import REGISTRY
 from policy.plan_choice import PlanObjective
-from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanValueModel
+from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanValueModel, one_row
 
 F = NDArray[np.float64]
 NEVER_DAYS = 365  # the state caps "days since the last contact" here: never contacted
-SHOWN = ("collected_eur", "cost_eur", "complaints")  # the parts an explanation tells
 
 _CH = {"email": "e-mail", "sms": "SMS", "letter": "letter", "phone": "phone call",
        "robocall": "robocall"}  # fmt: skip
@@ -180,19 +180,26 @@ def explain_plan(
     top: int = 3,
     ledger_terms: bool = False,
     encoded: F | None = None,
+    parts: F | None = None,
 ) -> PlanExplanation:
     """Why ``chosen`` over each of ``others`` (e.g. waiting and the runner-up) for one state
-    (``encoded``: the row's :meth:`PlanValueModel.state_matrix`, when the caller keeps one)."""
+    (``encoded``: the row's :meth:`PlanValueModel.state_matrix`, when the caller keeps one;
+    ``parts``: the row's [arm, component] :meth:`PlanValueModel.predict` over every arm, NaN
+    for arms not scored, when the caller made it)."""
     weights = objective.value(np.eye(len(COMPONENTS)))  # EUR per unit of each part
-    # SHAP of every compared plan in one pass; they sum to the prediction (negatives clipped,
-    # as the model's predict does). Only the parts told or weighed: a part with no weight that
-    # is never told (the contact count) adds exactly nothing, so its TreeSHAP is left out
-    needed = [c for j, c in enumerate(COMPONENTS) if c in SHOWN or weights[j] != 0.0]
-    got = model.contributions_of(state_row, [chosen, *others], encoded=encoded,
-                                 components=needed)  # fmt: skip
-    blank = np.zeros_like(got[needed[0]])
+    compared = [chosen, *others]
+    if parts is None or np.isnan(parts[compared]).any():
+        parts = model.predict(one_row(state_row), compared, encoded=encoded)[0]
+    else:
+        parts = parts[compared]  # [arm, component]
+    # SHAP of every compared plan in one pass, of the parts that are weighed (a part with no
+    # weight, the contact count, adds exactly nothing to the net gain) and of the trees that
+    # tell the arms apart: what the other trees and the baselines give cancels in the gain
+    weighed = [c for j, c in enumerate(COMPONENTS) if weights[j] != 0.0]
+    got = model.contributions_of(state_row, compared, encoded=encoded, components=weighed,
+                               apart=True)  # fmt: skip
+    blank = np.zeros((len(compared), len(model.columns) + 1))
     shap = np.stack([got.get(c, blank) for c in COMPONENTS])
-    parts = np.maximum(shap.sum(axis=2).T, 0.0)  # [arm, component]
     name = plan_text(model.arm_features[chosen], channels, tones, lang)
     shap_c = shap[:, 0, :]
     versus = []

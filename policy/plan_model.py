@@ -10,8 +10,9 @@ plus a plan model boosted from it (so a plan's effect is not drowned by the spre
 with ``per_euro_of`` the collected part is learnt per euro of an amount and told in euros. The
 creditor's objective and limits combine the parts (:class:`policy.plan_choice.PlanObjective`);
 nothing here is weighted, so an explanation can tell each part in euros. ``contributions`` gives
-the SHAP split (LightGBM ``pred_contrib``) of each part for one state and arm, for
-:mod:`policy.plan_explain`. It never chooses.
+the SHAP split (LightGBM ``pred_contrib``) of each part for one state and arm (or only the share
+of it that differs between arms, what compares two plans), for :mod:`policy.plan_explain`. It
+never chooses.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from policy.booster_trees import trees_on
 from policy.lgb_threads import threads
 
 F = NDArray[np.float64]
@@ -79,6 +81,11 @@ class PlanValueModel:
     per_euro_of: str | None = None  # a log1p(EUR) state column: collected is learnt per euro of it
     boosters: dict[str, lgb.Booster] = field(default_factory=dict)
     baselines: dict[str, lgb.Booster] = field(default_factory=dict)
+    # per component, the plan booster :meth:`contributions_of` read its arm trees from, and
+    # those trees (:func:`trees_on`): built at the first explanation, again after a refit
+    _arm_trees: dict[str, tuple[lgb.Booster, lgb.Booster | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def n_arms(self) -> int:
@@ -236,11 +243,42 @@ class PlanValueModel:
         *,
         encoded: F | None = None,
         components: Sequence[str] = COMPONENTS,
+        apart: bool = False,
     ) -> dict[str, F]:
         """:meth:`contributions` of one state row with each of ``arms`` at once (per component
         an [arm, column] array): one pass per booster instead of one per arm, the baseline's
         once for the row. ``encoded``: the row's :meth:`state_matrix`; ``components``: only
-        these (TreeSHAP is the dearest part of an answer)."""
+        these (TreeSHAP is the dearest part of an answer). ``apart``: only what differs between
+        the arms, the SHAP values of the plan boosters' trees that split on an arm column (the
+        baseline reads the state alone and the other trees never see the arm, so they give every
+        arm the same values): a difference between two arms is the same (to rounding) at a
+        fraction of the TreeSHAP, but the values no longer sum to the prediction."""
+        x, xs, scale = self._compared(state_row, arms, encoded)
+        out = {}
+        for c in components:
+            if not apart:
+                values = self._raw(c, x, contrib=True, state=xs)
+            elif (trees := self._trees_on_arms(c)) is None:
+                values = np.zeros((len(x), len(self.columns) + 1))
+            else:
+                values = np.asarray(trees.predict(x, pred_contrib=True, **threads(len(x))))
+            out[c] = values * (scale if c == COMPONENTS[0] else 1.0)
+        return out
+
+    def _trees_on_arms(self, name: str) -> lgb.Booster | None:
+        booster = self.boosters[name]
+        kept = self._arm_trees.get(name)
+        if kept is None or kept[0] is not booster:
+            arm_cols = range(len(self.state_features), len(self.columns))
+            kept = self._arm_trees[name] = (booster, trees_on(booster, arm_cols))
+        return kept[1]
+
+    def _compared(
+        self, state_row: pd.DataFrame, arms: Sequence[int], encoded: F | None
+    ) -> tuple[pd.DataFrame | F, F | None, float]:
+        """The design of one state row with each of ``arms`` (as the boosters read it), the
+        row's state matrix (None: the design is a frame) and what its collected part is counted
+        per."""
         first = one_row(state_row)
         made = self.state_matrix(first) if encoded is None else encoded[:1]
         xs = made if isinstance(made, np.ndarray) else None
@@ -249,8 +287,4 @@ class PlanValueModel:
             x: pd.DataFrame | F = self._design_matrix(xs, picked)
         else:
             x = self.numeric(self.design(state_row.iloc[[0] * len(picked)], picked))
-        scale = self._scale(first)[0]
-        return {
-            c: self._raw(c, x, contrib=True, state=xs) * (scale if c == COMPONENTS[0] else 1.0)
-            for c in components
-        }
+        return x, xs, float(self._scale(first)[0])

@@ -168,7 +168,8 @@ def plan_answer(
     versus = None
     if explain:
         encoded = None if chosen.encoded is None else chosen.encoded[j : j + 1]
-        why = _explain(policy, one_row(chosen.rows, j), arm, runner, lang, encoded)
+        why = _explain(policy, one_row(chosen.rows, j), arm, runner, lang, encoded,
+                       chosen.parts[j])  # fmt: skip
         reasons = [Reason("plan", why.text, plan.label, 0.0)]
         versus = plans[runner].label if runner >= 0 else None
     return answer, _today(plan, case, now), reasons, versus
@@ -187,6 +188,7 @@ def _explain(
     runner: int,
     lang: str,
     encoded: F | None,
+    parts: F,
 ) -> PlanExplanation:
     model = policy.model
     assert model is not None
@@ -195,7 +197,7 @@ def _explain(
     return explain_plan(
         model, policy.objective, row, arm, list(dict.fromkeys(others)),
         policy.channels, policy.tones, lang=lang, ledger_terms=policy.state_source == "ledger",
-        encoded=encoded,
+        encoded=encoded, parts=parts,
     )  # fmt: skip
 
 

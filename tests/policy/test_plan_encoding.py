@@ -1,6 +1,7 @@
 """The fast path of a plan champion gives the very answer of the plain one: the state matrix made
 once (``policy.plan_encoding``) scores, explains and decides exactly as LightGBM reading the
-design frames itself, and leaving out the TreeSHAP of a part with no weight changes nothing."""
+design frames itself, and explaining from the trees that tell the arms apart tells the drivers of
+the whole TreeSHAP."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -9,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.specs import REGISTRY
 from ledger.enums import Stage
 from policy.actions import wait
 from policy.decision_path import Answer, Pinned, Situation, decide_for
 from policy.plan_encoding import EncodedPlanStates, encode_plan_states
-from policy.plan_explain import explain_plan
+from policy.plan_explain import STATE_TEXT, explain_plan
 from policy.plan_model import COMPONENTS, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from tests.factories import synthetic_base
@@ -83,25 +85,32 @@ def test_an_unknown_debtor_is_named(policy: PlanDunningPolicy, states: pd.DataFr
         encode_plan_states(policy.model, states).take([int(states.index[0]), 7])
 
 
-class _EveryPart(PlanValueModel):
-    """The plan model computing the TreeSHAP of every part, whatever it is asked for."""
-
-    def contributions_of(self, state_row: Any, arms: Any, **kwargs: Any) -> dict[str, Any]:
-        return super().contributions_of(state_row, arms, encoded=kwargs.get("encoded"))
-
-
-def test_leaving_out_a_part_without_weight_changes_no_explanation(
+def test_the_arm_trees_explain_as_the_whole_treeshap(
     policy: PlanDunningPolicy, states: pd.DataFrame
 ) -> None:
+    """The explanation reads the SHAP values of the trees that split on an arm column only and
+    the parts from the predictions: its drivers are those of the whole TreeSHAP of every part
+    (baselines included), its figures those of the decision's predictions."""
     model = policy.model
     assert model is not None
-    every = _EveryPart(**{f: getattr(model, f) for f in model.__dataclass_fields__})
-    for i in range(5):
+    weights = policy.objective.value(np.eye(len(COMPONENTS)))
+    others = [model.n_arms - 1, 4]
+    told = np.array([c in REGISTRY or c in STATE_TEXT for c in model.columns])
+    for i in range(8):
         row = states.iloc[i : i + 1]
-        args = (row, 1, [model.n_arms - 1, 4], policy.channels, policy.tones)
-        fast = explain_plan(model, policy.objective, *args, ledger_terms=True)
-        full = explain_plan(every, policy.objective, *args, ledger_terms=True)
-        assert fast == full
+        e = explain_plan(model, policy.objective, row, 1, others, policy.channels, policy.tones,
+                         ledger_terms=True)  # fmt: skip
+        full = model.contributions_of(row, [1, *others])
+        shap = np.stack([full[c] for c in COMPONENTS])  # [component, arm, column]
+        parts = model.predict(row, [1, *others])[0]
+        for j, c in enumerate(e.versus, start=1):
+            gain = (weights @ (shap[:, 0, :-1] - shap[:, j, :-1]))[told]
+            assert [g for _, g in c.drivers] == pytest.approx(
+                sorted(gain[np.abs(gain) > 1e-9], key=abs, reverse=True)[: len(c.drivers)]
+            )
+            assert len(c.drivers) == min(3, int(np.sum(np.abs(gain) > 1e-9)))
+            assert c.net_eur == float(policy.objective.value(parts[0] - parts[j]))
+            assert c.collected_eur == float(parts[0, 0] - parts[j, 0])
 
 
 def _same(a: list[Answer], b: list[Answer]) -> None:
