@@ -139,9 +139,13 @@ CANDIDATES: dict[str, LearnerConfig] = {
         f"escalate-margin-500-plus-{plan.replace('/', '-')}": replace(CHOSEN, extra_plans=(plan,))
         for plan in ("letter/firm/7d", "letter/firm/10d")
     },
-    **{f"chosen-cost-{m:g}": replace(CHOSEN, cost_mu=float(m)) for m in (3, 5, 10)},
+    **{f"chosen-cost-{m:g}": replace(CHOSEN, cost_mu=float(m)) for m in (3, 5, 10, 20)},
     "escalate-unless-paid-on-time": replace(CHOSEN, evidence=_PAID_ON_TIME),
     "chosen-cost-3-unless-paid-on-time": replace(CHOSEN, cost_mu=3.0, evidence=_PAID_ON_TIME),
+    "escalate-unless-kept-promise": replace(
+        CHOSEN,
+        evidence=replace(_PAID_ON_TIME, against=(("promises_kept", ">=", 1.0),)),
+    ),
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has
