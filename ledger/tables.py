@@ -68,6 +68,7 @@ class Creditor(SQLModel, table=True):
     complaint_pause_days: int = 14
     complaint_limit_per_1000: float | None = None
     contact_budget_cents: int | None = Field(default=None, sa_type=sa.BigInteger)
+    max_contacts_per_debtor: int | None = None  # in any 30 days; None: no limit but the gap
     handoff_stage: str | None = Field(default=None, sa_type=_S(24))  # None: never by itself
     digest_recipients: list[str] = _json([])
     digest_weekday: int = 0  # Monday = 0

@@ -153,6 +153,13 @@ class CreditorConfig(BaseModel):
     contact_budget_cents: int | None = Field(
         default=None, ge=0, description="The policy's constraint: contact costs a month at most."
     )
+    max_contacts_per_debtor: int | None = Field(
+        default=None,
+        ge=1,
+        le=30,
+        description="The policy's constraint: contacts with one debtor in any 30 days at most "
+        "(sent and planned); empty: only the minimum gap limits them.",
+    )
     handoff_stage: Literal["collection", "bailiff"] | None = Field(
         default=None,
         description="The stage at which a dossier is handed off to a collection agency or "

@@ -86,6 +86,7 @@ class CreditorSettings:
     collection_outsourced: bool = False
     language: str = "nl"
     bundle_days: int = 0  # a reminder waits this long for another invoice coming due
+    max_contacts_per_debtor: int | None = None  # in any 30 days (sent and planned); None: no limit
 
     @property
     def enabled_channels(self) -> frozenset[Channel]:

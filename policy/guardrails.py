@@ -19,6 +19,7 @@ from policy.collection_costs import (
     vat_add_on_applies,
 )
 from policy.contact_window import refusals
+from policy.creditor_limits import WINDOW_DAYS
 from policy.effective import NoRuleInForceError
 from policy.flow_state import DebtorState, OpenInvoice, stage_rank
 from policy.fourteen_day_letter import costs_due_on, letter_refusals
@@ -144,7 +145,27 @@ def _frequency_refusals(state: DebtorState, day: date) -> list[str]:
             reasons.append(f"there is already a contact on {day} (at most one per debtor per day)")
         elif apart < gap:
             reasons.append(f"within the minimum gap of {gap} days of the contact on {other}")
-    return reasons
+    return reasons + _budget_refusals(state, day)
+
+
+def _budget_refusals(state: DebtorState, day: date) -> list[str]:
+    """The creditor's limit on contacts per debtor: refused when some ``WINDOW_DAYS`` days that
+    hold ``day`` hold that many contacts already (sent or planned, before or after it)."""
+    limit = state.creditor.max_contacts_per_debtor
+    if limit is None:
+        return []
+    window = timedelta(days=WINDOW_DAYS)
+    near = [d for d in map(state.local_day, state.contact_times) if abs(d - day) < window]
+    if len(near) < limit:
+        return []
+    for start in (day - timedelta(days=k) for k in range(WINDOW_DAYS)):
+        held = sum(1 for d in near if start <= d < start + window)
+        if held >= limit:
+            return [
+                f"{held} contacts already in the {WINDOW_DAYS} days from {start} (the "
+                f"creditor's limit: {limit} per debtor)"
+            ]
+    return []
 
 
 def _stage_refusals(state: DebtorState, action: Action, day: date) -> list[str]:

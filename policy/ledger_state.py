@@ -167,6 +167,7 @@ def _statements(of: Callable[[Any], Any]) -> tuple[sa.Executable, sa.Executable]
             _text(Segment.allowed_channels),
             col(Segment.min_tone),
             col(Segment.max_tone),
+            col(Creditor.max_contacts_per_debtor),
         )
         .join(Creditor, col(Creditor.id) == col(Debtor.creditor_id))
         .outerjoin(Segment, col(Segment.id) == col(Debtor.segment_id))
@@ -248,6 +249,7 @@ def creditor_settings(row: Creditor) -> CreditorSettings:
         row.language,
         row.disabled_channels,
         row.bundle_days,
+        row.max_contacts_per_debtor,
     )
 
 
@@ -265,6 +267,7 @@ def _settings(
     language: str,
     disabled_channels: list[str],
     bundle_days: int,
+    max_contacts_per_debtor: int | None = None,
 ) -> CreditorSettings:
     off = set(disabled_channels)
     return CreditorSettings(
@@ -284,6 +287,7 @@ def _settings(
         collection_outsourced=collection_outsourced,
         language=language,
         bundle_days=bundle_days,
+        max_contacts_per_debtor=max_contacts_per_debtor,
     )
 
 
@@ -404,6 +408,7 @@ def _load(
                 lang,
                 loads(off),
                 bundle,
+                d[29],
             )
         bounds = _NO_BOUNDS
         if d[9] is not None and (d[26] is not None or d[27] or d[28]):  # the segment's

@@ -27,6 +27,7 @@ LABELS = {
     "complaint_pause_days": "complaint_pause_days",
     "complaint_limit_per_1000": "complaint_limit",
     "contact_budget_cents": "contact_budget",
+    "max_contacts_per_debtor": "contact_limit",
     "digest_recipients": "digest_recipients",
     "digest_weekday": "digest_weekday",
     "digest_minute": "digest_time",

@@ -210,6 +210,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Complaints per 1,000 debtors a month, at most",
     ),
     "contact_budget": ("Budget voor berichten per maand (€)", "Message budget a month (€)"),
+    "contact_limit": (
+        "Berichten per debiteur in 30 dagen, hoogstens",
+        "Messages per debtor in 30 days, at most",
+    ),
     "digest": ("Weekoverzicht", "Weekly digest"),
     "digest_recipients": ("Ontvangers (komma's)", "Recipients (commas)"),
     "digest_weekday": ("Dag", "Day"),

@@ -57,6 +57,7 @@ def creditor_patch(form: dict[str, list[str]]) -> dict[str, Any]:
     for name in ("language", "payment_reference_scheme"):
         patch[name] = one(name)
     patch["complaint_limit_per_1000"] = one("complaint_limit_per_1000") or None
+    patch["max_contacts_per_debtor"] = one("max_contacts_per_debtor") or None
     budget = one("contact_budget_euros")
     patch["contact_budget_cents"] = (
         euros_to_cents(budget, "contact_budget_euros") if budget else None

@@ -324,3 +324,23 @@ def test_refusals_name_invoices_by_number_never_by_row_id() -> None:
     for reason in (*missing.reasons, *stray.reasons):
         assert "[" not in reason
         assert not any(f"{n}" in reason.split() for n in ("2", "26", "4711", "4_711"))
+
+
+def test_the_creditors_limit_on_contacts_per_debtor_holds_in_any_30_days() -> None:
+    limited = CreditorSettings(name="Acme", max_contacts_per_debtor=2)
+    s = state(creditor=limited, contact_times=(ams(2026, 2, 10, 9, 0), ams(2026, 2, 25, 9, 0)))
+    refused = check(email_reminder(s), s)
+    assert not refused.ok
+    assert (
+        "2 contacts already in the 30 days from 2026-02-10 (the creditor's limit: 2 per "
+        "debtor)" in refused.reasons
+    )
+    assert all(a.is_wait for a in allowed_actions(s, NOW))  # nothing else is offered today
+    # 12 March: every 30 days that hold it start after 10 February, so they hold one contact
+    assert check(email_reminder(s, ams(2026, 3, 12, 10, 0)), s).ok
+    # contacts planned after the day count too: 3 March to 1 April would hold three
+    ahead = state(creditor=limited, contact_times=(ams(2026, 3, 20, 9, 0), ams(2026, 3, 28, 9, 0)))
+    assert not check(email_reminder(ahead), ahead).ok
+    # without the limit only the minimum gap applies
+    free = replace(s, creditor=CreditorSettings(name="Acme"))
+    assert check(email_reminder(free), free).ok

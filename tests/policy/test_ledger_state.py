@@ -327,3 +327,6 @@ def test_rows_not_yet_flushed_count(session: Session) -> None:
     cred_row.min_gap_days = 9
     assert state_from_ledger(session, deb.id or 0, NOW).disputed
     assert state_from_ledger(session, deb.id or 0, NOW).creditor.min_gap_days == 9
+    assert state_from_ledger(session, deb.id or 0, NOW).creditor.max_contacts_per_debtor is None
+    cred_row.max_contacts_per_debtor = 4
+    assert state_from_ledger(session, deb.id or 0, NOW).creditor.max_contacts_per_debtor == 4

@@ -169,6 +169,16 @@ def test_settings_with_the_apis_validation_and_audit(client: TestClient) -> None
     assert f"Contactdagen: {days} → maandag, woensdag, vrijdag" in history
     assert "<td>finance@bakkerij.example</td>" in history
     assert "allowed_weekdays" not in history
+    # the creditor's limit on contacts per debtor: checked by the API's model, told by its label
+    too_many = client.post("/app/settings", data={**weekdays, "max_contacts_per_debtor": "31"})
+    assert too_many.status_code == 422
+    assert "Berichten per debiteur in 30 dagen, hoogstens: " in too_many.text
+    limited = client.post("/app/settings", data={**weekdays, "max_contacts_per_debtor": "5"})
+    assert limited.status_code == 200
+    assert 'name="max_contacts_per_debtor" min="1" max="30" value="5"' in limited.text
+    assert (
+        "Berichten per debiteur in 30 dagen, hoogstens: " in limited.text.split('id="history"')[1]
+    )
 
 
 def test_segments_with_the_apis_messages(client: TestClient) -> None:
