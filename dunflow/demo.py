@@ -27,6 +27,14 @@ console = Console()
 APP_CREDITOR = "Groothandel Van Dijk B.V."
 DEMO_PASSWORD = "demo-password"  # the demo's users only; never a real ledger's
 ROLES = ("finance", "call_agent", "admin")
+# the simulated creditors' own plan per segment, as a creditor states it (`--segment-plan`): the
+# plans `segment-fixed` chose on the default world's validation seeds (benchmarks/bench_policy.py)
+SEGMENT_PLANS = {
+    "Groothandel Van Dijk B.V.:zakelijk": "phone/neutral/7d",
+    "Installatiebedrijf De Vries:zakelijk": "letter/firm/7d",
+    "Installatiebedrijf De Vries:particulier": "letter/firm/14d",
+    "StreamWel Abonnementen:particulier": "email/neutral/14d",
+}
 PAYMENT_TIME_MODEL = "models:/payment-time@champion"
 # what the served app needs of the demo's environment: its registry and its models
 APP_ENV = ("MLFLOW_TRACKING_URI", "DUNFLOW_REPORTS_PAYMENT_TIME_MODEL_URI", "DUNFLOW_DATA_DIR")
@@ -42,6 +50,7 @@ def steps(demo_dir: Path) -> list[Step]:
     samples = PROJECT_ROOT / "data" / "samples"
     ledger_url = f"sqlite:///{demo_dir / 'ledger.db'}"
     sim_url = f"sqlite:///{demo_dir / 'sim.db'}"
+    plan_url = f"sqlite:///{demo_dir / 'plan.db'}"
     live_url = f"sqlite:///{demo_dir / 'live_sim' / 'ledger.db'}"
     creditor = "Bakkerij de Vries B.V."
     imports = [
@@ -91,6 +100,43 @@ def steps(demo_dir: Path) -> list[Step]:
                 str(demo_dir / "reports"),
                 "--db",
                 ledger_url,
+            ],
+        ),
+        Step("Create the plan-logging ledger", ["db", "upgrade", "--db", plan_url]),
+        Step(
+            "Simulate half a year under the plan-logging policy (a random plan at every "
+            "checkpoint, exact propensities)",
+            [
+                "simulate",
+                "--logging",
+                "plan",
+                "--seed",
+                "7",
+                "--debtors",
+                "2000",
+                "--days",
+                "180",
+                "--db",
+                plan_url,
+            ],
+        ),
+        Step(
+            "Train the plan learner from the creditors' segment plans: hold-out, off-policy, "
+            "replay against segment-fixed, gate",
+            # the gate's replay cut to one validation world (the full family: about an hour)
+            [
+                "train",
+                "policy",
+                "--kind",
+                "plan",
+                *(
+                    a
+                    for name, plan in SEGMENT_PLANS.items()
+                    for a in ("--segment-plan", f"{name}={plan}")
+                ),
+                *("--gate-family", "default-validation", "--gate-worlds", "1"),
+                "--db",
+                plan_url,
             ],
         ),
         Step("Create the simulated ledger", ["db", "upgrade", "--db", sim_url]),
