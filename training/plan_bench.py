@@ -142,6 +142,12 @@ CANDIDATES: dict[str, LearnerConfig] = {
     **{f"chosen-cost-{m:g}": replace(CHOSEN, cost_mu=float(m)) for m in (3, 5, 10, 20)},
     "escalate-unless-paid-on-time": replace(CHOSEN, evidence=_PAID_ON_TIME),
     "chosen-cost-3-unless-paid-on-time": replace(CHOSEN, cost_mu=3.0, evidence=_PAID_ON_TIME),
+    **{
+        f"chosen-without-evidence-{m}-eur": replace(
+            CHOSEN, evidence=replace(_PAID_ON_TIME, against=(), margin_without_eur=float(m))
+        )
+        for m in (1000, 2000)
+    },
     "escalate-unless-kept-promise": replace(
         CHOSEN,
         evidence=replace(_PAID_ON_TIME, against=(("promises_kept", ">=", 1.0),)),

@@ -397,6 +397,10 @@ candidate met it; this choice stays:
   email/firm/14d; 10: also installer B2C email/firm/21d, subscription B2C email/friendly/21d),
   and in the choices the 500 EUR margin outweighs a few euros of cost. The cost target needs
   another anchor for wholesale B2B, which costs value: the creditor's choice, not a knob.
+* leaving the segment's plan without evidence for a larger gain (``Evidence.margin_without_eur``,
+  ``chosen-without-evidence-M-eur``): 1,000 EUR: 89.19 %, 8/10, below ``best-fixed`` in world 3
+  (80.5 % against 86.5 %; this choice 90.8 %); 2,000 EUR: 90.72 %, 9/10, this choice to within
+  0.05 points per world (the model hardly ever expects that much).
 
 Session 11, second part (all 10 VALIDATION worlds; against the first part's choice, the
 escalation to letter/firm/14d with margin 500 below: mean 89.9 %, +3 in 9/10):
