@@ -94,6 +94,25 @@ CANDIDATES: dict[str, LearnerConfig] = {
     "history-4000": replace(SESSION_10, history_debtors=4000),
     "leave-default-50": replace(SESSION_10, margin_eur=-50.0),
     "max-depth-6": replace(SESSION_10, params=replace(CHOSEN.params, max_depth=6)),
+    # TreeSHAP's cost grows with the trees' depth, leaves and number: the plan champion's
+    # explanation in the API (benchmarks/results/api.json)
+    **{
+        f"chosen-max-depth-{d}": replace(CHOSEN, params=replace(CHOSEN.params, max_depth=d))
+        for d in (6, 8, 10)
+    },
+    **{
+        f"chosen-leaves-{n}": replace(CHOSEN, params=replace(CHOSEN.params, num_leaves=n))
+        for n in (7, 15)
+    },
+    "chosen-50-rounds": replace(
+        CHOSEN, params=replace(CHOSEN.params, rounds=50, learning_rate=0.2)
+    ),
+    **{
+        f"chosen-leaves-{n}-50-rounds": replace(
+            CHOSEN, params=replace(CHOSEN.params, num_leaves=n, rounds=50, learning_rate=0.2)
+        )
+        for n in (7, 15)
+    },
     **{
         f"escalate-letter-firm-14d-margin-{m}": replace(
             SESSION_10, margin_eur=float(m), evidence=Evidence("promises_broken", 1.0, then=_LETTER)
