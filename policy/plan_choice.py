@@ -75,6 +75,28 @@ def anchored(scores: F, default: I, margin: float | F) -> F:
     return out
 
 
+Condition = tuple[str, str, float]  # (state column, ">=" or "<=", value)
+
+
+def conditions(raw: object, what: str) -> tuple[Condition, ...]:
+    """``raw`` (tuples, or lists read back from JSON) as conditions, an unknown operator refused."""
+    out = tuple((str(c), str(op), float(v)) for c, op, v in raw)  # type: ignore[attr-defined]
+    if any(op not in (">=", "<=") for _, op, _ in out):
+        raise ValueError(f"{what}: each condition is (column, '>=' or '<=', value)")
+    return out
+
+
+def all_hold(conds: tuple[Condition, ...], values: F) -> B:
+    """Per row whether every condition holds (``values``: [row, condition]; NaN, e.g. no
+    invoice paid yet, holds no condition)."""
+    with np.errstate(invalid="ignore"):
+        holds = [
+            values[:, i] >= v if op == ">=" else values[:, i] <= v
+            for i, (_, op, v) in enumerate(conds)
+        ]
+    return np.asarray(np.logical_and.reduce(holds))
+
+
 @dataclass(frozen=True)
 class Evidence:
     """A debtor's own history supports leaving its segment's plan when the state count ``column``
@@ -97,10 +119,7 @@ class Evidence:
         object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
         if isinstance(self.then, list | tuple):
             object.__setattr__(self, "then", tuple(int(a) for a in self.then))
-        against = tuple((str(c), str(op), float(v)) for c, op, v in self.against)
-        if any(op not in (">=", "<=") for _, op, _ in against):
-            raise ValueError("evidence against: each condition is (column, '>=' or '<=', value)")
-        object.__setattr__(self, "against", against)
+        object.__setattr__(self, "against", conditions(self.against, "evidence against"))
 
     @property
     def escalations(self) -> tuple[int, ...]:
@@ -126,12 +145,7 @@ class Evidence:
         at_least = np.array([a for _, a in self.rules][: c.shape[1]])
         shown = (c[:, :n] >= at_least).any(axis=1)
         if self.against and c.shape[1] >= n + len(self.against):
-            with np.errstate(invalid="ignore"):  # NaN (e.g. no invoice paid yet) holds no condition
-                holds = [
-                    c[:, n + i] >= v if op == ">=" else c[:, n + i] <= v
-                    for i, (_, op, v) in enumerate(self.against)
-                ]
-            shown &= ~np.logical_and.reduce(holds)
+            shown &= ~all_hold(self.against, c[:, n:])
         return np.asarray(shown)
 
     def margins(self, counts: F, margin: float) -> F:

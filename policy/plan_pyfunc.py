@@ -7,8 +7,10 @@ one artifact the registry holds, the scoring API and the scheduler load, and
 exposes) takes checkpoint state rows (the model's ``state_features``, with ``segment`` and the
 evidence columns when anchored) and returns, per row, the best of its plans ranked by ``scores``
 as the decision path ranks them (anchored on the segment's plan when the policy is) and its
-expected parts; it never explores. The boosters are stored in
-LightGBM's own text format beside a JSON file with everything else.
+expected parts; it never explores. What a row is anchored on is said in one place,
+``PlanDunningPolicy.anchors``: its segment's plan, a first-stage plan while the oldest claim is in
+the first stage, an escalation plan once its own history shows the evidence. The boosters are
+stored in LightGBM's own text format beside a JSON file with everything else.
 """
 
 from __future__ import annotations
@@ -27,9 +29,18 @@ from numpy.typing import NDArray
 
 from features.plan_state import segment_keys
 from ledger.channels import CHANNELS
+from ledger.checkpoints import STAGE_DPD
 from ledger.enums import Channel, Tone
 from policy.flow_state import TONE_ORDER
-from policy.plan_choice import Evidence, PlanObjective, TopK, anchored
+from policy.plan_choice import (
+    Condition,
+    Evidence,
+    PlanObjective,
+    TopK,
+    all_hold,
+    anchored,
+    conditions,
+)
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanModelParams, PlanValueModel
 
 CONFIG_FILE = "plan_policy.json"
@@ -67,6 +78,8 @@ class PlanDunningPolicy(PythonModel):
         evidence: Evidence | None = None,
         segment_names: tuple[str, ...] | None = None,
         segments_by_creditor: bool = False,
+        first_stage_defaults: tuple[int, ...] | None = None,
+        first_stage_unless: tuple[Condition, ...] = (),
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
         ``allowed_arms``: the arms it may choose (None: every arm of the model);
@@ -79,7 +92,13 @@ class PlanDunningPolicy(PythonModel):
         ``segment_names``: the segments ``segment_defaults`` is indexed by, when the state's
         ``segment`` is a name (the ledger's) rather than the simulator's code;
         ``segments_by_creditor``: those names are the creditor's own segments
-        (:func:`features.plan_state.segment_keys`), not names shared by every creditor."""
+        (:func:`features.plan_state.segment_keys`), not names shared by every creditor;
+        ``first_stage_defaults``: per anchored segment, the arm it is anchored on while the oldest
+        claim is in the first stage (before ``STAGE_DPD[1]`` days past due; -1: the segment's
+        plan), a cheaper first plan before the segment's usual one (:meth:`anchors`);
+        ``first_stage_unless``: conditions on the state that, when all hold, keep the segment's
+        plan in the first stage too (e.g. earlier invoices paid on time: an accounts-payable
+        department's history, whom the first-stage plan would not move)."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
@@ -90,6 +109,8 @@ class PlanDunningPolicy(PythonModel):
         self.evidence = evidence
         self.segment_names = segment_names
         self.segments_by_creditor = segments_by_creditor
+        self.first_stage_defaults = first_stage_defaults
+        self.first_stage_unless = conditions(first_stage_unless, "first stage unless")
 
     @cached_property
     def arms(self) -> list[Plan]:
@@ -117,17 +138,44 @@ class PlanDunningPolicy(PythonModel):
         return mask
 
     def default_arms(self, rows: pd.DataFrame) -> NDArray[np.int64] | None:
-        """Per state row, the arm of its segment's plan (-1: a segment without one; None: not
-        anchored)."""
+        """Per state row, the arm of its segment's plan at the row's stage, before any evidence
+        (-1: a segment without one; None: not anchored)."""
         if self.segment_defaults is None:
             return None
-        return self._defaults_at(self.segment_index(rows))
+        return self._defaults_at(self.segment_index(rows), rows)
 
-    def _defaults_at(self, at: NDArray[np.int64]) -> NDArray[np.int64]:
-        """The segment plans' arms at segment indices ``at`` (-1: none)."""
+    def _defaults_at(self, at: NDArray[np.int64], rows: pd.DataFrame) -> NDArray[np.int64]:
+        """The segment plans' arms at segment indices ``at`` (-1: none), the first-stage plan
+        where the segment has one and the row's oldest claim is in the first stage."""
         assert self.segment_defaults is not None
         defaults = np.asarray(self.segment_defaults, dtype=np.int64)
-        return np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
+        out = np.where(at >= 0, defaults[np.maximum(at, 0)], -1)
+        first: tuple[int, ...] | None = getattr(self, "first_stage_defaults", None)  # saved before
+        if first is None:
+            return out
+        if "dpd" not in rows.columns:
+            raise ValueError("a first-stage anchor needs the state rows' dpd")
+        staged = np.where(at >= 0, np.asarray(first, dtype=np.int64)[np.maximum(at, 0)], -1)
+        early = rows["dpd"].to_numpy(dtype=float) < STAGE_DPD[1]
+        unless: tuple[Condition, ...] = getattr(self, "first_stage_unless", ())
+        if unless:
+            early &= ~all_hold(unless, _state_columns(rows, [c for c, _, _ in unless]))
+        return np.where(early & (staged >= 0) & (out >= 0), staged, out)
+
+    def anchors(self, rows: pd.DataFrame) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Per state row the arm it is anchored on and the margin another arm must beat it by:
+        the one place that says what a row's anchor is, from its segment, its stage (the
+        first-stage plan, when the segment has one) and its evidence (the escalation plan, when
+        the evidence names one; the margin without evidence). Only for an anchored policy."""
+        if self.segment_defaults is None:
+            raise ValueError("the policy is not anchored")
+        at = self.segment_index(rows)  # once: by name it is a lookup per row
+        default = self._defaults_at(at, rows)
+        evidence: Evidence | None = getattr(self, "evidence", None)  # None: saved before it
+        if evidence is None:
+            return default, np.full(len(rows), float(self.margin_eur))
+        counts = _evidence_counts(evidence, rows)
+        return evidence.defaults(counts, default, at), evidence.margins(counts, self.margin_eur)
 
     def segment_index(self, rows: pd.DataFrame) -> NDArray[np.int64]:
         """Per state row, the index of its segment among the anchored ones (-1: none)."""
@@ -151,18 +199,7 @@ class PlanDunningPolicy(PythonModel):
         scores = self.objective.score(parts)
         if getattr(self, "segment_defaults", None) is None:  # None in policies saved before it
             return scores
-        at = self.segment_index(rows)  # once: by name it is a lookup per row
-        default = self._defaults_at(at)
-        evidence: Evidence | None = getattr(self, "evidence", None)  # None: saved before it
-        if evidence is None:
-            return anchored(scores, default, float(self.margin_eur))
-        counts = _evidence_counts(evidence, rows)
-        # with evidence, the escalation plan (when the evidence names one) is the anchor
-        return anchored(
-            scores,
-            evidence.defaults(counts, default, at),
-            evidence.margins(counts, self.margin_eur),
-        )
+        return anchored(scores, *self.anchors(rows))
 
     def save_artifacts(self, folder: Path) -> Path:
         m = self.model
@@ -192,6 +229,10 @@ class PlanDunningPolicy(PythonModel):
             "evidence": None if self.evidence is None else asdict(self.evidence),
             "segment_names": None if self.segment_names is None else list(self.segment_names),
             "segments_by_creditor": self.segments_by_creditor,
+            "first_stage_defaults": (
+                None if self.first_stage_defaults is None else list(self.first_stage_defaults)
+            ),
+            "first_stage_unless": [list(c) for c in self.first_stage_unless],
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -224,6 +265,8 @@ class PlanDunningPolicy(PythonModel):
             None if c.get("evidence") is None else Evidence(**c["evidence"]),
             None if c.get("segment_names") is None else tuple(c["segment_names"]),
             bool(c.get("segments_by_creditor", False)),
+            None if c.get("first_stage_defaults") is None else tuple(c["first_stage_defaults"]),
+            conditions(c.get("first_stage_unless", []), "first stage unless"),
         )
 
     def load_context(self, context: Any) -> None:
@@ -259,8 +302,12 @@ class PlanDunningPolicy(PythonModel):
 
 def _evidence_counts(evidence: Evidence, rows: pd.DataFrame) -> NDArray[np.float64]:
     """The state columns the evidence reads, [row, rule]."""
-    columns = list(evidence.columns)
+    return _state_columns(rows, list(evidence.columns))
+
+
+def _state_columns(rows: pd.DataFrame, columns: list[str]) -> NDArray[np.float64]:
+    """The state ``columns`` an anchor reads, [row, column], each one named when missing."""
     for column in columns:
         if column not in rows.columns:
-            raise ValueError(f"the evidence column {column!r} is not in the state rows")
+            raise ValueError(f"the anchor's column {column!r} is not in the state rows")
     return rows[columns].to_numpy(dtype=float)

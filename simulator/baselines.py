@@ -11,6 +11,10 @@ file, the replay seed and size, and the objective's limits window). From those s
   complaints above the limit, the plan maximising objective - ``lam`` x excess per group; ``lam``
   is the smallest of a grid for which every choice world holds the complaint limit.
 
+``staged_stats`` replays first-stage plans (until the second stage's days past due) each followed
+by the segment's own plan, and ``first_stage_plans`` chooses one per segment from them as
+``per_group`` does: the plan learner's first-stage anchors, never a baseline.
+
 Debtors never affect each other, so a group's sum under a plan is exactly what that plan earns on
 that group in a mixed policy. This module never reads a policy other than the fixed plans.
 """
@@ -20,17 +24,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.checkpoints import STAGE_DPD
 from simulator.config import ARCHETYPES
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, outcome_of, segments
-from simulator.plans import PLANS, GroupedPlanPolicy, Plan
+from simulator.plans import PLANS, GroupedPlanPolicy, Plan, StagedPlanPolicy
 from simulator.replay import run
 from simulator.world import World
 
@@ -104,14 +110,50 @@ def write_cached(path: Path, entry: object) -> None:
     os.replace(partial, path)
 
 
+def staged_stats(
+    case: WorldCase,
+    objective: Objective,
+    first: Sequence[Plan | None],
+    later: Sequence[Plan],
+    cache: Path | None = None,
+) -> PlanStats:
+    """Per first-stage plan of ``first`` (None: the segment's own), that plan until the second
+    stage (``STAGE_DPD[1]`` days past due) and each segment's plan of ``later`` after it, in one
+    run as ``_replay_plans`` (or the cached sums); ``PlanStats``' plans are ``first``'s."""
+    labels = [p.label if p else "own" for p in first] + ["then"] + [p.label for p in later]
+    digest = hashlib.sha256("|".join(labels).encode()).hexdigest()[:10]
+    path = (cache or cache_dir()) / f"{case_key(case, objective, f'staged-{digest}')}.json"
+    if path.exists():
+        return PlanStats.from_dict(json.loads(path.read_text()))
+    n_seg = len(later)
+    firsts = [p or later[s] for p in first for s in range(n_seg)]  # group: copy x segment
+
+    def policy(w: World) -> StagedPlanPolicy:
+        group = np.repeat(np.arange(len(first)), case.n_debtors) * n_seg + segments(w)[0]
+        return StagedPlanPolicy("staged", firsts, list(later) * len(first), group, STAGE_DPD[1])
+
+    stats = _replay_grouped(case, objective, len(first), policy)
+    write_cached(path, stats.as_dict())
+    return stats
+
+
 def _replay_plans(case: WorldCase, objective: Objective) -> PlanStats:
     """All plans in one run: a world holding one copy of the population per plan (same draws),
     copy ``k`` dunned with plan ``k``; debtors are independent, so each copy's figures are what
     the plan alone would give (a test checks it against one run per plan)."""
-    n, k = case.n_debtors, len(PLANS)
+    group = np.repeat(np.arange(len(PLANS)), case.n_debtors)
+    return _replay_grouped(
+        case, objective, len(PLANS), lambda _w: GroupedPlanPolicy("plans", PLANS, group)
+    )
+
+
+def _replay_grouped(
+    case: WorldCase, objective: Objective, k: int, policy: Callable[[World], Any]
+) -> PlanStats:
+    """``k`` copies of the population in one run, copy ``j`` dunned as ``policy`` says for it."""
+    n = case.n_debtors
     world = World(case.seed, case.config(), copies=k)
-    group = np.repeat(np.arange(k), n)
-    tally = run(world, "plans", lambda _w: GroupedPlanPolicy("plans", PLANS, group))
+    tally = run(world, "plans", policy)
     o = outcome_of(world, tally, objective.budget_window_days)
     seg, names = segments(world)
     seg, arch = seg[:n], world.pop.archetype[:n]
@@ -131,6 +173,11 @@ def _excess(cells: F, objective: Objective) -> F:
 
 def best_fixed(stats: Sequence[PlanStats], objective: Objective) -> Plan:
     """The single plan with the best summed objective that held both limits in every world."""
+    return PLANS[_best_index(stats, objective)]
+
+
+def _best_index(stats: Sequence[PlanStats], objective: Objective) -> int:
+    """``best_fixed``'s choice, as an index into the stats' plans."""
     value = sum(s.cells[..., 0].sum(axis=(1, 2)) for s in stats)
     broken = sum(
         (_excess(s.cells.sum(axis=(1, 2)), objective) > 1e-9).astype(int)
@@ -139,7 +186,7 @@ def best_fixed(stats: Sequence[PlanStats], objective: Objective) -> Plan:
     )
     # fewest broken limits first, then the best objective
     order = np.lexsort((-np.asarray(value), np.asarray(broken)))
-    return PLANS[int(order[0])]
+    return int(order[0])
 
 
 def _grouped(cells: F, by: str) -> F:
@@ -165,6 +212,23 @@ def per_group(
     smallest Lagrange multiplier of ``LAMBDAS`` that achieves it; ``cost_mu`` (the plan learner's
     anchors, never a baseline) also charges the contact cost above the creditor's ceiling on cost
     per euro collected."""
+    choice = _choose(stats, by, objective, cost_mu)
+    return [PLANS[int(c)] for c in choice]
+
+
+def first_stage_plans(
+    stats: Sequence[PlanStats], first: Sequence[Plan | None], objective: Objective, cost_mu: float
+) -> list[Plan | None]:
+    """Per segment the first-stage plan of ``first`` (None: its own plan) that does best with
+    the segment's plan after it (``stats``: :func:`staged_stats`'), chosen as ``per_group``
+    chooses (the complaint limit, the contact budget, ``cost_mu``)."""
+    return [first[int(c)] for c in _choose(stats, "segment", objective, cost_mu)]
+
+
+def _choose(
+    stats: Sequence[PlanStats], by: str, objective: Objective, cost_mu: float
+) -> NDArray[np.int64]:
+    """``per_group``'s choice, as indices into the stats' plans."""
     grouped = [_grouped(s.cells, by) for s in stats]  # [plan, group, stat] per world
     value = np.sum([g[..., 0] - cost_mu * cost_over(g, objective) for g in grouped], axis=0)
     excess = np.sum([_excess(g, objective) for g in grouped], axis=0)
@@ -174,7 +238,7 @@ def per_group(
     empty = (
         np.sum([g[..., 2] for g in grouped], axis=(0, 1)) == 0
     )  # groups no world has contacts in
-    fallback = PLANS.index(best_fixed(stats, objective))
+    fallback = _best_index(stats, objective)
     choice = np.zeros(value.shape[1], dtype=np.int64)
     for lam in LAMBDAS:
         score = np.where(budget_ok[:, None], value - lam * excess, -np.inf)
@@ -185,4 +249,4 @@ def per_group(
         ]
         if all(held):
             break
-    return [PLANS[int(c)] for c in choice]
+    return choice

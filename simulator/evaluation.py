@@ -22,7 +22,13 @@ from typing import Any
 import numpy as np
 from scipy import stats as st
 
-from simulator.baselines import best_fixed, per_group, plan_stats
+from simulator.baselines import (
+    best_fixed,
+    first_stage_plans,
+    per_group,
+    plan_stats,
+    staged_stats,
+)
 from simulator.ceiling import Ceiling, ceiling
 from simulator.config import ARCHETYPES
 from simulator.families import Family, cases, choice_family
@@ -67,6 +73,22 @@ def anchor_plans(family: Family, objective: Objective, cost_mu: float) -> dict[s
     stats = [plan_stats(c, objective) for c in cases(choice_family(family))]
     plans = per_group(stats, "segment", objective, cost_mu)
     return dict(zip(stats[0].segment_names, plans, strict=True))
+
+
+def first_stage_anchors(
+    family: Family,
+    objective: Objective,
+    cost_mu: float,
+    later: Mapping[str, Plan],
+    first: Sequence[Plan | None],
+) -> dict[str, Plan]:
+    """The plan learner's first-stage plan per segment for reports on ``family``: among ``first``
+    (None: the segment's own plan), the one that does best followed by the segment's plan of
+    ``later`` (its anchor), chosen on the choice family as ``anchor_plans`` are."""
+    plans = list(later.values())
+    stats = [staged_stats(c, objective, first, plans) for c in cases(choice_family(family))]
+    chosen = first_stage_plans(stats, first, objective, cost_mu)
+    return {name: p or own for (name, own), p in zip(later.items(), chosen, strict=True)}
 
 
 def _fixed_factories(

@@ -1,5 +1,7 @@
 """Fixed dunning plans (channel x tone x cadence) and a policy that gives each group of debtors its
-own plan: the building blocks of the ``best-fixed``, ``segment-fixed`` and ``type-plan`` baselines.
+own plan: the building blocks of the ``best-fixed``, ``segment-fixed`` and ``type-plan`` baselines
+(and, staged, one plan per group until a days-past-due boundary and another after it: the plan
+learner's first-stage anchors are searched with it).
 
 A plan is what :class:`~simulator.policies.FixedActionPolicy` does: the same channel and tone every
 ``every`` days from 3 days past due, 09:00 for businesses and 18:00 for consumers, a letter in the
@@ -65,4 +67,25 @@ class GroupedPlanPolicy:
             rows = np.flatnonzero(g == k)
             if rows.size:
                 out.action[rows] = pol.decide_batch(batch.take(rows), rng).action
+        return out
+
+
+class StagedPlanPolicy:
+    """Plan ``first[g]`` for the debtors of group ``g`` while their oldest claim is fewer than
+    ``until_dpd`` days past due, ``later[g]`` from then on (its cadence counted from the last
+    contact, as a plan chosen again at a checkpoint does)."""
+
+    def __init__(
+        self, name: str, first: Sequence[Plan], later: Sequence[Plan], group: I, until_dpd: int
+    ) -> None:
+        self.name, self.until_dpd = name, until_dpd
+        self.stages = (GroupedPlanPolicy(name, first, group), GroupedPlanPolicy(name, later, group))
+
+    def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        out = Decisions.wait(len(batch))
+        early = batch.dpd < self.until_dpd
+        split = (np.flatnonzero(early), np.flatnonzero(~early))
+        for stage, rows in zip(self.stages, split, strict=True):
+            if rows.size:
+                out.action[rows] = stage.decide_batch(batch.take(rows), rng).action
         return out

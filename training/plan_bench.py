@@ -36,6 +36,7 @@ from simulator.config import ARCHETYPES
 from simulator.evaluation import chosen_plans, evaluate_world
 from simulator.families import VALIDATION, cases
 from simulator.objective import DEFAULT_OBJECTIVE
+from simulator.plans import PLANS
 from training.plan_learner import CHOSEN, LearnerConfig, plan_factory, with_segment_defaults
 
 _LETTER = ARM_OF["letter/firm/14d"]  # a firm letter, the escalation tried
@@ -45,6 +46,7 @@ _LETTER_10 = ARM_OF["letter/firm/10d"]  # firmer ones
 _PHONE_FIRM = ARM_OF["phone/firm/7d"]
 _LETTER_7 = ARM_OF["letter/firm/7d"]
 _EMAIL_FIRM = ARM_OF["email/firm/14d"]  # a cheaper one, for B2C
+_CHEAP = tuple(p.label for p in PLANS if p.channel in ("email", "sms"))  # free, or 0.20 EUR
 
 
 _PAID_ON_TIME = replace(
@@ -171,6 +173,18 @@ CANDIDATES: dict[str, LearnerConfig] = {
         CHOSEN,
         evidence=replace(_PAID_ON_TIME, against=(("promises_kept", ">=", 1.0),)),
     ),
+    "staged-cheap-first": replace(CHOSEN, first_stage_from=("own", *_CHEAP)),
+    "staged-email-first": replace(
+        CHOSEN, first_stage_from=("own", *(c for c in _CHEAP if c.startswith("email")))
+    ),
+    "staged-email-first-unless-paid-on-time": replace(
+        CHOSEN,
+        first_stage_from=("own", *(c for c in _CHEAP if c.startswith("email"))),
+        first_stage_unless=_PAID_ON_TIME.against,
+    ),
+    "staged-cheap-first-unless-paid-on-time": replace(
+        CHOSEN, first_stage_from=("own", *_CHEAP), first_stage_unless=_PAID_ON_TIME.against
+    ),
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has
@@ -248,6 +262,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     names = args.config or list(CANDIDATES)
     chosen_plans(VALIDATION, DEFAULT_OBJECTIVE)  # the plan searches, once, before forking
+    anchored = {n: with_segment_defaults(CANDIDATES[n], VALIDATION) for n in names}
     todo = [(i, names) for i in range(args.first, args.worlds)]
     if args.jobs > 1:
         with mp.get_context("fork").Pool(args.jobs) as pool:
@@ -256,7 +271,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         per_world = [_world(*t) for t in todo]
     result = {
         "family": VALIDATION.name,
-        "candidates": {n: CANDIDATES[n].describe() for n in names},
+        "candidates": {n: anchored[n].describe() for n in names},
         "summary": {n: _summary([w[n] for w in per_world]) for n in names},
     }
     OUT.write_text(json.dumps(_merged(result), indent=2) + "\n")

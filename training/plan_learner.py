@@ -14,8 +14,11 @@ plan per observable segment (in the benchmark, the plans ``segment-fixed`` uses,
 report's baselines are chosen) and takes another arm at a checkpoint only when the model expects
 more than the margin from it (:func:`policy.plan_choice.anchored`); a debtor whose behaviour says
 it is not the segment's typical payer (e.g. broken promises) can so get another plan; with an
-escalation plan (``Evidence.then``) that plan becomes its anchor instead. Without
-defaults (the closed loop, the off-policy study) the model alone decides, as before.
+escalation plan (``Evidence.then``) that plan becomes its anchor instead. With
+``first_stage_from`` the anchor of the first stage (before 14 days past due) is another plan per
+segment, searched among those plans followed by the segment's own on the same choice family
+(:func:`simulator.evaluation.first_stage_anchors`). Without defaults (the closed loop, the
+off-policy study) the model alone decides, as before.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from policy.plan_choice import Choice, Evidence, PlanObjective, TopK
+from ledger.checkpoints import STAGE_DPD
+from policy.plan_choice import Choice, Condition, Evidence, PlanObjective, TopK
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARM_OF, ARMS, arm_label
@@ -84,6 +88,12 @@ class LearnerConfig:
     z: float = 1.0  # history: a uniform arm with this chance, else the segment's plan
     cost_mu: float = 0.0  # multiplier on contact cost above the cost ceiling (anchors and choices)
     extra_plans: tuple[str, ...] = ()  # anchored: plans it may choose besides the segment plans
+    # anchored: first-stage plans to search per segment ("own": its plan), the anchor before
+    # STAGE_DPD[1] days past due; ``first_stage``: the plan per segment found there
+    # (``with_segment_defaults``)
+    first_stage_from: tuple[str, ...] = ()
+    first_stage: tuple[str, ...] = ()
+    first_stage_unless: tuple[Condition, ...] = ()  # state conditions keeping the segment's plan
 
     @property
     def arms(self) -> NDArray[np.bool_]:
@@ -91,7 +101,7 @@ class LearnerConfig:
         plan and, unless anchored with ``segment_plans_only``, every plan of ``cadences``."""
         keep: set[Plan | None] = {Plan.parse(label) for label in self.defaults}
         if self.defaults:
-            keep.update(Plan.parse(label) for label in self.extra_plans)
+            keep.update(Plan.parse(label) for label in (*self.extra_plans, *self.first_stage))
         if self.defaults and self.evidence is not None:
             keep.update(ARMS[a] for a in self.evidence.escalations)
         cadences = () if self.defaults and self.segment_plans_only else self.cadences
@@ -114,6 +124,13 @@ class LearnerConfig:
         if not self.defaults:
             return None
         return np.array([ARM_OF[label] for label in self.defaults])
+
+    @property
+    def first_stage_arms(self) -> tuple[int, ...] | None:
+        """Per segment, the arm of its first-stage plan (None: not staged)."""
+        if not (self.defaults and self.first_stage):
+            return None
+        return tuple(ARM_OF[label] for label in self.first_stage)
 
     @property
     def plan_objective(self) -> PlanObjective:
@@ -163,6 +180,18 @@ class LearnerConfig:
                 plans = plans.replace(
                     " and waiting", f", {', '.join(self.extra_plans)} and waiting"
                 )
+        unless = " and ".join(f"{c} {op} {v:g}" for c, op, v in self.first_stage_unless)
+        unless = f" unless {unless}" if unless else ""
+        if self.first_stage:
+            anchor += (
+                f"; before {STAGE_DPD[1]} days past due anchored on "
+                f"{', '.join(self.first_stage)}{unless}"
+            )
+        elif self.first_stage_from:
+            anchor += (
+                f"; before {STAGE_DPD[1]} days past due anchored per segment on the best of "
+                f"{', '.join(self.first_stage_from)} followed by its plan{unless}"
+            )
         cost = ""
         if self.cost_mu:
             cost = (
@@ -253,11 +282,15 @@ def model_chooser(
     defaults: NDArray[np.int64] | None = None,
     margin_eur: float = 0.0,
     evidence: Evidence | None = None,
+    first_stage: tuple[int, ...] | None = None,
+    first_stage_unless: tuple[Condition, ...] = (),
 ) -> Chooser:
     """Decides through ``policy.decision_path.decide_for`` (the API's and the scheduler's path);
     with ``defaults`` (arm per segment) the segment's arm is kept unless another beats it by more
     than ``margin_eur`` (and is taken whenever it is unavailable; ``evidence``: a debtor's own
-    history needed to leave it, :class:`policy.plan_choice.Evidence`)."""
+    history needed to leave it, :class:`policy.plan_choice.Evidence`; ``first_stage``: the arm per
+    segment it is anchored on in the first stage instead, unless all of ``first_stage_unless``
+    hold)."""
     if defaults is None:
         return decided_chooser(model, objective, exploration)
     anchored_on = tuple(int(a) for a in defaults)
@@ -268,6 +301,8 @@ def model_chooser(
         segment_defaults=anchored_on,
         margin_eur=margin_eur,
         evidence=evidence,
+        first_stage_defaults=first_stage,
+        first_stage_unless=first_stage_unless,
     )
     return policy_chooser(policy)
 
@@ -277,12 +312,17 @@ def with_segment_defaults(cfg: LearnerConfig, family: Family) -> LearnerConfig:
     family as ``segment-fixed``'s are, with the contact cost above the creditor's cost ceiling
     charged at ``cfg.cost_mu``; never on the family itself unless it is VALIDATION); unchanged
     without a margin."""
-    from simulator.evaluation import anchor_plans
+    from simulator.evaluation import anchor_plans, first_stage_anchors
 
     if cfg.margin_eur is None:
         return cfg
     plans = anchor_plans(family, cfg.objective, cfg.cost_mu)
-    return replace(cfg, defaults=tuple(p.label for p in plans.values()))
+    out = replace(cfg, defaults=tuple(p.label for p in plans.values()))
+    if not cfg.first_stage_from:
+        return out
+    first = [None if label == "own" else Plan.parse(label) for label in cfg.first_stage_from]
+    staged = first_stage_anchors(family, cfg.objective, cfg.cost_mu, plans, first)
+    return replace(out, first_stage=tuple(p.label for p in staged.values()))
 
 
 _LOGS: dict[tuple[object, ...], CheckpointLog] = {}
@@ -321,7 +361,14 @@ def plan_factory(cfg: LearnerConfig, *, exploring: bool = False) -> PolicyFactor
     def factory(world: World) -> PlanPolicy:
         model, objective = model_for(world, cfg)
         chooser = model_chooser(
-            model, objective, explore, cfg.default_arms, cfg.margin_eur or 0.0, cfg.evidence
+            model,
+            objective,
+            explore,
+            cfg.default_arms,
+            cfg.margin_eur or 0.0,
+            cfg.evidence,
+            cfg.first_stage_arms,
+            cfg.first_stage_unless,
         )
         return PlanPolicy(world, chooser, name, arms=cfg.arms)
 

@@ -197,6 +197,13 @@ def fit_plan(data: LedgerCheckpoints, cfg: PlanRunConfig, *, shuffle: int | None
     lc = cfg.learner
     if lc.horizon_days is not None or lc.per_euro:
         raise ValueError("the ledger's plan learner fits fitted-Q rounds in euros only")
+    if lc.first_stage_from or lc.first_stage or lc.first_stage_unless:
+        # the first-stage plans are searched in the simulator's choice worlds; a ledger has
+        # neither them nor a search of its own yet
+        raise ValueError(
+            "a first-stage anchor (first_stage_from) is searched in simulated worlds only; "
+            "the ledger's plan learner anchors on one plan per segment"
+        )
     t = transitions(data.log)
     # only checkpoints whose outcome the log can tell, whether or not a next checkpoint came: a
     # hold-out of the last days' checkpoints with a next one would keep the claims still unpaid

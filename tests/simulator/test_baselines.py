@@ -2,14 +2,25 @@
 respect the creditor's limits."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from simulator.baselines import PlanStats, _replay_plans, best_fixed, cost_over, per_group
+from ledger.checkpoints import STAGE_DPD
+from simulator.baselines import (
+    PlanStats,
+    _replay_plans,
+    best_fixed,
+    cost_over,
+    first_stage_plans,
+    per_group,
+    staged_stats,
+)
+from simulator.config import ARCHETYPES
 from simulator.objective import Objective
-from simulator.outcome import WorldCase, run_case
-from simulator.plans import PLANS
+from simulator.outcome import WorldCase, run_case, segments
+from simulator.plans import PLANS, GroupedPlanPolicy, Plan, StagedPlanPolicy
 from simulator.world_file import default_world
 
 CASE = WorldCase("tiny", default_world(), 5, 90, 70)
@@ -73,3 +84,44 @@ def test_the_cost_multiplier_trades_objective_for_a_lower_cost_per_euro(stats: P
     assert rate < free_rate  # cheaper per euro collected ...
     assert value <= free_value + 1e-6  # ... for no more objective than the unconstrained choice
     assert per_group([stats], "segment", tight, cost_mu=0.0) == per_group([stats], "segment", OBJ)
+
+
+def test_a_staged_plan_side_by_side_equals_it_alone_and_own_is_the_segment_plan(
+    stats: PlanStats, tmp_path: Path
+) -> None:
+    later = per_group([stats], "segment", OBJ)
+    first: list[Plan | None] = [None, Plan("email", "firm", 7)]
+    staged = staged_stats(CASE, OBJ, first, later, cache=tmp_path)
+    np.testing.assert_allclose(staged.cells[0], _replay_segments(later).cells[0], atol=1e-6)
+    o = run_case(
+        CASE,
+        "staged",
+        lambda w: StagedPlanPolicy(
+            "staged", [first[1]] * len(later), later, segments(w)[0], STAGE_DPD[1]
+        ),
+        OBJ,
+    )
+    assert staged.cells[1, ..., 0].sum() == pytest.approx(
+        OBJ.value(o.collected.sum(), o.cost.sum(), o.complaints.sum()), abs=1e-6
+    )
+    assert staged.cells[1, ..., 3].sum() != pytest.approx(staged.cells[0, ..., 3].sum())
+    assert staged_stats(CASE, OBJ, first, later, cache=tmp_path).cells.tolist() == (
+        staged.cells.tolist()  # read back from the cache
+    )
+    chosen = first_stage_plans([staged], first, OBJ, 0.0)
+    value = staged.cells[..., 0].sum(axis=2)  # [first plan, segment]
+    assert len(chosen) == len(later)
+    for s, p in enumerate(chosen):
+        assert value[first.index(p), s] == value[:, s].max()  # the limit holds at multiplier 0
+
+
+def _replay_segments(plans: list[Plan]) -> PlanStats:
+    """Each segment on its plan, as ``segment-fixed`` runs (one copy)."""
+    world = CASE.world()
+    o = run_case(CASE, "seg", lambda w: GroupedPlanPolicy("seg", plans, segments(w)[0]), OBJ)
+    seg, names = segments(world)
+    cells = np.zeros((1, len(names), len(ARCHETYPES), 4))
+    value = OBJ.value(o.collected, o.cost, o.complaints)
+    for k, col in enumerate((value, o.complaints, o.contacts, o.cost)):
+        np.add.at(cells[0, :, :, k], (seg, world.pop.archetype), col)
+    return PlanStats("seg", cells, np.zeros(1, dtype=np.int64), names)

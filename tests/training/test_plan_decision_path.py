@@ -91,3 +91,38 @@ def test_an_escalation_plan_per_segment_anchors_the_served_choice(
     escalated = (state["segment"] == 0) & (state["promises_broken"] >= 1)
     assert n >= 4
     assert best.tolist() == np.where(escalated, 1, np.where(state["segment"] == 0, 0, 60)).tolist()
+
+
+def test_a_first_stage_plan_anchors_the_first_stage_only(
+    fitted: tuple[PlanValueModel, object], tmp_path: Path
+) -> None:
+    model, log = fitted
+    state = pd.concat(log.states[:5], ignore_index=True)  # type: ignore[attr-defined]
+    state = pd.concat([state] * 2, ignore_index=True)  # every combination below
+    n = len(state)
+    state["segment"] = np.arange(n) % 2
+    state["dpd"] = np.where((np.arange(n) // 2) % 2 == 0, 5, 20)  # first stage, then the second
+    state["promises_broken"] = (np.arange(n) // 4) % 2
+    state["prior_paid"] = (np.arange(n) // 8) % 2  # paid an earlier invoice, on time
+    state["prior_mean_dpd"] = np.where(state["prior_paid"] > 0, 1.0, np.nan)
+    # a margin no predicted gain clears: every row keeps its anchor; segment 1 has no first plan
+    policy = PlanDunningPolicy(
+        model, OBJ, EXPLORE, segment_defaults=(0, 60), margin_eur=1e9,
+        evidence=Evidence("promises_broken", 1.0, then=2), first_stage_defaults=(1, -1),
+        first_stage_unless=(("prior_paid", ">=", 1.0), ("prior_mean_dpd", "<=", 3.0)),
+    )  # fmt: skip
+    escalated = state["promises_broken"] >= 1
+    early = (state["segment"] == 0) & (state["dpd"] < 14)
+    first = early & (state["prior_paid"] == 0)
+    want = np.where(escalated, 2, np.where(first, 1, np.where(state["segment"] == 0, 0, 60)))
+    assert n >= 16
+    assert first.any()
+    assert (first & escalated).any()
+    assert (early & ~first & ~escalated).any()  # on time before: the segment's plan
+    assert policy.anchors(state)[0].tolist() == want.tolist()
+    assert policy.scores(state, model.predict(state)).argmax(axis=1).tolist() == want.tolist()
+    again = PlanDunningPolicy.load(policy.save_artifacts(tmp_path / "plan"))
+    assert again.first_stage_defaults == (1, -1)
+    assert again.first_stage_unless == policy.first_stage_unless
+    with pytest.raises(ValueError, match="dpd"):
+        policy.anchors(state.drop(columns="dpd"))

@@ -1,10 +1,14 @@
 """The anchored learner's evidence read from the ledger's plan state: every rule mapped to the
 ledger's column, an unknown one refused by name."""
 
+from dataclasses import replace
+
 import pytest
 
 from policy.plan_choice import Evidence
+from training.plan_learner import CHOSEN
 from training.plan_ledger import LEDGER_COLUMN, ledger_evidence
+from training.plan_run import PlanRunConfig, fit_plan
 
 
 def test_every_evidence_rule_reads_the_ledgers_column() -> None:
@@ -35,3 +39,9 @@ def test_counter_evidence_reads_the_ledgers_columns_too() -> None:
         (LEDGER_COLUMN["prior_paid"], ">=", 1.0),
         (LEDGER_COLUMN["prior_mean_dpd"], "<=", 3.0),
     )
+
+
+def test_a_first_stage_anchor_is_refused_by_the_ledgers_plan_learner() -> None:
+    staged = replace(CHOSEN, first_stage_from=("own", "email/firm/14d"))
+    with pytest.raises(ValueError, match="first-stage anchor"):
+        fit_plan(None, PlanRunConfig(learner=staged))  # type: ignore[arg-type]  # refused first
