@@ -252,7 +252,8 @@ def _plan_phase(led: Any, tmp: Path, env: dict[str, str], ids: list[int], key: s
             "baseline + plan booster), SYNTHETIC targets (benchmarks/served_plan.py)",
             "per_call": "every call is a checkpoint: its plans scored from the day's encoded "
             "state rows, one drawn, explained against waiting and the runner-up with TreeSHAP "
-            "of 3 parts (3 plans x plan booster + the state row x baseline)",
+            "of the 3 weighed parts over the plan boosters' trees that split on a plan column "
+            "(3 plans x 3 boosters of those trees; the parts from the decision's predictions)",
         }
     finally:
         _stop(api)
