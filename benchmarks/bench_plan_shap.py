@@ -1,23 +1,27 @@
-"""Benchmark: what exact TreeSHAP costs a plan champion's answer, against the boosters' depth.
+"""Benchmark: what exact TreeSHAP costs a plan champion's answer, against the boosters' shape.
 
 A plan champion explains each choice against waiting and the runner-up with LightGBM's exact
-TreeSHAP (``pred_contrib``) of three parts (the plan booster on three rows, the state baseline on
-one), whose cost grows with the square of the trees' depth; CHOSEN's boosters (31 leaves, no depth
-limit) grow trees 14-16 levels deep on average. On the bench ledger of ``bench_api.py`` (seed 5,
-2,000 debtors, 120 days) the served plan model (:mod:`served_plan`: CHOSEN's arms and parameters,
-SYNTHETIC targets) is trained once per LightGBM ``max_depth`` with everything else equal, and for
-debtors at a checkpoint one at a time, as the API decides them, it measures the CPU of
-``decide_for`` with and without the explanation (the difference is what explaining costs), and
-``pred_contrib`` of one row per booster. Writes ``benchmarks/results/plan_shap.json``.
+TreeSHAP (``pred_contrib``) of the three weighed parts on three rows (the chosen plan, waiting, the
+runner-up), over the plan boosters' trees that split on a plan column only
+(``PlanValueModel.contributions_of(apart=True)``); its cost grows with the number of those trees,
+their leaves and their depth. CHOSEN's boosters (100 rounds, 31 leaves, no depth limit) grow
+trees 14-16 levels deep on average on this bench's targets. On the bench ledger of
+``bench_api.py`` (seed 5, 2,000 debtors, 120 days) the served plan model (:mod:`served_plan`:
+CHOSEN's arms and parameters, SYNTHETIC targets) is trained once per shape of ``SHAPES`` (LightGBM
+``max_depth``, ``num_leaves``, rounds) with everything else equal, and for debtors at a checkpoint
+one at a time, as the API decides them, it measures the CPU of ``decide_for`` with and without the
+explanation (the difference is what explaining costs), and ``pred_contrib`` of one row of the
+collected part's plan-column trees. Writes ``benchmarks/results/plan_shap.json``.
 
-This measures cost only. Choosing ``max_depth`` is the plan learner's (a VALIDATION run on
-outcomes, not synthetic targets), so nothing here changes CHOSEN or the learner's defaults.
+This measures cost only. Choosing a shape is the plan learner's (a VALIDATION run on outcomes,
+``training/plan_bench.py``'s ``chosen-max-depth-*``, ``chosen-leaves-*``, ``chosen-50-rounds``),
+so nothing here changes CHOSEN or the learner's defaults.
 """
 
 import json
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +38,18 @@ from serving.api.snapshots import FeatureSnapshots
 from training.plan_learner import CHOSEN
 
 OUT = Path(__file__).resolve().parent / "results" / "plan_shap.json"
-DEPTHS = (-1, 16, 12, 10, 8, 6)  # -1: LightGBM's default, no limit (CHOSEN's)
+SHAPES: dict[str, dict[str, Any]] = {
+    "chosen": {},  # 31 leaves, no depth limit, 100 rounds at 0.1
+    "max_depth 10": {"max_depth": 10},
+    "max_depth 8": {"max_depth": 8},
+    "max_depth 6": {"max_depth": 6},
+    "num_leaves 15": {"num_leaves": 15},
+    "num_leaves 7": {"num_leaves": 7},
+    "50 rounds": {"rounds": 50, "learning_rate": 0.2},
+    "num_leaves 15, 50 rounds": {"num_leaves": 15, "rounds": 50, "learning_rate": 0.2},
+}
+"""LightGBM parameters changed from CHOSEN's, by name (the plan learner's VALIDATION candidates)."""
+PARAMS = ("num_leaves", "max_depth", "rounds", "learning_rate")  # the shape's, in the JSON
 DEBTORS = 120  # decided one at a time, each at a checkpoint
 REPEATS = 3  # the least CPU of these per depth (a shared machine only ever adds)
 
@@ -75,15 +90,14 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
         cases = situations(states, led.now)  # no plan in force: every debtor at a checkpoint
         snapshots = FeatureSnapshots(led.engine)
         rows: list[dict[str, Any]] = []
-        greedy_at_default: list[int] = []
-        for depth in DEPTHS:
-            params = replace(CHOSEN.params, max_depth=depth)
+        greedy_of_chosen: list[int] = []
+        for name, changed in SHAPES.items():
+            params = replace(CHOSEN.params, **changed)
             policy = plan_policy(led.engine, led.creditor_name, led.now, seed, params)
             model = policy.model
             assert model is not None
-            version = f"max_depth={depth}"
-            base = snapshots.plan_base(0, led.creditor_name, ids, led.now, policy, version)
-            pinned = Pinned(policy, version)
+            base = snapshots.plan_base(0, led.creditor_name, ids, led.now, policy, name)
+            pinned = Pinned(policy, name)
 
             def run(explain: bool, pinned: Pinned = pinned, base: Any = base) -> list[Any]:
                 return [
@@ -95,58 +109,65 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             answers = run(True)
             assert all(a.plan is not None and a.plan.checkpoint for a in answers)
             greedy = [a.plan.greedy for a in answers if a.plan is not None]
-            if depth == -1:
-                greedy_at_default = greedy
+            if not changed:
+                greedy_of_chosen = greedy
             with_ms = _cpu_ms(lambda run=run: run(True), len(cases))
             without_ms = _cpu_ms(lambda run=run: run(False), len(cases))
             _, encoded = base.take(ids)
             assert encoded is not None
             design = model._design_matrix(encoded, np.zeros(len(ids), dtype=np.int64))
-            tree_depths = [d for b in model.boosters.values() for d in _depths(b)]
+            trees = [d for b in model.boosters.values() for d in _depths(b)]
+            explained = model.trees_on_arms("collected_eur")
+            assert explained is not None
             rows.append(
                 {
-                    "max_depth": depth,
-                    "plan_tree_depth_mean": round(float(np.mean(tree_depths)), 2),
-                    "plan_tree_depth_max": int(np.max(tree_depths)),
+                    "shape": name,
+                    "params": {k: v for k, v in asdict(params).items() if k in PARAMS},
+                    "plan_tree_depth_mean": round(float(np.mean(trees)), 2),
+                    "plan_tree_depth_max": int(np.max(trees)),
+                    "plan_trees_on_a_plan_column": {
+                        c: f"{(t.num_trees() if t else 0)}/{model.boosters[c].num_trees()}"
+                        for c in model.boosters
+                        for t in [model.trees_on_arms(c)]
+                    },
                     "answer_cpu_ms_with_explanation": round(with_ms, 2),
                     "answer_cpu_ms_without_explanation": round(without_ms, 2),
                     "explanation_cpu_ms": round(with_ms - without_ms, 2),
-                    "pred_contrib_us_per_row": {
-                        "plan_collected_eur": round(
-                            _contrib_us(model.boosters["collected_eur"], design), 1
-                        ),
-                        "baseline_collected_eur": round(
-                            _contrib_us(model.baselines["collected_eur"], encoded), 1
-                        ),
-                    },
-                    "greedy_plan_same_as_no_limit": round(
-                        float(np.mean(np.array(greedy) == np.array(greedy_at_default))), 3
+                    "pred_contrib_us_per_row_collected_eur": round(
+                        _contrib_us(explained, design), 1
+                    ),
+                    "greedy_plan_same_as_chosen": round(
+                        float(np.mean(np.array(greedy) == np.array(greedy_of_chosen))), 3
                     ),
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
         led.engine.dispose()
     return {
-        "by_max_depth": rows,
+        "by_shape": rows,
         "setup": {
             "ledger": f"simulated, seed {seed}, {debtors} debtors, {days} days (SQLite)",
             "model": "plan value model, CHOSEN's arms and parameters (num_leaves "
             f"{CHOSEN.params.num_leaves}, {CHOSEN.params.rounds} rounds, baseline "
-            f"{CHOSEN.params.baseline_rounds}) with LightGBM max_depth as given (-1: no limit, "
-            "CHOSEN's), SYNTHETIC targets (benchmarks/served_plan.py)",
+            f"{CHOSEN.params.baseline_rounds}, no max_depth) but for the shape's, SYNTHETIC "
+            "targets (benchmarks/served_plan.py)",
             "answers": f"{len(cases)} debtors decided one at a time at a checkpoint by "
             "policy.decision_path.decide_for on the day's encoded plan state rows, no refusals; "
             f"CPU per answer, the least of {REPEATS} passes",
             "explanation": "TreeSHAP (pred_contrib) of the chosen plan, waiting and the runner-up "
-            "for the 3 told parts (plan booster on 3 rows + state baseline on 1) and the text",
-            "pred_contrib_us_per_row": "one row per call, num_threads=1, CPU microseconds",
-            "greedy_plan_same_as_no_limit": "share of debtors whose best plan is the one the "
-            "unlimited model picks: with synthetic targets this says how much the model "
-            "changes, not whether it got better or worse",
+            "for the 3 weighed parts over the plan boosters' trees that split on a plan column "
+            "(3 rows x 3 boosters of those trees), the parts from the decision's predictions, "
+            "and the text",
+            "pred_contrib_us_per_row_collected_eur": "the collected part's plan-column trees, one "
+            "row per call, num_threads=1, CPU microseconds",
+            "greedy_plan_same_as_chosen": "share of debtors whose best plan is the one CHOSEN's "
+            "shape picks: with synthetic targets this says how much the model changes, not "
+            "whether it got better or worse",
         },
-        "reading": "exact TreeSHAP costs O(leaves x depth^2) per tree: capping the depth cuts "
-        "the explanation's CPU; which cap (if any) keeps the plan learner's quality must be "
-        "chosen on VALIDATION worlds by the plan learner, not from this table",
+        "reading": "exact TreeSHAP costs O(leaves x depth^2) per tree and row: fewer, smaller or "
+        "shallower trees cut the explanation's CPU; which shape (if any) keeps the plan "
+        "learner's quality is chosen on VALIDATION worlds by the plan learner, not from this "
+        "table",
         "machine": machine(),
     }
 

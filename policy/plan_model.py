@@ -258,14 +258,16 @@ class PlanValueModel:
         for c in components:
             if not apart:
                 values = self._raw(c, x, contrib=True, state=xs)
-            elif (trees := self._trees_on_arms(c)) is None:
+            elif (trees := self.trees_on_arms(c)) is None:
                 values = np.zeros((len(x), len(self.columns) + 1))
             else:
                 values = np.asarray(trees.predict(x, pred_contrib=True, **threads(len(x))))
             out[c] = values * (scale if c == COMPONENTS[0] else 1.0)
         return out
 
-    def _trees_on_arms(self, name: str) -> lgb.Booster | None:
+    def trees_on_arms(self, name: str) -> lgb.Booster | None:
+        """The trees of component ``name``'s plan booster that split on an arm column, as a
+        booster (None: no tree does); built once per booster."""
         booster = self.boosters[name]
         kept = self._arm_trees.get(name)
         if kept is None or kept[0] is not booster:
