@@ -94,6 +94,9 @@ class Segment(SQLModel, table=True):
     priority: int = 100  # assignment rules are tried in priority order, lowest first
     rules: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)  # None: no rules
     call_after_days: int | None = None  # a call case this many days past due; None: no calls
+    plan: str | None = Field(
+        default=None, sa_type=_S(32)
+    )  # the plan learner's anchor; None: learnt
 
 
 class Debtor(SQLModel, table=True):

@@ -115,6 +115,13 @@ class SegmentConfig(BaseModel):
         description="Open a call case this many days past due (an invoice's own value wins); "
         "null: no call cases.",
     )
+    plan: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The segment's dunning plan, channel/tone/every N days (phone/neutral/7d), "
+        "that the plan learner starts from and keeps unless it expects clearly more; null: "
+        "the plan the decision log supports best.",
+    )
 
     @field_validator("max_tone")
     @classmethod
@@ -138,12 +145,50 @@ class SegmentConfig(BaseModel):
         except LadderConfigError as err:
             raise PydanticCustomError("ladder_level", "{problem}", {"problem": str(err)}) from None
 
+    @field_validator("plan")
+    @classmethod
+    def _plan(cls, raw: str | None, info: ValidationInfo) -> str | None:
+        """A plan the segment's own bounds allow: its channel among ``allowed_channels``, its tone
+        within ``min_tone`` … ``max_tone`` (whether the model has the plan is the trainer's)."""
+        if raw is None or not raw.strip():
+            return None
+        parts = raw.strip().split("/")
+        channel, tone, every = parts if len(parts) == 3 else ("", "", "")
+        if channel not in _CHANNELS or tone not in _TONES or not _cadence(every):
+            raise PydanticCustomError(
+                "plan_format", "{value} is not channel/tone/every N days, e.g. phone/neutral/7d",
+                {"value": raw},
+            )  # fmt: skip
+        allowed = info.data.get("allowed_channels")
+        if allowed is not None and Channel(channel) not in allowed:
+            raise PydanticCustomError(
+                "plan_channel",
+                "{channel} is not among the segment's channels",
+                {"channel": channel},
+            )
+        tones = tones_between(info.data.get("min_tone"), info.data.get("max_tone"))
+        if tones is not None and Tone(tone) not in tones:
+            raise PydanticCustomError(
+                "plan_tone", "{tone} is outside the segment's tone bounds", {"tone": tone}
+            )
+        return f"{channel}/{tone}/{every}"
+
     @field_validator("allowed_channels")
     @classmethod
     def _channels(cls, values: list[Channel] | None) -> list[Channel] | None:
         if values is not None and not values:
             raise PydanticCustomError("no_channel", "give at least one channel, or set excluded")
         return None if values is None else sorted(set(values))
+
+
+_CHANNELS = frozenset(c.value for c in Channel)
+_TONES = frozenset(t.value for t in Tone)
+
+
+def _cadence(every: str) -> bool:
+    """``every`` reads ``<days>d``, a whole number of days from 1 to 60."""
+    days = every.removesuffix("d")
+    return every.endswith("d") and days.isdigit() and 1 <= int(days) <= 60
 
 
 if TYPE_CHECKING:  # to the type checker the patch reads like the segment (its fields, optional)

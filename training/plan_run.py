@@ -49,6 +49,7 @@ from policy.plan_choice import PlanObjective
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARM_OF, WAIT_ARM, arm_label
+from simulator.plans import CADENCES
 from training.ope import doubly_robust
 from training.plan_fit import (
     TAIL_DAYS,
@@ -157,12 +158,14 @@ def segment_plans(
 
 
 def stated_plans(engine: Engine, stated: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    """The creditor's stated plans (``CREDITOR:SEGMENT`` or ``SEGMENT``, plan label) keyed as the
-    plan state keys segments (``"<creditor id>:<segment>"``); every segment is looked up in the
-    ledger, and a name that several creditors use must say whose (tenancy: one creditor's plan
-    never anchors another's debtors). Every wrong entry is reported at once."""
+    """The creditors' stated plans keyed as the plan state keys segments (``"<creditor
+    id>:<segment>"``): each segment's own (``Segment.plan``, set in the web app or by ``dunflow
+    segment``), overridden by ``stated`` (``CREDITOR:SEGMENT`` or ``SEGMENT``, plan label: the
+    command's ``--segment-plan``). Every segment named is looked up in the ledger, and a name that
+    several creditors use must say whose (tenancy: one creditor's plan never anchors another's
+    debtors). Every wrong entry is reported at once."""
     sql = (
-        "SELECT s.creditor_id, c.name AS creditor, s.name"
+        "SELECT s.creditor_id, c.name AS creditor, s.name, s.plan"
         " FROM segment s JOIN creditor c ON c.id = s.creditor_id"
     )
     with engine.connect() as conn:
@@ -183,9 +186,21 @@ def stated_plans(engine: Engine, stated: Sequence[tuple[str, str]]) -> tuple[tup
                 f"--segment-plan {name}={plan}: creditors {whose} each have a segment {name!r}; "
                 f"write CREDITOR:{name}={plan}"
             )
+    named = {key for key, _ in out}  # what the command names wins over the segment's own plan
+    kept = []
+    for r in rows:
+        key = f"{r.creditor_id}:{r.name}"
+        if not r.plan or key in named:
+            continue
+        if r.plan not in ARM_OF:
+            errors.append(
+                f"segment {r.creditor}:{r.name}: its plan {r.plan!r} is not one the plan learner "
+                f"has (every {', '.join(map(str, CADENCES))} days)"
+            )
+        kept.append((key, str(r.plan)))
     if errors:
         raise ValueError("; ".join(errors))
-    return tuple(out)
+    return (*out, *kept)
 
 
 def fit_plan(data: LedgerCheckpoints, cfg: PlanRunConfig, *, shuffle: int | None = None) -> PlanFit:

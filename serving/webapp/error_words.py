@@ -49,6 +49,7 @@ LABELS = SETTINGS_LABELS | {
     "max_tone": "max_tone",
     "default_tone": "default_tone",
     "priority": "priority",
+    "plan": "segment_plan",
     "rules": "rules_json",
     "ladder": "ladder_json",
 }

@@ -224,6 +224,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "name": ("Naam", "Name"),
     "tones": ("Toon", "Tone"),
     "priority": ("Prioriteit", "Priority"),
+    "segment_plan": (
+        "Aanmaanplan (kanaal/toon/elke N dagen, bv. phone/neutral/7d)",
+        "Dunning plan (channel/tone/every N days, e.g. phone/neutral/7d)",
+    ),
     "excluded": ("nooit aanmanen", "never dunned"),
     "excluded_long": (
         "Nooit aanmanen (bijv. groepsmaatschappijen)",

@@ -79,6 +79,18 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "kies minstens één kanaal, of zet nooit aanmanen aan",
         "give at least one channel, or set never dunned",
     ),
+    "err_plan_format": (
+        "{value} is geen kanaal/toon/elke N dagen, bv. phone/neutral/7d",
+        "{value} is not channel/tone/every N days, e.g. phone/neutral/7d",
+    ),
+    "err_plan_channel": (
+        "{channel} is geen kanaal van dit segment",
+        "{channel} is not among the segment's channels",
+    ),
+    "err_plan_tone": (
+        "{tone} ligt buiten de toongrenzen van dit segment",
+        "{tone} is outside the segment's tone bounds",
+    ),
     "err_date_out_of_range": (
         "moet tussen {first} en {last} liggen",
         "must lie between {first} and {last}",

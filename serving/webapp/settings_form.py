@@ -79,6 +79,7 @@ def segment_values(form: dict[str, list[str]]) -> dict[str, Any]:
         "max_tone": one("max_tone") or None,
         "default_tone": one("default_tone") or "neutral",
         "priority": one("priority") or 100,
+        "plan": one("plan") or None,
     }
     for name in ("rules", "ladder"):
         text = one(name)

@@ -53,6 +53,20 @@ def _facts(**kw: object) -> DebtorFacts:
     return DebtorFacts(**{**base, **kw})  # type: ignore[arg-type]
 
 
+def test_a_segments_plan_is_a_plan_its_own_bounds_allow() -> None:
+    assert SegmentConfig(name="x", plan=" phone/neutral/7d ").plan == "phone/neutral/7d"
+    assert SegmentConfig(name="x", plan="").plan is None
+    for bad in ("fax/neutral/7d", "phone/loud/7d", "phone/neutral", "phone/neutral/7",
+                "phone/neutral/0d", "phone/neutral/7d/x"):  # fmt: skip
+        with pytest.raises(ValidationError, match="is not channel/tone/every N days") as err:
+            SegmentConfig(name="x", plan=bad)
+        assert err.value.errors()[0]["loc"] == ("plan",)
+    with pytest.raises(ValidationError, match="phone is not among the segment's channels"):
+        SegmentConfig(name="x", allowed_channels=[Channel.EMAIL], plan="phone/neutral/7d")
+    with pytest.raises(ValidationError, match="firm is outside the segment's tone bounds"):
+        SegmentConfig(name="x", max_tone=Tone.NEUTRAL, plan="letter/firm/14d")
+
+
 def test_rules_match_on_every_condition_given_and_priority_decides() -> None:
     rows = [
         (1, 100, [{"kind": "b2c"}]),

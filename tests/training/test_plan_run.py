@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
 
 from ledger import migrate
@@ -126,5 +127,27 @@ def test_the_cli_writes_plan_decisions_and_trains_on_them(mlflow_tmp: Path) -> N
     plans = report["segment_plans"]
     assert plans["Groothandel Van Dijk B.V.:zakelijk"] == "phone/neutral/7d", plans
     assert plans["Installatiebedrijf De Vries:zakelijk"] == "letter/firm/14d", plans
+    # a segment's own plan (the web app's or `dunflow segment`'s) is the stated one; the command's
+    # wins over it; one the learner does not have is refused, naming the segment
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "UPDATE segment SET plan = :p WHERE name = 'zakelijk' AND creditor_id = "
+            "(SELECT id FROM creditor WHERE name = 'Groothandel Van Dijk B.V.')"
+        ), {"p": "email/firm/14d"})  # fmt: skip
+    out = run(app, ["train", "policy", "--kind", "plan", "--gate-worlds", "0", "--json",
+                    "--segment-plan", "Installatiebedrijf De Vries:zakelijk=letter/firm/14d",
+                    "--db", url])  # fmt: skip
+    assert out.exit_code == 0, out.stderr
+    plans = json.loads(out.stdout)["segment_plans"]
+    assert plans["Groothandel Van Dijk B.V.:zakelijk"] == "email/firm/14d", plans
+    assert plans["Installatiebedrijf De Vries:zakelijk"] == "letter/firm/14d", plans
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE segment SET plan = 'email/firm/5d' WHERE name = 'zakelijk'"))
+    bad = run(app, ["train", "policy", "--kind", "plan", "--gate-worlds", "0", "--db", url])
+    assert bad.exit_code != 0
+    told = " ".join(bad.stderr.split())
+    assert "segment Groothandel Van Dijk B.V.:zakelijk: its plan 'email/firm/5d' is not" in told
+    engine.dispose()
     assert report["kind"] == "plan"
     assert report["decision"] == "not promoted"

@@ -198,6 +198,14 @@ def test_segments_with_the_apis_messages(client: TestClient) -> None:
     assert "Groot" in made.text
     again = client.post("/app/segments", data={**base})
     assert "Naam: er is al een segment &#39;Groot&#39;" in again.text
+    # the segment's dunning plan (the plan learner's anchor), inside its own bounds
+    planned = {**base, "name": "Gepland", "allowed_channels": ["email"]}
+    wrong = client.post("/app/segments", data={**planned, "plan": "phone/neutral/7d"})
+    assert wrong.status_code == 422
+    assert "Aanmaanplan: phone is geen kanaal van dit segment" in wrong.text
+    kept = client.post("/app/segments", data={**planned, "plan": "email/neutral/14d"})
+    assert kept.status_code == 200
+    assert "Gepland" in kept.text
 
 
 def test_models_show_the_champion_and_the_gates_verdicts(client: TestClient) -> None:
