@@ -6,6 +6,10 @@
 * ``complaint_limit_per_1000`` — complaints per 1,000 of its debtors in the last 30 days: at or
   above it, no calls (phone, robocall) and no firm tone until the rate drops.
 
+The third, ``max_contacts_per_debtor`` (contacts with one debtor in any ``WINDOW_DAYS`` days), is
+decided in :mod:`policy.guardrails` with the minimum gap: it reads only the debtor's own state, so
+every caller enforces it without a count from the cycle.
+
 :class:`CreditorUsage` is what the caller counted in the ledger (the scheduler, once per cycle,
 adding each contact it plans). This module only decides; it must never read the ledger.
 """
