@@ -8,9 +8,12 @@
    from the registry. Warm up (the day's feature snapshot is built on the first call), then
    measure the steady state with httpx at concurrency 8: single-debtor and 100-debtor calls;
    and single-debtor calls one at a time from a synchronous client (the latency targets).
-3. Start ``mlflow models serve --env-manager local --workers 1`` on the same model and send it the
-   equivalent work: the candidate feature rows of 1 / 100 debtors as ``dataframe_split``.
-4. Write ``benchmarks/results/api.json`` with p50/p99/throughput of both and the ratios.
+3. The same API serving a plan champion (:mod:`served_plan`: CHOSEN fitted as production fits it
+   on a plan-logged ledger): single-debtor calls one at a time, every one a checkpoint.
+4. Start ``mlflow models serve --env-manager local --workers 1`` on the per-day model of step 1
+   and send it the equivalent work: the candidate feature rows of 1 / 100 debtors as
+   ``dataframe_split``.
+5. Write ``benchmarks/results/api.json`` with p50/p99/throughput of both and the ratios.
 """
 
 import asyncio
@@ -28,7 +31,7 @@ import httpx
 import numpy as np
 import pandas as pd
 import psutil
-from served_plan import log_plan_version, plan_policy
+from served_plan import MODEL, log_plan_version, plan_log, plan_policy, tree_shapes
 from served_policy import (
     COMPLAINT_TREES,
     LEAVES,
@@ -229,7 +232,9 @@ def _plan_phase(led: Any, tmp: Path, env: dict[str, str], ids: list[int], key: s
     import mlflow
     from mlflow import MlflowClient
 
-    policy = plan_policy(led.engine, led.creditor_name, led.now, 5)
+    log = plan_log(tmp)
+    policy = plan_policy(log)
+    log.engine.dispose()
     version = log_plan_version(policy, tmp / "plan", NAME)
     MlflowClient().set_registered_model_alias(NAME, "champion", version)
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
@@ -248,8 +253,8 @@ def _plan_phase(led: Any, tmp: Path, env: dict[str, str], ids: list[int], key: s
         _sequential(url, singles[:80], headers, 30)  # warm-up, discarded
         return {
             "single_sequential": _sequential(url, singles, headers, 10, api),
-            "model": "plan value model, CHOSEN's weekly arms and parameters (4 parts x state "
-            "baseline + plan booster), SYNTHETIC targets (benchmarks/served_plan.py)",
+            "model": MODEL,
+            "plan_trees": tree_shapes(policy),
             "per_call": "every call is a checkpoint: its plans scored from the day's encoded "
             "state rows, one drawn, explained against waiting and the runner-up with TreeSHAP "
             "of the 3 weighed parts over the plan boosters' trees that split on a plan column "

@@ -4,14 +4,14 @@ A plan champion explains each choice against waiting and the runner-up with Ligh
 TreeSHAP (``pred_contrib``) of the three weighed parts on three rows (the chosen plan, waiting, the
 runner-up), over the plan boosters' trees that split on a plan column only
 (``PlanValueModel.contributions_of(apart=True)``); its cost grows with the number of those trees,
-their leaves and their depth. CHOSEN's boosters (100 rounds, 31 leaves, no depth limit) grow
-trees 14-16 levels deep on average on this bench's targets. On the bench ledger of
-``bench_api.py`` (seed 5, 2,000 debtors, 120 days) the served plan model (:mod:`served_plan`:
-CHOSEN's arms and parameters, SYNTHETIC targets) is trained once per shape of ``SHAPES`` (LightGBM
-``max_depth``, ``num_leaves``, rounds) with everything else equal, and for debtors at a checkpoint
-one at a time, as the API decides them, it measures the CPU of ``decide_for`` with and without the
-explanation (the difference is what explaining costs), and ``pred_contrib`` of one row of the
-collected part's plan-column trees. Writes ``benchmarks/results/plan_shap.json``.
+their leaves and their depth (reported per shape). The served plan model (:mod:`served_plan`:
+CHOSEN fitted as ``train policy --kind plan`` fits it, on make demo's plan-logged history) is
+fitted once per shape of ``SHAPES`` (LightGBM ``max_depth``, ``num_leaves``, rounds) with
+everything else equal; on the bench ledger of ``bench_api.py`` (seed 5, 2,000 debtors, 120 days),
+for debtors at a checkpoint one at a time, as the API decides them, it measures the CPU of
+``decide_for`` with and without the explanation (the difference is what explaining costs), and
+``pred_contrib`` of one row of the collected part's plan-column trees. Writes
+``benchmarks/results/plan_shap.json``.
 
 This measures cost only. Choosing a shape is the plan learner's (a VALIDATION run on outcomes,
 ``training/plan_bench.py``'s ``chosen-max-depth-*``, ``chosen-leaves-*``, ``chosen-50-rounds``),
@@ -27,7 +27,7 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-from served_plan import plan_policy
+from served_plan import MODEL, plan_log, plan_policy, tree_depths, tree_shapes
 from served_policy import bench_ledger
 from sqlmodel import Session
 from timed_run import machine, run
@@ -54,15 +54,6 @@ DEBTORS = 120  # decided one at a time, each at a checkpoint
 REPEATS = 3  # the least CPU of these per depth (a shared machine only ever adds)
 
 
-def _depths(booster: lgb.Booster) -> list[int]:
-    def depth(node: dict[str, Any]) -> int:
-        if "split_index" not in node:
-            return 0
-        return 1 + max(depth(node["left_child"]), depth(node["right_child"]))
-
-    return [depth(t["tree_structure"]) for t in booster.dump_model()["tree_info"]]
-
-
 def _cpu_ms(call: Any, n: int) -> float:
     best = float("inf")
     for _ in range(REPEATS):
@@ -84,6 +75,7 @@ def _contrib_us(booster: lgb.Booster, x: np.ndarray) -> float:
 def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp_name:
         led = bench_ledger(Path(tmp_name), debtors, days, seed, "bench-plan-shap")
+        log = plan_log(Path(tmp_name))
         ids = led.ids[:DEBTORS]
         with Session(led.engine) as session:
             states = states_from_ledger(session, ids, led.now)
@@ -93,7 +85,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
         greedy_of_chosen: list[int] = []
         for name, changed in SHAPES.items():
             params = replace(CHOSEN.params, **changed)
-            policy = plan_policy(led.engine, led.creditor_name, led.now, seed, params)
+            policy = plan_policy(log, params)
             model = policy.model
             assert model is not None
             base = snapshots.plan_base(0, led.creditor_name, ids, led.now, policy, name)
@@ -116,7 +108,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             _, encoded = base.take(ids)
             assert encoded is not None
             design = model._design_matrix(encoded, np.zeros(len(ids), dtype=np.int64))
-            trees = [d for b in model.boosters.values() for d in _depths(b)]
+            trees = [d for b in model.boosters.values() for d in tree_depths(b)]
             explained = model.trees_on_arms("collected_eur")
             assert explained is not None
             rows.append(
@@ -125,11 +117,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
                     "params": {k: v for k, v in asdict(params).items() if k in PARAMS},
                     "plan_tree_depth_mean": round(float(np.mean(trees)), 2),
                     "plan_tree_depth_max": int(np.max(trees)),
-                    "plan_trees_on_a_plan_column": {
-                        c: f"{(t.num_trees() if t else 0)}/{model.boosters[c].num_trees()}"
-                        for c in model.boosters
-                        for t in [model.trees_on_arms(c)]
-                    },
+                    "plan_trees": tree_shapes(policy),
                     "answer_cpu_ms_with_explanation": round(with_ms, 2),
                     "answer_cpu_ms_without_explanation": round(without_ms, 2),
                     "explanation_cpu_ms": round(with_ms - without_ms, 2),
@@ -143,14 +131,14 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             )
             print(json.dumps(rows[-1]), flush=True)
         led.engine.dispose()
+        log.engine.dispose()
     return {
         "by_shape": rows,
         "setup": {
             "ledger": f"simulated, seed {seed}, {debtors} debtors, {days} days (SQLite)",
-            "model": "plan value model, CHOSEN's arms and parameters (num_leaves "
-            f"{CHOSEN.params.num_leaves}, {CHOSEN.params.rounds} rounds, baseline "
-            f"{CHOSEN.params.baseline_rounds}, no max_depth) but for the shape's, SYNTHETIC "
-            "targets (benchmarks/served_plan.py)",
+            "model": f"{MODEL}; CHOSEN's parameters (num_leaves {CHOSEN.params.num_leaves}, "
+            f"{CHOSEN.params.rounds} rounds, baseline {CHOSEN.params.baseline_rounds}, max_depth "
+            f"{CHOSEN.params.max_depth}) but for the shape's",
             "answers": f"{len(cases)} debtors decided one at a time at a checkpoint by "
             "policy.decision_path.decide_for on the day's encoded plan state rows, no refusals; "
             f"CPU per answer, the least of {REPEATS} passes",
@@ -161,8 +149,7 @@ def main(debtors: int = 2_000, days: int = 120, seed: int = 5) -> dict[str, Any]
             "pred_contrib_us_per_row_collected_eur": "the collected part's plan-column trees, one "
             "row per call, num_threads=1, CPU microseconds",
             "greedy_plan_same_as_chosen": "share of debtors whose best plan is the one CHOSEN's "
-            "shape picks: with synthetic targets this says how much the model changes, not "
-            "whether it got better or worse",
+            "shape picks: how much the model changes, not whether it got better or worse",
         },
         "reading": "exact TreeSHAP costs O(leaves x depth^2) per tree and row: fewer, smaller or "
         "shallower trees cut the explanation's CPU; which shape (if any) keeps the plan "

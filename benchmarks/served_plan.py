@@ -1,56 +1,99 @@
-"""A plan champion for ``bench_api.py``: the plan model (``CHOSEN``'s arms and parameters) trained
-on the bench ledger's live plan state rows with SYNTHETIC targets (latency depends on the model's
-size, not on what it learned), registered as a new version of ``dunning-policy``."""
+"""A plan champion for ``bench_api.py`` and ``bench_plan_shap.py``, fitted the way production fits
+one: CHOSEN (or CHOSEN with other booster parameters) by ``training.plan_run.fit_plan``, what
+``dunflow train policy --kind plan`` runs before its gate, on a ledger whose history the uniform
+plan-logging policy wrote (``dunflow simulate --logging plan``, seed 7, 2,000 debtors x 180 days,
+as ``make demo`` steps 7-9 do, anchored on the demo's segment plans). The gate and the registry
+are left out (they judge the model; they do not change it). Its trees are what a real plan model
+grows on the simulator's history, so the explanation's cost is production's, not that of deeper
+trees fitted to synthetic targets. Not a ``bench_*`` script itself.
+"""
 
-from datetime import datetime
+import copy
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+import lightgbm as lgb
 import numpy as np
-import pandas as pd
 from sqlalchemy import Engine
 
-from features import load_frames
-from features.plan_state import PLAN_STATE_FEATURES, plan_state
-from policy.plan_model import COMPONENTS, PlanModelParams, PlanValueModel
+from dunflow.demo import SEGMENT_PLANS
+from ledger import migrate
+from ledger.db import make_engine
+from policy.plan_model import PlanModelParams
 from policy.plan_pyfunc import PlanDunningPolicy
-from training.plan_fit import arm_table
+from simulator.config import SimConfig
 from training.plan_learner import CHOSEN
+from training.plan_ledger import LedgerCheckpoints, ledger_checkpoints, simulate_plan_ledger
+from training.plan_run import PlanRunConfig, fit_plan, stated_plans
+
+SEED, DEBTORS, DAYS = 7, 2_000, 180  # make demo's plan-logging history
+MODEL = (
+    f"plan value model fitted as `train policy --kind plan` fits it (training.plan_run.fit_plan: "
+    f"CHOSEN, fitted-Q, anchored on make demo's segment plans; no gate) on a plan-logged ledger "
+    f"(uniform plan-logging policy, seed {SEED}, {DEBTORS:,} debtors x {DAYS} days, as make demo "
+    "steps 7-9), served on the bench ledger (benchmarks/served_plan.py)"
+)
+"""What the served plan model is, for the benches' JSON."""
 
 
-def plan_policy(
-    engine: Engine,
-    creditor: str,
-    now: datetime,
-    seed: int,
-    params: PlanModelParams = CHOSEN.params,
-) -> PlanDunningPolicy:
-    """CHOSEN's plan policy on the ledger's live state rows (``params``: other booster parameters,
-    for measuring what they cost; the targets are the same)."""
-    rng = np.random.default_rng(seed)
-    frames = load_frames(engine, creditor)
-    as_of = pd.Timestamp(now).tz_convert("UTC").floor("D")
-    debtors = frames.debtors["debtor_id"].astype("int64").to_numpy()
-    state = plan_state(frames, pd.DataFrame({"debtor_id": debtors, "as_of": as_of}))
-    arms = arm_table()
-    allowed = np.flatnonzero(CHOSEN.arms)
-    n = len(state)
-    arm = rng.choice(allowed, n)
-    channel = arms["plan_channel"].to_numpy()[arm]
-    late = state["hist_share_late"].fillna(0).to_numpy() > 0.3
-    share = np.where(channel < 0, 0.1, np.where(late == (channel == 3), 0.5, 0.25))
-    owed = state["overdue_amount"].fillna(0).to_numpy()
-    targets = np.column_stack(
-        [owed * share + rng.normal(0, 5, n), np.where(channel < 0, 0, 2.0),
-         np.where(channel < 0, 0, 0.02), np.where(channel < 0, 0, 2.0)]
-    )  # fmt: skip
-    assert targets.shape[1] == len(COMPONENTS)
-    cats = tuple(c for c in PLAN_STATE_FEATURES if isinstance(state[c].dtype, pd.CategoricalDtype))
-    model = PlanValueModel(arms, PLAN_STATE_FEATURES, cats, params)
-    model.fit(state.reset_index(drop=True), arm, targets)
-    return PlanDunningPolicy(
-        model, CHOSEN.plan_objective, CHOSEN.exploration,
-        allowed_arms=tuple(int(k) for k in allowed), state_source="ledger",
-    )  # fmt: skip
+@dataclass(frozen=True)
+class PlanLog:
+    """The plan-logged ledger and its checkpoint log, fitted from as often as a bench asks."""
+
+    engine: Engine
+    data: LedgerCheckpoints
+    segment_plans: tuple[tuple[str, str], ...]
+
+
+def plan_log(tmp: Path) -> PlanLog:
+    """Simulate the plan-logging history into a SQLite ledger in ``tmp`` (about 10 s)."""
+    db = f"sqlite:///{tmp / 'plan-logged.db'}"
+    migrate.upgrade(db)
+    engine = make_engine(db)
+    simulate_plan_ledger(engine, SEED, SimConfig(n_debtors=DEBTORS, days=DAYS),
+                         arms=CHOSEN.logged_arms)  # fmt: skip
+    plans = stated_plans(engine, tuple(SEGMENT_PLANS.items()))
+    return PlanLog(engine, ledger_checkpoints(engine), plans)
+
+
+def plan_policy(log: PlanLog, params: PlanModelParams = CHOSEN.params) -> PlanDunningPolicy:
+    """CHOSEN's plan policy fitted on ``log`` (``params``: other booster parameters, for
+    measuring what they cost; everything else as CHOSEN)."""
+    learner = replace(CHOSEN, params=params)
+    cfg = PlanRunConfig(learner=learner, segment_plans=log.segment_plans)
+    return fit_plan(log.data, cfg).policy
+
+
+def tree_depths(booster: lgb.Booster) -> list[int]:
+    """The depth of each of the booster's trees."""
+
+    def depth(node: dict[str, Any]) -> int:
+        if "split_index" not in node:
+            return 0
+        return 1 + max(depth(node["left_child"]), depth(node["right_child"]))
+
+    return [depth(t["tree_structure"]) for t in booster.dump_model()["tree_info"]]
+
+
+def tree_shapes(policy: PlanDunningPolicy) -> dict[str, Any]:
+    """The plan boosters' shape, per weighed part: mean/max depth, mean leaves, trees that split
+    on a plan column (those the explanation walks) of all."""
+    model = policy.model
+    assert model is not None
+    out: dict[str, Any] = {}
+    for part, booster in model.boosters.items():
+        depths = tree_depths(booster)
+        leaves = [t["num_leaves"] for t in booster.dump_model()["tree_info"]]
+        on_plan = model.trees_on_arms(part)
+        out[part] = {
+            "depth_mean": round(float(np.mean(depths)), 2),
+            "depth_max": int(np.max(depths)),
+            "leaves_mean": round(float(np.mean(leaves)), 1),
+            "trees_on_a_plan_column": f"{on_plan.num_trees() if on_plan else 0}/"
+            f"{booster.num_trees()}",
+        }
+    return out
 
 
 def log_plan_version(policy: PlanDunningPolicy, folder: Path, name: str) -> str:
@@ -58,8 +101,8 @@ def log_plan_version(policy: PlanDunningPolicy, folder: Path, name: str) -> str:
     import mlflow
 
     saved = policy.save_artifacts(folder)
-    shell = PlanDunningPolicy(None, policy.objective, policy.exploration, policy.channels,
-                              policy.tones, policy.allowed_arms, policy.state_source)  # fmt: skip
+    shell = copy.copy(policy)  # the configuration; the boosters travel as artifacts (as
+    shell.model = None  # training.plan_run logs a plan policy)
     with mlflow.start_run():
         info = mlflow.pyfunc.log_model(
             name="policy", python_model=shell, artifacts={"policy": str(saved)},
