@@ -13,7 +13,10 @@ file, the replay seed and size, and the objective's limits window). From those s
 
 ``staged_stats`` replays first-stage plans (until the second stage's days past due) each followed
 by the segment's own plan, and ``first_stage_plans`` chooses one per segment from them as
-``per_group`` does: the plan learner's first-stage anchors, never a baseline.
+``per_group`` does: the plan learner's first-stage anchors, never a baseline. ``escalation_stats``
+replays every plan until a broken promise, then an escalation plan: ``per_group`` over them
+chooses the plan learner's segment plans for the escalation that follows them (also never a
+baseline).
 
 Debtors never affect each other, so a group's sum under a plan is exactly what that plan earns on
 that group in a mixed policy. This module never reads a policy other than the fixed plans.
@@ -36,7 +39,7 @@ from ledger.checkpoints import STAGE_DPD
 from simulator.config import ARCHETYPES
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, outcome_of, segments
-from simulator.plans import PLANS, GroupedPlanPolicy, Plan, StagedPlanPolicy
+from simulator.plans import PLANS, EscalatingPlanPolicy, GroupedPlanPolicy, Plan, StagedPlanPolicy
 from simulator.replay import run
 from simulator.world import World
 
@@ -133,6 +136,25 @@ def staged_stats(
         return StagedPlanPolicy("staged", firsts, list(later) * len(first), group, STAGE_DPD[1])
 
     stats = _replay_grouped(case, objective, len(first), policy)
+    write_cached(path, stats.as_dict())
+    return stats
+
+
+def escalation_stats(
+    case: WorldCase, objective: Objective, then: Plan, cache: Path | None = None
+) -> PlanStats:
+    """Per plan of ``PLANS``, that plan until the debtor breaks a promise and ``then`` after it,
+    in one run as ``_replay_plans`` (or the cached sums)."""
+    what = f"escalation-{then.label.replace('/', '-')}"
+    path = (cache or cache_dir()) / f"{case_key(case, objective, what)}.json"
+    if path.exists():
+        return PlanStats.from_dict(json.loads(path.read_text()))
+
+    def policy(w: World) -> EscalatingPlanPolicy:
+        group = np.repeat(np.arange(len(PLANS)), case.n_debtors)
+        return EscalatingPlanPolicy("escalating", PLANS, then, group, w.pop.n_debtors)
+
+    stats = _replay_grouped(case, objective, len(PLANS), policy)
     write_cached(path, stats.as_dict())
     return stats
 

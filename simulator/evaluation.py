@@ -24,6 +24,7 @@ from scipy import stats as st
 
 from simulator.baselines import (
     best_fixed,
+    escalation_stats,
     first_stage_plans,
     per_group,
     plan_stats,
@@ -71,6 +72,17 @@ def anchor_plans(family: Family, objective: Objective, cost_mu: float) -> dict[s
     ``segment-fixed``'s are, with the contact cost above the creditor's cost ceiling charged at
     ``cost_mu`` (0: ``segment-fixed``'s own plans)."""
     stats = [plan_stats(c, objective) for c in cases(choice_family(family))]
+    plans = per_group(stats, "segment", objective, cost_mu)
+    return dict(zip(stats[0].segment_names, plans, strict=True))
+
+
+def escalation_anchors(
+    family: Family, objective: Objective, cost_mu: float, then: Plan
+) -> dict[str, Plan]:
+    """The plan learner's segment plans for reports on ``family`` when a broken promise moves a
+    debtor to ``then``: per segment the plan that does best followed by that escalation, chosen
+    on the choice family as ``anchor_plans`` are."""
+    stats = [escalation_stats(c, objective, then) for c in cases(choice_family(family))]
     plans = per_group(stats, "segment", objective, cost_mu)
     return dict(zip(stats[0].segment_names, plans, strict=True))
 

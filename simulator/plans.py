@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from simulator.events import DayEvents
 from simulator.params import CHANNELS, TONES
 from simulator.policies import FixedActionPolicy
 from simulator.views import DecisionBatch, Decisions
@@ -68,6 +69,35 @@ class GroupedPlanPolicy:
             if rows.size:
                 out.action[rows] = pol.decide_batch(batch.take(rows), rng).action
         return out
+
+
+class EscalatingPlanPolicy:
+    """Plan ``plans[g]`` for the debtors of group ``g`` until they break a promise, ``then`` from
+    that day on (its cadence counted from the last contact): the plan learner's anchors when the
+    model never overrules them, so its segment plans can be searched with the escalation that
+    follows them."""
+
+    def __init__(
+        self, name: str, plans: Sequence[Plan], then: Plan, group: I, n_debtors: int
+    ) -> None:
+        self.name = name
+        self.stages: tuple[GroupedPlanPolicy | FixedActionPolicy, ...] = (
+            GroupedPlanPolicy(name, plans, group),
+            then.policy(),
+        )
+        self.broken = np.zeros(n_debtors, dtype=bool)
+
+    def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        out = Decisions.wait(len(batch))
+        late = self.broken[batch.debtor]
+        split = (np.flatnonzero(~late), np.flatnonzero(late))
+        for stage, rows in zip(self.stages, split, strict=True):
+            if rows.size:
+                out.action[rows] = stage.decide_batch(batch.take(rows), rng).action
+        return out
+
+    def record(self, day: int, ev: DayEvents) -> None:
+        self.broken[ev.promise_broken] = True
 
 
 class StagedPlanPolicy:

@@ -174,6 +174,12 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
         for m in (1000, 2000)
     },
+    # session 13: with CHOSEN's 15-leaf boosters (the names above ran with 31 leaves)
+    "leaves-15-unless-paid-on-time": replace(CHOSEN, evidence=_PAID_ON_TIME),
+    "leaves-15-unless-disputed": replace(
+        CHOSEN, evidence=replace(_PAID_ON_TIME, against=(("disputes", ">=", 1.0),))
+    ),
+    "leaves-15-anchors-with-escalation": replace(CHOSEN, anchors_with_escalation=True),
     "escalate-unless-kept-promise": replace(
         CHOSEN,
         evidence=replace(_PAID_ON_TIME, against=(("promises_kept", ">=", 1.0),)),

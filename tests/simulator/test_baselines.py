@@ -13,6 +13,7 @@ from simulator.baselines import (
     _replay_plans,
     best_fixed,
     cost_over,
+    escalation_stats,
     first_stage_plans,
     per_group,
     staged_stats,
@@ -20,7 +21,13 @@ from simulator.baselines import (
 from simulator.config import ARCHETYPES
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, run_case, segments
-from simulator.plans import PLANS, GroupedPlanPolicy, Plan, StagedPlanPolicy
+from simulator.plans import (
+    PLANS,
+    EscalatingPlanPolicy,
+    GroupedPlanPolicy,
+    Plan,
+    StagedPlanPolicy,
+)
 from simulator.world_file import default_world
 
 CASE = WorldCase("tiny", default_world(), 5, 90, 70)
@@ -125,3 +132,30 @@ def _replay_segments(plans: list[Plan]) -> PlanStats:
     for k, col in enumerate((value, o.complaints, o.contacts, o.cost)):
         np.add.at(cells[0, :, :, k], (seg, world.pop.archetype), col)
     return PlanStats("seg", cells, np.zeros(1, dtype=np.int64), names)
+
+
+def test_escalating_plans_side_by_side_equal_each_alone_and_escalate_only_after_a_broken_promise(
+    stats: PlanStats, tmp_path: Path
+) -> None:
+    then = Plan("letter", "firm", 14)
+    escalating = escalation_stats(CASE, OBJ, then, cache=tmp_path)
+    for k in (0, 44):
+        o = run_case(
+            CASE,
+            "escalating",
+            lambda w, k=k: EscalatingPlanPolicy(
+                "escalating", [PLANS[k]], then, np.zeros(w.pop.n_debtors, np.int64), w.pop.n_debtors
+            ),
+            OBJ,
+        )
+        assert escalating.cells[k, ..., 0].sum() == pytest.approx(
+            OBJ.value(o.collected.sum(), o.cost.sum(), o.complaints.sum()), abs=1e-6
+        )
+    # a debtor that never breaks a promise is dunned as under the plan alone: the sums differ
+    # only where some did (and the escalation plan itself changes nothing)
+    own = PLANS.index(then)
+    np.testing.assert_allclose(escalating.cells[own], stats.cells[own], atol=1e-6)
+    assert not np.allclose(escalating.cells[..., 3], stats.cells[..., 3])
+    assert escalation_stats(CASE, OBJ, then, cache=tmp_path).cells.tolist() == (
+        escalating.cells.tolist()  # read back from the cache
+    )
