@@ -31,6 +31,7 @@ from features.plan_state import segment_keys
 from ledger.channels import CHANNELS
 from ledger.checkpoints import STAGE_DPD
 from ledger.enums import Channel, Tone
+from ledger.plans import WAIT_LABEL, plan_label
 from policy.flow_state import TONE_ORDER
 from policy.plan_choice import (
     Condition,
@@ -59,8 +60,8 @@ class Plan:
     @property
     def label(self) -> str:
         if self.channel is None:
-            return "wait"
-        return f"{self.channel.value}/{self.tone.value if self.tone else '-'}/{self.every}d"
+            return WAIT_LABEL
+        return plan_label(self.channel.value, self.tone.value if self.tone else "-", self.every)
 
 
 class PlanDunningPolicy(PythonModel):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from ledger.enums import Channel, DebtorKind, Tone
+from ledger.plans import CADENCES, PLAN_LABELS, plan_label
 from policy.creditor_config import partial_model
 from policy.flow_state import TONE_ORDER
 from policy.ladder import LadderConfigError, level_to_json, parse_ladder
@@ -148,8 +149,9 @@ class SegmentConfig(BaseModel):
     @field_validator("plan")
     @classmethod
     def _plan(cls, raw: str | None, info: ValidationInfo) -> str | None:
-        """A plan the segment's own bounds allow: its channel among ``allowed_channels``, its tone
-        within ``min_tone`` … ``max_tone`` (whether the model has the plan is the trainer's)."""
+        """A plan of the grid (:data:`ledger.plans.PLAN_LABELS`: the plans the learner has) that
+        the segment's own bounds allow: its channel among ``allowed_channels``, its tone within
+        ``min_tone`` … ``max_tone``."""
         if raw is None or not raw.strip():
             return None
         parts = raw.strip().split("/")
@@ -159,6 +161,13 @@ class SegmentConfig(BaseModel):
                 "plan_format", "{value} is not channel/tone/every N days, e.g. phone/neutral/7d",
                 {"value": raw},
             )  # fmt: skip
+        label = plan_label(channel, tone, int(every.removesuffix("d")))
+        if label not in PLAN_LABELS:  # the format holds, so its cadence is not the grid's
+            raise PydanticCustomError(
+                "plan_unknown",
+                "{value} is not a plan the learner has: every {cadences} days",
+                {"value": label, "cadences": "/".join(map(str, CADENCES))},
+            )
         allowed = info.data.get("allowed_channels")
         if allowed is not None and Channel(channel) not in allowed:
             raise PydanticCustomError(
@@ -171,7 +180,7 @@ class SegmentConfig(BaseModel):
             raise PydanticCustomError(
                 "plan_tone", "{tone} is outside the segment's tone bounds", {"tone": tone}
             )
-        return f"{channel}/{tone}/{every}"
+        return label
 
     @field_validator("allowed_channels")
     @classmethod

@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ledger.checkpoints import STAGE_DPD
+from ledger.plans import WAIT_LABEL
 from simulator.actions import CHANNEL_OF, WAIT
 from simulator.params import CHANNELS
 from simulator.plans import PLANS, Plan
@@ -44,7 +45,7 @@ NONE = -1
 
 def arm_label(arm: int) -> str:
     plan = ARMS[arm]
-    return "wait" if plan is None else plan.label
+    return WAIT_LABEL if plan is None else plan.label
 
 
 ARM_OF: dict[str, int] = {arm_label(k): k for k in range(N_ARMS)}

@@ -3,12 +3,13 @@ own plan: the building blocks of the ``best-fixed``, ``segment-fixed`` and ``typ
 (and, staged, one plan per group until a days-past-due boundary and another after it: the plan
 learner's first-stage anchors are searched with it).
 
-A plan is what :class:`~simulator.policies.FixedActionPolicy` does: the same channel and tone every
-``every`` days from 3 days past due, 09:00 for businesses and 18:00 for consumers, a letter in the
-same tone when the channel is missing. The grid's cadences start at 7 days: a shorter one breaks
-the default contact budget (5 contacts in 30 days) for any debtor who stays unpaid. A grouped plan
-reads a group per debtor; when the group is the latent archetype the policy is evaluation-only and
-must never produce logged data.
+The grid is :mod:`ledger.plans`' (declared there once: a segment's stated plan is validated
+against it, and the plan learner chooses among it); this module gives it the simulator's
+behaviour. A plan is what :class:`~simulator.policies.FixedActionPolicy` does: the same channel and
+tone every ``every`` days from 3 days past due, 09:00 for businesses and 18:00 for consumers, a
+letter in the same tone when the channel is missing. A grouped plan reads a group per debtor;
+when the group is the latent archetype the policy is evaluation-only and must never produce
+logged data.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ledger.plans import PLAN_LABELS, plan_label
 from simulator.events import DayEvents
-from simulator.params import CHANNELS, TONES
 from simulator.policies import FixedActionPolicy
 from simulator.views import DecisionBatch, Decisions
 
 I = NDArray[np.int64]  # noqa: E741
-
-CADENCES: tuple[int, ...] = (7, 10, 14, 21)
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class Plan:
 
     @property
     def label(self) -> str:
-        return f"{self.channel}/{self.tone}/{self.every}d"
+        return plan_label(self.channel, self.tone, self.every)
 
     @classmethod
     def parse(cls, label: str) -> Plan:
@@ -48,10 +47,8 @@ class Plan:
         return FixedActionPolicy(self.channel, self.tone, every=self.every)
 
 
-PLANS: tuple[Plan, ...] = tuple(
-    Plan(c.value, t.value, every) for c in CHANNELS for t in TONES for every in CADENCES
-)
-"""The searched grid: 5 channels x 3 tones x 4 cadences = 60 plans."""
+PLANS: tuple[Plan, ...] = tuple(Plan.parse(label) for label in PLAN_LABELS)
+"""The searched grid, :data:`ledger.plans.PLAN_LABELS`' order: 5 channels x 3 tones x 4 cadences."""
 
 
 class GroupedPlanPolicy:

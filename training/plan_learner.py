@@ -30,6 +30,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ledger.checkpoints import STAGE_DPD
+from ledger.plans import CADENCES
 from policy.plan_choice import Choice, Condition, Evidence, PlanObjective, TopK
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
@@ -37,7 +38,7 @@ from simulator.checkpoints import ARM_OF, ARMS, arm_label
 from simulator.config import SimConfig
 from simulator.families import Family
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
-from simulator.plans import CADENCES, Plan
+from simulator.plans import Plan
 from simulator.registry import PolicyFactory, register_policy
 from simulator.replay import run
 from simulator.world import World

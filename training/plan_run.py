@@ -45,11 +45,11 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Engine
 
 from features.plan_state import segment_keys
+from ledger.plans import CADENCES
 from policy.plan_choice import PlanObjective
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARM_OF, WAIT_ARM, arm_label
-from simulator.plans import CADENCES
 from training.ope import doubly_robust
 from training.plan_fit import (
     TAIL_DAYS,

@@ -83,6 +83,10 @@ ERROR_MESSAGES: dict[str, tuple[str, str]] = {
         "{value} is geen kanaal/toon/elke N dagen, bv. phone/neutral/7d",
         "{value} is not channel/tone/every N days, e.g. phone/neutral/7d",
     ),
+    "err_plan_unknown": (
+        "{value} is geen plan dat het model kent: elke {cadences} dagen",
+        "{value} is not a plan the learner has: every {cadences} days",
+    ),
     "err_plan_channel": (
         "{channel} is geen kanaal van dit segment",
         "{channel} is not among the segment's channels",

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from ledger.enums import Channel, DebtorKind, Stage, Tone
+from ledger.plans import CADENCES, PLAN_LABELS
 from policy import allowed_actions, check, ladder_action
 from policy.segments import (
     DebtorFacts,
@@ -61,6 +62,13 @@ def test_a_segments_plan_is_a_plan_its_own_bounds_allow() -> None:
         with pytest.raises(ValidationError, match="is not channel/tone/every N days") as err:
             SegmentConfig(name="x", plan=bad)
         assert err.value.errors()[0]["loc"] == ("plan",)
+    # a well-formed plan off the grid: the learner has no such arm, so no one could serve it
+    for off in ("phone/neutral/5d", "email/firm/30d"):
+        with pytest.raises(ValidationError, match="not a plan the learner has") as err:
+            SegmentConfig(name="x", plan=off)
+        assert err.value.errors()[0]["loc"] == ("plan",)
+        assert "/".join(map(str, CADENCES)) in str(err.value)
+    assert {SegmentConfig(name="x", plan=label).plan for label in PLAN_LABELS} == set(PLAN_LABELS)
     with pytest.raises(ValidationError, match="phone is not among the segment's channels"):
         SegmentConfig(name="x", allowed_channels=[Channel.EMAIL], plan="phone/neutral/7d")
     with pytest.raises(ValidationError, match="firm is outside the segment's tone bounds"):

@@ -47,6 +47,11 @@ def test_creditor_segment_and_dossier_commands(engine: Engine, db_url: str) -> N
     refused = _run(db_url, "segment", "create", "x", "--creditor", "Acme B.V.", "max_tone=loud")
     assert refused.exit_code == 1
     assert "max_tone" in refused.output
+    off_grid = _run(
+        db_url, "segment", "create", "y", "--creditor", "Acme B.V.", "plan=phone/neutral/5d"
+    )
+    assert off_grid.exit_code == 1
+    assert "plan: phone/neutral/5d is not a plan the learner has" in off_grid.output
     applied = _run(db_url, "segment", "assign", "--creditor", "Acme B.V.")
     assert "1 moved" in applied.output
 

@@ -203,6 +203,11 @@ def test_segments_with_the_apis_messages(client: TestClient) -> None:
     wrong = client.post("/app/segments", data={**planned, "plan": "phone/neutral/7d"})
     assert wrong.status_code == 422
     assert "Aanmaanplan: phone is geen kanaal van dit segment" in wrong.text
+    off_grid = client.post("/app/segments", data={**planned, "plan": "email/neutral/5d"})
+    assert off_grid.status_code == 422
+    assert "Aanmaanplan: email/neutral/5d is geen plan dat het model kent: elke 7/10/14/21" in (
+        off_grid.text
+    )
     kept = client.post("/app/segments", data={**planned, "plan": "email/neutral/14d"})
     assert kept.status_code == 200
     assert "Gepland" in kept.text
