@@ -6,7 +6,9 @@ they cannot drift apart. Each caller brings only its I/O: the debtors' situation
 state and what the rules allow now, or a state to derive that from), the feature rows as of the
 day, and a model pinned to a version (or none: the ladder). The answer per debtor is the action,
 its propensity (1 for the ladder), the scored alternatives, the explanation and, for each channel
-the rules removed, the rules' reasons.
+the rules removed, the rules' reasons. The plan-logging policy (:mod:`policy.plan_logging`: the
+creditor's segment plans with targeted exploration, no model) answers through the plan learner's
+branch for the debtors whose segment states a plan and through the ladder for the others.
 
 Draws are keyed by (seed, model version, the creditor's local day, debtor) unless the caller
 passes a stream (replay does, to keep its common random numbers): asked again the same day, on
@@ -35,11 +37,13 @@ from policy.guardrails import check_channels
 from policy.ladder import ladder_action
 from policy.plan_clock import PlanInForce
 from policy.plan_encoding import EncodedPlanStates
+from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_path import PlanAnswer, choose_plans, keyed, plan_answer
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 
 LADDER_VERSION = "ladder"
+_NO_ROWS = pd.DataFrame()  # the plan-logging policy reads no state rows
 FeatureRows = pd.DataFrame | EncodedBase | EncodedPlanStates
 """What ``decide_for`` reads the debtors' features from (see its ``base``)."""
 
@@ -53,6 +57,10 @@ class Pinned:
 
     @property
     def learned(self) -> bool:
+        """Whether it answers by itself (a learned policy, or the plan-logging policy, which
+        needs no model) rather than through the ladder."""
+        if isinstance(self.policy, PlanLoggingPolicy):
+            return True
         if isinstance(self.policy, PlanDunningPolicy):
             return self.policy.model is not None
         return self.policy.models is not None
@@ -160,6 +168,8 @@ def decide_for(
     cases = situations(states, now) if isinstance(states, Mapping) else list(states)
     if model is None or not model.learned:
         return [_ladder(case, now, with_refusals) for case in cases]
+    if isinstance(model.policy, PlanLoggingPolicy):
+        return _logged(cases, now, model, day, seed, rng, lang, with_refusals)
     if base is None:
         raise ValueError("decide_for: a learned model needs the debtors' feature rows (base)")
     if isinstance(model.policy, PlanDunningPolicy):
@@ -253,6 +263,31 @@ def _plans(
             )
         )
     return out
+
+
+def _logged(
+    cases: Sequence[Situation],
+    now: datetime,
+    model: Pinned,
+    day: date | None,
+    seed: int,
+    rng: np.random.Generator | Callable[[int], float] | None,
+    lang: str,
+    with_refusals: bool,
+) -> list[Answer]:
+    """The plan-logging policy (:mod:`policy.plan_logging`): the plan branch for the debtors
+    whose segment states a plan of the grid, the ladder for the others; reads no feature rows."""
+    policy = model.policy
+    assert isinstance(policy, PlanLoggingPolicy)
+    stated = [
+        i
+        for i, c in enumerate(cases)
+        if c.state is not None and policy.stated_arm(c.state.segment_plan) >= 0
+    ]
+    planned = _plans([cases[i] for i in stated], now, model, _NO_ROWS, day, seed, rng, lang,
+                     False, with_refusals)  # fmt: skip
+    by_case = dict(zip(stated, planned, strict=True))
+    return [by_case.get(i) or _ladder(c, now, with_refusals) for i, c in enumerate(cases)]
 
 
 def _ladder(case: Situation, now: datetime, with_refusals: bool) -> Answer:

@@ -232,6 +232,7 @@ class DebtorState:
     segment_ladder: tuple[Mapping[str, Any], ...] | None = None
     segment_channels: frozenset[Channel] | None = None  # None: the segment does not narrow them
     segment_tones: frozenset[Tone] | None = None
+    segment_plan: str | None = None  # the segment's stated dunning plan (ledger.plans' label)
     contact_times: tuple[datetime, ...] = ()  # sent and planned contacts, aware
     paused: bool = False
     handed_off: bool = False  # to a collection agency or bailiff: the flow has stopped for good

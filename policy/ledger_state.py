@@ -168,6 +168,7 @@ def _statements(of: Callable[[Any], Any]) -> tuple[sa.Executable, sa.Executable]
             col(Segment.min_tone),
             col(Segment.max_tone),
             col(Creditor.max_contacts_per_debtor),
+            col(Segment.plan),
         )
         .join(Creditor, col(Creditor.id) == col(Debtor.creditor_id))
         .outerjoin(Segment, col(Segment.id) == col(Debtor.segment_id))
@@ -516,6 +517,7 @@ def _build(
         segment_ladder=tuple(ladder) if segment is not None and ladder else None,
         segment_channels=bounds[0],
         segment_tones=bounds[1],
+        segment_plan=debtor[30] if segment is not None else None,
         contact_times=tuple(times),
         paused=pause is not None
         and pause_in_force(pause[_TEXT], pause[_PAYLOAD], now.astimezone(_AMS).date()),

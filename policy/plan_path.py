@@ -9,7 +9,10 @@ are keyed by (seed, model version, day, debtor) unless the caller brings a strea
 Every debtor, at a checkpoint or not, then gets what its plan in force does today
 (:func:`policy.plan_clock.plan_action`), among the actions the rules allow. The explanation of a
 choice is :func:`policy.plan_explain.explain_plan`: the chosen plan against waiting and against
-the runner-up, in euros, in the client's language.
+the runner-up, in euros, in the client's language. The plan-logging policy
+(:class:`policy.plan_logging.PlanLoggingPolicy`, no model) chooses at checkpoints with its own
+``choose`` (the segment's stated plan or a neighbour) and explains with its own words; the rest is
+shared. Every choice carries the plans it was chosen among (``PlanAnswer.available``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from policy.plan_choice import Choice, choose
 from policy.plan_clock import PlanInForce, plan_action
 from policy.plan_encoding import EncodedPlanStates
 from policy.plan_explain import PlanExplanation, explain_plan
+from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_model import COMPONENTS, one_row
 from policy.plan_pyfunc import Plan, PlanDunningPolicy
 
@@ -55,6 +59,7 @@ class PlanAnswer:
     value_eur: float | None = None  # its expected value on the creditor's objective (at a choice)
     runner_up: int = -1
     greedy: int = -1  # the best plan (the chosen one unless it explored)
+    available: tuple[str, ...] | None = None  # at a choice: the plans it was chosen among
 
 
 @dataclass
@@ -62,10 +67,12 @@ class PlanChoices:
     """The choices at the checkpoints of one call, by position among the situations."""
 
     choice: Choice
-    parts: F  # [row, arm, component]
-    rows: pd.DataFrame  # the state rows, same order
+    parts: F | None  # [row, arm, component] (None: the plan-logging policy, which has no values)
+    rows: pd.DataFrame  # the state rows, same order (none for the plan-logging policy)
     index: dict[int, int]  # situation position -> row
+    available: B  # [row, arm]: the plans each row was chosen among
     encoded: F | None = None  # the rows as the boosters read them (None: not kept)
+    stated: NDArray[np.int64] | None = None  # the plan-logging policy's: each row's segment plan
 
 
 class _KeyedDraws:
@@ -102,12 +109,24 @@ def choose_plans(
     key: Callable[..., float],
 ) -> PlanChoices | None:
     """The plans chosen for the situations without a plan in force (None: there are none)."""
-    model = policy.model
-    assert model is not None
     due = [i for i, c in enumerate(cases) if c.plan is None]
     if not due:
         return None
     ids = [cases[i].debtor_id for i in due]
+    available = np.stack([reachable_arms(policy, cases[i]) for i in due])
+    if isinstance(rng, np.random.Generator):
+        draws = rng
+    else:
+        one = rng
+        k = key if one is None else (lambda d, n: one(d) if n == 1 else keyed_uniform(one(d), n))
+        draws = cast(np.random.Generator, _KeyedDraws(k, ids))
+    if isinstance(policy, PlanLoggingPolicy):
+        stated = np.array([policy.stated_arm(_stated(cases[i])) for i in due], dtype=np.int64)
+        logged, among = policy.choose(stated, available, draws)
+        index = {i: j for j, i in enumerate(due)}
+        return PlanChoices(logged, None, pd.DataFrame(index=ids), index, among, stated=stated)
+    model = policy.model
+    assert model is not None
     states = base if isinstance(base, EncodedPlanStates) else EncodedPlanStates(base, None)
     missing = [d for d in ids if d not in states.rows.index]
     if missing:
@@ -117,15 +136,16 @@ def choose_plans(
     mine = np.flatnonzero(policy.arm_mask())
     parts = np.full((len(ids), model.n_arms, len(COMPONENTS)), np.nan)
     parts[:, mine] = model.predict(rows, mine.tolist(), encoded=encoded)
-    available = np.stack([reachable_arms(policy, cases[i]) for i in due])
-    if isinstance(rng, np.random.Generator):
-        draws = rng
-    else:
-        one = rng
-        k = key if one is None else (lambda d, n: one(d) if n == 1 else keyed_uniform(one(d), n))
-        draws = cast(np.random.Generator, _KeyedDraws(k, ids))
     choice = choose(policy.scores(rows, parts), available, draws, policy.exploration)
-    return PlanChoices(choice, parts, rows, {i: j for j, i in enumerate(due)}, encoded)
+    index = {i: j for j, i in enumerate(due)}
+    return PlanChoices(choice, parts, rows, index, available, encoded)
+
+
+def _stated(case: Situation) -> str | None:
+    """The segment's stated plan of a situation the plan-logging policy decides."""
+    if case.state is None or case.state.segment_plan is None:
+        raise ValueError(f"debtor {case.debtor_id}: the plan-logging policy needs a segment plan")
+    return case.state.segment_plan
 
 
 def plan_answer(
@@ -161,15 +181,22 @@ def plan_answer(
     c = chosen.choice
     arm, runner = int(c.arm[j]), int(c.runner_up[j])
     plan = plans[arm]
-    value = float(policy.objective.value(chosen.parts[j, arm]))
+    parts = chosen.parts
+    value = None if parts is None else float(policy.objective.value(parts[j, arm]))
+    among = tuple(plans[k].label for k in np.flatnonzero(chosen.available[j]))
     answer = PlanAnswer(arm, plan.label, True, day, dpd, float(c.propensity[j]), value, runner,
-                        int(c.greedy[j]))  # fmt: skip
+                        int(c.greedy[j]), among)  # fmt: skip
     reasons = [Reason("plan", plan.label, plan.label, 0.0)]
     versus = None
+    if isinstance(policy, PlanLoggingPolicy):
+        assert chosen.stated is not None
+        text = policy.reason(arm, int(chosen.stated[j]), answer.propensity, lang)
+        return answer, _today(plan, case, now), [Reason("plan", text, plan.label, 0.0)], None
     if explain:
         encoded = None if chosen.encoded is None else chosen.encoded[j : j + 1]
+        assert parts is not None
         why = _explain(policy, one_row(chosen.rows, j), arm, runner, lang, encoded,
-                       chosen.parts[j])  # fmt: skip
+                       parts[j])  # fmt: skip
         reasons = [Reason("plan", why.text, plan.label, 0.0)]
         versus = plans[runner].label if runner >= 0 else None
     return answer, _today(plan, case, now), reasons, versus

@@ -32,9 +32,10 @@ from numpy.typing import NDArray
 from ledger.checkpoints import STAGE_DPD
 from ledger.plans import CADENCES
 from policy.plan_choice import Choice, Condition, Evidence, PlanObjective, TopK
+from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
-from simulator.checkpoints import ARM_OF, ARMS, arm_label
+from simulator.checkpoints import ARM_OF, ARMS, WAIT_ARM, arm_label
 from simulator.config import SimConfig
 from simulator.families import Family
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
@@ -228,6 +229,30 @@ def default_logger(defaults: NDArray[np.int64], epsilon: float) -> Chooser:
         share = np.where(ok, epsilon, 1.0) * (1.0 / avail.sum(axis=1))
         prop = np.where(ok & (arm == default), 1.0 - epsilon + share, share)
         return Choice(arm, prop, arm, uniform.runner_up)
+
+    return chooser
+
+
+def targeted_logger(policy: PlanLoggingPolicy, defaults: NDArray[np.int64]) -> Chooser:
+    """The plan-logging policy a creditor serves (:class:`policy.plan_logging.PlanLoggingPolicy`:
+    its segment's plan, or with chance ``epsilon`` a neighbouring one) as a simulated logger,
+    ``defaults`` the stated arm per observable segment code (-1: none stated; such a debtor
+    waits, with probability 1, where the ledger's would keep the ladder: it logs nothing either)."""
+
+    def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
+        stated = defaults[state["segment"].to_numpy(dtype=np.int64)]
+        out = Choice(
+            np.full(len(stated), WAIT_ARM, dtype=np.int64),
+            np.ones(len(stated)),
+            np.full(len(stated), WAIT_ARM, dtype=np.int64),
+            np.full(len(stated), -1, dtype=np.int64),
+        )
+        rows = np.flatnonzero(stated >= 0)
+        if rows.size:
+            chosen, _ = policy.choose(stated[rows], avail[rows], rng)
+            for name in ("arm", "propensity", "greedy", "runner_up"):
+                getattr(out, name)[rows] = getattr(chosen, name)
+        return out
 
     return chooser
 

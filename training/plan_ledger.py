@@ -4,7 +4,8 @@ read back as the checkpoint log the plan model learns from.
 A plan choice is a ``Recommendation`` whose ``body["plan"]`` says ``checkpoint: true``: the arm
 chosen (``label``), when (``chosen_on``, ``created_at``), with what probability (``propensity``)
 and, when the logger knew it, which arms it chose among (``available``). The scoring API writes
-the same rows when it serves a plan champion (``serving/api/plans_in_force.py``), so training
+the same rows when it serves a plan champion or the plan-logging policy
+(``serving/api/plans_in_force.py``, :mod:`policy.plan_logging`), so training
 reads one table in simulation and in production.
 
 :func:`simulate_plan_ledger` runs the uniform plan-logging policy (exact propensities) in a
@@ -40,7 +41,7 @@ from simulator.config import SimConfig
 from simulator.history import simulate_history
 from simulator.to_ledger import next_ids, write_history
 from simulator.world import World
-from training.plan_policy import CheckpointLog, PlanPolicy, uniform_chooser
+from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
 
 LOGGING_VERSION = "plan-logging"
 _NS = uuid.UUID("3a0d3f0e-5b8e-4b63-a3a4-6a1f5e0c2d71")
@@ -48,12 +49,17 @@ TOTALS = ("collected_eur", "cost_eur", "complaints", "contacts")  # simulator.de
 
 
 def simulate_plan_ledger(
-    engine: Engine, seed: int, config: SimConfig, arms: NDArray[np.bool_] | None = None
+    engine: Engine,
+    seed: int,
+    config: SimConfig,
+    arms: NDArray[np.bool_] | None = None,
+    chooser: Chooser = uniform_chooser,
 ) -> dict[str, int]:
-    """Simulate ``config`` under the uniform plan-logging policy and write its history and its
-    checkpoints (one ``Recommendation`` each) to the ledger; returns rows written per table."""
+    """Simulate ``config`` under a plan-logging policy (``chooser``: uniform by default, or
+    :func:`training.plan_learner.targeted_logger`) and write its history and its checkpoints (one
+    ``Recommendation`` each) to the ledger; returns rows written per table."""
     world = World(seed, config)
-    policy = PlanPolicy(world, uniform_chooser, LOGGING_VERSION, log=True, arms=arms)
+    policy = PlanPolicy(world, chooser, LOGGING_VERSION, log=True, arms=arms)
     history = replace(simulate_history(seed, config, policy=policy), decision=None)
     with Session(engine) as s:
         ids = next_ids(s)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from features.plan_state import plan_state
 from policy.plan_choice import GREEDY
+from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.events import DayEvents
 from simulator.registry import PolicyFactory
@@ -59,9 +60,14 @@ def ledger_plan_factory(policy: PlanDunningPolicy, name: str, greedy: bool = Tru
     return lambda world: LedgerStatePlanPolicy(world, p, name)
 
 
-def replay_factory(policy: object, name: str) -> PolicyFactory:
+def replay_factory(policy: object, name: str) -> PolicyFactory | None:
     """Any registered policy, greedy, as a replay factory: a plan champion through the ledger's
-    state, a per-day one through :func:`training.policy_run.greedy_factory`."""
+    state, a per-day one through :func:`training.policy_run.greedy_factory`; None for the
+    plan-logging policy (:mod:`policy.plan_logging`), which serves the ledger's segment plans: a
+    simulated world has none, so there is nothing of it to replay (the candidate then meets
+    ``segment-fixed`` only)."""
+    if isinstance(policy, PlanLoggingPolicy):
+        return None
     if isinstance(policy, PlanDunningPolicy):
         return ledger_plan_factory(policy, name)
     from policy.pyfunc import DunningPolicy

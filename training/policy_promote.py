@@ -65,9 +65,14 @@ def promote_version(
     if champ is not None and champ[1] == str(version):
         raise ValueError(f"--version: version {version} is already the champion")
     model = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}/{version}")
-    candidate = model.unwrap_python_model()
+    candidate = replay_factory(model.unwrap_python_model(), "candidate")
+    if candidate is None:
+        raise ValueError(
+            f"--version: version {version} is the plan-logging policy, which is not gated; "
+            "dunflow train policy --kind plan-logging makes it champion"
+        )
     champion = replay_factory(champ[0], "champion") if champ else None
-    replayed, worlds = replay_checks(replay_factory(candidate, "candidate"), gate, champion)
+    replayed, worlds = replay_checks(candidate, gate, champion)
     verdict = judge([*recorded_checks(str(mv.run_id)), *replayed], gate)
     if force_reason is not None:
         verdict = verdict.force(force_reason, by)

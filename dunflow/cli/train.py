@@ -146,6 +146,27 @@ def _train_plan(
     console.print(f"{report['decision']}: {report['reason']}; version {report['version']}")
 
 
+def _plan_logging(db: str | None, epsilon: float, promote: bool, as_json: bool) -> None:
+    import sqlalchemy as sa
+
+    from ledger.db import make_engine
+    from training.plan_logging_run import register_plan_logging
+
+    engine = make_engine(database_url(db))
+    try:
+        report = register_plan_logging(engine, epsilon, promote=promote)
+    except (ValueError, sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:
+        fail(f"--db {database_url(db)}: {exc}")
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report, indent=2, default=str))
+        return
+    plans = ", ".join(f"{k}={v}" for k, v in report["segment_plans"].items())
+    console.print(f"{report['decision']}: the plan-logging policy (epsilon {epsilon:g}) serving "
+                  f"{plans}; version {report['version']}")  # fmt: skip
+
+
 @app.command("policy")
 def policy(
     db: DbOption = None,
@@ -177,9 +198,20 @@ def policy(
         typer.Option(
             "--kind",
             help="day: the per-day policy; plan: the plan learner, from the ledger's plan "
-            "decisions (dunflow simulate --logging plan writes some).",
+            "decisions (dunflow simulate --logging plan writes some); plan-logging: no model, "
+            "each segment's stated plan with targeted exploration, to gather those decisions.",
         ),
     ] = "day",
+    epsilon: Annotated[
+        float,
+        typer.Option(
+            "--epsilon",
+            min=0.0,
+            max=1.0,
+            help="--kind plan-logging: the chance of trying a neighbouring plan instead of the "
+            "segment's.",
+        ),
+    ] = 0.2,
     segment_plan: Annotated[
         list[str] | None,
         typer.Option(
@@ -194,10 +226,13 @@ def policy(
     """Train the dunning policy, evaluate it (hold-out, off-policy, replay), register a version,
     and move alias champion only when the promotion gate passes every check (gate.json)."""
 
-    if kind not in ("day", "plan"):
-        fail(f"--kind must be day or plan (got {kind!r})")
+    if kind not in ("day", "plan", "plan-logging"):
+        fail(f"--kind must be day, plan or plan-logging (got {kind!r})")
     if segment_plan and kind != "plan":
         fail("--segment-plan is for --kind plan")
+    if kind == "plan-logging":
+        _plan_logging(db, epsilon, promote, as_json)
+        return
     if kind == "plan":
         _train_plan(db, gate_family_name, gate_worlds, promote, as_json, segment_plan)
         return

@@ -5,7 +5,8 @@ Tracking store, as training writes it: ``MLFLOW_TRACKING_URI`` if set, else
 The alias is resolved to a version first and that exact version is loaded, so a version number
 always names what is served even when the alias moves during the load. Anything that is not a
 :class:`~policy.pyfunc.DunningPolicy` with its outcome models or a
-:class:`~policy.plan_pyfunc.PlanDunningPolicy` with its plan model is refused (the store stays on
+:class:`~policy.plan_pyfunc.PlanDunningPolicy` with its plan model (or the plan-logging policy,
+:class:`~policy.plan_logging.PlanLoggingPolicy`, which has none) is refused (the store stays on
 what it had, or on the ladder). The registry client is made on first use, never at import.
 """
 
@@ -13,6 +14,7 @@ import os
 from typing import Any
 
 from ledger.settings import PROJECT_ROOT
+from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 from serving.api.model_store import LoadedModel, ModelStore
@@ -54,7 +56,9 @@ class RegistryLoader:
         self.client()
         pyfunc = mlflow.pyfunc.load_model(f"models:/{self.name}/{version}")
         model = pyfunc.unwrap_python_model()
-        plan = isinstance(model, PlanDunningPolicy) and model.model is not None
+        plan = isinstance(model, PlanDunningPolicy) and (
+            model.model is not None or isinstance(model, PlanLoggingPolicy)
+        )
         if not plan and (not isinstance(model, DunningPolicy) or model.models is None):
             raise TypeError(
                 f"{self.name}/{version} is a {type(model).__name__}, not a dunning policy"

@@ -160,9 +160,9 @@ class Recommender:
         due = [c.debtor_id for c in cases if c.plan is None]
         policy = model.model
         assert isinstance(policy, PlanDunningPolicy)
-        base = (
+        base = (  # the plan-logging policy (no model) reads no state rows
             self.snapshots.plan_base(creditor_id, name, due, now, policy, model.version)
-            if due
+            if due and policy.model is not None
             else None
         )
         return decide_for(
@@ -266,6 +266,7 @@ def answer_out(
             "propensity": p.propensity,
             "value_eur": p.value_eur,
             "runner_up": a.versus_runner_up if p.checkpoint else None,  # its label
+            "available": list(p.available) if p.available is not None else None,
         }
     return schemas.RecommendationOut(
         id=rec_id or str(uuid.uuid4()),

@@ -101,6 +101,9 @@ class PlanOut(BaseModel):
         default=None, description="Its expected net value on the creditor's objective."
     )
     runner_up: str | None = None
+    available: list[str] | None = Field(
+        default=None, description="At a checkpoint: the plans it was chosen among."
+    )
 
 
 class RecommendationOut(RecommendationBrief):
