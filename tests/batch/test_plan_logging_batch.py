@@ -2,6 +2,7 @@
 with targeted exploration at checkpoints (exact propensities, the plans chosen among), the ladder
 for a debtor whose segment states none, and buckets change no decision."""
 
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -38,9 +39,9 @@ def test_the_batch_engine_serves_the_plan_logging_policy(engine: Engine, tmp_pat
     inprocess.run(other, DAY, PINNED, buckets=1, seed=SEED, cycle_time=CYCLE)
     assert first.decided > 20
     pd.testing.assert_frame_equal(decided(engine, VERSION), decided(other, VERSION))
+    since = datetime.combine(DAY - timedelta(days=1), time(), tzinfo=UTC)  # the cycle's UTC day
     with Session(engine) as s:
-        recs = s.exec(select(Recommendation).where(sa.func.date(Recommendation.created_at) >=
-                                                   DAY.isoformat())).all()  # fmt: skip
+        recs = s.exec(select(Recommendation).where(Recommendation.created_at >= since)).all()
     today = [r for r in recs if r.model_version in (VERSION, LADDER_VERSION)]
     planned = [r for r in today if r.model_version == VERSION]
     assert planned
