@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from fastapi.testclient import TestClient
-from served_plan import plan_policy
+from served_plan import plan_log, plan_policy
 from served_policy import bench_ledger
 
 from ledger.db import make_engine
@@ -33,7 +33,9 @@ def save(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     led = bench_ledger(folder, 2_000, 120, 5, "answer-record")
     led.policy.save_artifacts(folder / "per-day")
-    plan_policy(led.engine, led.creditor_name, led.now, 5).save_artifacts(folder / "plan")
+    log = plan_log(folder)
+    plan_policy(log).save_artifacts(folder / "plan")
+    log.engine.dispose()
     meta = {"now": led.now.isoformat(), "ids": led.ids, "key": led.key}
     (folder / "meta.json").write_text(json.dumps(meta))
     led.engine.dispose()
