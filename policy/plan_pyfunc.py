@@ -311,4 +311,5 @@ def _state_columns(rows: pd.DataFrame, columns: list[str]) -> NDArray[np.float64
     for column in columns:
         if column not in rows.columns:
             raise ValueError(f"the anchor's column {column!r} is not in the state rows")
-    return rows[columns].to_numpy(dtype=float)
+    # column by column: selecting a sub-frame of a row of mixed dtypes cost ~0.2 ms per call
+    return np.column_stack([rows[c].to_numpy(dtype=float) for c in columns])
