@@ -133,9 +133,10 @@ def choose_plans(
         raise ValueError(f"debtor {missing[0]}: no checkpoint state row in base")
     rows, encoded = states.take(ids)
     # only the policy's own plans are scored (the rest could never be chosen): NaN marks them
-    mine = np.flatnonzero(policy.arm_mask())
+    mine = policy.scored_arms()
     parts = np.full((len(ids), model.n_arms, len(COMPONENTS)), np.nan)
-    parts[:, mine] = model.predict(rows, mine.tolist(), encoded=encoded)
+    known = states.predicted(ids, mine)
+    parts[:, mine] = known if known is not None else model.predict(rows, mine, encoded=encoded)
     choice = choose(policy.scores(rows, parts), available, draws, policy.exploration)
     index = {i: j for j, i in enumerate(due)}
     return PlanChoices(choice, parts, rows, index, available, encoded)

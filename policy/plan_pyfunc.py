@@ -138,6 +138,10 @@ class PlanDunningPolicy(PythonModel):
         mask[list(self.allowed_arms) if self.allowed_arms is not None else slice(None)] = True
         return mask
 
+    def scored_arms(self) -> list[int]:
+        """The arms a choice scores: the policy's own (:meth:`arm_mask`)."""
+        return [int(k) for k in np.flatnonzero(self.arm_mask())]
+
     def default_arms(self, rows: pd.DataFrame) -> NDArray[np.int64] | None:
         """Per state row, the arm of its segment's plan at the row's stage, before any evidence
         (-1: a segment without one; None: not anchored)."""

@@ -7,7 +7,7 @@ debtor not in the snapshot is asked for). The first request of a day pays for th
 scheduler's morning cycle does); the rest read. Each snapshot is also kept encoded for the model
 being served (:func:`policy.encoding.encode_base`), so a request only picks rows out of a matrix.
 A plan champion reads the same rows with the checkpoint's features beside them
-(:func:`features.plan_state.checkpoint_features`), built and encoded for its model
+(:func:`features.plan_state.checkpoint_features`), built, encoded and scored for its model's plans
 (:func:`policy.plan_encoding.encode_plan_states`) once per creditor, day and version on first use.
 """
 
@@ -38,6 +38,12 @@ class FeatureSnapshots:
     @staticmethod
     def day_start(now: datetime) -> pd.Timestamp:
         return pd.Timestamp(now).tz_convert("UTC").floor("D")
+
+    @staticmethod
+    def _same_day(as_of: pd.Timestamp, now: datetime) -> bool:
+        """``now`` falls on the day that starts at ``as_of``: compared as a date, since building
+        the pandas timestamp of :meth:`day_start` costs more than the lookup it guards."""
+        return bool(as_of.date() == now.astimezone(UTC).date())
 
     def _snapshot(
         self, creditor_id: int, creditor_name: str, debtor_ids: list[int], as_of: pd.Timestamp
@@ -72,19 +78,20 @@ class FeatureSnapshots:
         """The creditor's plan state rows (``PLAN_STATE_FEATURES``, index: debtor id) as of the
         start of ``now``'s day, encoded for ``policy``'s model (served as ``version``)."""
         with self._lock:
-            as_of = self.day_start(now)
             key = (creditor_id, version)
             hit = self._plan.get(key)
             if (
                 hit is not None
-                and hit[0] == as_of
+                and self._same_day(hit[0], now)
                 and all(d in hit[1].rows.index for d in debtor_ids)
             ):
                 return hit[1]
+            as_of = self.day_start(now)
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
             rows = self.plan_rows(self._frames[creditor_id], frame, as_of)
             assert policy.model is not None
-            encoded = self._plan[key] = (as_of, encode_plan_states(policy.model, rows))
+            table = encode_plan_states(policy.model, rows, policy.scored_arms())
+            encoded = self._plan[key] = (as_of, table)
             return encoded[1]
 
     def encoded(
@@ -100,10 +107,9 @@ class FeatureSnapshots:
         key = (creditor_id, version)
         with self._lock:
             hit = self._encoded.get(key)
-            # compared as a date first: building the pandas timestamp costs more than the lookup
             if (
                 hit is not None
-                and hit[0].date() == now.astimezone(UTC).date()
+                and self._same_day(hit[0], now)
                 and all(d in hit[1].index for d in debtor_ids)
             ):
                 return hit[1]

@@ -79,6 +79,24 @@ def test_the_state_matrix_scores_exactly_as_lightgbm_reads_the_frame(
             assert np.array_equal(shap[c][j], values[0])
 
 
+def test_the_parts_predicted_with_the_table_are_each_debtors_own(
+    policy: PlanDunningPolicy, states: pd.DataFrame
+) -> None:
+    """Scoring a day's table once gives each debtor exactly what scoring its row alone gives (a
+    row's trees do not read the rows beside it); other arms than the table's are not answered."""
+    model = policy.model
+    assert model is not None
+    arms = [1, 4, model.n_arms - 1]
+    encoded = encode_plan_states(model, states, arms)
+    for ids in ([int(states.index[5])], [int(states.index[9]), int(states.index[2])]):
+        rows, matrix = encoded.take(ids)
+        alone = model.predict(rows, arms, encoded=matrix)
+        assert np.array_equal(encoded.predicted(ids, arms), alone)
+        assert np.array_equal(alone, model.predict(rows, arms))
+    assert encoded.predicted([int(states.index[0])], [1, 4]) is None
+    assert encode_plan_states(model, states).predicted([int(states.index[0])], arms) is None
+
+
 def test_an_unknown_debtor_is_named(policy: PlanDunningPolicy, states: pd.DataFrame) -> None:
     assert policy.model is not None
     with pytest.raises(KeyError, match="debtor 7"):
@@ -139,6 +157,9 @@ def test_decide_for_answers_the_same_from_the_encoded_states(
     plain = decide_for(cases, NOW, pinned, base=states, lang="nl")
     fast = decide_for(cases, NOW, pinned, base=encode_plan_states(policy.model, states), lang="nl")
     _same(plain, fast)
+    scored = encode_plan_states(policy.model, states, policy.scored_arms())
+    assert scored.parts is not None  # the parts come from the table's own scoring
+    _same(plain, decide_for(cases, NOW, pinned, base=scored, lang="nl"))
     assert all(a.plan is not None and a.plan.checkpoint for a in fast)
     assert any(a.propensity < 1.0 for a in fast)  # top-3 exploration: not all greedy
     unencoded = EncodedPlanStates(states, None)  # boosters that disagree: the frame is scored
