@@ -4,20 +4,24 @@ Turning a state frame into LightGBM's float matrix (categories as the training l
 costs more per request than the plan model's trees. :func:`encode_plan_states` does it once for a
 table (the API keeps one per creditor, day and model version), and a request takes its debtors'
 rows out of the matrix (:meth:`EncodedPlanStates.take`) beside the frame rows the choice and the
-explanation quote. Given the arms a choice scores, it also predicts them for the whole table at
-once (:meth:`EncodedPlanStates.predicted`): the parts depend on the state row and the arm alone,
-and eight LightGBM calls per answer cost more than one lookup. It is to the plan learner what
-:mod:`policy.encoding` is to the per-day policy; it never chooses.
+explanation quote. Made for the policy that serves the model, it also predicts the arms that
+policy scores and anchors every row, for the whole table at once
+(:meth:`EncodedPlanStates.predicted`, :meth:`EncodedPlanStates.anchors_of`): both depend on the
+state row alone, and eight LightGBM calls and the anchors' column reads per answer cost more
+than two lookups. It is to the plan learner what :mod:`policy.encoding` is to the per-day policy;
+it never chooses.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from policy.plan_model import PlanValueModel
+from policy.plan_pyfunc import PlanDunningPolicy
 
 F = NDArray[np.float64]
 
@@ -25,12 +29,14 @@ F = NDArray[np.float64]
 @dataclass(frozen=True)
 class EncodedPlanStates:
     """State rows (index: debtor id) and, when the boosters agree on their categories, the same
-    rows as :meth:`PlanValueModel.state_matrix` (None: the frame is scored as it is)."""
+    rows as :meth:`PlanValueModel.state_matrix` (None: the frame is scored as it is); when made
+    for a policy, its parts for the arms it scores and its anchors per row too."""
 
     rows: pd.DataFrame
     matrix: F | None
     arms: tuple[int, ...] = ()  # the arms ``parts`` holds, in this order
     parts: F | None = None  # [row, arm of ``arms``, component]: PlanValueModel.predict's
+    anchors: tuple[NDArray[np.int64], F] | None = None  # PlanDunningPolicy.anchors of ``rows``
 
     def take(self, debtor_ids: Sequence[int]) -> tuple[pd.DataFrame, F | None]:
         """These debtors' frame rows and matrix rows, in this order."""
@@ -44,24 +50,42 @@ class EncodedPlanStates:
             return None
         return self.parts[self._at(debtor_ids)]
 
+    def anchors_of(self, debtor_ids: Sequence[int]) -> tuple[NDArray[np.int64], F] | None:
+        """These debtors' anchors (arm, margin) as the table's policy anchors them (None: not
+        made)."""
+        if self.anchors is None:
+            return None
+        at = self._at(debtor_ids)
+        return self.anchors[0][at], self.anchors[1][at]
+
+    @cached_property
+    def _position(self) -> dict[int, int]:
+        # a dict: pandas' indexer for a one-debtor call cost ~0.1 ms, as much as the lookups
+        return {int(d): i for i, d in enumerate(self.rows.index.tolist())}
+
     def _at(self, debtor_ids: Sequence[int]) -> NDArray[np.intp]:
-        at = self.rows.index.get_indexer(pd.Index(debtor_ids))
-        if (at < 0).any():
-            raise KeyError(f"debtor {list(debtor_ids)[int(np.argmin(at))]}: no state row")
-        return at
+        position = self._position
+        for d in debtor_ids:
+            if d not in position:
+                raise KeyError(f"debtor {d}: no state row")
+        return np.array([position[d] for d in debtor_ids], dtype=np.intp)
 
 
 def encode_plan_states(
-    model: PlanValueModel, rows: pd.DataFrame, arms: Sequence[int] | None = None
+    model: PlanValueModel, rows: pd.DataFrame, policy: PlanDunningPolicy | None = None
 ) -> EncodedPlanStates:
-    """The table encoded for ``model``; with ``arms`` (the arms a choice scores) its parts
-    predicted for every row too (a row's prediction does not depend on the rows beside it)."""
+    """The table encoded for ``model``; with ``policy`` (the one serving ``model``) the parts of
+    the arms it scores and its anchors made for every row too: both are a row's own (neither
+    reads the rows beside it), so a call looks them up instead of computing them."""
     made = model.state_matrix(rows) if len(rows) else None
     xs = made if isinstance(made, np.ndarray) else None
     # kept as a copy, which pandas lays out in one block per dtype: a table assembled column by
     # column has a block per column, and taking one debtor's row then costs 3x as much (~1 ms)
     kept = rows.copy()
-    if arms is None or xs is None:
+    if policy is None or xs is None:
         return EncodedPlanStates(kept, xs)
-    chosen = tuple(int(k) for k in arms)
-    return EncodedPlanStates(kept, xs, chosen, model.predict(kept, list(chosen), encoded=xs))
+    assert policy.model is model
+    arms = tuple(policy.scored_arms())
+    parts = model.predict(kept, list(arms), encoded=xs)
+    anchored = getattr(policy, "segment_defaults", None) is not None  # None: saved before it
+    return EncodedPlanStates(kept, xs, arms, parts, policy.anchors(kept) if anchored else None)

@@ -197,14 +197,20 @@ class PlanDunningPolicy(PythonModel):
         )
         return np.array([index.get(k, -1) for k in keys], dtype=np.int64)
 
-    def scores(self, rows: pd.DataFrame, parts: NDArray[np.float64]) -> NDArray[np.float64]:
+    def scores(
+        self,
+        rows: pd.DataFrame,
+        parts: NDArray[np.float64],
+        anchors: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None,
+    ) -> NDArray[np.float64]:
         """Each plan's score on the policy's objective, the segment's plan raised by the anchoring
         margin when the policy is anchored: what every path ranks (the decision path, ``predict``
-        behind ``mlflow models serve``, the gate's hold-out)."""
+        behind ``mlflow models serve``, the gate's hold-out). ``anchors``: :meth:`anchors` of
+        ``rows``, when the caller made them with its table."""
         scores = self.objective.score(parts)
         if getattr(self, "segment_defaults", None) is None:  # None in policies saved before it
             return scores
-        return anchored(scores, *self.anchors(rows))
+        return anchored(scores, *(anchors if anchors is not None else self.anchors(rows)))
 
     def save_artifacts(self, folder: Path) -> Path:
         m = self.model

@@ -90,7 +90,7 @@ class FeatureSnapshots:
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
             rows = self.plan_rows(self._frames[creditor_id], frame, as_of)
             assert policy.model is not None
-            table = encode_plan_states(policy.model, rows, policy.scored_arms())
+            table = encode_plan_states(policy.model, rows, policy)
             encoded = self._plan[key] = (as_of, table)
             return encoded[1]
 

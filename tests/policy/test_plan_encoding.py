@@ -14,6 +14,7 @@ from features.specs import REGISTRY
 from ledger.enums import Stage
 from policy.actions import wait
 from policy.decision_path import Answer, Pinned, Situation, decide_for
+from policy.plan_choice import Evidence
 from policy.plan_encoding import EncodedPlanStates, encode_plan_states
 from policy.plan_explain import STATE_TEXT, explain_plan
 from policy.plan_model import COMPONENTS, PlanValueModel
@@ -86,8 +87,11 @@ def test_the_parts_predicted_with_the_table_are_each_debtors_own(
     row's trees do not read the rows beside it); other arms than the table's are not answered."""
     model = policy.model
     assert model is not None
-    arms = [1, 4, model.n_arms - 1]
-    encoded = encode_plan_states(model, states, arms)
+    own = PlanDunningPolicy(
+        model, policy.objective, policy.exploration, allowed_arms=(1, 4, model.n_arms - 1)
+    )
+    arms = own.scored_arms()
+    encoded = encode_plan_states(model, states, own)
     for ids in ([int(states.index[5])], [int(states.index[9]), int(states.index[2])]):
         rows, matrix = encoded.take(ids)
         alone = model.predict(rows, arms, encoded=matrix)
@@ -95,6 +99,37 @@ def test_the_parts_predicted_with_the_table_are_each_debtors_own(
         assert np.array_equal(alone, model.predict(rows, arms))
     assert encoded.predicted([int(states.index[0])], [1, 4]) is None
     assert encode_plan_states(model, states).predicted([int(states.index[0])], arms) is None
+
+
+def test_an_anchored_policys_table_anchors_and_chooses_as_its_rows_alone(
+    policy: PlanDunningPolicy, states: pd.DataFrame
+) -> None:
+    """An anchored policy's anchors made once for the table are each row's own, and its answers
+    from the table are those from the plain frame."""
+    model = policy.model
+    assert model is not None
+    anchored = PlanDunningPolicy(
+        model, policy.objective, policy.exploration, allowed_arms=(0, 1, 4, 7, model.n_arms - 1),
+        segment_defaults=(4,), margin_eur=50.0, segment_names=("x",),
+        evidence=Evidence("hist_n_promises_broken", 1.0, then=7),
+    )  # fmt: skip
+    table = encode_plan_states(model, states, anchored)
+    assert table.anchors is not None
+    ids = [int(d) for d in states.index[:12]]
+    for some in (ids[:1], ids[3:9]):
+        rows, _ = table.take(some)
+        got, want = table.anchors_of(some), anchored.anchors(rows)
+        assert got is not None
+        assert np.array_equal(got[0], want[0])
+        assert np.array_equal(got[1], want[1])
+    assert len(set(anchored.anchors(states)[0].tolist())) > 1  # the evidence moves some anchors
+    cases = [
+        Situation(d, [wait(Stage.REMINDER, NOW)], 10_000, None, arms=np.ones(model.n_arms, bool))
+        for d in ids
+    ]
+    pinned = Pinned(anchored, "plan-anchored")
+    _same(decide_for(cases, NOW, pinned, base=states, lang="nl"),
+          decide_for(cases, NOW, pinned, base=table, lang="nl"))  # fmt: skip
 
 
 def test_an_unknown_debtor_is_named(policy: PlanDunningPolicy, states: pd.DataFrame) -> None:
@@ -157,7 +192,7 @@ def test_decide_for_answers_the_same_from_the_encoded_states(
     plain = decide_for(cases, NOW, pinned, base=states, lang="nl")
     fast = decide_for(cases, NOW, pinned, base=encode_plan_states(policy.model, states), lang="nl")
     _same(plain, fast)
-    scored = encode_plan_states(policy.model, states, policy.scored_arms())
+    scored = encode_plan_states(policy.model, states, policy)
     assert scored.parts is not None  # the parts come from the table's own scoring
     _same(plain, decide_for(cases, NOW, pinned, base=scored, lang="nl"))
     assert all(a.plan is not None and a.plan.checkpoint for a in fast)
