@@ -41,7 +41,9 @@ class EncodedPlanStates:
     def take(self, debtor_ids: Sequence[int]) -> tuple[pd.DataFrame, F | None]:
         """These debtors' frame rows and matrix rows, in this order."""
         at = self._at(debtor_ids)
-        return self.rows.iloc[at], None if self.matrix is None else self.matrix[at]
+        # one debtor (a single-debtor call) as a slice: a quarter of taking by position
+        rows = self.rows.iloc[at[0] : at[0] + 1] if len(at) == 1 else self.rows.iloc[at]
+        return rows, None if self.matrix is None else self.matrix[at]
 
     def predicted(self, debtor_ids: Sequence[int], arms: Sequence[int]) -> F | None:
         """These debtors' parts for ``arms`` as :meth:`PlanValueModel.predict` gives them,
