@@ -15,7 +15,7 @@ estimators are means of independent terms; SNIPS uses the delta method) and the 
 size of the importance weights, which says how far the target strays from the logger.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -123,11 +123,22 @@ def doubly_robust(
     Unbiased when either the propensities or the reward model are right; lower variance than IPS
     when the model is good.
     """
+    logged = (rewards, logging_propensities, target_probs, q_logged, q_target)
+    _, terms, w = _dr_terms(*logged, clip=clip)
+    return _mean_estimate("dr", terms, w)
+
+
+def _dr_terms(
+    *logged: ArrayLike, clip: float | None = None
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The rewards, doubly robust's per-decision terms and the importance weights (``logged``:
+    rewards, logging propensities, target probabilities, q̂ logged, q̂ target)."""
+    rewards, logging_propensities, target_probs, q_logged, q_target = logged
     r, q_a, q_pi = _arrays(rewards, q_logged, q_target)
     w = importance_weights(logging_propensities, target_probs, clip=clip)
     if len(w) != len(r):
         raise ValueError("rewards and propensities differ in length")
-    return _mean_estimate("dr", q_pi + w * (r - q_a), w)
+    return r, q_pi + w * (r - q_a), w
 
 
 def all_estimates(
@@ -152,17 +163,24 @@ def on_policy(rewards: ArrayLike) -> Estimate:
     return _mean_estimate("on_policy", r, np.ones_like(r))
 
 
-def gain_over(
+def gain_over(*logged: ArrayLike) -> Estimate:
+    """What the logging policy earned beyond the target, per decision: :func:`gain_of` (same
+    arguments) the other way round; its interval is the paired difference's."""
+    gain = gain_of(*logged)
+    return replace(gain, value=-gain.value)
+
+
+def gain_of(
     rewards: ArrayLike,
     logging_propensities: ArrayLike,
     target_probs: ArrayLike,
     q_logged: ArrayLike,
     q_target: ArrayLike,
 ) -> Estimate:
-    """What the logging policy earned beyond the target, per decision: the on-policy reward minus
-    the target's doubly-robust term, paired per decision (so its interval is the difference's)."""
-    r, q_a, q_pi = _arrays(rewards, q_logged, q_target)
-    w = importance_weights(logging_propensities, target_probs)
-    if len(w) != len(r):
-        raise ValueError("rewards and propensities differ in length")
-    return _mean_estimate("dr_gain", r - (q_pi + w * (r - q_a)), w)
+    """What the target would earn beyond the logging policy, per decision: its doubly-robust term
+    minus the reward logged, paired per decision. Each term is (q̂ of the target − q̂ of the
+    logged action) + (w − 1) x the logged action's residual, so the raw reward's spread, which an
+    interval of the target's value alone carries, cancels; with a logger that mostly takes what
+    the target takes (w near 1) the interval is that of the reward model's difference."""
+    r, terms, w = _dr_terms(rewards, logging_propensities, target_probs, q_logged, q_target)
+    return _mean_estimate("dr_gain", terms - r, w)

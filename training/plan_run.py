@@ -50,7 +50,7 @@ from policy.plan_choice import PlanObjective
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARM_OF, WAIT_ARM, arm_label
-from training.ope import doubly_robust
+from training.ope import doubly_robust, gain_of
 from training.plan_fit import (
     TAIL_DAYS,
     FittedQ,
@@ -342,14 +342,9 @@ def off_policy(fit: PlanFit, objective: PlanObjective, min_ess: float) -> Check:
     q = objective.value(fit.referee.predict(state))
     rows = np.arange(te.size)
     r = 100 * objective.value(t.reward[te])
-    est = doubly_robust(
-        r,
-        t.propensity[te],
-        (greedy == t.arm[te]).astype(float),
-        100 * q[rows, t.arm[te]],
-        100 * q[rows, greedy],
-    )
-    return ope_check(est, float(np.mean(r)), min_ess)
+    logged = (r, t.propensity[te], (greedy == t.arm[te]).astype(float),
+              100 * q[rows, t.arm[te]], 100 * q[rows, greedy])  # fmt: skip
+    return ope_check(doubly_robust(*logged), gain_of(*logged), float(np.mean(r)), min_ess)
 
 
 def gate(
@@ -439,6 +434,7 @@ def _log(cfg: PlanRunConfig, fit: PlanFit, report: dict[str, Any]) -> dict[str, 
             if c["name"] == "ope_lower_bound_vs_logging":
                 metrics["ope_dr_cents"] = float(c["figures"]["candidate"])
                 metrics["ope_logging_cents"] = float(c["figures"]["logging"])
+                metrics["ope_gain_cents"] = float(c["figures"]["gain"])
         mlflow.log_metrics(metrics)
         (folder / "report.json").write_text(json.dumps(report, indent=2, default=str))
         mlflow.log_artifact(str(folder / "report.json"))

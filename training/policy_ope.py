@@ -22,7 +22,7 @@ from policy.decide import candidate_rows
 from policy.model import OutcomeModels
 from policy.pyfunc import DunningPolicy
 from policy.value import ValueWeights, action_values
-from training.ope import Estimate, all_estimates
+from training.ope import Estimate, all_estimates, gain_of
 
 SLOTS = (9, 13, 18)  # the send slots of the logged action space
 REACH = {"email": "reach_email", "sms": "reach_phone", "phone": "reach_phone",
@@ -36,6 +36,7 @@ class OpeReport:
     logging_value: float  # on-policy mean reward of what was logged, cents per decision
     n: int
     unmatched: int
+    gain: Estimate  # DR's gain over the logging policy, paired per decision (cents)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +44,7 @@ class OpeReport:
             "logging_value_cents": self.logging_value,
             "n": self.n,
             "unmatched": self.unmatched,
+            "gain_cents": self.gain.as_dict(),
         }
 
 
@@ -138,5 +140,6 @@ def evaluate_policy(
     pi_logged = np.where(ok, pi[np.where(ok, idx, 0).astype(int)], 0.0)
     q_logged = np.where(ok, q[np.where(ok, idx, 0).astype(int)], 0.0)
     r = rewards(test, harm, rw.cost_weight)
-    estimates = all_estimates(r, test["propensity"].to_numpy(), pi_logged, q_logged, q_target)
-    return OpeReport(estimates, float(r.mean()), len(test), int((~ok).sum()))
+    logged = (r, test["propensity"].to_numpy(), pi_logged, q_logged, q_target)
+    gain = gain_of(*logged)
+    return OpeReport(all_estimates(*logged), float(r.mean()), len(test), int((~ok).sum()), gain)

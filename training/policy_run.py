@@ -160,7 +160,7 @@ def gate_checks(
                           reward_models=referee)  # fmt: skip
     checks = [
         *holdout_checks(fit.metrics, gate.margins),
-        ope_check(ope.estimates[gate.ope_estimator], ope.logging_value, gate.min_ess),
+        ope_check(ope.estimates[gate.ope_estimator], ope.gain, ope.logging_value, gate.min_ess),
     ]
     champ = replay_factory(champion, "champion") if champion is not None else None
     replayed, worlds = replay_checks(greedy_factory(candidate, "candidate"), gate, champ)

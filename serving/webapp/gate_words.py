@@ -39,13 +39,22 @@ SENTENCES = {
         "Predicts {model} (log loss {candidate}, lower is better) no worse than {reference} "
         "({baseline}, margin {margin}).",
     ),
-    "ope": (
+    "ope_unpaired": (  # a verdict from before session 13: the candidate's value against a constant
         "Op de vastgelegde beslissingen (n = {n}): de ondergrens van het 95%-interval van de "
         "opbrengst per beslissing ({low}; geschat {value}) boven die van het huidige beleid "
         "({logging}), bij een effectieve steekproef van {ess} (minstens {min_ess}).",
         "On the logged decisions (n = {n}): the lower end of the 95% interval of the return per "
         "decision ({low}; estimate {value}) above the current policy's ({logging}), on an "
         "effective sample of {ess} (at least {min_ess}).",
+    ),
+    "ope": (
+        "Op de vastgelegde beslissingen (n = {n}): de ondergrens van het 95%-interval van de "
+        "meeropbrengst per beslissing boven het huidige beleid ({low}; geschat {gain}: {value} "
+        "tegen {logging}) boven nul, bij een effectieve steekproef van {ess} (minstens "
+        "{min_ess}).",
+        "On the logged decisions (n = {n}): the lower end of the 95% interval of the gain per "
+        "decision over the current policy ({low}; estimate {gain}: {value} against {logging}) "
+        "above zero, on an effective sample of {ess} (at least {min_ess}).",
     ),
     "replay": (
         "In {worlds} gesimuleerde wereld(en) per debiteur {mean} meer dan {reference}{interval}.",
@@ -90,9 +99,12 @@ class GateWords:
                     margin=self.lang.percent(float(f["margin_share"]), 0),
                 )  # fmt: skip
             if name == "ope_lower_bound_vs_logging":
-                low, _ = f["ci95"]
+                paired = "gain_ci95" in f
+                low, _ = f["gain_ci95"] if paired else f["ci95"]
                 return self._say(
-                    "ope", n=f["n"], low=self._euros(low), value=self._euros(f["candidate"]),
+                    "ope" if paired else "ope_unpaired", n=f["n"], low=self._euros(low),
+                    gain=self._euros(f["gain"]) if paired else "",
+                    value=self._euros(f["candidate"]),
                     logging=self._euros(f["logging"]),
                     ess=self.lang.number(float(f["effective_sample_size"]), 0),
                     min_ess=self.lang.number(float(f["min_effective_sample_size"]), 0),

@@ -22,7 +22,7 @@ from simulator.generate import simulate_to_ledger
 from simulator.objective import DEFAULT_OBJECTIVE
 from simulator.plans import GroupedPlanPolicy
 from simulator.registry import make_policy
-from training.ope import Estimate
+from training.ope import Estimate, doubly_robust, gain_of
 from training.outcome_models import OutcomeConfig, fit_outcome_models, holdout_metrics, split_by_day
 from training.policy_data import decision_table, payments_frame, read_decisions
 from training.policy_gate import (
@@ -61,13 +61,44 @@ def test_holdout_checks_apply_the_stated_margins() -> None:
     assert blind == {"pay_auc_vs_logistic"}
 
 
-def test_ope_check_needs_the_lower_bound_above_the_logging_policy() -> None:
-    sure = Estimate("dr", value=120.0, stderr=5.0, n=900, effective_sample_size=300.0)
-    unsure = Estimate("dr", value=120.0, stderr=15.0, n=900, effective_sample_size=300.0)
-    assert ope_check(sure, 100.0, min_ess=100).passed
-    assert not ope_check(unsure, 100.0, min_ess=100).passed  # better on average, not surely
-    assert ope_check(unsure, 100.0, min_ess=100).figures["ci95"][0] < 100.0
-    assert not ope_check(sure, 100.0, min_ess=301).passed  # too few effective decisions
+def test_ope_check_needs_the_paired_gain_surely_above_zero() -> None:
+    value = Estimate("dr", value=120.0, stderr=15.0, n=900, effective_sample_size=300.0)
+    sure = Estimate("dr_gain", value=20.0, stderr=5.0, n=900, effective_sample_size=300.0)
+    unsure = Estimate("dr_gain", value=20.0, stderr=15.0, n=900, effective_sample_size=300.0)
+    assert ope_check(value, sure, 100.0, min_ess=100).passed
+    # the candidate's own interval reaches below the logging policy's reward: the paired one not
+    assert ope_check(value, sure, 100.0, min_ess=100).figures["ci95"][0] < 100.0
+    assert not ope_check(value, unsure, 100.0, min_ess=100).passed  # better on average, not surely
+    assert ope_check(value, unsure, 100.0, min_ess=100).figures["gain_ci95"][0] < 0.0
+    assert not ope_check(value, sure, 100.0, min_ess=301).passed  # too few effective decisions
+
+
+def test_the_paired_gain_cancels_the_logged_rewards_spread_and_stays_unbiased() -> None:
+    """A target that mostly takes what a 90 % logger took and gains where it does not: DR of its
+    value carries every logged reward's spread, the paired gain only the residuals'; both are
+    unbiased, and only the paired interval shows the gain."""
+    rng = np.random.default_rng(3)
+    n, arm_1_gain = 4_000, 6.0
+    worth = rng.lognormal(4.0, 1.0, n)  # what each decision's state is worth, widely spread
+    better = rng.random(n) < 0.2  # states where arm 1 gains; elsewhere it loses as much
+    arm = np.where(rng.random(n) < 0.9, 0, 1)  # the logger: arm 0 with 0.9, else arm 1
+    effect = np.where(better, arm_1_gain, -arm_1_gain)
+    reward = worth + np.where(arm == 1, effect, 0.0) + rng.normal(0, 5, n)
+    props = np.where(arm == 0, 0.9, 0.1)
+    target_arm = better.astype(int)  # the target: arm 1 where it gains, arm 0 elsewhere
+    q = np.column_stack([worth, worth + effect])  # a good reward model
+    args = (reward, props, (arm == target_arm).astype(float), q[np.arange(n), arm],
+            q[np.arange(n), target_arm])  # fmt: skip
+    value, gain = doubly_robust(*args), gain_of(*args)
+    assert gain.value == pytest.approx(value.value - reward.mean())
+    assert gain.stderr < value.stderr / 5
+    # what the target gains over the logger: arm 1's effect where the logger took arm 0 there,
+    # and arm 1's loss avoided where it took arm 1 elsewhere
+    truth = float(np.mean(np.where(better, 0.9 * arm_1_gain, 0.1 * arm_1_gain)))
+    low, high = gain.ci95
+    assert low < truth < high
+    assert ope_check(value, gain, float(reward.mean()), min_ess=100).passed
+    assert value.ci95[0] < reward.mean()  # unpaired, the same gain could not be shown
 
 
 def test_verdict_json_names_each_check_and_a_forced_promotion_keeps_them(tmp_path: Path) -> None:
@@ -121,8 +152,8 @@ def test_a_model_trained_on_shuffled_labels_is_refused(small_table: pd.DataFrame
                                "robocall": 20}}, reward_weights=objective, reward_models=honest,
     )  # fmt: skip
     gate = GateConfig(family=TINY)
-    checks = [*holdout_checks(metrics, gate.margins),
-              ope_check(ope.estimates["dr"], ope.logging_value, gate.min_ess)]  # fmt: skip
+    ope_checked = ope_check(ope.estimates["dr"], ope.gain, ope.logging_value, gate.min_ess)
+    checks = [*holdout_checks(metrics, gate.margins), ope_checked]
     verdict = judge(checks, gate)
     assert not verdict.passed
     assert not verdict.promote

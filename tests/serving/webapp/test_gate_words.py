@@ -48,6 +48,18 @@ def test_each_check_in_dutch_with_euros() -> None:
     assert words.verdict("not promoted") == "niet gepromoveerd"
 
 
+def test_the_off_policy_gain_in_both_languages_and_a_verdict_from_before_it() -> None:
+    figures = {**CHECKS[3].figures, "gain": 20_600.0, "gain_ci95": [-1_200.0, 42_400.0]}
+    paired = GateCheck("ope_lower_bound_vs_logging", False, "… paired …", figures)
+    nl, en = GateWords("nl").check(paired), GateWords("en").check(paired)
+    assert "meeropbrengst per beslissing boven het huidige beleid (-€ 12,00; geschat € 206,00: " \
+        "€ 447,00 tegen € 241,00) boven nul" in str(nl)  # fmt: skip
+    assert "the gain per decision over the current policy (-€12.00; estimate €206.00: " \
+        "€447.00 against €241.00) above zero" in str(en)  # fmt: skip
+    # the figures of a verdict written before the gain was checked still read as then
+    assert "opbrengst per beslissing (€ 50,80;" in str(GateWords("nl").check(CHECKS[3]))
+
+
 def test_an_unknown_check_keeps_its_own_rule() -> None:
     assert GateWords("en").check(GateCheck("new_check", True, "x > y", {"x": 1})) is None
 
