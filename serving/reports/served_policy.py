@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy.engine import Engine
 
 from policy.decision_path import FeatureRows, Pinned
@@ -40,6 +41,8 @@ def forecast_policy(
     if isinstance(model, PlanDunningPolicy):
 
         def plan_rows(ids: list[int], at: datetime) -> FeatureRows:
+            if model.model is None:  # the plan-logging policy reads no state rows
+                return pd.DataFrame()
             return snapshots.plan_base(creditor_id, creditor_name, ids, at, model, pinned.version)
 
         return ForecastPolicy(pinned, plan_rows)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ledger.tables import Creditor
+from policy.plan_logging import PlanLoggingPolicy
 from serving.api.app import create_app
 from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.snapshots import FeatureSnapshots
@@ -99,6 +100,19 @@ def test_a_plan_champions_forecast(plan_served: TestClient) -> None:
     assert sum(int(planned) for _, planned, _, _ in rows) == 4  # the planned ones stay
     total = sum(int(planned) + int(expected) for _, planned, expected, _ in rows)
     assert f'<div class="figure" id="next-week">{total}</div>' in page
+
+
+def test_the_plan_logging_champions_forecast_needs_no_model(
+    engine: Engine, tenants: Tenants
+) -> None:
+    # no segment states a plan in this ledger: every debtor keeps the ladder under it
+    logging = LoadedModel("dunning-policy/logging-1", PlanLoggingPolicy(0.2))
+    for client in _served(engine, logging):
+        log_in(client, Tenants.email("finance"))
+        page = client.get("/app").text
+        assert "(model dunning-policy/logging-1) bij 5 dagelijkse" in page
+        rows = _rows(page)
+        assert sum(int(planned) for _, planned, _, _ in rows) == 4  # the planned ones stay
 
 
 @dataclass
