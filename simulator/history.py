@@ -78,7 +78,11 @@ def simulate_history(
             log["propensity"].append(dec.propensity[point])
             log["dpd"].append(batch.dpd[point])
             log["overdue_cents"].append(batch.overdue_cents[point])
-        days.append(world.step(day, actions, prop))
+        ev = world.step(day, actions, prop)
+        record = getattr(pol, "record", None)
+        if record is not None:  # a policy that keeps its own state sees the day, as in replay
+            record(day, ev)
+        days.append(ev)
         if progress:
             progress(day)
     decisions = {k: np.concatenate(v) if v else np.zeros(0) for k, v in log.items()}
