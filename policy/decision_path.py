@@ -169,7 +169,8 @@ def decide_for(
     if model is None or not model.learned:
         return [_ladder(case, now, with_refusals) for case in cases]
     if isinstance(model.policy, PlanLoggingPolicy):
-        return _logged(cases, now, model, day, seed, rng, lang, with_refusals)
+        states_at = base if isinstance(base, (pd.DataFrame, EncodedPlanStates)) else _NO_ROWS
+        return _logged(cases, now, model, states_at, day, seed, rng, lang, with_refusals)
     if base is None:
         raise ValueError("decide_for: a learned model needs the debtors' feature rows (base)")
     if isinstance(model.policy, PlanDunningPolicy):
@@ -269,6 +270,7 @@ def _logged(
     cases: Sequence[Situation],
     now: datetime,
     model: Pinned,
+    base: pd.DataFrame | EncodedPlanStates,
     day: date | None,
     seed: int,
     rng: np.random.Generator | Callable[[int], float] | None,
@@ -276,7 +278,8 @@ def _logged(
     with_refusals: bool,
 ) -> list[Answer]:
     """The plan-logging policy (:mod:`policy.plan_logging`): the plan branch for the debtors
-    whose segment states a plan of the grid, the ladder for the others; reads no feature rows."""
+    whose segment states a plan of the grid, the ladder for the others (``base``: the plan
+    state rows its evidence reads; none without evidence)."""
     policy = model.policy
     assert isinstance(policy, PlanLoggingPolicy)
     stated = [
@@ -284,7 +287,7 @@ def _logged(
         for i, c in enumerate(cases)
         if c.state is not None and policy.stated_arm(c.state.segment_plan) >= 0
     ]
-    planned = _plans([cases[i] for i in stated], now, model, _NO_ROWS, day, seed, rng, lang,
+    planned = _plans([cases[i] for i in stated], now, model, base, day, seed, rng, lang,
                      False, with_refusals)  # fmt: skip
     by_case = dict(zip(stated, planned, strict=True))
     return [by_case.get(i) or _ladder(c, now, with_refusals) for i, c in enumerate(cases)]

@@ -10,11 +10,21 @@ At each checkpoint a debtor whose segment states a plan (``Segment.plan``, read 
 ``DebtorState.segment_plan``) gets
 
 * that plan with probability ``1 - epsilon``, and otherwise
-* one of its **neighbours**, uniformly among those the debtor can be reached by: the same channel
+* one of its **neighbours**, uniformly among those the debtor can be reached by (its anchor is
+  the segment's plan, or, once the debtor's own history shows the plan learner's ``evidence``,
+  e.g. a broken promise, the learner's escalation plan, by the learner's own rule
+  :meth:`policy.plan_choice.Evidence.defaults`, which ``PlanDunningPolicy.anchors`` applies too;
+  the segment's plan is then one of the neighbours): the same channel
   and tone at the next shorter and the next longer cadence of the grid (:data:`ledger.plans
   .CADENCES`), the same channel and cadence one tone softer and one tone firmer, the
   ``escalation`` plan (the learner's, e.g. a firm letter every 14 days after a broken promise),
   the learner's ``extra`` plans, and waiting until the next checkpoint.
+
+The anchor is what the anchored learner (:data:`training.plan_learner.CHOSEN`) keeps unless
+another plan beats it by its margin, so logging it with ``1 - epsilon`` keeps the log's decisions
+where that learner chooses: its off-policy estimate then has many effective decisions. With the
+evidence the policy reads the debtor's plan state rows (``features.plan_state``: the API's and
+the batch engine's snapshot, the evidence's ledger column); without it none.
 
 So each neighbour has ``epsilon / len(neighbours)`` (the propensity floor: with the learner's
 escalation plan and one extra plan at most 7 neighbours, so at least ``epsilon / 7``), the stated
@@ -35,6 +45,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -45,8 +56,8 @@ from numpy.typing import NDArray
 
 from ledger.enums import Channel, Tone
 from ledger.plans import ARM_LABELS, CADENCES, PLAN_TONES, WAIT_LABEL, plan_label
-from policy.plan_choice import Choice
-from policy.plan_pyfunc import Plan, PlanDunningPolicy
+from policy.plan_choice import Choice, Evidence
+from policy.plan_pyfunc import Plan, PlanDunningPolicy, _evidence_counts
 
 LOGGING_CONFIG_FILE = "plan_logging.json"
 F = NDArray[np.float64]
@@ -74,8 +85,12 @@ class PlanLoggingPolicy(PlanDunningPolicy):
         epsilon: float = 0.2,
         escalation: str | None = None,
         extra: Sequence[str] = (),
+        evidence: Evidence | None = None,
     ) -> None:
-        super().__init__(model=None, state_source="ledger")
+        """``escalation``, ``extra``: the learner's plans explored besides the neighbours;
+        ``evidence``: the learner's rule for anchoring a debtor on its escalation plan instead of
+        its segment's (its ``then``; the columns it reads must be in the state rows)."""
+        super().__init__(model=None, state_source="ledger", evidence=evidence)
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError("the plan-logging policy needs 0 <= epsilon <= 1")
         for label in (escalation, *extra):
@@ -93,6 +108,20 @@ class PlanLoggingPolicy(PlanDunningPolicy):
     @cached_property
     def _index(self) -> dict[str, int]:
         return {label: k for k, label in enumerate(ARM_LABELS)}
+
+    @property
+    def reads_state(self) -> bool:
+        """Whether it needs the debtors' plan state rows (its evidence's columns)."""
+        return self.evidence is not None
+
+    def anchored(self, stated: I, rows: pd.DataFrame | None) -> I:
+        """Per row its anchor: the stated arm, or the evidence's escalation plan where the row's
+        state shows the evidence (the plan learner's rule, :meth:`Evidence.defaults`)."""
+        if self.evidence is None:
+            return stated
+        if rows is None:
+            raise ValueError("the plan-logging policy's evidence needs the debtors' state rows")
+        return self.evidence.defaults(_evidence_counts(self.evidence, rows), stated)
 
     def stated_arm(self, plan: str | None) -> int:
         """The arm of a segment's stated plan (-1: none, or one off the grid)."""
@@ -115,14 +144,20 @@ class PlanLoggingPolicy(PlanDunningPolicy):
         near.append(WAIT_LABEL)
         return tuple(sorted({self._index[x] for x in near} - {arm}))
 
-    def choose(self, stated: I, available: B, rng: np.random.Generator | Any) -> tuple[Choice, B]:
-        """Per row the stated arm (``stated``; every row has one) or a neighbour; the exact
-        propensity of what was chosen, and per row the arms it chose among (the stated one when
-        it is available, its available neighbours)."""
+    def choose(
+        self, stated: I, available: B, rng: np.random.Generator | Any, anchor: I | None = None
+    ) -> tuple[Choice, B]:
+        """Per row its anchor (``anchor``, default ``stated``: the segment's plan) or a neighbour
+        of it (the segment's plan is one when the anchor is not); the exact propensity of what
+        was chosen, and per row the arms it chose among (the anchor when it is available, its
+        available neighbours)."""
         n = len(stated)
+        own_plan = stated
+        stated = own_plan if anchor is None else anchor
         among = np.zeros((n, len(ARM_LABELS)), dtype=bool)
         for i, arm in enumerate(stated):
             among[i, list(self.neighbours(int(arm)))] = True
+        among[np.arange(n), own_plan] = True  # the segment's plan, when escalated from it
         among &= available
         own = available[np.arange(n), stated]
         among[np.arange(n), stated] = own
@@ -138,9 +173,16 @@ class PlanLoggingPolicy(PlanDunningPolicy):
         runner = order[:, 0].astype(np.int64)  # its first neighbour: no value ranks them
         return Choice(arm, prop, np.where(own, stated, arm).astype(np.int64), runner), among
 
-    def reason(self, arm: int, stated: int, propensity: float, lang: str) -> str:
-        """Why this plan, in the client's language: the segment's, or a neighbour tried."""
+    def reason(self, arm: int, stated: int, propensity: float, lang: str, anchor: int = -1) -> str:
+        """Why this plan, in the client's language: the segment's, the escalation after the
+        debtor's own history, or a neighbour tried."""
         label, own = ARM_LABELS[arm], ARM_LABELS[stated]
+        if arm == anchor != stated:
+            if lang == "nl":
+                return (f"plan {label}: het escalatieplan na een gebroken belofte, in plaats van "
+                        f"het segmentplan {own} (kans {propensity:.0%})")  # fmt: skip
+            return (f"plan {label}: the escalation plan after a broken promise, instead of the "
+                    f"segment's plan {own} (chance {propensity:.0%})")  # fmt: skip
         if arm == stated:
             if lang == "nl":
                 return f"plan {label}: het plan van het segment (kans {propensity:.0%})"
@@ -154,14 +196,16 @@ class PlanLoggingPolicy(PlanDunningPolicy):
 
     def save_artifacts(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
-        config = {"epsilon": self.epsilon, "escalation": self.escalation, "extra": list(self.extra)}
+        config = {"epsilon": self.epsilon, "escalation": self.escalation, "extra": list(self.extra),
+                  "evidence": None if self.evidence is None else asdict(self.evidence)}  # fmt: skip
         (folder / LOGGING_CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
 
     @classmethod
     def load(cls, folder: Path) -> PlanLoggingPolicy:
         c = json.loads((folder / LOGGING_CONFIG_FILE).read_text())
-        return cls(float(c["epsilon"]), c.get("escalation"), tuple(c.get("extra", ())))
+        evidence = None if c.get("evidence") is None else Evidence(**c["evidence"])
+        return cls(float(c["epsilon"]), c.get("escalation"), tuple(c.get("extra", ())), evidence)
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
         """Per row (a column ``plan``: the segment's stated plan), the plans it explores and their

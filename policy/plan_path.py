@@ -73,6 +73,7 @@ class PlanChoices:
     available: B  # [row, arm]: the plans each row was chosen among
     encoded: F | None = None  # the rows as the boosters read them (None: not kept)
     stated: NDArray[np.int64] | None = None  # the plan-logging policy's: each row's segment plan
+    anchor: NDArray[np.int64] | None = None  # ... and the plan it keeps with 1 - epsilon
 
 
 class _KeyedDraws:
@@ -122,16 +123,19 @@ def choose_plans(
         draws = cast(np.random.Generator, _KeyedDraws(k, ids))
     if isinstance(policy, PlanLoggingPolicy):
         stated = np.array([policy.stated_arm(_stated(cases[i])) for i in due], dtype=np.int64)
-        logged, among = policy.choose(stated, available, draws)
+        rows = None
+        if policy.reads_state:
+            rows = _rows(base, ids)
+        anchor = policy.anchored(stated, rows)
+        logged, among = policy.choose(stated, available, draws, anchor)
         index = {i: j for j, i in enumerate(due)}
-        return PlanChoices(logged, None, pd.DataFrame(index=ids), index, among, stated=stated)
+        return PlanChoices(logged, None, rows if rows is not None else pd.DataFrame(index=ids),
+                           index, among, stated=stated, anchor=anchor)  # fmt: skip
     model = policy.model
     assert model is not None
     states = base if isinstance(base, EncodedPlanStates) else EncodedPlanStates(base, None)
-    missing = [d for d in ids if d not in states.rows.index]
-    if missing:
-        raise ValueError(f"debtor {missing[0]}: no checkpoint state row in base")
-    rows, encoded = states.take(ids)
+    rows = _rows(states, ids)
+    _, encoded = states.take(ids)
     # only the policy's own plans are scored (the rest could never be chosen): NaN marks them
     mine = policy.scored_arms()
     parts = np.full((len(ids), model.n_arms, len(COMPONENTS)), np.nan)
@@ -141,6 +145,15 @@ def choose_plans(
     choice = choose(scores, available, draws, policy.exploration)
     index = {i: j for j, i in enumerate(due)}
     return PlanChoices(choice, parts, rows, index, available, encoded)
+
+
+def _rows(base: pd.DataFrame | EncodedPlanStates, ids: list[int]) -> pd.DataFrame:
+    """The checkpoint state rows of ``ids``, in this order (each one must be there)."""
+    states = base if isinstance(base, EncodedPlanStates) else EncodedPlanStates(base, None)
+    missing = [d for d in ids if d not in states.rows.index]
+    if missing:
+        raise ValueError(f"debtor {missing[0]}: no checkpoint state row in base")
+    return states.take(ids)[0]
 
 
 def _stated(case: Situation) -> str | None:
@@ -192,7 +205,9 @@ def plan_answer(
     versus = None
     if isinstance(policy, PlanLoggingPolicy):
         assert chosen.stated is not None
-        text = policy.reason(arm, int(chosen.stated[j]), answer.propensity, lang)
+        assert chosen.anchor is not None
+        text = policy.reason(arm, int(chosen.stated[j]), answer.propensity, lang,
+                             int(chosen.anchor[j]))  # fmt: skip
         return answer, _today(plan, case, now), [Reason("plan", text, plan.label, 0.0)], None
     if explain:
         encoded = None if chosen.encoded is None else chosen.encoded[j : j + 1]

@@ -235,7 +235,8 @@ def default_logger(defaults: NDArray[np.int64], epsilon: float) -> Chooser:
 
 def targeted_logger(policy: PlanLoggingPolicy, defaults: NDArray[np.int64]) -> Chooser:
     """The plan-logging policy a creditor serves (:class:`policy.plan_logging.PlanLoggingPolicy`:
-    its segment's plan, or with chance ``epsilon`` a neighbouring one) as a simulated logger,
+    its segment's plan, or the escalation plan once its evidence shows, or with chance ``epsilon``
+    a neighbouring one; its evidence reading the simulator's state) as a simulated logger,
     ``defaults`` the stated arm per observable segment code (-1: none stated; such a debtor
     waits, with probability 1, where the ledger's would keep the ladder: it logs nothing either)."""
 
@@ -249,7 +250,9 @@ def targeted_logger(policy: PlanLoggingPolicy, defaults: NDArray[np.int64]) -> C
         )
         rows = np.flatnonzero(stated >= 0)
         if rows.size:
-            chosen, _ = policy.choose(stated[rows], avail[rows], rng)
+            here = state.iloc[rows]
+            anchor = policy.anchored(stated[rows], here)
+            chosen, _ = policy.choose(stated[rows], avail[rows], rng, anchor)
             for name in ("arm", "propensity", "greedy", "runner_up"):
                 getattr(out, name)[rows] = getattr(chosen, name)
         return out

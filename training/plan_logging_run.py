@@ -6,8 +6,9 @@ A creditor without a plan model starts gathering plan decisions with it
 policy serves the creditor's own plans (``Segment.plan``, read at each decision, so a plan stated
 later is served from then on) and explores only next to them. The plans it explores besides the
 segment's neighbours are the plan learner's own (:data:`training.plan_learner.CHOSEN`: its
-escalation plan after a broken promise and its extra plans), so the log covers what that learner
-will choose among.
+escalation plan and its extra plans), and a debtor whose own history shows CHOSEN's evidence (a
+broken promise) is anchored on the escalation plan as CHOSEN anchors it, so the log covers what
+that learner will choose among, mostly with the chance ``1 - epsilon``.
 
 The policy is logged to MLflow as a pyfunc (its configuration as the artifact) and registered as a
 new version of ``dunning-policy`` (tag ``kind`` = ``plan-logging``); alias ``champion`` moves to it
@@ -28,17 +29,23 @@ from sqlalchemy.engine import Engine
 from policy.plan_logging import PlanLoggingPolicy
 from simulator.checkpoints import arm_label
 from training.plan_learner import CHOSEN
+from training.plan_ledger import ledger_evidence
 from training.plan_run import MODEL_NAME
 
 KIND = "plan-logging"
 
 
-def chosen_logging_policy(epsilon: float) -> PlanLoggingPolicy:
-    """The plan-logging policy exploring what :data:`CHOSEN` chooses among besides the segment's
-    plan: its escalation plan and its extra plans."""
-    then = CHOSEN.evidence.then if CHOSEN.evidence is not None else None
+def chosen_logging_policy(epsilon: float, *, ledger: bool = True) -> PlanLoggingPolicy:
+    """The plan-logging policy anchored as :data:`CHOSEN` is (the segment's plan, its escalation
+    plan once its evidence shows) and exploring what it chooses among besides: its escalation
+    plan and its extra plans. ``ledger``: its evidence reads the ledger's plan state (else the
+    simulator's, for :func:`training.plan_learner.targeted_logger`)."""
+    evidence = CHOSEN.evidence
+    then = evidence.then if evidence is not None else None
     escalation = arm_label(then) if isinstance(then, int) else None
-    return PlanLoggingPolicy(epsilon, escalation, CHOSEN.extra_plans)
+    if ledger:
+        evidence = ledger_evidence(evidence)
+    return PlanLoggingPolicy(epsilon, escalation, CHOSEN.extra_plans, evidence)
 
 
 def stated_segments(engine: Engine) -> dict[str, str]:

@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from ledger.tables import Creditor, Debtor, Recommendation
 from policy import Action, DebtorState, states_from_ledger
 from policy.decision_path import LADDER_VERSION, Answer, Pinned, decide_for
+from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 from serving.api import schemas
@@ -160,9 +161,10 @@ class Recommender:
         due = [c.debtor_id for c in cases if c.plan is None]
         policy = model.model
         assert isinstance(policy, PlanDunningPolicy)
-        base = (  # the plan-logging policy (no model) reads no state rows
+        reads = not isinstance(policy, PlanLoggingPolicy) or policy.reads_state
+        base = (  # the plan-logging policy reads them only for its evidence
             self.snapshots.plan_base(creditor_id, name, due, now, policy, model.version)
-            if due and policy.model is not None
+            if due and reads
             else None
         )
         return decide_for(

@@ -76,7 +76,8 @@ class FeatureSnapshots:
         version: str,
     ) -> EncodedPlanStates:
         """The creditor's plan state rows (``PLAN_STATE_FEATURES``, index: debtor id) as of the
-        start of ``now``'s day, encoded for ``policy``'s model (served as ``version``)."""
+        start of ``now``'s day, encoded for ``policy``'s model (served as ``version``; the
+        plan-logging policy's, which has none, as they are)."""
         with self._lock:
             key = (creditor_id, version)
             hit = self._plan.get(key)
@@ -89,10 +90,13 @@ class FeatureSnapshots:
             as_of = self.day_start(now)
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
             rows = self.plan_rows(self._frames[creditor_id], frame, as_of)
-            assert policy.model is not None
-            table = encode_plan_states(policy.model, rows, policy)
-            encoded = self._plan[key] = (as_of, table)
-            return encoded[1]
+            states = (  # the plan-logging policy (no model) reads the rows as they are
+                EncodedPlanStates(rows.copy(), None)
+                if policy.model is None
+                else encode_plan_states(policy.model, rows, policy)
+            )
+            self._plan[key] = (as_of, states)
+            return states
 
     def encoded(
         self,

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from policy.decision_path import FeatureRows, Pinned
+from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_pyfunc import PlanDunningPolicy
 from policy.pyfunc import DunningPolicy
 from serving.api.model_store import LoadedModel, ModelStore
@@ -41,8 +42,8 @@ def forecast_policy(
     if isinstance(model, PlanDunningPolicy):
 
         def plan_rows(ids: list[int], at: datetime) -> FeatureRows:
-            if model.model is None:  # the plan-logging policy reads no state rows
-                return pd.DataFrame()
+            if isinstance(model, PlanLoggingPolicy) and not model.reads_state:
+                return pd.DataFrame()  # the plan-logging policy without evidence reads none
             return snapshots.plan_base(creditor_id, creditor_name, ids, at, model, pinned.version)
 
         return ForecastPolicy(pinned, plan_rows)

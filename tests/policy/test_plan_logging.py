@@ -4,9 +4,11 @@ otherwise, each with its exact chance (the logged propensity), and what it chose
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ledger.plans import ARM_LABELS, WAIT_LABEL
+from policy.plan_choice import Evidence
 from policy.plan_logging import PlanLoggingPolicy
 
 EPS = 0.3
@@ -66,11 +68,36 @@ def test_a_stated_plan_the_debtor_cannot_get_gives_way_to_its_neighbours_uniform
         assert abs((choice.arm == arm).mean() - 1 / 3) < 5 * np.sqrt(2 / 9 / n)
 
 
+EVIDENCE = Evidence("promises_broken", 1.0, then=ARM["letter/firm/14d"])
+ESCALATING = PlanLoggingPolicy(EPS, "letter/firm/14d", ("email/firm/14d",), EVIDENCE)
+
+
+def test_after_a_broken_promise_it_is_anchored_on_the_escalation_plan_as_the_learner_is() -> None:
+    n = 40_000
+    stated = np.full(n, ARM["phone/neutral/7d"])
+    rows = pd.DataFrame({"promises_broken": np.where(np.arange(n) % 2 == 0, 0.0, 2.0)})
+    anchor = ESCALATING.anchored(stated, rows)
+    broken = rows["promises_broken"].to_numpy() >= 1
+    assert (anchor[broken] == ARM["letter/firm/14d"]).all()
+    assert (anchor[~broken] == stated[~broken]).all()
+    available = np.ones((n, len(ARM_LABELS)), dtype=bool)
+    choice, among = ESCALATING.choose(stated, available, np.random.default_rng(7), anchor)
+    # the anchor with 1 - epsilon; the segment's own plan is among the escalated rows' others
+    assert np.allclose(choice.propensity[choice.arm == anchor], 1 - EPS)
+    assert among[broken, ARM["phone/neutral/7d"]].all()
+    escalated = broken & (choice.arm == ARM["letter/firm/14d"])
+    assert abs(escalated.sum() / broken.sum() - (1 - EPS)) < 5 * np.sqrt(EPS * (1 - EPS) / n * 2)
+    with pytest.raises(ValueError, match="state rows"):
+        ESCALATING.anchored(stated, None)
+
+
 def test_it_saves_its_configuration_and_refuses_what_it_cannot_serve(tmp_path: Path) -> None:
-    loaded = PlanLoggingPolicy.load(POLICY.save_artifacts(tmp_path / "policy"))
+    loaded = PlanLoggingPolicy.load(ESCALATING.save_artifacts(tmp_path / "policy"))
     assert (loaded.epsilon, loaded.escalation, loaded.extra) == (EPS, "letter/firm/14d",
                                                                  ("email/firm/14d",))  # fmt: skip
+    assert loaded.evidence == EVIDENCE
     assert loaded.model is None
+    assert not POLICY.reads_state
     with pytest.raises(ValueError, match="epsilon"):
         PlanLoggingPolicy(1.5)
     with pytest.raises(ValueError, match="not a plan of the grid"):

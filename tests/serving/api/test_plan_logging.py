@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from ledger.plans import ARM_LABELS
 from ledger.tables import Debtor, Recommendation, Segment
 from policy.decision_path import LADDER_VERSION
+from policy.plan_choice import Evidence
 from policy.plan_logging import PlanLoggingPolicy
 from serving.api.model_store import LoadedModel, ModelStore
 from tests.serving.api.conftest import AT, World, make_app
@@ -22,7 +23,10 @@ from training.plan_ledger import ledger_checkpoints
 
 VERSION = "dunning-policy/logging-1"
 EPS = 0.5  # high, so that a handful of debtors shows both kinds of choice
-POLICY = PlanLoggingPolicy(EPS, "letter/firm/14d", ("email/firm/14d",))
+ESCALATION = "letter/firm/14d"
+# anchored as the learner is: on the escalation plan once the ledger shows a broken promise
+EVIDENCE = Evidence("hist_n_promises_broken", 1.0, then=ARM_LABELS.index(ESCALATION))
+POLICY = PlanLoggingPolicy(EPS, ESCALATION, ("email/firm/14d",), EVIDENCE)
 PLANS = {"a": "email/neutral/7d", "b": "email/friendly/10d"}  # each creditor's "zakelijk"
 IN_SEGMENT = ("D1", "D3", "D5")  # the sample's businesses; D2 and D4 are in no segment
 
@@ -55,21 +59,24 @@ def _ask(client: TestClient, world: World, which: str, at: str) -> list[dict[str
     return recs
 
 
-def _chance(label: str, stated: str, available: list[str]) -> float:
+def _chance(label: str, anchor: str, available: list[str]) -> float:
     """What the module's docstring promises, computed from the logged plans chosen among."""
-    if stated not in available:
+    if anchor not in available:
         return 1 / len(available)
-    return 1 - EPS if label == stated else EPS / (len(available) - 1)
+    return 1 - EPS if label == anchor else EPS / (len(available) - 1)
 
 
 def test_the_plan_logging_policy_logs_exact_chances_per_creditor_and_the_learner_reads_them(
     logging_client: TestClient, world: World, engine: Engine
 ) -> None:
     answers: dict[int, dict[str, Any]] = {}
+    chosen: list[tuple[dict[str, Any], str]] = []
     for which, sample in (("a", world.a), ("b", world.b)):
         segment_ids = {sample.debtors[k].id for k in IN_SEGMENT}
         stated = PLANS[which]
-        own = set(POLICY.neighbours(POLICY.stated_arm(stated))) | {POLICY.stated_arm(stated)}
+        own = {POLICY.stated_arm(stated)}  # the plans it may log: around either anchor
+        for anchor in (stated, ESCALATION):
+            own |= set(POLICY.neighbours(POLICY.stated_arm(anchor))) | {POLICY.stated_arm(anchor)}
         for r in _ask(logging_client, world, which, AT):
             answers[r["debtor_id"]] = r
             if r["debtor_id"] not in segment_ids:  # no stated plan: the ladder, no plan logged
@@ -83,14 +90,9 @@ def test_the_plan_logging_policy_logs_exact_chances_per_creditor_and_the_learner
             # its own creditor's segment plan and that plan's neighbours, never the other's
             assert set(plan["available"]) <= {ARM_LABELS[k] for k in own}
             assert plan["label"] in plan["available"]
-            assert plan["propensity"] == pytest.approx(
-                _chance(plan["label"], stated, plan["available"])
-            )
+            chosen.append((r, stated))  # its chance is checked below, against its state
             assert r["propensity"] == pytest.approx(plan["propensity"])
             assert plan["value_eur"] is None  # no model: no value is claimed
-            reason = r["explanation"]["reasons"][0]["text"]
-            assert ("het plan van het segment" if plan["label"] == stated
-                    else f"naast het segmentplan {stated}") in reason  # fmt: skip
     assert PLANS["a"] in answers[world.a.debtors["D1"].id or 0]["plan"]["available"]
     assert PLANS["b"] not in answers[world.a.debtors["D1"].id or 0]["plan"]["available"]
 
@@ -112,6 +114,25 @@ def test_the_plan_logging_policy_logs_exact_chances_per_creditor_and_the_learner
         ]
     data = ledger_checkpoints(engine)
     assert len(data.log.arm[0]) == len(logged)
+    # each first-day choice's chance, its anchor read from the plan state the learner reads:
+    # the escalation plan after a broken promise, else the segment's plan
+    first = data.log.day[0] == 0
+    state = data.log.states[0][first]
+    broken = dict(zip(data.debtor_ids[data.log.debtor[0][first]].tolist(),
+                      state["hist_n_promises_broken"].tolist(), strict=True))  # fmt: skip
+    print("BROKEN", broken)
+    for r, stated in chosen:
+        plan = r["plan"]
+        anchor = ESCALATION if broken[r["debtor_id"]] >= 1 else stated
+        assert plan["propensity"] == pytest.approx(
+            _chance(plan["label"], anchor, plan["available"])
+        )
+        reason = r["explanation"]["reasons"][0]["text"]
+        if plan["label"] == anchor != stated:
+            assert "escalatieplan na een gebroken belofte" in reason
+        else:
+            assert ("het plan van het segment" if plan["label"] == stated
+                    else f"naast het segmentplan {anchor}") in reason  # fmt: skip
     by_debtor = {int(d): i for i, d in enumerate(data.debtor_ids)}
     for rec in logged:
         i = [j for j, d in enumerate(data.log.debtor[0]) if d == by_debtor[rec.debtor_id]]
