@@ -134,8 +134,10 @@ def choose_plans(
     model = policy.model
     assert model is not None
     states = base if isinstance(base, EncodedPlanStates) else EncodedPlanStates(base, None)
-    rows = _rows(states, ids)
-    _, encoded = states.take(ids)
+    missing = [d for d in ids if d not in states.rows.index]
+    if missing:
+        raise ValueError(f"debtor {missing[0]}: no checkpoint state row in base")
+    rows, encoded = states.take(ids)
     # only the policy's own plans are scored (the rest could never be chosen): NaN marks them
     mine = policy.scored_arms()
     parts = np.full((len(ids), model.n_arms, len(COMPONENTS)), np.nan)
@@ -148,12 +150,12 @@ def choose_plans(
 
 
 def _rows(base: pd.DataFrame | EncodedPlanStates, ids: list[int]) -> pd.DataFrame:
-    """The checkpoint state rows of ``ids``, in this order (each one must be there)."""
+    """The plan-logging policy's state rows of ``ids``, in this order (for its evidence)."""
     states = base if isinstance(base, EncodedPlanStates) else EncodedPlanStates(base, None)
-    missing = [d for d in ids if d not in states.rows.index]
-    if missing:
-        raise ValueError(f"debtor {missing[0]}: no checkpoint state row in base")
-    return states.take(ids)[0]
+    try:
+        return states.take(ids)[0]
+    except KeyError as err:
+        raise ValueError(f"{err.args[0]}: the plan-logging policy's evidence needs it") from None
 
 
 def _stated(case: Situation) -> str | None:
