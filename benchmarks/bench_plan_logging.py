@@ -9,9 +9,9 @@ checkpoint), ``targeted-<epsilon>`` the plan-logging policy a creditor serves
 .targeted_logger`: each segment's stated plan, make demo's ``SEGMENT_PLANS``, with 1 - epsilon,
 else a reachable neighbour). On each, ``CHOSEN`` is fitted as ``dunflow train policy --kind plan``
 fits it, anchored on the same stated plans (:func:`training.plan_run.fit_plan`), and judged by
-the gate's off-policy check (:func:`training.plan_run.off_policy`: DR of the greedy candidate per
-held-out checkpoint against the logging policy's reward, its effective sample size against the
-gate's minimum) and its hold-out checks; with ``--replay`` also by the gate's replay in
+the gate's off-policy check (:func:`training.plan_run.off_policy`: the greedy candidate's gain over
+the logging policy per held-out checkpoint, paired per logged decision, its effective sample size
+against the gate's minimum) and its hold-out checks; with ``--replay`` also by the gate's replay in
 ``default-validation`` (``--gate-worlds``, default 1: ``default@9001``). ``CHOSEN`` and the
 learner's defaults are not changed.
 
@@ -109,10 +109,11 @@ def main() -> None:
         for name, (chooser, arms) in loggers.items():
             results[name] = measure(name, chooser, arms, Path(tmp), args.replay, args.gate_worlds)
             ope = results[name]["ope"]
+            gain, (low, high) = ope["gain"], ope["gain_ci95"]
             print(f"{name}: {results[name]['checkpoints']} checkpoints, ESS "
                   f"{ope['effective_sample_size']:.0f} (min {ope['min_effective_sample_size']:g}), "
-                  f"DR {ope['candidate']:.0f} {ope['ci95']} vs logging {ope['logging']:.0f} "
-                  f"cents, {results[name]['seconds']} s", flush=True)  # fmt: skip
+                  f"paired gain over the logging policy {gain:.0f} cents ({low:.0f} to {high:.0f}),"
+                  f" {results[name]['seconds']} s", flush=True)  # fmt: skip
     report = {
         "what": __doc__.split("\n\n")[1].replace("\n", " "),
         "ledger": {"seed": SEED, "debtors": DEBTORS, "days": DAYS, "world": "default"},
