@@ -105,7 +105,7 @@ def _train(db: str | None, cfg: Any, train: Any, promote: bool) -> dict[str, Any
 def _segment_plans(items: list[str]) -> tuple[tuple[str, str], ...]:
     """``--segment-plan [CREDITOR:]SEGMENT=PLAN`` values as (segment, plan label) pairs, each
     checked (the segment itself is looked up in the ledger by the trainer)."""
-    from simulator.checkpoints import ARM_OF
+    from ledger.plans import PLAN_LABELS
 
     out = []
     for item in items:
@@ -115,9 +115,9 @@ def _segment_plans(items: list[str]) -> tuple[tuple[str, str], ...]:
                 f"--segment-plan {item!r}: write [CREDITOR:]SEGMENT=PLAN, e.g. "
                 "zakelijk=phone/neutral/7d or 'Groothandel Van Dijk B.V.:zakelijk=phone/neutral/7d'"
             )
-        if plan.strip() not in ARM_OF:
+        if plan.strip() not in PLAN_LABELS:  # a plan of the grid, as a segment's own (not wait)
             fail(f"--segment-plan {item!r}: unknown plan {plan.strip()!r}; known: "
-                 f"{', '.join(sorted(ARM_OF))}")  # fmt: skip
+                 f"{', '.join(sorted(PLAN_LABELS))}")  # fmt: skip
         out.append((name.strip(), plan.strip()))
     return tuple(out)
 

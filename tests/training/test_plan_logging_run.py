@@ -88,6 +88,10 @@ def test_the_cli_registers_the_plan_logging_policy_once_a_segment_states_a_plan(
     run = CliRunner().invoke
     sim = run(app, ["simulate", "--debtors", "40", "--days", "30", "--db", url])
     assert sim.exit_code == 0, sim.stderr
+    waiting = run(app, ["train", "policy", "--kind", "plan", "--segment-plan", "zakelijk=wait",
+                        "--db", url])  # fmt: skip
+    assert waiting.exit_code != 0  # a segment's plan is a plan of the grid, as on the page
+    assert "unknown plan 'wait'" in waiting.stderr
     refused = run(app, ["train", "policy", "--kind", KIND, "--db", url])
     assert refused.exit_code != 0
     assert "no segment states a plan" in " ".join(refused.stderr.split())
