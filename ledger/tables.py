@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from ledger.channels import default_costs_json
 from ledger.types import UTCDateTime, utcnow
@@ -311,6 +311,17 @@ class Recommendation(SQLModel, table=True):
     propensity: float
     degraded: bool = False
     body: dict[str, Any] = _json({})  # the full answer: alternatives, explanation, rule refusals
+
+
+def plan_answer() -> sa.ColumnElement[bool]:
+    """SQL: the ``Recommendation`` is a plan's answer (``body["plan"]`` set: a plan champion's or
+    the plan-logging policy's, checkpoint or not), not a per-day decision.
+
+    The two decision logs share the table; each learner reads only its own (the plan learner the
+    checkpoints, the per-day trainer the rest). JSON null and a missing key both read as SQL NULL
+    here, on SQLite and on PostgreSQL alike."""
+    is_plan: sa.ColumnElement[bool] = col(Recommendation.body)["plan"].as_string().is_not(None)
+    return is_plan
 
 
 class User(SQLModel, table=True):

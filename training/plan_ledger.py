@@ -33,7 +33,15 @@ from sqlmodel import Session, col
 from features import load_frames
 from features.plan_state import PLAN_STATE_FEATURES, plan_state
 from ledger.enums import OutcomeKind
-from ledger.tables import Contact, Invoice, Outcome, Payment, PaymentAllocation, Recommendation
+from ledger.tables import (
+    Contact,
+    Invoice,
+    Outcome,
+    Payment,
+    PaymentAllocation,
+    Recommendation,
+    plan_answer,
+)
 from policy.plan_choice import Evidence
 from policy.plan_clock import stage_of
 from simulator.checkpoints import ARM_OF, ARMS, N_ARMS, arm_label
@@ -149,7 +157,7 @@ class LedgerCheckpoints:
 def _choices(engine: Engine, creditor_id: int | None) -> pd.DataFrame:
     q = sa.select(
         col(Recommendation.debtor_id), col(Recommendation.created_at), col(Recommendation.body)
-    ).where(col(Recommendation.propensity) > 0)
+    ).where(col(Recommendation.propensity) > 0, plan_answer())
     if creditor_id is not None:
         q = q.where(col(Recommendation.creditor_id) == creditor_id)
     rows = []

@@ -3,9 +3,10 @@ over the horizon.
 
 Decisions come from the ledger's decision log (``Recommendation`` rows: the scoring API writes one
 per answer, the simulator one per decision point of its logging policy), waits included, each with
-its logged propensity. Features are built as of the *start of the decision's day* (UTC), the same
-instant the live API's daily snapshot uses, so nothing dated that day — a payment booked tonight —
-can reach a row. Labels look forward from the decision day over ``horizon`` days:
+its logged propensity; a plan's answers (``body["plan"]``) are the plan learner's and are left
+out. Features are built as of the *start of the decision's day* (UTC), the same instant the live
+API's daily snapshot uses, so nothing dated that day — a payment booked tonight — can reach a row.
+Labels look forward from the decision day over ``horizon`` days:
 
 - ``paid_frac``: share of the amount at stake (overdue amount as of the decision) paid within the
   horizon, in [0, 1] — the target of P(pay); ``paid_cents_7d`` and ``paid_cents_30d`` beside it
@@ -23,10 +24,12 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from features import build_features
 from features.loading import LedgerFrames
 from features.specs import FEATURES
+from ledger.tables import Creditor, Recommendation, plan_answer
 
 DAY = pd.Timedelta(days=1)
 POLICY_FEATURES = [s.name for s in FEATURES if s.name != "segment"]
@@ -42,14 +45,28 @@ class DecisionLog:
 
 
 def read_decisions(engine: Engine, creditor_id: int | None = None) -> DecisionLog:
-    where = "" if creditor_id is None else " WHERE r.creditor_id = :c"
-    sql = (
-        "SELECT r.id, r.creditor_id, r.debtor_id, r.created_at, r.channel, r.tone, r.send_at,"
-        " r.propensity, r.model_version, c.channel_costs_cents FROM recommendation r"
-        " JOIN creditor c ON c.id = r.creditor_id" + where
+    """The per-day decisions of the ledger's decision log: a plan's answers (checkpoint or not)
+    are the plan learner's (:func:`ledger.tables.plan_answer`), not decisions of a day."""
+    q = (
+        sa.select(
+            col(Recommendation.id),
+            col(Recommendation.creditor_id),
+            col(Recommendation.debtor_id),
+            col(Recommendation.created_at),
+            col(Recommendation.channel),
+            col(Recommendation.tone),
+            col(Recommendation.send_at),
+            col(Recommendation.propensity),
+            col(Recommendation.model_version),
+            col(Creditor.channel_costs_cents),
+        )
+        .join(Creditor, col(Creditor.id) == col(Recommendation.creditor_id))
+        .where(sa.not_(plan_answer()))
     )
+    if creditor_id is not None:
+        q = q.where(col(Recommendation.creditor_id) == creditor_id)
     with engine.connect() as conn:
-        raw = pd.read_sql_query(sa.text(sql), conn, params={"c": creditor_id})
+        raw = pd.read_sql_query(q, conn)
     return DecisionLog(_normalise(raw))
 
 
