@@ -39,16 +39,16 @@ from training.plan_learner import CHOSEN
 
 OUT = Path(__file__).resolve().parent / "results" / "plan_shap.json"
 SHAPES: dict[str, dict[str, Any]] = {
-    "chosen": {},  # CHOSEN's own (training/plan_learner.py: 15 leaves since session 13)
-    "num_leaves 31": {"num_leaves": 31},  # CHOSEN's until session 13
+    "chosen": {},  # CHOSEN's own (training/plan_learner.py: 15 leaves, 6 levels since session 13)
+    "no depth limit": {"max_depth": -1},  # session 13's first choice (15 leaves)
+    "num_leaves 31, no depth limit": {"num_leaves": 31, "max_depth": -1},  # until session 13
     "max_depth 10": {"max_depth": 10},
     "max_depth 8": {"max_depth": 8},
-    "max_depth 6": {"max_depth": 6},
     "num_leaves 7": {"num_leaves": 7},
     "50 rounds": {"rounds": 50, "learning_rate": 0.2},
 }
 """LightGBM parameters changed from CHOSEN's, by name (the plan learner's VALIDATION candidates
-and the shape it replaced)."""
+and the shapes it replaced)."""
 PARAMS = ("num_leaves", "max_depth", "rounds", "learning_rate")  # the shape's, in the JSON
 DEBTORS = 120  # decided one at a time, each at a checkpoint
 REPEATS = 3  # the least CPU of these per depth (a shared machine only ever adds)
