@@ -73,8 +73,14 @@ def measure(name: str, chooser: Chooser, arms: Any, folder: Path, replay: bool,
     log_arm, prop = data.log.arm[0], data.log.propensity[0]
     out: dict[str, Any] = {
         "checkpoints": len(log_arm),
-        "learnt_from": int(fit.t.arm.size - fit.test.size),
+        "learnt_from": int(fit.train.size),
         "held_out": int(fit.test.size),
+        # one debtor's bulk payment can dominate the hold-out errors: where it falls (learnt
+        # from or held out) depends on the logger
+        "largest_reward_eur": {
+            "learnt_from": round(float(objective.value(fit.q.t.reward[fit.train]).max()), 2),
+            "held_out": round(float(objective.value(fit.t.reward[fit.test]).max()), 2),
+        },
         "distinct_plans_logged": len(set(log_arm.tolist())),
         "waits_logged_share": round(float(np.mean(log_arm == WAIT_ARM)), 4),
         "propensity_min": round(float(prop.min()), 4),
