@@ -34,6 +34,7 @@ from ledger import migrate
 from ledger.db import make_engine
 from simulator.checkpoints import ARM_OF, WAIT_ARM
 from simulator.config import SimConfig
+from simulator.ledger_rows import segment_code
 from simulator.world_file import default_world
 from training.plan_learner import CHOSEN, targeted_logger
 from training.plan_ledger import ledger_checkpoints, simulate_plan_ledger
@@ -43,7 +44,6 @@ from training.plan_run import PlanRunConfig, fit_plan, gate, holdout, off_policy
 
 SEED, DEBTORS, DAYS = 7, 2_000, 180  # make demo's plan-logging history
 OUT = Path(__file__).parent / "results" / "plan_logging.json"
-KIND = {"zakelijk": 0, "particulier": 1}  # the simulator's segment code: creditor x 2 + b2c
 
 
 def stated_codes() -> np.ndarray:
@@ -51,8 +51,9 @@ def stated_codes() -> np.ndarray:
     names = [c.name for c in default_world().creditors]
     out = np.full(2 * len(names), -1, dtype=np.int64)
     for key, plan in SEGMENT_PLANS.items():
-        creditor, _, segment = key.rpartition(":")
-        out[2 * names.index(creditor) + KIND[segment]] = ARM_OF[plan]
+        code = segment_code(names, key)
+        assert code is not None, key
+        out[code] = ARM_OF[plan]
     return out
 
 

@@ -104,12 +104,17 @@ def steps(demo_dir: Path) -> list[Step]:
         ),
         Step("Create the plan-logging ledger", ["db", "upgrade", "--db", plan_url]),
         Step(
-            "Simulate half a year under the plan-logging policy (a random plan at every "
-            "checkpoint, exact propensities)",
+            "Simulate half a year under the plan-logging policy a creditor serves (each "
+            "segment's stated plan, a neighbouring one at 20 % of checkpoints, exact propensities)",
             [
                 "simulate",
                 "--logging",
                 "plan",
+                *(
+                    a
+                    for name, plan in SEGMENT_PLANS.items()
+                    for a in ("--segment-plan", f"{name}={plan}")
+                ),
                 "--seed",
                 "7",
                 "--debtors",

@@ -18,6 +18,20 @@ from simulator.history import History
 from simulator.policies import LADDER_STEPS
 
 Row = dict[str, Any]
+SEGMENT_NAMES = ("zakelijk", "particulier")
+"""The ledger segment a simulated debtor of a creditor is written into, by ``b2c`` (0: B2B); the
+simulator's segment code is ``creditor index x 2 + b2c``."""
+
+
+def segment_code(creditors: list[str], name: str) -> int | None:
+    """The simulator's segment code of ``CREDITOR:SEGMENT`` (a creditor's name in the world file
+    and one of :data:`SEGMENT_NAMES`); None when there is no such segment."""
+    creditor, _, segment = name.rpartition(":")
+    if creditor not in creditors or segment not in SEGMENT_NAMES:
+        return None
+    return 2 * creditors.index(creditor) + SEGMENT_NAMES.index(segment)
+
+
 _FIRST = ("Anna", "Bram", "Daan", "Emma", "Fleur", "Joris", "Lotte", "Milan", "Noor", "Sem")
 _LAST = (
     "de Jong",
@@ -94,8 +108,8 @@ def build(h: History, ids: dict[str, int]) -> dict[str, list[Row]]:
     for ci in range(len(cfg.creditors)):
         here = pop.creditor == ci
         for key, name, excluded, present in (
-            ("b2b", "zakelijk", False, (here & ~pop.b2c & ~pop.excluded).any()),
-            ("b2c", "particulier", False, (here & pop.b2c & ~pop.excluded).any()),
+            ("b2b", SEGMENT_NAMES[0], False, (here & ~pop.b2c & ~pop.excluded).any()),
+            ("b2c", SEGMENT_NAMES[1], False, (here & pop.b2c & ~pop.excluded).any()),
             ("ic", "intercompany", True, (here & pop.excluded).any()),
         ):
             if present:

@@ -9,6 +9,8 @@ import typer
 from rich.markup import escape
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from simulator.registry import PolicyFactory
     from simulator.world import World
 
@@ -63,7 +65,9 @@ def _config(
     return SimConfig(n_debtors=debtors, days=days, end=end_date, epsilon=epsilon, world=spec)
 
 
-def _simulate_plans(seed: int, cfg: "object", db: str | None) -> None:
+def _simulate_plans(
+    seed: int, cfg: "object", db: str | None, segment_plans: list[str], epsilon: float
+) -> None:
     from ledger import migrate
     from ledger.db import make_engine
     from simulator.config import SimConfig
@@ -71,11 +75,19 @@ def _simulate_plans(seed: int, cfg: "object", db: str | None) -> None:
     from training.plan_ledger import simulate_plan_ledger
 
     assert isinstance(cfg, SimConfig)
+    stated = _stated_codes(cfg, segment_plans) if segment_plans else None
     url = database_url(db)
     migrate.upgrade(url)
     engine = make_engine(url)
     try:
-        counts = simulate_plan_ledger(engine, seed, cfg, arms=CHOSEN.logged_arms)
+        if stated is None:
+            counts = simulate_plan_ledger(engine, seed, cfg, arms=CHOSEN.logged_arms)
+        else:
+            from training.plan_learner import targeted_logger
+            from training.plan_logging_run import chosen_logging_policy
+
+            logger = targeted_logger(chosen_logging_policy(epsilon, ledger=False), stated)
+            counts = simulate_plan_ledger(engine, seed, cfg, chooser=logger)
     except ValueError as exc:
         fail(str(exc))
     finally:
@@ -83,6 +95,37 @@ def _simulate_plans(seed: int, cfg: "object", db: str | None) -> None:
     for name, n in counts.items():
         console.print(f"  {name:<18} {n:>9,}")
     console.print(f"ledger: {url} (plan decisions: {counts['recommendation']:,})")
+
+
+def _stated_codes(cfg: "object", segment_plans: list[str]) -> "np.ndarray":
+    """``--segment-plan CREDITOR:SEGMENT=PLAN`` entries as the stated arm per simulator segment
+    code (-1: none stated); every wrong entry reported at once."""
+    import numpy as np
+
+    from ledger.plans import PLAN_LABELS
+    from simulator.checkpoints import ARM_OF
+    from simulator.config import SimConfig
+    from simulator.ledger_rows import SEGMENT_NAMES, segment_code
+
+    assert isinstance(cfg, SimConfig)
+    creditors = [c.name for c in cfg.creditors]
+    out = np.full(2 * len(creditors), -1, dtype=np.int64)
+    errors = []
+    for entry in segment_plans:
+        name, sep, plan = entry.partition("=")
+        code = segment_code(creditors, name)
+        where = f"--segment-plan {entry}"
+        if not sep or plan not in PLAN_LABELS:
+            errors.append(f"{where}: not CREDITOR:SEGMENT=PLAN with a plan such as "
+                          f"{PLAN_LABELS[0]} (channel/tone/every N days)")  # fmt: skip
+        elif code is None:
+            known = f"creditors: {', '.join(creditors)}; segments: {', '.join(SEGMENT_NAMES)}"
+            errors.append(f"{where}: no segment {name!r} in this world ({known})")
+        else:
+            out[code] = ARM_OF[plan]
+    if errors:
+        fail("\n".join(errors))
+    return out
 
 
 @app.callback()
@@ -112,14 +155,27 @@ def simulate(
             "`train policy --kind plan` reads).",
         ),
     ] = "ladder",
+    segment_plan: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment-plan",
+            help="With --logging plan: CREDITOR:SEGMENT=PLAN, repeatable; the history is logged "
+            "by the plan-logging policy a creditor serves (`train policy --kind plan-logging`): "
+            "each stated plan with 1 - epsilon, else a neighbouring one; a segment without one "
+            "waits.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate under the logging policy and write the whole history into the ledger."""
     if ctx.invoked_subcommand is not None:
         return
     if logging not in ("ladder", "plan"):
         fail(f"--logging must be ladder or plan (got {logging!r})")
+    if segment_plan and logging != "plan":
+        fail("--segment-plan needs --logging plan")
     if logging == "plan":
-        _simulate_plans(seed, _config(debtors, days, end, epsilon, world), db)
+        cfg = _config(debtors, days, end, epsilon, world)
+        _simulate_plans(seed, cfg, db, segment_plan or [], epsilon)
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

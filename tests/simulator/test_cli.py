@@ -55,3 +55,32 @@ def test_replay_runs_in_the_world_file_it_is_given(tmp_path: Path) -> None:
     name = "fixed:phone/neutral/14d"
     assert dear[name]["contacts"] == cheap[name]["contacts"]
     assert dear[name]["contact_cost_eur"] > 5 * cheap[name]["contact_cost_eur"]
+
+
+def test_a_plan_history_logged_by_the_creditors_stated_plans(tmp_path: Path) -> None:
+    """``--segment-plan`` logs the history as the plan-logging policy a creditor serves: each
+    stated plan kept with 1 - epsilon where it anchors, the rest spread over its neighbours;
+    every wrong entry refused in one pass."""
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    stated = "Groothandel Van Dijk B.V.:zakelijk=phone/neutral/7d"
+    args = ["simulate", "--logging", "plan", "--seed", "7", "--debtors", "300", "--days", "60"]
+    res = runner.invoke(app, [*args, "--epsilon", "0.2", "--segment-plan", stated, "--db", url])
+    assert res.exit_code == 0, res.output
+    q = ("SELECT json_extract(body, '$.plan.label'), propensity FROM recommendation"
+         " WHERE json_extract(body, '$.plan.label') = 'phone/neutral/7d'")  # fmt: skip
+    with sa.create_engine(url).connect() as conn:
+        kept = conn.execute(sa.text(q)).all()
+    anchored = [p for _, p in kept if round(p, 6) == 0.8]  # 1 - epsilon: kept as the anchor
+    assert len(anchored) > 20
+    assert len(anchored) > 0.7 * len(kept)  # the rest: drawn as another anchor's neighbour
+    bad = runner.invoke(app, [*args, "--segment-plan", "Nobody:zakelijk=phone/neutral/7d",
+                              "--segment-plan", "x=phone/loud/7d", "--db", url])  # fmt: skip
+    assert bad.exit_code != 0
+    said = " ".join(bad.output.split())
+    assert "Nobody:zakelijk" in said
+    assert "phone/loud/7d" in said
+    alone = runner.invoke(app, ["simulate", "--segment-plan", stated, "--db", url])
+    assert alone.exit_code != 0
+    assert "--logging plan" in alone.output
