@@ -35,6 +35,9 @@ SEGMENT_PLANS = {
     "Installatiebedrijf De Vries:particulier": "letter/firm/14d",
     "StreamWel Abonnementen:particulier": "email/neutral/14d",
 }
+SEGMENT_PLAN_FLAGS = tuple(
+    a for name, plan in SEGMENT_PLANS.items() for a in ("--segment-plan", f"{name}={plan}")
+)  # the same plans for the history's logger and for the learner
 PAYMENT_TIME_MODEL = "models:/payment-time@champion"
 # what the served app needs of the demo's environment: its registry and its models
 APP_ENV = ("MLFLOW_TRACKING_URI", "DUNFLOW_REPORTS_PAYMENT_TIME_MODEL_URI", "DUNFLOW_DATA_DIR")
@@ -110,11 +113,7 @@ def steps(demo_dir: Path) -> list[Step]:
                 "simulate",
                 "--logging",
                 "plan",
-                *(
-                    a
-                    for name, plan in SEGMENT_PLANS.items()
-                    for a in ("--segment-plan", f"{name}={plan}")
-                ),
+                *SEGMENT_PLAN_FLAGS,
                 "--seed",
                 "7",
                 "--debtors",
@@ -134,11 +133,7 @@ def steps(demo_dir: Path) -> list[Step]:
                 "policy",
                 "--kind",
                 "plan",
-                *(
-                    a
-                    for name, plan in SEGMENT_PLANS.items()
-                    for a in ("--segment-plan", f"{name}={plan}")
-                ),
+                *SEGMENT_PLAN_FLAGS,
                 *("--gate-family", "default-validation", "--gate-worlds", "1"),
                 "--db",
                 plan_url,
