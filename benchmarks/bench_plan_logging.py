@@ -32,9 +32,9 @@ import numpy as np
 from dunflow.demo import SEGMENT_PLANS
 from ledger import migrate
 from ledger.db import make_engine
-from simulator.checkpoints import ARM_OF, WAIT_ARM
+from simulator.checkpoints import WAIT_ARM
 from simulator.config import SimConfig
-from simulator.ledger_rows import segment_code
+from simulator.ledger_rows import stated_arms
 from simulator.world_file import default_world
 from training.plan_learner import CHOSEN, targeted_logger
 from training.plan_ledger import ledger_checkpoints, simulate_plan_ledger
@@ -48,13 +48,9 @@ OUT = Path(__file__).parent / "results" / "plan_logging.json"
 
 def stated_codes() -> np.ndarray:
     """``SEGMENT_PLANS``' arm per simulator segment code (-1: none stated)."""
-    names = [c.name for c in default_world().creditors]
-    out = np.full(2 * len(names), -1, dtype=np.int64)
-    for key, plan in SEGMENT_PLANS.items():
-        code = segment_code(names, key)
-        assert code is not None, key
-        out[code] = ARM_OF[plan]
-    return out
+    arms, errors = stated_arms([c.name for c in default_world().creditors], SEGMENT_PLANS)
+    assert not errors, errors
+    return arms
 
 
 def measure(name: str, chooser: Chooser, arms: Any, folder: Path, replay: bool,

@@ -7,13 +7,17 @@ Names, e-mail addresses and phone numbers are made up from the debtor's index (e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ledger.enums import Channel, DebtorKind, Stage, Tone
+from ledger.plans import PLAN_LABELS
+from simulator.checkpoints import ARM_OF
 from simulator.history import History
 from simulator.policies import LADDER_STEPS
 
@@ -30,6 +34,26 @@ def segment_code(creditors: list[str], name: str) -> int | None:
     if creditor not in creditors or segment not in SEGMENT_NAMES:
         return None
     return 2 * creditors.index(creditor) + SEGMENT_NAMES.index(segment)
+
+
+def stated_arms(
+    creditors: list[str], stated: Mapping[str, str]
+) -> tuple[NDArray[np.int64], list[str]]:
+    """The stated plan's arm per segment code (-1: none stated) from ``CREDITOR:SEGMENT`` -> plan
+    label, and what is wrong with each entry that cannot be read (every one, at once)."""
+    out = np.full(2 * len(creditors), -1, dtype=np.int64)
+    errors = []
+    for name, plan in stated.items():
+        code = segment_code(creditors, name)
+        if plan not in PLAN_LABELS:
+            errors.append(f"{name}={plan}: not a plan such as {PLAN_LABELS[0]} "
+                          "(channel/tone/every N days)")  # fmt: skip
+        elif code is None:
+            known = f"creditors: {', '.join(creditors)}; segments: {', '.join(SEGMENT_NAMES)}"
+            errors.append(f"{name}={plan}: no segment {name!r} in this world ({known})")
+        else:
+            out[code] = ARM_OF[plan]
+    return out, errors
 
 
 _FIRST = ("Anna", "Bram", "Daan", "Emma", "Fleur", "Joris", "Lotte", "Milan", "Noor", "Sem")

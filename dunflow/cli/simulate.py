@@ -100,32 +100,19 @@ def _simulate_plans(
 def _stated_codes(cfg: "object", segment_plans: list[str]) -> "np.ndarray":
     """``--segment-plan CREDITOR:SEGMENT=PLAN`` entries as the stated arm per simulator segment
     code (-1: none stated); every wrong entry reported at once."""
-    import numpy as np
-
-    from ledger.plans import PLAN_LABELS
-    from simulator.checkpoints import ARM_OF
     from simulator.config import SimConfig
-    from simulator.ledger_rows import SEGMENT_NAMES, segment_code
+    from simulator.ledger_rows import stated_arms
 
     assert isinstance(cfg, SimConfig)
-    creditors = [c.name for c in cfg.creditors]
-    out = np.full(2 * len(creditors), -1, dtype=np.int64)
-    errors = []
-    for entry in segment_plans:
-        name, sep, plan = entry.partition("=")
-        code = segment_code(creditors, name)
-        where = f"--segment-plan {entry}"
-        if not sep or plan not in PLAN_LABELS:
-            errors.append(f"{where}: not CREDITOR:SEGMENT=PLAN with a plan such as "
-                          f"{PLAN_LABELS[0]} (channel/tone/every N days)")  # fmt: skip
-        elif code is None:
-            known = f"creditors: {', '.join(creditors)}; segments: {', '.join(SEGMENT_NAMES)}"
-            errors.append(f"{where}: no segment {name!r} in this world ({known})")
-        else:
-            out[code] = ARM_OF[plan]
+    errors = [
+        f"--segment-plan {e}: not CREDITOR:SEGMENT=PLAN" for e in segment_plans if "=" not in e
+    ]
+    stated = dict(e.partition("=")[::2] for e in segment_plans if "=" in e)
+    arms, wrong = stated_arms([c.name for c in cfg.creditors], stated)
+    errors += [f"--segment-plan {w}" for w in wrong]
     if errors:
         fail("\n".join(errors))
-    return out
+    return arms
 
 
 @app.callback()
