@@ -28,6 +28,9 @@ from features.specs import Entity, feature_names
 FATIGUE_DAYS = 14
 CHECKPOINT_FEATURES: tuple[str, ...] = ("dpd", "contacts_recent", "episode_contacts")
 CREDITOR = "creditor"
+EXPECTED_DAYS_LATE = "expected_days_late"
+"""What the payment-time model expects of the debtor's overdue claim, in days late: an input of
+the plan model (issue 16, item 8)."""
 PLAN_STATE_FEATURES: tuple[str, ...] = (
     *(n for n in feature_names([Entity.DEBTOR]) if n != "segment"),
     "segment",

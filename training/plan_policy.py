@@ -53,6 +53,7 @@ class CheckpointLog:
     final_totals: F = field(default_factory=lambda: np.zeros((0, len(TOTALS))))
     daily_totals: list[F] = field(default_factory=list)  # [day][debtor, total] at day end
     days: int = 0
+    payment_rows: pd.DataFrame | None = None  # what its payment-time model learns from, if asked
 
     def add(self, state: pd.DataFrame, debtor: I, day: int, c: Choice, avail: B, tot: F) -> None:
         self.states.append(state)
