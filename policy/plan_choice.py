@@ -189,6 +189,11 @@ class Choice:
     greedy: I  # the best arm per row
     runner_up: I  # the second best available arm (-1 when there is none)
 
+    def take(self, rows: I | B) -> Choice:
+        """The same choice restricted to some rows."""
+        return Choice(self.arm[rows], self.propensity[rows], self.greedy[rows],
+                      self.runner_up[rows])  # fmt: skip
+
 
 def choose(scores: F, available: B, rng: np.random.Generator, exploration: TopK = GREEDY) -> Choice:
     """Per row the best available arm, or with probability ``epsilon`` one of the top ``k``."""

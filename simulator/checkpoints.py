@@ -11,6 +11,8 @@ it until the next checkpoint. A debtor observed today is at a checkpoint when
 * an outcome was flagged since the last choice (:meth:`PlanClock.flag`: a broken promise, a
   complaint, a resolved dispute).
 
+A chooser may instead leave a debtor to the ladder (``LADDER_ARM``): no plan is in force for it.
+
 Between checkpoints an arm acts like :class:`~simulator.policies.FixedActionPolicy`: its channel
 and tone every ``every`` days from ``FIRST_DPD`` (3) days past due (09:00 for businesses, 18:00
 for consumers, a letter in the same tone when the channel is missing). Cadences of at least 7
@@ -41,6 +43,11 @@ N_ARMS = len(PLANS) + 1
 ARMS: tuple[Plan | None, ...] = (*PLANS, None)
 """Arm ``k`` < ``WAIT_ARM`` is ``PLANS[k]``; ``WAIT_ARM`` (``None``) contacts no one."""
 NONE = -1
+LADDER_ARM = -2
+"""A chooser's answer for a debtor it leaves to the simulator's ladder
+(:class:`~simulator.policies.LadderPolicy`): no plan, so it is no plan checkpoint; the ladder acts
+for it every day (the production ledger's debtor whose segment states no plan). The runner gives
+it no action of its own, like ``NONE``."""
 
 
 def arm_label(arm: int) -> str:

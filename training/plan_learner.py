@@ -37,7 +37,7 @@ from policy.plan_choice import Choice, Condition, Evidence, PlanObjective, TopK
 from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
-from simulator.checkpoints import ARM_OF, ARMS, WAIT_ARM, arm_label
+from simulator.checkpoints import ARM_OF, ARMS, LADDER_ARM, arm_label
 from simulator.config import SimConfig
 from simulator.debtor_history import STATE_FEATURES
 from simulator.families import Family
@@ -254,15 +254,16 @@ def targeted_logger(policy: PlanLoggingPolicy, defaults: NDArray[np.int64]) -> C
     """The plan-logging policy a creditor serves (:class:`policy.plan_logging.PlanLoggingPolicy`:
     its segment's plan, or the escalation plan once its evidence shows, or with chance ``epsilon``
     a neighbouring one; its evidence reading the simulator's state) as a simulated logger,
-    ``defaults`` the stated arm per observable segment code (-1: none stated; such a debtor
-    waits, with probability 1, where the ledger's would keep the ladder: it logs nothing either)."""
+    ``defaults`` the stated arm per observable segment code (-1: none stated; such a debtor keeps
+    the ladder, as the API serves it: ``LADDER_ARM``, which :class:`PlanPolicy` hands to the
+    simulator's ladder every day, logged as the ladder's days and never as a plan checkpoint)."""
 
     def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
         stated = defaults[state["segment"].to_numpy(dtype=np.int64)]
         out = Choice(
-            np.full(len(stated), WAIT_ARM, dtype=np.int64),
+            np.full(len(stated), LADDER_ARM, dtype=np.int64),
             np.ones(len(stated)),
-            np.full(len(stated), WAIT_ARM, dtype=np.int64),
+            np.full(len(stated), LADDER_ARM, dtype=np.int64),
             np.full(len(stated), -1, dtype=np.int64),
         )
         rows = np.flatnonzero(stated >= 0)

@@ -42,11 +42,14 @@ from ledger.tables import (
     Recommendation,
     plan_answer,
 )
+from policy.decision_path import LADDER_VERSION
 from policy.plan_choice import Evidence
 from policy.plan_clock import stage_of
+from simulator.actions import ACTIONS, WAIT
 from simulator.checkpoints import ARM_OF, ARMS, N_ARMS, arm_label
 from simulator.config import SimConfig
 from simulator.history import simulate_history
+from simulator.ledger_rows import stage_of as sim_stage
 from simulator.to_ledger import next_ids, write_history
 from simulator.world import World
 from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
@@ -65,7 +68,10 @@ def simulate_plan_ledger(
 ) -> dict[str, int]:
     """Simulate ``config`` under a plan-logging policy (``chooser``: uniform by default, or
     :func:`training.plan_learner.targeted_logger`) and write its history and its checkpoints (one
-    ``Recommendation`` each) to the ledger; returns rows written per table."""
+    ``Recommendation`` each) to the ledger, and the ladder's answer on each day it decided for a
+    debtor the chooser left to it (one ``Recommendation`` each, as the API stores the ladder's:
+    model version ``ladder``, no plan, so :func:`ledger.tables.plan_answer` leaves it to the
+    per-day trainer); returns rows written per table."""
     world = World(seed, config)
     policy = PlanPolicy(world, chooser, LOGGING_VERSION, log=True, arms=arms)
     history = replace(simulate_history(seed, config, policy=policy), decision=None)
@@ -74,6 +80,7 @@ def simulate_plan_ledger(
     counts = write_history(engine, history)
     assert policy.log is not None
     rows = _plan_rows(policy.log, history.world, ids, seed)
+    rows += _ladder_rows(policy.ladder_days(), history.world, ids, seed)
     with Session(engine) as s:
         for i in range(0, len(rows), 20_000):
             s.execute(sa.insert(Recommendation), rows[i : i + 20_000])
@@ -82,10 +89,27 @@ def simulate_plan_ledger(
     return counts
 
 
+def _answer(world: World, ids: dict[str, int], key: str, day: int, debtor: int) -> dict[str, Any]:
+    """A ``Recommendation`` row of ``debtor`` answered at 07:00 on ``day``, no action or model
+    figures yet (id: uuid5 of ``key``)."""
+    return {
+        "id": str(uuid.uuid5(_NS, key)),
+        "creditor_id": ids["creditor"] + int(world.pop.creditor[debtor]),
+        "debtor_id": ids["debtor"] + int(debtor),
+        "created_at": world.cal.local_time(day, 7).astimezone(UTC),
+        "channel": None,
+        "tone": None,
+        "stage": None,
+        "send_at": None,
+        "expected_value_cents": 0,
+        "p_pay": None,
+        "degraded": False,
+    }
+
+
 def _plan_rows(log: CheckpointLog, world: World, ids: dict[str, int], seed: int) -> list[Any]:
     state, c = log.frame()
     cal = world.cal
-    creditor = world.pop.creditor
     out = []
     for i, (day, debtor, arm, prop) in enumerate(
         zip(
@@ -96,37 +120,52 @@ def _plan_rows(log: CheckpointLog, world: World, ids: dict[str, int], seed: int)
             strict=True,
         )
     ):
-        at = cal.local_time(int(day), 7).astimezone(UTC)
         available = np.flatnonzero(np.asarray(c["available"])[i]).tolist()
-        out.append(
-            {
-                "id": str(uuid.uuid5(_NS, f"{seed}:{day}:{debtor}")),
-                "creditor_id": ids["creditor"] + int(creditor[debtor]),
-                "debtor_id": ids["debtor"] + int(debtor),
-                "created_at": at,
-                "model_version": LOGGING_VERSION,
-                "channel": None,
-                "tone": None,
-                "stage": None,
-                "send_at": None,
-                "expected_value_cents": 0,
-                "p_pay": None,
-                "propensity": float(prop),
-                "degraded": False,
-                "body": {
-                    "source": "simulator",
-                    "plan": {
-                        "arm": int(arm),
-                        "label": arm_label(int(arm)),
-                        "checkpoint": True,
-                        "chosen_on": cal.date_of(int(day)).isoformat(),
-                        "dpd": int(state["dpd"].iloc[i]),
-                        "propensity": float(prop),
-                        "available": [arm_label(k) for k in available],
-                    },
+        row = _answer(world, ids, f"{seed}:{day}:{debtor}", day, debtor)
+        row |= {
+            "model_version": LOGGING_VERSION,
+            "propensity": float(prop),
+            "body": {
+                "source": "simulator",
+                "plan": {
+                    "arm": int(arm),
+                    "label": arm_label(int(arm)),
+                    "checkpoint": True,
+                    "chosen_on": cal.date_of(int(day)).isoformat(),
+                    "dpd": int(state["dpd"].iloc[i]),
+                    "propensity": float(prop),
+                    "available": [arm_label(k) for k in available],
                 },
-            }
-        )
+            },
+        }
+        out.append(row)
+    return out
+
+
+def _ladder_rows(
+    days: dict[str, NDArray[np.generic]], world: World, ids: dict[str, int], seed: int
+) -> list[Any]:
+    """The ladder's answers (:meth:`PlanPolicy.ladder_days`, waits included) as the API stores
+    them: model version ``ladder``, degraded (no model answered), no plan."""
+    out = []
+    b2c = world.pop.b2c
+    for day, debtor, action, prop, dpd in zip(
+        days["day"].tolist(),
+        days["debtor"].tolist(),
+        days["action"].tolist(),
+        days["propensity"].tolist(),
+        days["dpd"].tolist(),
+        strict=True,
+    ):
+        row = _answer(world, ids, f"{seed}:{day}:{debtor}:ladder", day, debtor)
+        row |= {"model_version": LADDER_VERSION, "propensity": float(prop), "degraded": True,
+                "body": {"source": "simulator", "plan": None}}  # fmt: skip
+        if action != WAIT:
+            a = ACTIONS[action]
+            stage = sim_stage(dpd, bool(b2c[debtor]), a.channel, a.tone)
+            row |= {"channel": a.channel.value, "tone": a.tone.value, "stage": stage.value,
+                    "send_at": world.cal.local_time(day, a.hour).astimezone(UTC)}  # fmt: skip
+        out.append(row)
     return out
 
 

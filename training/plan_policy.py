@@ -8,6 +8,11 @@ available to it), and then lets the arms in force act (:class:`simulator.checkpo
 The propensity of a checkpoint's choice is logged with the day's first contact under it. With
 ``log=True`` it also keeps a :class:`CheckpointLog` (state, arm, propensity, available arms and the
 debtor's running totals at each checkpoint), from which :mod:`training.plan_fit` learns.
+
+A debtor the chooser leaves to the ladder (arm ``LADDER_ARM``: the plan-logging policy's debtor
+whose segment states no plan) is dunned by replay's ``ladder`` every day instead, with the
+ladder's propensity, and never enters the checkpoint log; with ``log=True`` its days are kept
+apart (:meth:`PlanPolicy.ladder_days`), the per-day decisions a ledger stores as the ladder's.
 """
 
 from __future__ import annotations
@@ -24,9 +29,11 @@ from policy.decision_path import Pinned, Situation, decide_for
 from policy.plan_choice import Choice, PlanObjective, TopK
 from policy.plan_model import PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
-from simulator.checkpoints import PlanClock, PlanRunner, arms_available
+from simulator.checkpoints import LADDER_ARM, PlanClock, PlanRunner, arms_available
 from simulator.debtor_history import TOTALS, DebtorHistory
 from simulator.events import DayEvents
+from simulator.history import DECISION_FIELDS
+from simulator.registry import make_policy
 from simulator.views import DecisionBatch, Decisions
 from simulator.world import World
 
@@ -96,6 +103,12 @@ class PlanPolicy:
         self.runner = PlanRunner()
         self.log = CheckpointLog(days=world.cfg.days) if log else None
         self.pending_prop = np.ones(n)
+        # the debtors the chooser leaves to the ladder (``LADDER_ARM``): replay's own ``ladder``
+        # baseline acts for them; with ``log`` their days are kept apart (:meth:`ladder_days`)
+        self.ladder = make_policy("ladder", world)
+        self.ladder_log: dict[str, list[NDArray[np.generic]]] | None = (
+            {k: [] for k in DECISION_FIELDS} if log else None
+        )
 
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
         rows = np.flatnonzero(self.clock.due(batch))
@@ -107,15 +120,46 @@ class PlanPolicy:
             choice = self.chooser(state, avail, rng)
             self.clock.set(batch, rows, choice.arm)
             self.pending_prop[batch.debtor[rows]] = choice.propensity
-            if self.log is not None:
-                d = batch.debtor[rows]
-                self.log.add(state, d, batch.day, choice, avail, self.history.snapshot(d))
-        action = self.runner.actions(batch, self.clock.arm[batch.debtor])
+            planned = choice.arm != LADDER_ARM  # the ladder's debtors are at no plan checkpoint
+            if self.log is not None and planned.any():
+                d = batch.debtor[rows[planned]]
+                here = state[planned].reset_index(drop=True)
+                tot = self.history.snapshot(d)
+                self.log.add(here, d, batch.day, choice.take(planned), avail[planned], tot)
+        arms = self.clock.arm[batch.debtor]
+        action = self.runner.actions(batch, arms)
         prop = np.ones(len(batch))
         acting = np.flatnonzero(action >= 0)
         prop[acting] = self.pending_prop[batch.debtor[acting]]
         self.pending_prop[batch.debtor[acting]] = 1.0
+        laddered = np.flatnonzero(arms == LADDER_ARM)
+        if laddered.size:
+            self.ladder_acts(batch, laddered, action, prop, rng)
         return Decisions(action=action, propensity=prop)
+
+    def ladder_acts(
+        self, batch: DecisionBatch, rows: I, action: I, prop: F, rng: np.random.Generator
+    ) -> None:
+        """The ladder's action and propensity for ``rows`` of ``batch`` (into ``action`` and
+        ``prop``), every day; with ``log`` each such day is kept, waits included (the API stores
+        every answer of the ladder in the per-day decision log)."""
+        sub = batch.take(rows)
+        dec = self.ladder.decide_batch(sub, rng)
+        action[rows], prop[rows] = dec.action, dec.propensity
+        if self.ladder_log is not None:
+            day = np.full(rows.size, batch.day, dtype=np.int64)
+            kept = (day, sub.debtor, dec.action, dec.propensity, sub.dpd, sub.overdue_cents)
+            for k, v in zip(DECISION_FIELDS, kept, strict=True):
+                self.ladder_log[k].append(v)
+
+    def ladder_days(self) -> dict[str, NDArray[np.generic]]:
+        """Every day the ladder decided for a debtor the chooser left to it (``log``), in the
+        form of :attr:`simulator.history.History.decision`: day, debtor, action, propensity, dpd,
+        overdue_cents."""
+        if self.ladder_log is None:
+            raise ValueError("the ladder's days are kept only with log=True")
+        return {k: np.concatenate(v) if v else np.zeros(0, dtype=np.int64)
+                for k, v in self.ladder_log.items()}  # fmt: skip
 
     def state(self, batch: DecisionBatch, rows: I) -> pd.DataFrame:
         """The state rows the chooser reads at the checkpoints ``rows`` of ``batch``."""

@@ -149,7 +149,7 @@ def simulate(
             help="With --logging plan: CREDITOR:SEGMENT=PLAN, repeatable; the history is logged "
             "by the plan-logging policy a creditor serves (`train policy --kind plan-logging`): "
             "each stated plan with 1 - epsilon, else a neighbouring one; a segment without one "
-            "waits.",
+            "keeps the ladder (its days logged as the ladder's answers, not plan choices).",
         ),
     ] = None,
 ) -> None:

@@ -59,8 +59,8 @@ def test_replay_runs_in_the_world_file_it_is_given(tmp_path: Path) -> None:
 
 def test_a_plan_history_logged_by_the_creditors_stated_plans(tmp_path: Path) -> None:
     """``--segment-plan`` logs the history as the plan-logging policy a creditor serves: each
-    stated plan kept with 1 - epsilon where it anchors, the rest spread over its neighbours;
-    every wrong entry refused in one pass."""
+    stated plan kept with 1 - epsilon where it anchors, the rest spread over its neighbours, a
+    segment left out on the ladder; every wrong entry refused in one pass."""
     import sqlalchemy as sa
 
     url = f"sqlite:///{tmp_path / 'plan.db'}"
@@ -75,6 +75,16 @@ def test_a_plan_history_logged_by_the_creditors_stated_plans(tmp_path: Path) -> 
     anchored = [p for _, p in kept if round(p, 6) == 0.8]  # 1 - epsilon: kept as the anchor
     assert len(anchored) > 20
     assert len(anchored) > 0.7 * len(kept)  # the rest: drawn as another anchor's neighbour
+    # the segments that state no plan keep the ladder: its answers, none a plan's
+    others = ("SELECT r.model_version, json_extract(r.body, '$.plan') IS NULL, count(*)"
+              " FROM recommendation r JOIN debtor d ON d.id = r.debtor_id"
+              " JOIN segment s ON s.id = d.segment_id JOIN creditor c ON c.id = d.creditor_id"
+              " WHERE NOT (c.name = 'Groothandel Van Dijk B.V.' AND s.name = 'zakelijk')"
+              " GROUP BY 1, 2")  # fmt: skip
+    with sa.create_engine(url).connect() as conn:
+        (version, no_plan, n), *rest = conn.execute(sa.text(others)).all()
+    assert (version, no_plan, rest) == ("ladder", 1, [])
+    assert n > 300
     bad = runner.invoke(app, [*args, "--segment-plan", "Nobody:zakelijk=phone/neutral/7d",
                               "--segment-plan", "x=phone/loud/7d", "--db", url])  # fmt: skip
     assert bad.exit_code != 0
