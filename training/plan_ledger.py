@@ -71,7 +71,8 @@ def simulate_plan_ledger(
     ``Recommendation`` each) to the ledger, and the ladder's answer on each day it decided for a
     debtor the chooser left to it (one ``Recommendation`` each, as the API stores the ladder's:
     model version ``ladder``, no plan, so :func:`ledger.tables.plan_answer` leaves it to the
-    per-day trainer); returns rows written per table."""
+    per-day trainer; that debtor's contacts carry the version ``ladder`` too); returns rows
+    written per table."""
     world = World(seed, config)
     policy = PlanPolicy(world, chooser, LOGGING_VERSION, log=True, arms=arms)
     history = replace(simulate_history(seed, config, policy=policy), decision=None)
@@ -80,10 +81,17 @@ def simulate_plan_ledger(
     counts = write_history(engine, history)
     assert policy.log is not None
     rows = _plan_rows(policy.log, history.world, ids, seed)
-    rows += _ladder_rows(policy.ladder_days(), history.world, ids, seed)
+    laddered = policy.ladder_days()
+    rows += _ladder_rows(laddered, history.world, ids, seed)
+    # their contacts were the ladder's too (a simulated debtor never changes segment), as the
+    # scheduler stamps a contact with its answer's model version
+    ladder_ids = (ids["debtor"] + np.unique(laddered["debtor"])).tolist()
     with Session(engine) as s:
         for i in range(0, len(rows), 20_000):
             s.execute(sa.insert(Recommendation), rows[i : i + 20_000])
+        for i in range(0, len(ladder_ids), 500):  # within any SQLite's bound-parameter limit
+            theirs = col(Contact.debtor_id).in_(ladder_ids[i : i + 500])
+            s.execute(sa.update(Contact).where(theirs).values(model_version=LADDER_VERSION))
         s.commit()
     counts["recommendation"] = len(rows)
     return counts

@@ -43,16 +43,17 @@ def test_the_debtors_left_to_the_ladder_are_stored_as_ladder_answers(tmp_path: P
         answers = conn.execute(sa.select(
             col(rec.debtor_id), col(rec.model_version), col(rec.degraded), col(rec.propensity),
             plan_answer(), col(rec.channel), col(rec.send_at))).all()  # fmt: skip
-        contacts = conn.execute(
-            sa.select(col(Contact.debtor_id), col(Contact.sent_at), col(Contact.channel))
-        ).all()
+        contacts = conn.execute(sa.select(
+            col(Contact.debtor_id), col(Contact.sent_at), col(Contact.channel),
+            col(Contact.model_version))).all()  # fmt: skip
     assert len(left) > 30
     ladder = [a for a in answers if a[0] in left]
     assert {(a[1], a[2], a[3], a[4]) for a in ladder} == {("ladder", True, 1.0, False)}
     assert all(a[1] == "plan-logging" and a[4] for a in answers if a[0] not in left)
     # each of the ladder's contacts is the answer stored for that debtor that day
-    sent = {(a[0], a[6], a[5]) for a in ladder if a[5] is not None}
+    sent = {(a[0], a[6], a[5], "ladder") for a in ladder if a[5] is not None}
     assert sent == {tuple(c) for c in contacts if c[0] in left}
+    assert {c[3] for c in contacts if c[0] not in left} == {"plan-logging"}
     assert len(sent) > len(left)
     assert len(ladder) > len(sent)  # its waits are answers too
     # the per-day trainer reads exactly the ladder's answers; the plan learner none of them
