@@ -8,6 +8,12 @@
 - ``contacts_recent``: contacts sent in the ``FATIGUE_DAYS`` before ``as_of``;
 - ``episode_contacts``: contacts sent since the oldest overdue invoice fell due.
 
+and ``EXPECTED_DAYS_LATE``: the payment-time model's expected days late (its ``days_late``
+output) of the debtor's oldest overdue invoice, from that invoice's features as of ``as_of``
+(:func:`expected_days_late`); NaN when nothing is overdue or no model is given. This module never
+loads a model: the caller hands it a predictor over :func:`features.build_features` rows of
+invoices (serving the registered model, training an out-of-fold one, ``training.plan_days_late``).
+
 Beside them ``creditor``: the debtor's creditor (its ledger id, a category). A segment is the
 creditor's own (two creditors' "zakelijk" are two segments, each with its own plan:
 :func:`segment_keys`), and what works differs per creditor.
@@ -16,6 +22,9 @@ The plan learner trained from the ledger's decision log (``training.plan_ledger`
 API that serves it read these same rows, so training and serving cannot drift apart.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_string_dtype
@@ -23,7 +32,7 @@ from pandas.api.types import is_string_dtype
 from features.build import build_features
 from features.loading import LedgerFrames
 from features.point_in_time import DAY
-from features.specs import Entity, feature_names
+from features.specs import Entity, feature_names, payment_time_feature_names
 
 FATIGUE_DAYS = 14
 CHECKPOINT_FEATURES: tuple[str, ...] = ("dpd", "contacts_recent", "episode_contacts")
@@ -36,15 +45,31 @@ PLAN_STATE_FEATURES: tuple[str, ...] = (
     "segment",
     CREDITOR,
     *CHECKPOINT_FEATURES,
+    EXPECTED_DAYS_LATE,
 )
 """The plan model's state columns (the debtor features, the segment and its creditor, the
-checkpoint's)."""
+checkpoint's, the payment-time model's); a model keeps its own list, so one saved before a column
+was added reads the rows as it always did."""
+
+DaysLatePredictor = Callable[[pd.DataFrame], pd.Series]
+"""Expected days late per :func:`features.build_features` row of an invoice (same index)."""
 
 
-def checkpoint_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.DataFrame:
-    """``CHECKPOINT_FEATURES`` and ``CREDITOR`` per request ``[debtor_id, as_of]`` (same
-    index)."""
-    f = frames.normalised()
+def model_days_late(model: Any) -> DaysLatePredictor:
+    """The predictor of a loaded payment-time model (the registered pyfunc: ``predict`` of
+    feature rows gives ``days_late``), never below 0; the caller loads it, this module never
+    does."""
+    names = payment_time_feature_names()
+
+    def predict(rows: pd.DataFrame) -> pd.Series:
+        out = model.predict(rows[names])
+        days = out["days_late"] if isinstance(out, pd.DataFrame) else out
+        return pd.Series(np.asarray(days, dtype=float), index=rows.index).clip(lower=0.0)
+
+    return predict
+
+
+def _requests(requests: pd.DataFrame) -> pd.DataFrame:
     req = pd.DataFrame(
         {
             "row": np.arange(len(requests)),
@@ -53,18 +78,62 @@ def checkpoint_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.Data
         }
     )
     req["as_of"] = pd.to_datetime(req["as_of"], utc=True)
-    owner = f.debtors.set_index("debtor_id")["creditor_id"].astype("int64")
-    creditor = req["debtor_id"].map(owner).astype("Int64").astype("str").to_numpy()
-    levels = sorted(str(c) for c in owner.unique())  # the ledger's, never the rows asked for
-    inv = f.invoices[["debtor_id", "issue_ts", "due_ts", "paid_ts"]].astype({"debtor_id": "int64"})
-    due = req.merge(inv, on="debtor_id", how="inner")
+    return req
+
+
+def _oldest_overdue(f: LedgerFrames, req: pd.DataFrame) -> pd.DataFrame:
+    """Per request row that has one, its oldest invoice issued, due and not paid before
+    ``as_of`` (index: ``row``; columns ``invoice_id``, ``due_ts``); the earliest due date, then
+    the earliest issued, then the lowest id, so a tie always picks the same one."""
+    inv = f.invoices[["invoice_id", "debtor_id", "issue_ts", "due_ts", "paid_ts"]]
+    due = req.merge(inv.astype({"debtor_id": "int64"}), on="debtor_id", how="inner")
     overdue = due[
         (due["issue_ts"] < due["as_of"])
         & (due["due_ts"] < due["as_of"])
         & (due["paid_ts"].isna() | (due["paid_ts"] >= due["as_of"]))
     ]
-    oldest = overdue.groupby("row")["due_ts"].min()
-    first_due = req["row"].map(oldest)
+    ordered = overdue.sort_values(["row", "due_ts", "issue_ts", "invoice_id"], kind="stable")
+    return ordered.drop_duplicates("row").set_index("row")[["invoice_id", "due_ts"]]
+
+
+def expected_days_late(
+    frames: LedgerFrames, requests: pd.DataFrame, predict: DaysLatePredictor | None
+) -> pd.Series:
+    """``EXPECTED_DAYS_LATE`` per request ``[debtor_id, as_of]`` (same index): ``predict`` on the
+    features of the debtor's oldest overdue invoice as of ``as_of``; NaN where none is overdue
+    or ``predict`` is None. Reads ``frames`` only (a creditor's, in serving)."""
+    values = np.full(len(requests), np.nan)
+    out = pd.Series(values, index=requests.index, name=EXPECTED_DAYS_LATE)
+    if predict is None or requests.empty:
+        return out
+    req = _requests(requests)
+    oldest = _oldest_overdue(frames.normalised(), req)
+    if oldest.empty:
+        return out
+    at = oldest.index.to_numpy()
+    asked = pd.DataFrame(
+        {
+            "debtor_id": req["debtor_id"].to_numpy()[at],
+            "invoice_id": oldest["invoice_id"].astype("int64").to_numpy(),
+            "as_of": req["as_of"].iloc[at].to_numpy(),
+        }
+    )
+    days = np.asarray(predict(build_features(frames, asked)), dtype=float)
+    if days.shape != (len(asked),):
+        raise ValueError(f"the days-late predictor gave {days.shape} values for {len(asked)} rows")
+    values[at] = days
+    return pd.Series(values, index=requests.index, name=EXPECTED_DAYS_LATE)
+
+
+def checkpoint_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.DataFrame:
+    """``CHECKPOINT_FEATURES`` and ``CREDITOR`` per request ``[debtor_id, as_of]`` (same
+    index)."""
+    f = frames.normalised()
+    req = _requests(requests)
+    owner = f.debtors.set_index("debtor_id")["creditor_id"].astype("int64")
+    creditor = req["debtor_id"].map(owner).astype("Int64").astype("str").to_numpy()
+    levels = sorted(str(c) for c in owner.unique())  # the ledger's, never the rows asked for
+    first_due = req["row"].map(_oldest_overdue(f, req)["due_ts"])
     dpd = (req["as_of"] - first_due).dt.days.fillna(0)
     con = f.contacts[["debtor_id", "ts"]].astype({"debtor_id": "int64"})
     sent = req.assign(first_due=first_due).merge(con, on="debtor_id", how="inner")
@@ -101,10 +170,14 @@ def _texts(values: pd.Series) -> list[str]:
     return [str(names[code]) if code >= 0 else "nan" for code in values.array.codes.tolist()]
 
 
-def plan_state(frames: LedgerFrames, requests: pd.DataFrame) -> pd.DataFrame:
+def plan_state(
+    frames: LedgerFrames, requests: pd.DataFrame, days_late: DaysLatePredictor | None = None
+) -> pd.DataFrame:
     """The plan model's state rows (``PLAN_STATE_FEATURES``) per request ``[debtor_id, as_of]``,
-    with the index of ``requests``."""
+    with the index of ``requests``; ``days_late``: the payment-time model's predictor
+    (:func:`expected_days_late`; None: that column is NaN)."""
     rows = build_features(frames, requests[["debtor_id", "as_of"]])
     rows.index = requests.index
     extra = checkpoint_features(frames, requests)
-    return pd.concat([rows, extra], axis=1)[list(PLAN_STATE_FEATURES)]
+    late = expected_days_late(frames, requests, days_late)
+    return pd.concat([rows, extra, late], axis=1)[list(PLAN_STATE_FEATURES)]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from features.plan_state import EXPECTED_DAYS_LATE
 from features.specs import REGISTRY
 from policy.plan_choice import PlanObjective
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanValueModel, one_row
@@ -65,6 +66,10 @@ STATE_TEXT: dict[str, tuple[str, str]] = {
     "promises_broken": ("{v:.0f} broken promise(s)", "{v:.0f} gebroken belofte(n)"),
     "complaints": ("{v:.0f} complaint(s)", "{v:.0f} klacht(en)"),
     "disputes": ("{v:.0f} dispute(s)", "{v:.0f} betwisting(en)"),
+    EXPECTED_DAYS_LATE: ("the payment-time model expects the oldest overdue invoice paid "
+                         "{v:.0f} days late",
+                         "het betaaltijdmodel verwacht de oudste achterstallige factuur "
+                         "{v:.0f} dagen te laat betaald"),
 }  # fmt: skip
 
 
@@ -78,6 +83,12 @@ def describe_feature(name: str, value: float, lang: str) -> str:
             if np.isnan(value):
                 return ("nog geen contact per {c}" if nl else "no {c} contact yet").format(c=c)
             return texts[nl].format(c=c, v=value)
+    if name == EXPECTED_DAYS_LATE and np.isnan(value):
+        return (
+            "geen verwachting van het betaaltijdmodel (niets achterstallig of geen model)"
+            if nl
+            else "no payment-time estimate (nothing overdue, or no model)"
+        )
     if name == "days_since_contact" and value >= NEVER_DAYS:
         return "nog nooit gecontacteerd" if nl else "never contacted before"
     if name == "prior_mean_dpd" and value < 0:

@@ -228,13 +228,18 @@ def fit_boosters(
     (same index); the baseline of :mod:`training.payment_time_baseline` is fitted the same way."""
     cfg = config or PaymentTimeConfig()
     classifier = _fit(x, train["paid_late"], _params(cfg, "binary"), cfg)
+    return classifier, fit_days_late(x, train, cfg)
+
+
+def fit_days_late(
+    x: pd.DataFrame, train: pd.DataFrame, config: PaymentTimeConfig | None = None
+) -> lgb.Booster:
+    """The regressor of :func:`fit_boosters` alone, on the rows of ``train`` paid (a days late)."""
+    cfg = config or PaymentTimeConfig()
     paid = train["days_late"].notna()
     if not paid.any():
         raise EmptySplitError("no training invoice was paid before the test period")
-    regressor = _fit(
-        x[paid], train.loc[paid, "days_late"], _params(cfg, cfg.regression_objective), cfg
-    )
-    return classifier, regressor
+    return _fit(x[paid], train.loc[paid, "days_late"], _params(cfg, cfg.regression_objective), cfg)
 
 
 def fit_payment_time(

@@ -12,8 +12,9 @@ reads one table in simulation and in production.
 simulated world and writes its history and its checkpoints to the ledger (``dunflow simulate
 --logging plan``). :func:`ledger_checkpoints` reads them back: the state at each checkpoint from
 the ledger's point-in-time plan state (:func:`features.plan_state.plan_state`, as the API reads
-it), and each debtor's running totals on the creditor's objective (collected, contact cost,
-complaints, contacts) from payments, contacts and outcomes strictly before it.
+it, with the payment-time column out of fold: :mod:`training.plan_days_late`), and each debtor's
+running totals on the creditor's objective (collected, contact cost, complaints, contacts) from
+payments, contacts and outcomes strictly before it.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from simulator.history import simulate_history
 from simulator.ledger_rows import stage_of as sim_stage
 from simulator.to_ledger import next_ids, write_history
 from simulator.world import World
+from training.plan_days_late import FOLDS, out_of_fold_days_late
 from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
 
 LOGGING_VERSION = "plan-logging"
@@ -279,14 +281,21 @@ def _totals(
 
 
 def ledger_checkpoints(
-    engine: Engine, creditor: str | None = None, creditor_id: int | None = None
+    engine: Engine,
+    creditor: str | None = None,
+    creditor_id: int | None = None,
+    days_late_folds: int = FOLDS,
 ) -> LedgerCheckpoints:
-    """The checkpoint log of the ledger's plan decisions (see the module's docstring)."""
+    """The checkpoint log of the ledger's plan decisions (see the module's docstring); the
+    payment-time column out of fold over ``days_late_folds`` groups of debtors
+    (:mod:`training.plan_days_late`; 0: NaN)."""
     choices = _choices(engine, creditor_id)
     if choices.empty:
         raise ValueError("the ledger holds no plan decisions (Recommendation rows with a plan)")
     frames = load_frames(engine, creditor) if creditor else load_frames(engine)
-    state = plan_state(frames, choices[["debtor_id", "as_of"]].reset_index(drop=True))
+    days_late = out_of_fold_days_late(frames, days_late_folds) if days_late_folds else None
+    asked = choices[["debtor_id", "as_of"]].reset_index(drop=True)
+    state = plan_state(frames, asked, days_late)
     state["stage"] = [stage_of(int(d)) for d in state["dpd"]]
     debtors = np.sort(choices["debtor_id"].unique())
     index = {int(d): i for i, d in enumerate(debtors)}

@@ -8,7 +8,10 @@ scheduler's morning cycle does); the rest read. Each snapshot is also kept encod
 being served (:func:`policy.encoding.encode_base`), so a request only picks rows out of a matrix.
 A plan champion reads the same rows with the checkpoint's features beside them
 (:func:`features.plan_state.checkpoint_features`), built, encoded and scored for its model's plans
-(:func:`policy.plan_encoding.encode_plan_states`) once per creditor, day and version on first use.
+(:func:`policy.plan_encoding.encode_plan_states`) once per creditor, day and version on first use;
+for a plan model that reads ``EXPECTED_DAYS_LATE`` that build also asks the payment-time model
+(:class:`serving.api.payment_time.PaymentTimeSource`, the version in force when the day's rows are
+built), so a request never does.
 """
 
 import threading
@@ -19,16 +22,25 @@ from sqlalchemy.engine import Engine
 
 from features import build_features, load_frames
 from features.loading import LedgerFrames
-from features.plan_state import PLAN_STATE_FEATURES, checkpoint_features
+from features.plan_state import (
+    EXPECTED_DAYS_LATE,
+    PLAN_STATE_FEATURES,
+    DaysLatePredictor,
+    checkpoint_features,
+    expected_days_late,
+)
 from policy.encoding import EncodedBase, encode_base
 from policy.model import OutcomeModels
 from policy.plan_encoding import EncodedPlanStates, encode_plan_states
 from policy.plan_pyfunc import PlanDunningPolicy
+from serving.api.payment_time import PaymentTimeSource
 
 
 class FeatureSnapshots:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, payment_time: PaymentTimeSource | None = None) -> None:
+        """``payment_time``: the days-late model of the plan state (None: the configured one)."""
         self.engine = engine
+        self.payment_time = payment_time or PaymentTimeSource.configured()
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[pd.Timestamp, pd.DataFrame]] = {}
         self._frames: dict[int, LedgerFrames] = {}  # what the day's snapshot was built from
@@ -89,7 +101,8 @@ class FeatureSnapshots:
                 return hit[1]
             as_of = self.day_start(now)
             frame = self._snapshot(creditor_id, creditor_name, debtor_ids, as_of)
-            rows = self.plan_rows(self._frames[creditor_id], frame, as_of)
+            days_late = self._days_late(policy)
+            rows = self.plan_rows(self._frames[creditor_id], frame, as_of, days_late)
             states = (  # the plan-logging policy (no model) reads the rows as they are
                 EncodedPlanStates(rows.copy(), None)
                 if policy.model is None
@@ -97,6 +110,13 @@ class FeatureSnapshots:
             )
             self._plan[key] = (as_of, states)
             return states
+
+    def _days_late(self, policy: PlanDunningPolicy) -> DaysLatePredictor | None:
+        """The payment-time model, for a plan model that reads its column (a model saved before
+        it, or the plan-logging policy, reads none: the registry is not asked)."""
+        if policy.model is None or EXPECTED_DAYS_LATE not in policy.model.state_features:
+            return None
+        return self.payment_time.predictor()
 
     def encoded(
         self,
@@ -124,11 +144,18 @@ class FeatureSnapshots:
             return enc
 
     @staticmethod
-    def plan_rows(frames: LedgerFrames, built: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    def plan_rows(
+        frames: LedgerFrames,
+        built: pd.DataFrame,
+        as_of: pd.Timestamp,
+        days_late: DaysLatePredictor | None = None,
+    ) -> pd.DataFrame:
         """Plan state rows: the feature rows :meth:`build` made from ``frames``, with the
-        checkpoint's features beside them (the batch engine builds them per bucket so)."""
+        checkpoint's features and the payment-time model's (``days_late``; None: NaN) beside them
+        (the batch engine builds them per bucket so)."""
         requests = pd.DataFrame({"debtor_id": built.index.to_numpy(), "as_of": as_of})
         extra = checkpoint_features(frames, requests)
+        extra[EXPECTED_DAYS_LATE] = expected_days_late(frames, requests, days_late).to_numpy()
         extra.index = built.index
         return pd.concat([built, extra], axis=1)[list(PLAN_STATE_FEATURES)]
 
