@@ -105,6 +105,17 @@ def steps(demo_dir: Path) -> list[Step]:
                 ledger_url,
             ],
         ),
+        Step("Create the simulated ledger", ["db", "upgrade", "--db", sim_url]),
+        Step(
+            "Simulate a year of logged history (ladder + 20 % exploration, known ground truth)",
+            ["simulate", "--seed", "7", "--debtors", "2000", "--days", "360", "--db", sim_url],
+        ),
+        # before the plan learner: its gate replays the candidate with the registered
+        # payment-time model's expected days late in the state, as the API then serves it
+        Step(
+            "Train the payment-time model (cold start, cash forecast) on a chronological split",
+            ["train", "payment-time", "--db", sim_url, "--test-from", "2026-08-01"],
+        ),
         Step("Create the plan-logging ledger", ["db", "upgrade", "--db", plan_url]),
         Step(
             "Simulate half a year under the plan-logging policy a creditor serves (each "
@@ -138,15 +149,6 @@ def steps(demo_dir: Path) -> list[Step]:
                 "--db",
                 plan_url,
             ],
-        ),
-        Step("Create the simulated ledger", ["db", "upgrade", "--db", sim_url]),
-        Step(
-            "Simulate a year of logged history (ladder + 20 % exploration, known ground truth)",
-            ["simulate", "--seed", "7", "--debtors", "2000", "--days", "360", "--db", sim_url],
-        ),
-        Step(
-            "Train the payment-time model (cold start, cash forecast) on a chronological split",
-            ["train", "payment-time", "--db", sim_url, "--test-from", "2026-08-01"],
         ),
         Step(
             "Train the dynamic flow: hold-out, off-policy, replay on an unseen world, gate",

@@ -1,7 +1,9 @@
 """A plan champion trained from the ledger, replayed in the simulator: the plan-at-checkpoint
 policy of :mod:`training.plan_policy` whose state rows are the ledger's plan state
 (:func:`features.plan_state.plan_state`), built each day from the replay world's ledger as it
-stands (the code that writes the database), as the scoring API reads them. It decides through
+stands (the code that writes the database), as the scoring API reads them, the payment-time
+column from the registered payment-time model as the API asks it (NaN when none is registered:
+:func:`training.plan_days_late.registered_days_late`). It decides through
 :func:`policy.decision_path.decide_for` like every other caller; on the first day, with no
 ledger yet, every debtor waits.
 """
@@ -14,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from features.plan_state import plan_state
+from features.plan_state import EXPECTED_DAYS_LATE, DaysLatePredictor, plan_state
 from policy.plan_choice import GREEDY
 from policy.plan_logging import PlanLoggingPolicy
 from policy.plan_pyfunc import PlanDunningPolicy
@@ -22,6 +24,7 @@ from simulator.events import DayEvents
 from simulator.registry import PolicyFactory
 from simulator.views import DecisionBatch, Decisions
 from simulator.world import World
+from training.plan_days_late import registered_days_late
 from training.plan_policy import PlanPolicy, policy_chooser
 from training.sim_policy import IDS, sim_ledger_frames
 
@@ -29,17 +32,24 @@ I = NDArray[np.int64]  # noqa: E741
 
 
 class LedgerStatePlanPolicy(PlanPolicy):
-    def __init__(self, world: World, policy: PlanDunningPolicy, name: str) -> None:
+    def __init__(
+        self,
+        world: World,
+        policy: PlanDunningPolicy,
+        name: str,
+        days_late: DaysLatePredictor | None = None,
+    ) -> None:
         assert policy.model is not None
         super().__init__(world, policy_chooser(policy, name), name, arms=policy.arm_mask())
         self.world = world
+        self.days_late = days_late
         self.days: list[DayEvents] = []
 
     def state(self, batch: DecisionBatch, rows: I) -> pd.DataFrame:
         frames = sim_ledger_frames(self.world, self.name, self.days)
         as_of = pd.Timestamp(self.world.cal.date_of(batch.day)).tz_localize("UTC")
         req = pd.DataFrame({"debtor_id": IDS["debtor"] + batch.debtor[rows], "as_of": as_of})
-        return plan_state(frames, req).reset_index(drop=True)
+        return plan_state(frames, req, self.days_late).reset_index(drop=True)
 
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
         if not self.days:
@@ -57,7 +67,10 @@ def ledger_plan_factory(policy: PlanDunningPolicy, name: str, greedy: bool = Tru
     if greedy:
         p = copy.copy(policy)  # the same plans and anchoring, never exploring
         p.exploration = GREEDY
-    return lambda world: LedgerStatePlanPolicy(world, p, name)
+    # loaded once for every world; a model saved before the column never asks for it
+    reads = p.model is not None and EXPECTED_DAYS_LATE in p.model.state_features
+    days_late = registered_days_late() if reads else None
+    return lambda world: LedgerStatePlanPolicy(world, p, name, days_late)
 
 
 def replay_factory(policy: object, name: str) -> PolicyFactory | None:

@@ -28,8 +28,9 @@ class ReportsSettings(BaseSettings):
     payment_time_model_uri: str = Field(
         default="",
         description="MLflow pyfunc URI of the payment-time model, e.g. "
-        "models:/payment-time@champion (empty: the baseline forecaster from each debtor's "
-        "mean days late).",
+        "models:/payment-time@champion, for the cash forecast and the plan state's expected "
+        "days late (empty: the baseline forecaster from each debtor's mean days late, and NaN "
+        "days late).",
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.plan_state import CHECKPOINT_FEATURES, PLAN_STATE_FEATURES
+from features.plan_state import CHECKPOINT_FEATURES, EXPECTED_DAYS_LATE, PLAN_STATE_FEATURES
 from policy.plan_clock import stage_of
 from policy.plan_model import PlanModelParams
 from simulator.checkpoints import ARM_OF, N_ARMS, WAIT_ARM, arm_label
@@ -37,6 +37,7 @@ def _checkpoints(seed: int = 0) -> LedgerCheckpoints:
     for name in CHECKPOINT_FEATURES:
         first[name] = rng.integers(0, 30, n).astype(float)
     first["creditor"] = pd.Categorical(["1"] * n)
+    first[EXPECTED_DAYS_LATE] = np.nan  # no payment-time model: the learner still learns
     first = first[list(PLAN_STATE_FEATURES)].copy()
     second = first.copy()
     second["dpd"] = first["dpd"] + 14

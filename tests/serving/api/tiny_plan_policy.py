@@ -3,12 +3,14 @@
 
 By construction late payers answer a phone plan and punctual ones an e-mail plan, waiting collects
 least; the tests rely only on the mechanics (a plan per checkpoint, its propensity, the plan in
-force between checkpoints, the explanation)."""
+force between checkpoints, the explanation). With ``days_late`` the model reads the payment-time
+model's column too (``EXPECTED_DAYS_LATE``), and the debtors it expects late answer a phone plan
+instead; without it the model is one saved before that column existed."""
 
 import numpy as np
 import pandas as pd
 
-from features.plan_state import CHECKPOINT_FEATURES
+from features.plan_state import CHECKPOINT_FEATURES, EXPECTED_DAYS_LATE
 from policy.plan_choice import PlanObjective, TopK
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import CHANNEL_NAMES, TONE_NAMES, PlanDunningPolicy
@@ -23,7 +25,7 @@ ARMS = pd.DataFrame(
 
 
 def tiny_plan_policy(
-    seed: int = 0, n: int = 2000, exploration: TopK | None = None
+    seed: int = 0, n: int = 2000, exploration: TopK | None = None, days_late: bool = False
 ) -> PlanDunningPolicy:
     rng = np.random.default_rng(seed)
     state = synthetic_base(n, rng)
@@ -31,9 +33,14 @@ def tiny_plan_policy(
         state[name] = rng.integers(0, 30, n).astype(float)
     features = tuple(c for c in state.columns if not c.startswith(("inv_", "cand_", "send_")))
     state = state[list(features)]
+    late = state["hist_share_late"].to_numpy() > 0.5
+    if days_late:
+        expected = np.where(rng.random(n) < 0.2, np.nan, rng.exponential(10.0, n))
+        state[EXPECTED_DAYS_LATE] = expected
+        features = (*features, EXPECTED_DAYS_LATE)
+        late = np.nan_to_num(expected) > 10.0
     arm = rng.integers(0, len(ARMS), n)
     channel = ARMS["plan_channel"].to_numpy()[arm]
-    late = state["hist_share_late"].to_numpy() > 0.5
     best = np.where(late, CHANNEL_NAMES.index("phone"), CHANNEL_NAMES.index("email"))
     share = np.where(channel == best, 0.6, np.where(channel < 0, 0.1, 0.3))
     collected = 400.0 * share + rng.normal(0, 10, n)

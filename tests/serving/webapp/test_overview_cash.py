@@ -4,8 +4,7 @@ baseline labelled as a fallback when none is set or it cannot be loaded."""
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import mlflow
@@ -22,16 +21,13 @@ from serving.reports.forecast import BaselineForecaster, open_invoices, weekly_c
 from serving.reports.i18n import Lang
 from serving.reports.settings import get_reports_settings
 from tests.conftest import MlflowTemplate
-from tests.features.synthetic_ledger import synthetic_frames
+from tests.serving.payment_time_registry import URI, payment_time_registry, tracking
 from tests.serving.reports import sample_ledger
 from tests.serving.webapp.conftest import Tenants, log_in
-from training.payment_time import PaymentTimeConfig
-from training.payment_time_run import run_payment_time
 
 # its tests share a module-scoped fixture: one worker builds it once
 pytestmark = pytest.mark.xdist_group("overview-cash")
 
-URI = "models:/payment-time@champion"
 DUTCH = Lang("nl")
 
 
@@ -52,38 +48,10 @@ def reports_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]
     get_reports_settings.cache_clear()
 
 
-@contextmanager
-def tracking(folder: Path) -> Iterator[None]:
-    """MLflow's tracking and registry in a private SQLite file for the block."""
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    before = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MLFLOW_TRACKING_URI", uri)
-        yield
-    mlflow.set_tracking_uri(before[0])
-    mlflow.set_registry_uri(before[1])
-
-
 @pytest.fixture(scope="module")
-def registry(
-    tmp_path_factory: pytest.TempPathFactory, mlflow_template: MlflowTemplate
-) -> Iterator[Path]:
-    """A private MLflow registry with a payment-time model trained on a synthetic ledger (the
-    real training run, cut small) and registered as payment-time@champion."""
-    folder = tmp_path_factory.mktemp("mlflow")
-    mlflow_template.store_at(folder / "mlflow.db")
-    with tracking(folder):
-        fast = PaymentTimeConfig(num_boost_round=30, learning_rate=0.2, complexity_grid=())
-        report = run_payment_time(
-            synthetic_frames(400, seed=4, span_days=365),
-            test_from=date(2023, 10, 1),
-            config=fast,
-            data_dir=folder / "data",
-        )
-        assert report.model_version == "1"
-    return folder
+def registry(tmp_path_factory: pytest.TempPathFactory, mlflow_template: MlflowTemplate) -> Path:
+    """A private MLflow registry with the payment-time model registered as ``URI``."""
+    return payment_time_registry(tmp_path_factory.mktemp("mlflow"), mlflow_template)
 
 
 def _model_weeks(engine: Engine, creditor_id: int) -> list[tuple[str, str]]:
