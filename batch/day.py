@@ -7,7 +7,8 @@ daily cycle and the scoring API would: per creditor at its cycle moment, the cyc
 (pooled over the whole creditor through the summed population), and
 :func:`policy.decision_path.decide_for`; a plan champion's plans in force come from the bucket's
 exported decision log (:func:`serving.api.plans_in_force.plan_situations`, as in the API) and its
-state rows from the same features (:meth:`serving.api.snapshots.FeatureSnapshots.plan_rows`).
+state rows from the same features (:meth:`serving.api.snapshots.FeatureSnapshots.plan_rows`), the
+payment-time column from the model the driver pinned (:func:`batch.champion.days_late_for`).
 Each output row is one recommendation in the form the API stores, plus the outbox contact it
 plans when the action is for the cycle's own day. Recommendation ids derive from (creditor, day,
 debtor, model version): a rerun gives the same ids.
@@ -27,6 +28,7 @@ from sqlmodel import Session, col, select
 from batch.ledger_rows import ledger_of
 from features.debtor_history import population
 from features.loading import LedgerFrames, Population, frames_from_tables
+from features.plan_state import DaysLatePredictor
 from ledger.tables import Creditor, Debtor
 from policy import states_from_ledger
 from policy.decision_path import LADDER_VERSION, Answer, Pinned, Situation, decide_for
@@ -108,8 +110,10 @@ def decide_bucket(
     *,
     seed: int,
     cycle_time: time,
+    days_late: DaysLatePredictor | None = None,
 ) -> pd.DataFrame:
-    """The bucket's decisions for ``day`` (one row per decided debtor, :data:`OUT_COLUMNS`)."""
+    """The bucket's decisions for ``day`` (one row per decided debtor, :data:`OUT_COLUMNS`);
+    ``days_late``: a plan champion's payment-time model (None: that state column is NaN)."""
     engine = ledger_of(bucket.rows)
     out: list[dict[str, Any]] = []
     features: pd.DataFrame | None = None  # the whole bucket's rows as of the day, built once
@@ -136,7 +140,7 @@ def decide_bucket(
                     features = FeatureSnapshots.build(frames, as_of)
                 base = features.loc[ids]
                 if plans(pinned) and plan_rows is None:
-                    plan_rows = FeatureSnapshots.plan_rows(frames, features, as_of)
+                    plan_rows = FeatureSnapshots.plan_rows(frames, features, as_of, days_late)
             states = states_from_ledger(session, ids, now)
             asked: Mapping[int, DebtorState] | list[Situation] = states
             if plans(pinned):

@@ -22,6 +22,7 @@ from batch.ledger_rows import BUCKET_DEBTOR, SHARED, bucket_of, export_select, n
 from batch.limits import CreditorLimits, creditor_limits, refusals, with_refusals
 from batch.report import RunReport
 from features.debtor_history import add_populations
+from features.plan_state import DaysLatePredictor
 from ledger.types import utcnow
 from policy.decision_path import LADDER_VERSION, Pinned
 
@@ -60,6 +61,7 @@ def run(
     buckets: int,
     seed: int,
     cycle_time: clock,
+    days_late: DaysLatePredictor | None = None,
 ) -> RunReport:
     started_at = utcnow()
     report = RunReport(engine="inprocess", buckets=buckets)
@@ -69,7 +71,10 @@ def run(
         ready = [Bucket.of_rows(rows) for rows in parts.values()]  # frames built once each
         pooled = add_populations([population_part(b, day) for b in ready])
         decided = [
-            decide_bucket(b, day, pinned, pooled, seed=seed, cycle_time=cycle_time) for b in ready
+            decide_bucket(
+                b, day, pinned, pooled, seed=seed, cycle_time=cycle_time, days_late=days_late
+            )
+            for b in ready
         ]
         planned = pd.concat([d[d["contact_key"].notna()] for d in decided] or [pd.DataFrame()])
         if limits and len(planned):

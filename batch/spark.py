@@ -52,6 +52,7 @@ from batch.limits import (
 from batch.report import RunReport
 from features.debtor_history import add_populations
 from features.loading import Population, frames_from_tables
+from features.plan_state import DaysLatePredictor
 from ledger.types import utcnow
 from policy.decision_path import LADDER_VERSION, Pinned
 
@@ -264,6 +265,7 @@ def decide(
     seed: int,
     cycle_time: clock,
     limits: Mapping[int, CreditorLimits],
+    days_late: DaysLatePredictor | None = None,
 ) -> DataFrame:
     """The day's decisions as a cached DataFrame (:data:`batch.day.OUT_COLUMNS`), the contacts
     the creditors' limits refuse dropped (:mod:`batch.limits`)."""
@@ -271,13 +273,17 @@ def decide(
     pooled = _population(spark, folder, day, buckets)
     version = pinned.version if pinned else LADDER_VERSION
     shipped = spark.sparkContext.broadcast(daemon.ship(pinned))
+    shipped_late = spark.sparkContext.broadcast(pickle.dumps(days_late))
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         model = daemon.pinned(version, shipped)
+        late = pickle.loads(shipped_late.value)  # a payment-time model's pickle: ~0.1 MB
         for batch in batches:
             for b in batch["bucket"].tolist():
                 got = kept_bucket(folder, int(b))
-                yield decide_bucket(got, day, model, pooled, seed=seed, cycle_time=cycle_time)
+                yield decide_bucket(
+                    got, day, model, pooled, seed=seed, cycle_time=cycle_time, days_late=late
+                )
 
     schema = ", ".join(f"{k} {v}" for k, v in OUT_COLUMNS.items())
     out = _buckets(spark, buckets).mapInPandas(run, schema).cache()
@@ -362,6 +368,7 @@ def run(
     partitions: int | None = None,
     fail_first_attempt: bool = False,
     attempts_log: str | None = None,
+    days_late: DaysLatePredictor | None = None,
 ) -> RunReport:
     require_utc(spark)
     started_at = utcnow()
@@ -388,6 +395,7 @@ def run(
             seed=seed,
             cycle_time=cycle_time,
             limits=limits,
+            days_late=days_late,
         )
     with report.phase("write"):
         url = engine.url.render_as_string(hide_password=False)

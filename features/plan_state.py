@@ -55,18 +55,18 @@ DaysLatePredictor = Callable[[pd.DataFrame], pd.Series]
 """Expected days late per :func:`features.build_features` row of an invoice (same index)."""
 
 
-def model_days_late(model: Any) -> DaysLatePredictor:
+class ModelDaysLate:
     """The predictor of a loaded payment-time model (the registered pyfunc: ``predict`` of
     feature rows gives ``days_late``), never below 0; the caller loads it, this module never
-    does."""
-    names = payment_time_feature_names()
+    does. An object, not a closure, so a batch engine can ship it to its workers."""
 
-    def predict(rows: pd.DataFrame) -> pd.Series:
-        out = model.predict(rows[names])
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __call__(self, rows: pd.DataFrame) -> pd.Series:
+        out = self.model.predict(rows[payment_time_feature_names()])
         days = out["days_late"] if isinstance(out, pd.DataFrame) else out
         return pd.Series(np.asarray(days, dtype=float), index=rows.index).clip(lower=0.0)
-
-    return predict
 
 
 def _requests(requests: pd.DataFrame) -> pd.DataFrame:

@@ -30,7 +30,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from features.loading import LedgerFrames
-from features.plan_state import DaysLatePredictor, model_days_late
+from features.plan_state import DaysLatePredictor, ModelDaysLate
 from features.specs import payment_time_feature_names
 from features.training_set import payment_time_table
 from training.payment_time import MODEL_NAME, PaymentTimeConfig, fit_days_late
@@ -96,4 +96,4 @@ def registered_days_late(alias: str = "champion") -> DaysLatePredictor | None:
     except Exception as err:  # nothing registered: served without the column's value too
         log.info("no payment-time model at %s (%s): the plan state's days late are NaN", uri, err)
         return None
-    return model_days_late(model)
+    return ModelDaysLate(model)

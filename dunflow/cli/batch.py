@@ -66,10 +66,15 @@ def decide(
             pinned = load_champion()
         except Exception as err:  # the registry's errors vary by store
             fail(f"no champion policy to decide with ({err}); train one or pass --ladder")
+    from batch.champion import days_late_for
+
+    days_late = days_late_for(pinned)
     if in_process:
         from batch import inprocess
 
-        report = inprocess.run(engine, the_day, pinned, buckets=buckets, seed=seed, cycle_time=at)
+        report = inprocess.run(
+            engine, the_day, pinned, buckets=buckets, seed=seed, cycle_time=at, days_late=days_late
+        )
     else:
         if engine.dialect.name != "postgresql":
             fail("the Spark engine exports from PostgreSQL; use --in-process for SQLite")
@@ -87,5 +92,6 @@ def decide(
                 cycle_time=at,
                 workdir=Path(folder),
                 connections=connections,
+                days_late=days_late,
             )
     console.print_json(json.dumps(report.as_dict()))

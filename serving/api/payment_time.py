@@ -17,9 +17,17 @@ It never decides and never writes.
 import logging
 import threading
 
-from features.plan_state import DaysLatePredictor, model_days_late
+from features.plan_state import EXPECTED_DAYS_LATE, DaysLatePredictor, ModelDaysLate
+from policy.plan_pyfunc import PlanDunningPolicy
 
 log = logging.getLogger(__name__)
+
+
+def reads_days_late(policy: object) -> bool:
+    """Whether ``policy`` is a plan model that reads the column (one saved before it, the
+    plan-logging policy or a per-day policy does not: the registry is not asked for them)."""
+    model = policy.model if isinstance(policy, PlanDunningPolicy) else None
+    return model is not None and EXPECTED_DAYS_LATE in model.state_features
 
 
 class PaymentTimeSource:
@@ -68,4 +76,4 @@ class PaymentTimeSource:
         exact, label = registry_version(self.model_uri)
         if self._loaded is not None and self._loaded[0] == label:
             return self._loaded
-        return label, model_days_late(mlflow.pyfunc.load_model(exact))
+        return label, ModelDaysLate(mlflow.pyfunc.load_model(exact))

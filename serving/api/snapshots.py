@@ -33,7 +33,7 @@ from policy.encoding import EncodedBase, encode_base
 from policy.model import OutcomeModels
 from policy.plan_encoding import EncodedPlanStates, encode_plan_states
 from policy.plan_pyfunc import PlanDunningPolicy
-from serving.api.payment_time import PaymentTimeSource
+from serving.api.payment_time import PaymentTimeSource, reads_days_late
 
 
 class FeatureSnapshots:
@@ -114,9 +114,7 @@ class FeatureSnapshots:
     def _days_late(self, policy: PlanDunningPolicy) -> DaysLatePredictor | None:
         """The payment-time model, for a plan model that reads its column (a model saved before
         it, or the plan-logging policy, reads none: the registry is not asked)."""
-        if policy.model is None or EXPECTED_DAYS_LATE not in policy.model.state_features:
-            return None
-        return self.payment_time.predictor()
+        return self.payment_time.predictor() if reads_days_late(policy) else None
 
     def encoded(
         self,

@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import lightgbm as lgb
+import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
@@ -21,9 +23,12 @@ from sqlmodel import SQLModel
 from batch import inprocess
 from batch.report import RunReport
 from ledger.db import make_engine
+from features.plan_state import ModelDaysLate
+from features.specs import payment_time_feature_names
 from policy.decision_path import Pinned
 from tests.batch.ledgers import CYCLE, DAY, SEED, decided, refusals, set_limits, simulate
 from tests.conftest import POSTGRES_URL
+from tests.factories import synthetic_base
 from tests.serving.api.tiny_plan_policy import tiny_plan_policy
 from tests.serving.api.tiny_policy import tiny_policy
 
@@ -190,15 +195,18 @@ def test_a_plan_champion_decides_as_the_in_process_engine_does_with_its_plans_in
     spark: Any, plan_ledgers: dict[str, Engine], tmp_path: Path
 ) -> None:
     """Two days: the first chooses a plan for every debtor; the second reads the plans in force
-    from the exported decision log (the first day's written answers) and keeps most of them."""
-    pinned = Pinned(tiny_plan_policy(), PLAN_VERSION)
+    from the exported decision log (the first day's written answers) and keeps most of them. The
+    champion reads the payment-time column, its model shipped to the workers."""
+    pinned = Pinned(tiny_plan_policy(days_late=True), PLAN_VERSION)
+    late = _days_late_model()
     for day in (DAY, DAY + timedelta(days=1)):
         ref = inprocess.run(
-            plan_ledgers["inprocess"], day, pinned, buckets=2, seed=SEED, cycle_time=CYCLE
-        )
+            plan_ledgers["inprocess"], day, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
+            days_late=late,
+        )  # fmt: skip
         got = engine_spark.run(
             spark, plan_ledgers["spark"], day, pinned, buckets=2, seed=SEED, cycle_time=CYCLE,
-            workdir=tmp_path / day.isoformat(), connections=2,
+            workdir=tmp_path / day.isoformat(), connections=2, days_late=late,
         )  # fmt: skip
         assert ref.decided > 50
         assert (got.decided, got.planned) == (ref.decided, ref.planned)
@@ -214,3 +222,11 @@ def test_a_plan_champion_decides_as_the_in_process_engine_does_with_its_plans_in
     assert (kept["label"] == kept["label_before"]).all()
     assert (kept["propensity"] == 1.0).all()  # the plan in force decides between checkpoints
     assert (kept["chosen_on"] == DAY.isoformat()).all()
+
+
+def _days_late_model() -> ModelDaysLate:
+    """A stand-in payment-time model (a booster that pickles as the registered pyfunc does)."""
+    rows = synthetic_base(500, np.random.default_rng(1))[payment_time_feature_names()]
+    target = rows["hist_mean_days_late"].fillna(0).to_numpy() * 2 + 3
+    params = {"objective": "l1", "verbosity": -1, "num_threads": 1, "seed": 0}
+    return ModelDaysLate(lgb.train(params, lgb.Dataset(rows, target), num_boost_round=10))

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from features.loading import load_frames
-from features.plan_state import EXPECTED_DAYS_LATE, expected_days_late, model_days_late
+from features.plan_state import EXPECTED_DAYS_LATE, ModelDaysLate, expected_days_late
 from policy.plan_pyfunc import PlanDunningPolicy
 from serving.api.model_store import LoadedModel, ModelStore
 from serving.api.payment_time import PaymentTimeSource
@@ -73,7 +73,7 @@ def test_the_registered_model_gives_the_column_and_explanations_word_it(
         model = mlflow.pyfunc.load_model(URI)
     asked = pd.DataFrame({"debtor_id": rows.index, "as_of": pd.Timestamp("2026-11-24", tz="UTC")})
     frames = load_frames(engine, world.a.creditor.name)
-    want = expected_days_late(frames, asked, model_days_late(model)).to_numpy()
+    want = expected_days_late(frames, asked, ModelDaysLate(model)).to_numpy()
     np.testing.assert_allclose(rows[EXPECTED_DAYS_LATE].to_numpy(), want)
     assert np.isfinite(want).any()  # some debtor has an overdue invoice the model sees
     assert all(r["plan"] is not None for r in recs)
