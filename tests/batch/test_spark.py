@@ -22,9 +22,9 @@ from sqlmodel import SQLModel
 
 from batch import inprocess
 from batch.report import RunReport
-from ledger.db import make_engine
 from features.plan_state import ModelDaysLate
 from features.specs import payment_time_feature_names
+from ledger.db import make_engine
 from policy.decision_path import Pinned
 from tests.batch.ledgers import CYCLE, DAY, SEED, decided, refusals, set_limits, simulate
 from tests.conftest import POSTGRES_URL
