@@ -9,23 +9,35 @@ Writes ``benchmarks/results/loop.json``:
 * ``cold_start``: the new creditor's (webshop's) debtors over its first 60 days
   (:mod:`simulator.cold_start`): ladder, best-fixed, segment-fixed, type-plan, the plan learner
   trained on the old creditors only (``champion (cold)``) and, for comparison, trained on a
-  history that includes the webshop (``plan-learner (webshop history)``).
+  history that includes the webshop (``plan-learner (webshop history)``); each also anchored as
+  a newcomer would deploy it (``..., anchored``: :func:`newcomer_config`, the segment plans
+  chosen on VALIDATION, ``segment-fixed``'s newcomer plans for the webshop).
 
 Part of ``make bench``; run alone: ``python benchmarks/bench_loop.py [--part loop|cold-start]``.
 """
 
 import argparse
+import functools
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from policy.plan_choice import TopK
-from simulator.cold_start import evaluate_cold_start
+from simulator.cold_start import KINDS, evaluate_cold_start, newcomer_plans
+from simulator.families import VALIDATION
 from simulator.objective import DEFAULT_OBJECTIVE
 from simulator.world import World
 from simulator.world_file import DEFAULT_WORLD_PATH, load_world
-from training.plan_learner import CHOSEN, learn, model_chooser, plan_factory
+from training.plan_learner import (
+    CHOSEN,
+    LearnerConfig,
+    learn,
+    model_chooser,
+    plan_factory,
+    with_segment_defaults,
+)
 from training.plan_policy import PlanPolicy
 from training.policy_loop import LoopConfig, run_loop
 
@@ -58,13 +70,38 @@ def cold_champion(world: World) -> PlanPolicy:
     return PlanPolicy(world, chooser, "champion (cold)", arms=CHOSEN.arms)
 
 
+@functools.cache
+def newcomer_config() -> LearnerConfig:
+    """``CHOSEN`` as a newcomer would deploy it: anchored on the old creditors' segment plans
+    (chosen on VALIDATION, as for the policy report) and, for the webshop's B2B and B2C
+    segments, on the plans ``segment-fixed`` gives a newcomer (chosen on VALIDATION too:
+    nothing is chosen on the webshop)."""
+    old = with_segment_defaults(CHOSEN, VALIDATION)
+    new = newcomer_plans(DEFAULT_OBJECTIVE)["segment-fixed"]
+    return replace(old, defaults=(*old.defaults, *(new[k].label for k in KINDS)))
+
+
+def cold_anchored(world: World) -> PlanPolicy:
+    """The cold champion (trained on the old creditors' history only) anchored on the plans a
+    newcomer states (:func:`newcomer_config`), as the API serves an anchored champion."""
+    cfg = newcomer_config()
+    model = learn(load_world(DEFAULT_WORLD_PATH), world.seed, cfg)
+    chooser = model_chooser(
+        model, cfg.plan_objective, TopK(), cfg.default_arms, cfg.margin_eur or 0.0, cfg.evidence
+    )
+    return PlanPolicy(world, chooser, "champion (cold, anchored)", arms=cfg.arms)
+
+
 def cold_start(body: dict[str, Any]) -> None:
     factories = {
         "champion (cold)": cold_champion,
+        "champion (cold, anchored)": cold_anchored,
         "plan-learner (webshop history)": plan_factory(CHOSEN),
+        "plan-learner (webshop history, anchored)": plan_factory(newcomer_config()),
     }
     body["cold_start"] = evaluate_cold_start(factories, DEFAULT_OBJECTIVE)
     body["cold_start"]["learner"] = CHOSEN.describe()
+    body["cold_start"]["anchored_learner"] = newcomer_config().describe()
     print(json.dumps(body["cold_start"]["summary"], indent=2))
     _save(body)
 
