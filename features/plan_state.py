@@ -133,7 +133,9 @@ def checkpoint_features(frames: LedgerFrames, requests: pd.DataFrame) -> pd.Data
     owner = f.debtors.set_index("debtor_id")["creditor_id"].astype("int64")
     creditor = req["debtor_id"].map(owner).astype("Int64").astype("str").to_numpy()
     levels = sorted(str(c) for c in owner.unique())  # the ledger's, never the rows asked for
-    first_due = req["row"].map(_oldest_overdue(f, req)["due_ts"])
+    # reindexed, not mapped: mapping by an empty series (nothing overdue) casts it to floats
+    first_due = _oldest_overdue(f, req)["due_ts"].reindex(req["row"].to_numpy())
+    first_due.index = req.index
     dpd = (req["as_of"] - first_due).dt.days.fillna(0)
     con = f.contacts[["debtor_id", "ts"]].astype({"debtor_id": "int64"})
     sent = req.assign(first_due=first_due).merge(con, on="debtor_id", how="inner")

@@ -59,6 +59,8 @@ def test_checkpoint_features_as_of_a_day_ignore_what_came_after() -> None:
     later = _frames(["2026-01-10", "2026-02-10", "2026-02-20", "2026-03-01", "2026-03-05"],
                     "2026-03-01")  # fmt: skip
     assert checkpoint_features(later, req).equals(seen)
+    early = pd.DataFrame({"debtor_id": [1], "as_of": [pd.Timestamp("2026-01-15", tz="UTC")]})
+    assert checkpoint_features(_frames([], None), early)["dpd"].tolist() == [0.0]  # none due
     paid = checkpoint_features(_frames(["2026-02-20"], "2026-02-25"), req)
     assert paid.iloc[0]["dpd"] == 9.0  # the oldest was paid: the next one's due date counts
 
