@@ -421,6 +421,21 @@ def model_chooser(
     return policy_chooser(policy)
 
 
+def config_chooser(model: PlanValueModel, cfg: LearnerConfig, exploration: TopK) -> Chooser:
+    """:func:`model_chooser` deciding as ``cfg`` says (its objective, anchors, margin and
+    evidence), with ``exploration``."""
+    return model_chooser(
+        model,
+        cfg.plan_objective,
+        exploration,
+        cfg.default_arms,
+        cfg.margin_eur or 0.0,
+        cfg.evidence,
+        cfg.first_stage_arms,
+        cfg.first_stage_unless,
+    )
+
+
 def with_segment_defaults(cfg: LearnerConfig, family: Family) -> LearnerConfig:
     """``cfg`` anchored on the segment plans for reports on ``family`` (chosen on its choice
     family as ``segment-fixed``'s are, with the contact cost above the creditor's cost ceiling
@@ -481,16 +496,7 @@ def plan_factory(cfg: LearnerConfig, *, exploring: bool = False) -> PolicyFactor
 
     def factory(world: World) -> PlanPolicy:
         learnt = model_for(world, cfg)
-        chooser = model_chooser(
-            learnt.model,
-            learnt.objective,
-            explore,
-            cfg.default_arms,
-            cfg.margin_eur or 0.0,
-            cfg.evidence,
-            cfg.first_stage_arms,
-            cfg.first_stage_unless,
-        )
+        chooser = config_chooser(learnt.model, cfg, explore)
         if learnt.payment_time is not None:
             chooser = _reading(chooser, learnt)
         return PlanPolicy(world, chooser, name, arms=cfg.arms)

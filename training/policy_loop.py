@@ -15,6 +15,12 @@ later round ``r``:
 4. deploys the champion with its production exploration (top-k with a propensity floor) — or, with
    no champion yet, the logging policy again — in round ``r``'s fresh world, and logs it.
 
+The learner is deployed as a creditor deploys it: when ``LoopConfig.learner`` is anchored (a
+margin, as ``CHOSEN``), on the segment plans ``segment-fixed`` uses (chosen on the validation
+family, :func:`training.plan_learner.with_segment_defaults`), with its escalation and extra plans;
+the logging policy tries those plans and waiting uniformly. A deployment world whose creditors
+are not the validation family's has no such plans: there the model alone decides, unanchored.
+
 Reported per round: the candidate's and the champion's greedy objective as a share of each
 evaluation world's ceiling (:func:`simulator.loop.ceiling_of`), the reference's beside them, the
 verdict with its failed checks, the pooled log's size and the deployed log's coverage of the
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +46,7 @@ from simulator.outcome import run_case
 from simulator.registry import PolicyFactory
 from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training.plan_fit import fit_plan_model
-from training.plan_learner import CHOSEN, LearnerConfig, model_chooser
+from training.plan_learner import CHOSEN, LearnerConfig, config_chooser, with_segment_defaults
 from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
 from training.policy_gate import GateConfig, gate_family, judge, replay_checks
 
@@ -87,23 +93,35 @@ def pool(logs: list[CheckpointLog]) -> CheckpointLog:
     return out
 
 
-def _deploy(cfg: LoopConfig, round_: int, chooser: Chooser, name: str) -> CheckpointLog:
+def deployed_learner(cfg: LoopConfig) -> LearnerConfig:
+    """The learner as deployed: anchored on the validation family's segment plans when it is
+    anchored and the deployment world has that family's creditors (else as configured, with no
+    segment plans: the model alone decides)."""
+    learner = with_segment_defaults(cfg.learner, VALIDATION)
+    segments = 2 * len(load_world(cfg.world).creditors)
+    if learner.defaults and len(learner.defaults) != segments:
+        return replace(learner, defaults=(), margin_eur=None, evidence=None)
+    return learner
+
+
+def _deploy(cfg: LoopConfig, learner: LearnerConfig, round_: int, chooser: Chooser,
+            name: str) -> CheckpointLog:  # fmt: skip
     case = deploy_case(load_world(cfg.world), round_, cfg.debtors, cfg.days)
     holder: dict[str, PlanPolicy] = {}
 
     def factory(world: Any) -> PlanPolicy:
-        holder["p"] = PlanPolicy(world, chooser, name, log=True, arms=cfg.learner.arms)
+        holder["p"] = PlanPolicy(world, chooser, name, log=True, arms=learner.arms)
         return holder["p"]
 
-    run_case(case, name, factory, cfg.learner.objective)
+    run_case(case, name, factory, learner.objective)
     log = holder["p"].log
     assert log is not None
     return log
 
 
-def _factory(model: PlanValueModel, cfg: LoopConfig, name: str) -> PolicyFactory:
-    chooser = model_chooser(model, cfg.learner.plan_objective, TopK())  # measured greedy
-    return lambda world: PlanPolicy(world, chooser, name, arms=cfg.learner.arms)
+def _factory(model: PlanValueModel, learner: LearnerConfig, name: str) -> PolicyFactory:
+    chooser = config_chooser(model, learner, TopK())  # measured greedy
+    return lambda world: PlanPolicy(world, chooser, name, arms=learner.arms)
 
 
 def _coverage(log: CheckpointLog) -> dict[str, Any]:
@@ -115,9 +133,10 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
     say = progress or (lambda _m: None)
     start = time.perf_counter()
     gate = cfg.gate()
+    learner = deployed_learner(cfg)
     worlds = cases(gate.family)
     ceilings = {c.label: ceiling_of(c, gate.objective) for c in worlds}
-    logs = [_deploy(cfg, 0, uniform_chooser, "logging")]
+    logs = [_deploy(cfg, learner, 0, uniform_chooser, "logging")]
     say(f"round 0: logging policy deployed, {len(logs[0].frame()[1]['arm'])} checkpoints")
     rounds: list[dict[str, Any]] = [
         {"round": 0, "deployed": "logging", "coverage": _coverage(logs[0])}
@@ -128,13 +147,13 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
         pooled = pool(logs)
         model = fit_plan_model(
             pooled,
-            cfg.learner.plan_objective,
-            iterations=cfg.learner.iterations,
-            params=cfg.learner.params,
-            horizon_days=cfg.learner.horizon_days,
+            learner.plan_objective,
+            iterations=learner.iterations,
+            params=learner.params,
+            horizon_days=learner.horizon_days,
         )
-        champ = _factory(champion, cfg, "champion") if champion is not None else None
-        checks, table = replay_checks(_factory(model, cfg, "candidate"), gate, champ)
+        champ = _factory(champion, learner, "champion") if champion is not None else None
+        checks, table = replay_checks(_factory(model, learner, "candidate"), gate, champ)
         verdict = judge(checks, gate)
 
         def share(name: str, table: dict[str, Any] = table) -> list[float]:
@@ -160,12 +179,12 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
         if verdict.passed:
             champion, champion_round = model, r
         if champion is not None:
-            chooser = model_chooser(champion, cfg.learner.plan_objective, cfg.learner.exploration)
+            chooser = config_chooser(champion, learner, learner.exploration)
             deployed = f"champion of round {champion_round} (top-k exploration)"
         else:
             chooser, deployed = uniform_chooser, "logging (no champion yet)"
         if r < cfg.rounds:  # the last round's deployment would feed no further fit
-            logs.append(_deploy(cfg, r, chooser, "deployed"))
+            logs.append(_deploy(cfg, learner, r, chooser, "deployed"))
             row["deployed"] = deployed
             row["coverage"] = _coverage(logs[-1])
         rounds.append(row)
@@ -181,7 +200,7 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
             "days": cfg.days,
             "world": str(shown_path(cfg.world)),
             "gate": gate.as_dict(),
-            "learner": cfg.learner.describe(),
+            "learner": learner.describe(),
         },
         "ceilings": ceilings,
         "rounds": rounds,

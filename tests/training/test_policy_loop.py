@@ -80,3 +80,19 @@ def test_cli_loop_names_the_bad_option() -> None:
         res = CliRunner().invoke(app, args)
         assert res.exit_code == 1, res.output
         assert option in res.stderr
+
+
+def test_the_loop_deploys_the_learner_anchored_as_a_creditor_would() -> None:
+    from simulator.cold_start import NEW_CREDITOR_PATH
+    from training.plan_learner import CHOSEN
+    from training.policy_loop import deployed_learner
+
+    anchored = deployed_learner(LoopConfig())
+    assert len(anchored.defaults) == 6  # one plan per creditor x B2B/B2C of the default world
+    assert anchored.margin_eur == CHOSEN.margin_eur
+    assert anchored.evidence == CHOSEN.evidence
+    # a world of other creditors has no such plans: the model alone decides there
+    other = deployed_learner(LoopConfig(world=NEW_CREDITOR_PATH))
+    assert other.defaults == ()
+    assert other.margin_eur is None
+    assert anchored.arms.sum() < other.arms.sum()  # the segment plans, not every weekly plan
