@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.plan_state import EXPECTED_DAYS_LATE
 from policy.plan_choice import PlanObjective
 from policy.plan_explain import STATE_TEXT, describe_feature, explain_plan
 from policy.plan_model import ARM_COLUMNS, PlanModelParams, PlanValueModel
@@ -81,3 +82,8 @@ def test_facts_read_naturally_at_their_edges() -> None:
     assert "early" in describe_feature("prior_mean_dpd", -3.0, "en")
     assert "te vroeg" in describe_feature("prior_mean_dpd", -3.0, "nl")
     assert describe_feature("paid_after_phone", float("nan"), "en") == "no phone call contact yet"
+    late = "the payment-time model expects the oldest overdue invoice paid 12 days late"
+    assert describe_feature(EXPECTED_DAYS_LATE, 12.2, "en") == late
+    assert "12 dagen te laat" in describe_feature(EXPECTED_DAYS_LATE, 12.2, "nl")
+    assert "no payment-time estimate" in describe_feature(EXPECTED_DAYS_LATE, float("nan"), "en")
+    assert "geen verwachting" in describe_feature(EXPECTED_DAYS_LATE, float("nan"), "nl")
