@@ -16,6 +16,7 @@ It never decides and never writes.
 
 import logging
 import threading
+from functools import lru_cache
 
 from features.plan_state import EXPECTED_DAYS_LATE, DaysLatePredictor, ModelDaysLate
 from policy.plan_pyfunc import PlanDunningPolicy
@@ -36,20 +37,22 @@ class PaymentTimeSource:
     def __init__(self, model_uri: str) -> None:
         self.model_uri = model_uri
         self._lock = threading.Lock()
-        self._loaded: tuple[str, DaysLatePredictor] | None = None
+        # (registry, version label, predictor): a label names a version within one registry
+        self._loaded: tuple[str, str, DaysLatePredictor] | None = None
         self._warned: str | None = None
 
     @classmethod
     def configured(cls) -> "PaymentTimeSource":
-        """The source of the deployment's setting (empty: never a model)."""
+        """The source of the deployment's setting (empty: never a model), one per process and
+        URI: every snapshot cache of the process shares the model it loaded."""
         from serving.reports.settings import get_reports_settings
 
-        return cls(get_reports_settings().payment_time_model_uri)
+        return _shared(get_reports_settings().payment_time_model_uri)
 
     @property
     def version(self) -> str | None:
         """The version loaded last (e.g. ``payment-time/3``; None: none)."""
-        return None if self._loaded is None else self._loaded[0]
+        return None if self._loaded is None else self._loaded[1]
 
     def predictor(self) -> DaysLatePredictor | None:
         """The model the URI names now (loaded when it names another version than the one
@@ -66,14 +69,20 @@ class PaymentTimeSource:
                     self._warned = reason
                 self._loaded = None
                 return None
-            return self._loaded[1]
+            return self._loaded[2]
 
-    def _current(self) -> tuple[str, DaysLatePredictor]:
+    def _current(self) -> tuple[str, str, DaysLatePredictor]:
         import mlflow
 
         from serving.reports.forecast import registry_version
 
         exact, label = registry_version(self.model_uri)
-        if self._loaded is not None and self._loaded[0] == label:
+        registry = mlflow.get_registry_uri()
+        if self._loaded is not None and self._loaded[:2] == (registry, label):
             return self._loaded
-        return label, ModelDaysLate(mlflow.pyfunc.load_model(exact))
+        return registry, label, ModelDaysLate(mlflow.pyfunc.load_model(exact))
+
+
+@lru_cache(maxsize=4)
+def _shared(model_uri: str) -> PaymentTimeSource:
+    return PaymentTimeSource(model_uri)

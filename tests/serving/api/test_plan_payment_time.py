@@ -98,7 +98,7 @@ def test_without_a_registered_model_the_column_is_missing_and_all_is_answered(
 
 
 def test_the_model_is_loaded_once_while_its_version_stays(
-    registry: Path, monkeypatch: pytest.MonkeyPatch
+    registry: Path, monkeypatch: pytest.MonkeyPatch, configured: Any
 ) -> None:
     loads: list[str] = []
     real = mlflow.pyfunc.load_model
@@ -115,3 +115,6 @@ def test_the_model_is_loaded_once_while_its_version_stays(
     assert loads == ["models:/payment-time/1"]
     assert source.version == "payment-time/1"
     assert PaymentTimeSource("").predictor() is None  # nothing configured: never a model
+    # every snapshot cache of a process (the API's, the scheduler's) shares one source
+    assert PaymentTimeSource.configured() is PaymentTimeSource.configured()
+    assert PaymentTimeSource.configured().model_uri == URI
