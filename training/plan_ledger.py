@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from features import load_frames
-from features.plan_state import PLAN_STATE_FEATURES, plan_state
+from features.plan_state import EXPECTED_DAYS_LATE, PLAN_STATE_FEATURES, plan_state
 from ledger.enums import OutcomeKind
 from ledger.tables import (
     Contact,
@@ -357,11 +357,16 @@ def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
     return replace(evidence, column=ledger(evidence.column), also=also, against=against)
 
 
-def state_columns(log: CheckpointLog) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The plan state's feature columns and which of them are categorical."""
+def state_columns(
+    log: CheckpointLog, payment_time: bool = True
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The plan state's feature columns and which of them are categorical; without
+    ``payment_time`` (a learner that does not read it, ``LearnerConfig.payment_time``) not the
+    payment-time model's column."""
     state = log.states[0]
-    cats = tuple(c for c in PLAN_STATE_FEATURES if isinstance(state[c].dtype, pd.CategoricalDtype))
-    return PLAN_STATE_FEATURES, cats
+    names = tuple(c for c in PLAN_STATE_FEATURES if payment_time or c != EXPECTED_DAYS_LATE)
+    cats = tuple(c for c in names if isinstance(state[c].dtype, pd.CategoricalDtype))
+    return names, cats
 
 
 __all__ = ["ARMS", "LEDGER_COLUMN", "LOGGING_VERSION", "LedgerCheckpoints", "ledger_checkpoints",

@@ -51,6 +51,7 @@ from policy.plan_model import PlanModelParams, PlanValueModel
 from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARM_OF, WAIT_ARM, arm_label
 from training.ope import doubly_robust, gain_of
+from training.plan_days_late import FOLDS
 from training.plan_fit import (
     TAIL_DAYS,
     FittedQ,
@@ -228,7 +229,7 @@ def fit_plan(data: LedgerCheckpoints, cfg: PlanRunConfig, *, shuffle: int | None
         raise ValueError("too few plan decisions in the ledger to hold out the last days")
     test_from = int(days[int(len(days) * (1 - cfg.test_share))])
     test = np.flatnonzero(judged & (t.day >= test_from))
-    features, cats = state_columns(data.log)
+    features, cats = state_columns(data.log, bool(lc.payment_time))
     objective = lc.plan_objective
     q = fitted_q(data.until(test_from), objective, iterations=lc.iterations, params=lc.params,
                  state_features=features, categorical=cats, shuffle=shuffle)  # fmt: skip
@@ -374,7 +375,9 @@ def train_plan_policy(
 
     tracking.start()
     cfg = replace(cfg, segment_plans=stated_plans(engine, cfg.segment_plans))
-    data = ledger_checkpoints(engine, cfg.creditor)
+    # the payment-time column's cross-fit only for a learner that reads it
+    folds = FOLDS if cfg.learner.payment_time else 0
+    data = ledger_checkpoints(engine, cfg.creditor, days_late_folds=folds)
     fit = fit_plan(data, cfg)
     verdict, figures = gate(fit, cfg)
     promoted = promote and verdict.passed

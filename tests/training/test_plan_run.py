@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
 
+from features.plan_state import EXPECTED_DAYS_LATE
 from ledger import migrate
 from ledger.db import make_engine
 from policy.plan_model import PlanModelParams
@@ -23,7 +24,7 @@ from simulator.config import SimConfig
 from simulator.world_file import default_world
 from training.plan_learner import CHOSEN
 from training.plan_ledger import ledger_checkpoints, simulate_plan_ledger
-from training.plan_run import MODEL_NAME, PlanRunConfig, train_plan_policy
+from training.plan_run import MODEL_NAME, PlanRunConfig, fit_plan, train_plan_policy
 
 
 def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
@@ -75,6 +76,12 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     assert isinstance(policy, PlanDunningPolicy)
     assert policy.state_source == "ledger"
     assert policy.model is not None
+    # CHOSEN does not read the payment-time model's column (rejected on VALIDATION); a learner
+    # configured to read it does
+    assert EXPECTED_DAYS_LATE not in policy.model.state_features
+    reading = fit_plan(data, replace(cfg, learner=replace(cfg.learner, payment_time="issue")))
+    assert reading.policy.model is not None
+    assert reading.policy.model.state_features[-1] == EXPECTED_DAYS_LATE
     state = data.log.states[0].head(5)
     assert policy.segments_by_creditor
     keys = [f"{c}:{g}" for c, g in zip(state["creditor"], state["segment"], strict=True)]
