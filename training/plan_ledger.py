@@ -53,7 +53,7 @@ from simulator.history import simulate_history
 from simulator.ledger_rows import stage_of as sim_stage
 from simulator.to_ledger import next_ids, write_history
 from simulator.world import World
-from training.plan_days_late import FOLDS, out_of_fold_days_late
+from training.plan_days_late import out_of_fold_days_late
 from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
 
 LOGGING_VERSION = "plan-logging"
@@ -284,11 +284,12 @@ def ledger_checkpoints(
     engine: Engine,
     creditor: str | None = None,
     creditor_id: int | None = None,
-    days_late_folds: int = FOLDS,
+    days_late_folds: int = 0,
 ) -> LedgerCheckpoints:
     """The checkpoint log of the ledger's plan decisions (see the module's docstring); the
     payment-time column out of fold over ``days_late_folds`` groups of debtors
-    (:mod:`training.plan_days_late`; 0: NaN)."""
+    (:mod:`training.plan_days_late`, e.g. its ``FOLDS``; 0, for a learner that does not read
+    it: NaN)."""
     choices = _choices(engine, creditor_id)
     if choices.empty:
         raise ValueError("the ledger holds no plan decisions (Recommendation rows with a plan)")

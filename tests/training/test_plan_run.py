@@ -22,6 +22,7 @@ from policy.plan_pyfunc import PlanDunningPolicy
 from serving.api.model_loader import RegistryLoader
 from simulator.config import SimConfig
 from simulator.world_file import default_world
+from training.plan_days_late import FOLDS
 from training.plan_learner import CHOSEN
 from training.plan_ledger import ledger_checkpoints, simulate_plan_ledger
 from training.plan_run import MODEL_NAME, PlanRunConfig, fit_plan, train_plan_policy
@@ -79,7 +80,9 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     # CHOSEN does not read the payment-time model's column (rejected on VALIDATION); a learner
     # configured to read it does
     assert EXPECTED_DAYS_LATE not in policy.model.state_features
-    reading = fit_plan(data, replace(cfg, learner=replace(cfg.learner, payment_time="issue")))
+    crossed = ledger_checkpoints(engine, days_late_folds=FOLDS)
+    assert crossed.log.states[0][EXPECTED_DAYS_LATE].notna().any()
+    reading = fit_plan(crossed, replace(cfg, learner=replace(cfg.learner, payment_time="issue")))
     assert reading.policy.model is not None
     assert reading.policy.model.state_features[-1] == EXPECTED_DAYS_LATE
     state = data.log.states[0].head(5)
