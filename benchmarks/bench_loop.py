@@ -33,8 +33,8 @@ from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training.plan_learner import (
     CHOSEN,
     LearnerConfig,
+    config_chooser,
     learn,
-    model_chooser,
     plan_factory,
     with_segment_defaults,
 )
@@ -66,7 +66,7 @@ def loop(body: dict[str, Any], rounds: int, references: tuple[str, ...]) -> None
 def cold_champion(world: World) -> PlanPolicy:
     """The plan learner trained on the default world's history (the old creditors only)."""
     model = learn(load_world(DEFAULT_WORLD_PATH), world.seed, CHOSEN)
-    chooser = model_chooser(model, CHOSEN.plan_objective, TopK())
+    chooser = config_chooser(model, CHOSEN, TopK())
     return PlanPolicy(world, chooser, "champion (cold)", arms=CHOSEN.arms)
 
 
@@ -86,9 +86,7 @@ def cold_anchored(world: World) -> PlanPolicy:
     newcomer states (:func:`newcomer_config`), as the API serves an anchored champion."""
     cfg = newcomer_config()
     model = learn(load_world(DEFAULT_WORLD_PATH), world.seed, cfg)
-    chooser = model_chooser(
-        model, cfg.plan_objective, TopK(), cfg.default_arms, cfg.margin_eur or 0.0, cfg.evidence
-    )
+    chooser = config_chooser(model, cfg, TopK())
     return PlanPolicy(world, chooser, "champion (cold, anchored)", arms=cfg.arms)
 
 

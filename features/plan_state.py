@@ -180,6 +180,19 @@ def plan_state(
     (:func:`expected_days_late`; None: that column is NaN)."""
     rows = build_features(frames, requests[["debtor_id", "as_of"]])
     rows.index = requests.index
+    return beside(frames, rows, requests, days_late)
+
+
+def beside(
+    frames: LedgerFrames,
+    built: pd.DataFrame,
+    requests: pd.DataFrame,
+    days_late: DaysLatePredictor | None = None,
+) -> pd.DataFrame:
+    """``PLAN_STATE_FEATURES`` from the debtor features ``built`` for ``requests`` (row for row,
+    ``built``'s index kept): the checkpoint's features and the payment-time model's beside them
+    (a snapshot builds its debtor features once and adds these)."""
     extra = checkpoint_features(frames, requests)
-    late = expected_days_late(frames, requests, days_late)
-    return pd.concat([rows, extra, late], axis=1)[list(PLAN_STATE_FEATURES)]
+    extra[EXPECTED_DAYS_LATE] = expected_days_late(frames, requests, days_late).to_numpy()
+    extra.index = built.index
+    return pd.concat([built, extra], axis=1)[list(PLAN_STATE_FEATURES)]

@@ -3,16 +3,22 @@
 In production the plan state carries ``expected_days_late``: what the registered payment-time
 model expects of the debtor's oldest overdue invoice (:mod:`features.plan_state`). The simulator's
 counterpart is fitted here on the history world the plan learner logs in (the creditor's past):
-one LightGBM regressor per history, over every invoice of that world as of its issue date, with
-what the creditor knew then (segment, creditor, B2B or B2C, the invoice's amount, how many of the
-debtor's invoices were paid before and how late on average), for the days it was paid late,
-capped at ``CAP_DAYS`` (an invoice still open ``CAP_DAYS`` after its due date counts as the cap;
-one due later than that before the history's end and still open is left out: its label is not
-known yet). It learns from every invoice, the ones paid on time included, which the plan log
-never sees (a checkpoint is only passed by an overdue debtor).
+one LightGBM regressor per history, on one of two kinds of rows (``LearnerConfig.payment_time``):
 
-At a checkpoint the column is the model's prediction for the debtor's overdue amount with its
-history as of then (the state's own columns, read under the invoice's names). The checkpoints the
+* :func:`invoice_rows` ("issue"): every invoice of that world as of its issue date, with what the
+  creditor knew then (segment, creditor, B2B or B2C, the invoice's amount, how many of the
+  debtor's invoices were paid before and how late on average: ``FEATURES``), labelled with the
+  days it was paid late, capped at ``CAP_DAYS`` (an invoice still open ``CAP_DAYS`` after its due
+  date counts as the cap; one due later than that before the history's end and still open is
+  left out: its label is not known yet). It learns from every invoice, the ones paid on time
+  included, which the plan log never sees (a checkpoint is only passed by an overdue debtor);
+* :func:`day_rows` ("days"): the plan state of the overdue debtors on some days of the history
+  (all of ``STATE_FEATURES``), labelled with the days late at which the debtor's oldest overdue
+  invoice was paid (days past due plus at most ``CAP_DAYS`` more): the registered model's rows as
+  of later decisions.
+
+At a checkpoint the column is the model's prediction from the state's own columns (for "issue",
+read under the invoice's names: the overdue amount as the amount, the history as of then). The
 plan model is fitted on get it out of fold: from a regressor fitted on the other half of the
 history's debtors, so no training row's column has seen its own debtor's payments (stacking);
 decisions in another world use the regressor fitted on all of them.

@@ -22,13 +22,7 @@ from sqlalchemy.engine import Engine
 
 from features import build_features, load_frames
 from features.loading import LedgerFrames
-from features.plan_state import (
-    EXPECTED_DAYS_LATE,
-    PLAN_STATE_FEATURES,
-    DaysLatePredictor,
-    checkpoint_features,
-    expected_days_late,
-)
+from features.plan_state import DaysLatePredictor, beside
 from policy.encoding import EncodedBase, encode_base
 from policy.model import OutcomeModels
 from policy.plan_encoding import EncodedPlanStates, encode_plan_states
@@ -152,10 +146,7 @@ class FeatureSnapshots:
         checkpoint's features and the payment-time model's (``days_late``; None: NaN) beside them
         (the batch engine builds them per bucket so)."""
         requests = pd.DataFrame({"debtor_id": built.index.to_numpy(), "as_of": as_of})
-        extra = checkpoint_features(frames, requests)
-        extra[EXPECTED_DAYS_LATE] = expected_days_late(frames, requests, days_late).to_numpy()
-        extra.index = built.index
-        return pd.concat([built, extra], axis=1)[list(PLAN_STATE_FEATURES)]
+        return beside(frames, built, requests, days_late)
 
     @staticmethod
     def build(frames: LedgerFrames, as_of: pd.Timestamp) -> pd.DataFrame:
