@@ -106,7 +106,10 @@ class Evidence:
     segment's (an escalation plan; None: its segment's), or one per segment (index: segment; -1:
     that segment keeps its own plan). ``against``: counter-evidence, (column, ``">="`` or
     ``"<="``, value) conditions that, when all hold, say the debtor is not the payer the rules
-    suggest (e.g. it paid its earlier invoices on time): the evidence is then not shown."""
+    suggest (e.g. it paid its earlier invoices on time): the evidence is then not shown.
+    ``known``: conditions that, when all hold, say the debtor's own history is long enough for the
+    model to judge it without evidence (e.g. several earlier invoices paid): such a row keeps its
+    segment's anchor but another arm need only beat it by ``margin_known_eur``."""
 
     column: str = "promises_broken"
     at_least: float = 1.0
@@ -114,12 +117,17 @@ class Evidence:
     also: tuple[tuple[str, float], ...] = ()
     then: int | tuple[int, ...] | None = None
     against: tuple[tuple[str, str, float], ...] = ()
+    known: tuple[tuple[str, str, float], ...] = ()
+    margin_known_eur: float | None = None
 
     def __post_init__(self) -> None:  # read back from JSON, the tuples come as lists
         object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
         if isinstance(self.then, list | tuple):
             object.__setattr__(self, "then", tuple(int(a) for a in self.then))
         object.__setattr__(self, "against", conditions(self.against, "evidence against"))
+        object.__setattr__(self, "known", conditions(self.known, "evidence known"))
+        if self.known and self.margin_known_eur is None:
+            raise ValueError("evidence known: give margin_known_eur, the margin for such a row")
 
     @property
     def escalations(self) -> tuple[int, ...]:
@@ -134,8 +142,12 @@ class Evidence:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """The state columns it reads: the rules', then the counter-evidence's."""
-        return (*(c for c, _ in self.rules), *(c for c, _, _ in self.against))
+        """The state columns it reads: the rules', the counter-evidence's, then ``known``'s."""
+        return (
+            *(c for c, _ in self.rules),
+            *(c for c, _, _ in self.against),
+            *(c for c, _, _ in self.known),
+        )
 
     def shown(self, counts: F) -> B:
         """Per row whether the evidence is there (``counts``: [row] of ``column``, or [row, rule]
@@ -149,9 +161,16 @@ class Evidence:
         return np.asarray(shown)
 
     def margins(self, counts: F, margin: float) -> F:
-        """Per row the margin to apply: ``margin`` with evidence, else the one without it."""
+        """Per row the margin to apply: ``margin`` with evidence, else ``margin_known_eur`` where
+        the history is ``known``, else the one without evidence."""
         without = np.inf if self.margin_without_eur is None else self.margin_without_eur
-        return np.where(self.shown(counts), margin, without)
+        out = np.where(self.shown(counts), margin, without)
+        if self.known:
+            c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
+            start = len(self.rules) + len(self.against)
+            known = all_hold(self.known, c[:, start : start + len(self.known)])
+            out = np.where(known & ~self.shown(counts), float(self.margin_known_eur or 0.0), out)
+        return np.asarray(out)
 
     def defaults(self, counts: F, default: I, segment: I | None = None) -> I:
         """Per row the arm it is anchored on: ``then`` with evidence (when set; per segment, the

@@ -31,6 +31,10 @@ a requirement, not a knob for value), stated before its run: adopted if it holds
 than ``CHOSEN`` (10/10) and gives up at most 0.2 points of ``CHOSEN``'s mean share (90.95 %).
 None of the three designs met it (90.66, 90.10 and 89.97 %, +3 in 9/10 each; ``CHOSEN``'s
 docstring has the figures).
+
+Session 15 tried, under session 12's rule (+0.5 points of the mean share), a smaller margin for a
+debtor whose history is known (``Evidence.known``), escalation on earlier invoices paid late, and
+the value model's leaf size and per-euro target; none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -76,6 +80,9 @@ def _b2b_b2c(b2b: int, b2c: int) -> tuple[int, ...]:
     B2B, odd B2C; -1: the segment keeps its own plan)."""
     return (b2b, b2c) * 3
 
+
+_KNOWN = ((2, 100), (2, 300), (2, 1000), (4, 100), (4, 300), (4, 1000), (1, 1000), (2, 700))
+"""Session 15's known histories: (earlier invoices paid at least, margin in EUR)."""
 
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "plan_validation.json"
 SESSION_10 = replace(
@@ -208,6 +215,32 @@ CANDIDATES: dict[str, LearnerConfig] = {
     "staged-cheap-first-unless-paid-on-time": replace(
         CHOSEN, first_stage_from=("own", *_CHEAP), first_stage_unless=_PAID_ON_TIME.against
     ),
+    # session 15: the value model's variance (larger leaves; collected learnt per euro overdue)
+    **{
+        f"chosen-min-leaf-{n}": replace(CHOSEN, params=replace(CHOSEN.params, min_data_in_leaf=n))
+        for n in (50, 100)
+    },
+    "chosen-per-euro": replace(CHOSEN, per_euro=True),
+    # session 15: escalated as well when its earlier invoices were paid this late on average
+    **{
+        f"escalate-or-prior-late-{d}": replace(
+            CHOSEN,
+            evidence=replace(CHOSEN.evidence or Evidence(), also=(("prior_mean_dpd", float(d)),)),
+        )
+        for d in (15, 25)
+    },
+    # session 15: a debtor with a known history leaves its segment's plan at a smaller margin
+    **{
+        f"known-prior-{n}-margin-{m}": replace(
+            CHOSEN,
+            evidence=replace(
+                CHOSEN.evidence or Evidence(),
+                known=(("prior_paid", ">=", float(n)),),
+                margin_known_eur=float(m),
+            ),
+        )
+        for n, m in _KNOWN
+    },
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has

@@ -355,7 +355,10 @@ def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
 
     also = tuple((ledger(c), a) for c, a in evidence.also)
     against = tuple((ledger(c), op, v) for c, op, v in evidence.against)
-    return replace(evidence, column=ledger(evidence.column), also=also, against=against)
+    known = tuple((ledger(c), op, v) for c, op, v in evidence.known)
+    return replace(
+        evidence, column=ledger(evidence.column), also=also, against=against, known=known
+    )
 
 
 def state_columns(

@@ -138,3 +138,19 @@ def test_counter_evidence_keeps_the_segments_plan_and_reads_back_from_json() -> 
     assert Evidence(**json.loads(json.dumps(asdict(on_time)))) == on_time
     with pytest.raises(ValueError, match="against"):
         Evidence(against=(("prior_paid", ">", 1.0),))
+
+
+def test_a_known_history_keeps_the_anchor_at_its_own_smaller_margin() -> None:
+    # rows: a broken promise; none, 3 invoices paid; none, 1 paid; none, unknown (NaN); a broken
+    # promise and 3 paid (the evidence's margin wins)
+    known = Evidence(
+        "promises_broken", 1.0, then=1, known=(("prior_paid", ">=", 2.0),), margin_known_eur=300.0
+    )
+    counts = np.array([[1.0, 0.0], [0.0, 3.0], [0.0, 1.0], [0.0, np.nan], [1.0, 3.0]])
+    assert known.columns == ("promises_broken", "prior_paid")
+    assert known.margins(counts, 500.0).tolist() == [500.0, 300.0, np.inf, np.inf, 500.0]
+    default = np.zeros(5, dtype=np.int64)
+    assert known.defaults(counts, default).tolist() == [1, 0, 0, 0, 1]  # the anchor is kept
+    assert Evidence(**json.loads(json.dumps(asdict(known)))) == known
+    with pytest.raises(ValueError, match="margin_known_eur"):
+        Evidence(known=(("prior_paid", ">=", 2.0),))

@@ -31,14 +31,21 @@ def test_an_escalation_plan_per_segment_is_refused_for_a_ledgers_named_segments(
         ledger_evidence(Evidence(then=(3, -1)))
 
 
-def test_counter_evidence_reads_the_ledgers_columns_too() -> None:
-    e = Evidence(then=3, against=(("prior_paid", ">=", 1.0), ("prior_mean_dpd", "<=", 3.0)))
+def test_counter_evidence_and_a_known_history_read_the_ledgers_columns_too() -> None:
+    e = Evidence(
+        then=3,
+        against=(("prior_paid", ">=", 1.0), ("prior_mean_dpd", "<=", 3.0)),
+        known=(("prior_paid", ">=", 2.0),),
+        margin_known_eur=1000.0,
+    )
     mapped = ledger_evidence(e)
     assert mapped is not None
     assert mapped.against == (
         (LEDGER_COLUMN["prior_paid"], ">=", 1.0),
         (LEDGER_COLUMN["prior_mean_dpd"], "<=", 3.0),
     )
+    assert mapped.known == ((LEDGER_COLUMN["prior_paid"], ">=", 2.0),)
+    assert mapped.margin_known_eur == 1000.0
 
 
 def test_a_first_stage_anchor_is_refused_by_the_ledgers_plan_learner() -> None:
