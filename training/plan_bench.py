@@ -34,7 +34,8 @@ docstring has the figures).
 
 Session 15 tried, under session 12's rule (+0.5 points of the mean share), a smaller margin for a
 debtor whose history is known (``Evidence.known``), escalation on earlier invoices paid late, and
-the value model's leaf size and per-euro target; none met it (``CHOSEN``'s docstring).
+the value model's leaf size and per-euro target, and fitted-Q's continuation valued as the anchored
+policy would choose (``LearnerConfig.anchored_continuation``); none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -221,6 +222,11 @@ CANDIDATES: dict[str, LearnerConfig] = {
         for n in (50, 100)
     },
     "chosen-per-euro": replace(CHOSEN, per_euro=True),
+    # session 15: fitted-Q's continuation valued as the anchored policy would choose it
+    "chosen-anchored-continuation": replace(CHOSEN, anchored_continuation=True),
+    "chosen-anchored-continuation-3-rounds": replace(
+        CHOSEN, anchored_continuation=True, iterations=3
+    ),
     # session 15: escalated as well when its earlier invoices were paid this late on average
     **{
         f"escalate-or-prior-late-{d}": replace(

@@ -13,6 +13,7 @@ before the log's end are not learnt from (their value is cut short), only bootst
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from policy.plan_choice import PlanObjective
+from policy.plan_choice import PlanObjective, anchored
 from policy.plan_model import ARM_COLUMNS, PlanModelParams, PlanValueModel
 from simulator.checkpoints import ARMS
 from simulator.debtor_history import CATEGORICAL, STATE_FEATURES
@@ -102,17 +103,34 @@ class FittedQ:
         return self.models[-1]
 
 
-def bootstrapped(t: Transitions, model: PlanValueModel, objective: PlanObjective,
-                 rows: I, reward: F | None = None) -> F:  # fmt: skip
+Anchors = Callable[[pd.DataFrame], tuple[I, F]]
+"""Per state row, the arm the deployed policy is anchored on and the margin another arm must beat
+it by (:meth:`policy.plan_pyfunc.PlanDunningPolicy.anchors`)."""
+
+
+def bootstrapped(
+    t: Transitions,
+    model: PlanValueModel,
+    objective: PlanObjective,
+    rows: I,
+    reward: F | None = None,
+    anchors: Anchors | None = None,
+) -> F:
     """Per checkpoint of ``rows``, its reward plus, when its episode goes on, ``model``'s parts
-    of the best available plan at the next checkpoint (the fitted-Q target of the next round)."""
+    of the best available plan at the next checkpoint (the fitted-Q target of the next round);
+    with ``anchors``, of the plan the anchored policy would choose there (what will be done later
+    is what the deployed policy does, not the best plan it would not take)."""
     out = (t.reward if reward is None else reward)[rows].copy()
     boot = np.flatnonzero(t.next_row[rows] >= 0)
     if boot.size == 0:
         return out
     nxt = t.next_row[rows[boot]]
-    parts = model.predict(t.state.iloc[nxt])
-    score = np.where(t.available[nxt], objective.score(parts), -np.inf)
+    state = t.state.iloc[nxt]
+    parts = model.predict(state)
+    raw = objective.score(parts)
+    if anchors is not None:
+        raw = anchored(raw, *anchors(state.reset_index(drop=True)))
+    score = np.where(t.available[nxt], raw, -np.inf)
     best = np.argmax(score, axis=1)
     out[boot] += parts[np.arange(boot.size), best]
     return out
@@ -130,10 +148,12 @@ def fitted_q(
     state_features: tuple[str, ...] = STATE_FEATURES,
     categorical: tuple[str, ...] = CATEGORICAL,
     shuffle: int | None = None,
+    anchors: Anchors | None = None,
 ) -> FittedQ:
     """Every round of :func:`fit_plan_model` with its targets; ``shuffle``: a seed to permute
     the rewards among the learnt checkpoints with (a deliberately weakened model, for the
-    gate's tests)."""
+    gate's tests); ``anchors``: the deployed policy's, valuing what is done later as it would
+    (:func:`bootstrapped`)."""
     t = transitions(log)
     rows = np.flatnonzero(t.learn)
     reward = t.reward.copy()
@@ -148,7 +168,7 @@ def fitted_q(
     for _ in range(1 if monte_carlo else iterations):
         if models:
             target = reward.copy()
-            target[rows] = bootstrapped(t, models[-1], objective, rows, reward)
+            target[rows] = bootstrapped(t, models[-1], objective, rows, reward, anchors)
         model = PlanValueModel(
             arm_table(), state_features, categorical, params or PlanModelParams(), per_euro_of
         )

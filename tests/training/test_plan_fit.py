@@ -1,9 +1,12 @@
-"""Value targets of the plan fit: sums along an episode's checkpoints and fixed-horizon windows."""
+"""Value targets of the plan fit: sums along an episode's checkpoints, fixed-horizon windows, and
+the continuation valued as the best plan or as the anchored policy would choose."""
 
 import numpy as np
 import pandas as pd
 
-from training.plan_fit import Transitions, returns, within
+from policy.plan_choice import PlanObjective
+from policy.plan_model import PlanValueModel
+from training.plan_fit import Transitions, bootstrapped, returns, within
 from training.plan_policy import CheckpointLog
 
 
@@ -36,3 +39,30 @@ def test_a_fixed_horizon_reads_the_totals_that_many_days_on() -> None:
     target, learn = within(log, t, 5)
     assert target[:, 0].tolist() == [4.0, 6.0, 9.0]  # day-end totals of day + 4, capped at the end
     assert learn.tolist() == [True, True, False]
+
+
+class _TwoArms(PlanValueModel):
+    """Arm 1 collects 10 EUR more than arm 0 at every state (no fit needed)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def predict(  # type: ignore[override]
+        self, state: pd.DataFrame, arms: object = None, *, encoded: object = None
+    ) -> np.ndarray:
+        out = np.zeros((len(state), 2, 4))
+        out[:, 0, 0], out[:, 1, 0] = 5.0, 15.0
+        return out
+
+
+def test_the_continuation_is_the_best_plan_or_the_one_the_anchored_policy_keeps() -> None:
+    t = _t(np.ones((2, 4)) * [1.0, 0, 0, 0], [1, -1], [0, 0], [0, 14])
+    rows = np.array([0, 1])
+    best = bootstrapped(t, _TwoArms(), PlanObjective(), rows)
+    assert best[:, 0].tolist() == [16.0, 1.0]  # arm 1 at the next checkpoint
+
+    def keep_arm_0(state: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(len(state), dtype=np.int64), np.full(len(state), 20.0)
+
+    kept = bootstrapped(t, _TwoArms(), PlanObjective(), rows, anchors=keep_arm_0)
+    assert kept[:, 0].tolist() == [6.0, 1.0]  # arm 0 kept: arm 1 gains less than the margin
