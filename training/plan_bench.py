@@ -35,7 +35,8 @@ docstring has the figures).
 Session 15 tried, under session 12's rule (+0.5 points of the mean share), a smaller margin for a
 debtor whose history is known (``Evidence.known``), escalation on earlier invoices paid late, and
 the value model's leaf size and per-euro target, and fitted-Q's continuation valued as the anchored
-policy would choose (``LearnerConfig.anchored_continuation``); none met it (``CHOSEN``'s docstring).
+policy would choose (``LearnerConfig.anchored_continuation``), and the mean of 5 models fitted on
+80 % of the debtors each (``LearnerConfig.bagging``); none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -227,6 +228,8 @@ CANDIDATES: dict[str, LearnerConfig] = {
     "chosen-anchored-continuation-3-rounds": replace(
         CHOSEN, anchored_continuation=True, iterations=3
     ),
+    # session 15: the choice on the mean of several models, each fitted on 80 % of the debtors
+    **{f"chosen-bagging-{k}": replace(CHOSEN, bagging=k) for k in (5,)},
     # session 15: escalated as well when its earlier invoices were paid this late on average
     **{
         f"escalate-or-prior-late-{d}": replace(

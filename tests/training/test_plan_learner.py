@@ -17,12 +17,14 @@ from simulator.plans import PLANS, Plan
 from simulator.world_file import default_world
 from training.plan_fit import transitions
 from training.plan_learner import (
+    BaggedPlanModel,
     LearnerConfig,
     default_logger,
     learn,
     log_history,
     model_chooser,
     plan_factory,
+    sub_log,
 )
 from training.plan_policy import PlanPolicy
 
@@ -153,3 +155,23 @@ def test_the_escalation_plan_is_among_the_arms_when_anchored_and_always_logged()
     assert extra.logged_arms[firm_10]  # logged before the ledger's anchors are known
     assert not extra.arms[firm_10]
     assert replace(extra, defaults=("phone/neutral/7d",)).arms[firm_10]
+
+
+def test_a_bagged_model_decides_on_its_members_mean_each_fitted_on_some_debtors() -> None:
+    cfg = LearnerConfig(
+        history_debtors=120, history_days=60, iterations=1, params=PlanModelParams(rounds=20),
+        bagging=3,
+    )  # fmt: skip
+    model = learn(CASE.spec, CASE.seed, cfg)
+    assert isinstance(model, BaggedPlanModel)
+    assert len(model.members) == 3
+    log = log_history(CASE.spec, CASE.seed, 120, 60)
+    state = log.frame()[0].head(5)
+    parts = [m.predict(state) for m in model.members]
+    assert not np.allclose(parts[0], parts[1])  # other debtors, another fit
+    assert np.allclose(model.predict(state), np.mean(parts, axis=0))
+    keep = np.zeros(120, dtype=bool)
+    keep[:40] = True
+    sub = sub_log(log, keep)
+    assert set(np.concatenate(sub.debtor).tolist()) <= set(range(40))
+    assert len(sub.frame()[0]) == int(keep[np.concatenate(log.debtor)].sum())
