@@ -36,7 +36,8 @@ Session 15 tried, under session 12's rule (+0.5 points of the mean share), a sma
 debtor whose history is known (``Evidence.known``), escalation on earlier invoices paid late, and
 the value model's leaf size and per-euro target, and fitted-Q's continuation valued as the anchored
 policy would choose (``LearnerConfig.anchored_continuation``), and the mean of 5 models fitted on
-80 % of the debtors each (``LearnerConfig.bagging``); none met it (``CHOSEN``'s docstring).
+80 % of the debtors each (``LearnerConfig.bagging``); for the cost target, a first stage of
+friendly or neutral e-mails or SMS; none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -230,6 +231,18 @@ CANDIDATES: dict[str, LearnerConfig] = {
     ),
     # session 15: the choice on the mean of several models, each fitted on 80 % of the debtors
     **{f"chosen-bagging-{k}": replace(CHOSEN, bagging=k) for k in (5,)},
+    # session 15: a cheap first stage without the firm tone (an accounts-payable department
+    # disputes a firm reminder), for the cost target
+    "staged-gentle-email-first": replace(
+        CHOSEN,
+        first_stage_from=(
+            "own",
+            *(c for c in _CHEAP if c.startswith("email/") and "/firm/" not in c),
+        ),
+    ),
+    "staged-gentle-cheap-first": replace(
+        CHOSEN, first_stage_from=("own", *(c for c in _CHEAP if "/firm/" not in c))
+    ),
     # session 15: escalated as well when its earlier invoices were paid this late on average
     **{
         f"escalate-or-prior-late-{d}": replace(
