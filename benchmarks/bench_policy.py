@@ -17,16 +17,20 @@ comparison. Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/
 
 import argparse
 import json
+import multiprocessing as mp
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from simulator.baselines import _replay_plans
-from simulator.evaluation import evaluate_family
+from simulator.evaluation import evaluate_family, paired
 from simulator.families import DEFAULT_REPORT, TEST, Family, cases
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
-from simulator.outcome import run_case
+from simulator.outcome import run_case, score
 from simulator.plans import PLANS
 from simulator.registry import PolicyFactory, make_policy
 
@@ -144,6 +148,46 @@ def _targets(default: dict[str, Any], test: dict[str, Any], name: str) -> dict[s
     return out
 
 
+HISTORY_DRAWS = 8
+
+
+def _draw_share(draw: int) -> float:
+    """The plan learner's objective on the default world, learnt from history draw ``draw``."""
+    from training.plan_learner import CHOSEN, plan_factory, with_segment_defaults
+
+    cfg = replace(with_segment_defaults(CHOSEN, DEFAULT_REPORT), history_draw=draw)
+    case = cases(DEFAULT_REPORT)[0]
+    o = run_case(case, "plan-learner", plan_factory(cfg), DEFAULT_OBJECTIVE)
+    return float(score(o, DEFAULT_OBJECTIVE)["objective_eur"])
+
+
+def _history_draws(default: dict[str, Any], jobs: int) -> dict[str, Any]:
+    """The default world's figure is one draw of the creditor's past (the history world the
+    learner learns from): the plan learner's share of the ceiling over ``HISTORY_DRAWS`` draws
+    (draw 0 is the report's), evaluation only: nothing is chosen on them."""
+    ceiling = default["worlds"][0]["ceiling"]["objective_eur"]
+    draws = range(HISTORY_DRAWS)
+    if jobs > 1:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            objectives = pool.map(_draw_share, draws)
+    else:
+        objectives = [_draw_share(d) for d in draws]
+    shares = [round(o / ceiling, 4) for o in objectives]
+    points = paired([100 * s for s in shares])
+    at_target = sum(s >= TARGET_SHARE_DEFAULT for s in shares)
+    return {
+        "what": "the plan learner (greedy) on the default world, learnt from other draws of "
+        "the creditor's past (training.plan_learner.LearnerConfig.history_draw; draw 0: the "
+        "report's)",
+        "shares_of_ceiling": shares,
+        "mean_share_of_ceiling": round(float(np.mean(shares)), 4),
+        "ci95_points": points["ci95"],
+        "min": min(shares),
+        "max": max(shares),
+        "draws_at_or_above_target": f"{at_target}/{len(shares)}",
+    }
+
+
 def _speed(objective: Objective) -> dict[str, Any]:
     """Replay and plan-search timings on the default world (fresh, uncached)."""
     case = cases(DEFAULT_REPORT)[0]
@@ -203,6 +247,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "learned_on": sorted(on & {"default", "test"}) if asked_names else [],
         "previous_champion": previous,
         "targets": {n: _targets(default, test, n) for n in names},
+        "default_world_history_draws": (
+            _history_draws(default, args.jobs)
+            if "plan-learner" in asked_names and "default" in on
+            else None
+        ),
         "speed": _speed(objective),
         "default_world": default,
         "test_family": test,
@@ -211,7 +260,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
-    brief = {k: result[k] for k in ("learned_policy", "targets", "speed", "seconds_total")}
+    keys = ("learned_policy", "targets", "default_world_history_draws", "speed", "seconds_total")
+    brief = {k: result[k] for k in keys}
     print(json.dumps(brief, indent=2))
     return result
 

@@ -62,6 +62,7 @@ from training.plan_policy import (
 
 B = NDArray[np.bool_]
 HISTORY_SEED_OFFSET = 7_919
+HISTORY_DRAW_STEP = 1_009  # another draw of the creditor's past: its seed this much further on
 
 
 def plan_objective(objective: Objective, lam: float, cost_mu: float = 0.0) -> PlanObjective:
@@ -114,6 +115,9 @@ class LearnerConfig:
     # choose it (its margin and evidence), not as the best plan there
     anchored_continuation: bool = False
     bagging: int = 0  # decide on the mean of this many models, each on 80 % of the debtors
+    # which draw of the creditor's past it learns from (0: the one every report uses; others
+    # measure how much a figure owes to that draw, ``benchmarks/bench_policy.py``)
+    history_draw: int = 0
 
     @property
     def arms(self) -> NDArray[np.bool_]:
@@ -342,7 +346,7 @@ def _history(spec: WorldSpec, seed: int, cfg: LearnerConfig) -> CheckpointLog:
         logger = default_logger(defaults, cfg.log_epsilon)
     return log_history(
         spec,
-        seed + HISTORY_SEED_OFFSET,
+        seed + HISTORY_SEED_OFFSET + HISTORY_DRAW_STEP * cfg.history_draw,
         cfg.history_debtors,
         cfg.history_days,
         cfg.arms,
@@ -549,6 +553,7 @@ def _history_cached(spec: WorldSpec, seed: int, cfg: LearnerConfig) -> Checkpoin
         spec.fingerprint(), seed, cfg.history_debtors, cfg.history_days,
         tuple(cfg.arms.tolist()), cfg.log_epsilon,
         None if logged_by is None else tuple(logged_by.tolist()), cfg.payment_time,
+        cfg.history_draw,
     )  # fmt: skip
     if key not in _LOGS:
         _LOGS[key] = _history(spec, seed, cfg)

@@ -17,8 +17,10 @@ from simulator.plans import PLANS, Plan
 from simulator.world_file import default_world
 from training.plan_fit import transitions
 from training.plan_learner import (
+    HISTORY_SEED_OFFSET,
     BaggedPlanModel,
     LearnerConfig,
+    _history,
     default_logger,
     learn,
     log_history,
@@ -175,3 +177,12 @@ def test_a_bagged_model_decides_on_its_members_mean_each_fitted_on_some_debtors(
     sub = sub_log(log, keep)
     assert set(np.concatenate(sub.debtor).tolist()) <= set(range(40))
     assert len(sub.frame()[0]) == int(keep[np.concatenate(log.debtor)].sum())
+
+
+def test_another_history_draw_is_another_past_and_draw_0_the_reports() -> None:
+    cfg = LearnerConfig(history_debtors=60, history_days=40)
+    first = _history(CASE.spec, CASE.seed, cfg)
+    same = log_history(CASE.spec, CASE.seed + HISTORY_SEED_OFFSET, 60, 40, cfg.arms)
+    other = _history(CASE.spec, CASE.seed, replace(cfg, history_draw=1))
+    assert np.array_equal(np.concatenate(first.arm), np.concatenate(same.arm))
+    assert not np.array_equal(np.concatenate(first.totals), np.concatenate(other.totals))
