@@ -9,9 +9,12 @@ of exploration; the issue's targets judged. Also how long replay and the plan se
 
 The learned policy is the plan learner (``training.plan_learner``, its knobs chosen on the
 VALIDATION family): in every world it learns from a history world of its own seed, then replays
-greedy and with its production exploration. ``--policy NAME`` (repeatable) runs registry names
-instead; ``--champion`` the MLflow champion of the older per-day learner as ``learned``. The rows of
-the previous champion run (the per-day learner, 7f6ea87) are carried over, labelled, for
+greedy and with its production exploration. Beside it ``segment-escalation``, its anchors
+without the model (the segment plans, the escalation plan after a broken promise: the
+plan-logging policy without exploration), and per family the points the learner gains over it:
+what the model adds. ``--policy NAME`` (repeatable) runs registry names instead; ``--champion``
+the MLflow champion of the older per-day learner as ``learned``. The rows of the previous
+champion run (the per-day learner, 7f6ea87) are carried over, labelled, for
 comparison. Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baselines``.
 """
 
@@ -67,11 +70,17 @@ def _plan_learner(
 ) -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str]:
     """The plan learner with the configuration chosen on the validation family, anchored on the
     segment plans reported on ``family`` (chosen on its choice family)."""
-    from training.plan_learner import CHOSEN, plan_factory, with_segment_defaults
+    from training.plan_learner import (
+        CHOSEN,
+        ESCALATION_RULE,
+        escalation_rule_factory,
+        plan_factory,
+        with_segment_defaults,
+    )
 
     cfg = with_segment_defaults(CHOSEN, family)
     return (
-        {"plan-learner": plan_factory(cfg)},
+        {"plan-learner": plan_factory(cfg), ESCALATION_RULE: escalation_rule_factory(cfg)},
         {"plan-learner": plan_factory(cfg, exploring=True)},
         f"plan learner (training/plan_learner.py), {CHOSEN.describe()}",
     )
@@ -137,6 +146,17 @@ def _test_targets(test: dict[str, Any], name: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+RULE = "segment-escalation"  # training.plan_learner.ESCALATION_RULE: the learner's anchors alone
+
+
+def _over_rule(family: dict[str, Any], name: str) -> dict[str, Any]:
+    """Points of the ceiling ``name`` gains over its own anchors without the model (the segment
+    plans and the escalation after a broken promise), per world and paired: what the model adds."""
+    rows = [w["policies"] for w in family["worlds"]]
+    pts = [100 * (r[name]["share_of_ceiling"] - r[RULE]["share_of_ceiling"]) for r in rows]
+    return paired(pts) | {"per_world": [round(p, 2) for p in pts]}
+
+
 def _targets(default: dict[str, Any], test: dict[str, Any], name: str) -> dict[str, Any]:
     """The issue's targets for policy ``name``, judged where it ran (each with its figures)."""
     out: dict[str, Any] = {}
@@ -144,6 +164,9 @@ def _targets(default: dict[str, Any], test: dict[str, Any], name: str) -> dict[s
         out |= _default_targets(default, name)
     if name in test["summary"]:
         out |= _test_targets(test, name)
+    for family in (default, test):
+        if name != RULE and name in family["summary"] and RULE in family["summary"]:
+            out[f"points_over_{RULE}_{family['family']}"] = _over_rule(family, name)
     out["judged_on"] = [f["family"] for f in (default, test) if name in f["summary"]]
     return out
 
@@ -240,7 +263,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return evaluate_family(factories, family, objective, exploring=exploring, jobs=args.jobs)
 
     default, test = run(DEFAULT_REPORT), run(TEST)
-    names = asked_names or ["learned"]
+    names = [n for n in asked_names if n != RULE] or ["learned"]
     result: dict[str, Any] = {
         "objective": objective.as_dict(),
         "learned_policy": learned,

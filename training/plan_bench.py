@@ -243,6 +243,8 @@ CANDIDATES: dict[str, LearnerConfig] = {
     "staged-gentle-cheap-first": replace(
         CHOSEN, first_stage_from=("own", *(c for c in _CHEAP if "/firm/" not in c))
     ),
+    # session 15: the anchors alone (the model never overrules them): what the model adds
+    "chosen-rule-only": replace(CHOSEN, margin_eur=1e9),
     # session 15: escalated as well when its earlier invoices were paid this late on average
     **{
         f"escalate-or-prior-late-{d}": replace(

@@ -27,8 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from policy.plan_logging import PlanLoggingPolicy
-from simulator.checkpoints import arm_label
-from training.plan_learner import CHOSEN
+from training.plan_learner import CHOSEN, logging_policy
 from training.plan_ledger import ledger_evidence
 from training.plan_run import MODEL_NAME
 
@@ -40,12 +39,8 @@ def chosen_logging_policy(epsilon: float, *, ledger: bool = True) -> PlanLogging
     plan once its evidence shows) and exploring what it chooses among besides: its escalation
     plan and its extra plans. ``ledger``: its evidence reads the ledger's plan state (else the
     simulator's, for :func:`training.plan_learner.targeted_logger`)."""
-    evidence = CHOSEN.evidence
-    then = evidence.then if evidence is not None else None
-    escalation = arm_label(then) if isinstance(then, int) else None
-    if ledger:
-        evidence = ledger_evidence(evidence)
-    return PlanLoggingPolicy(epsilon, escalation, CHOSEN.extra_plans, evidence)
+    evidence = ledger_evidence(CHOSEN.evidence) if ledger else CHOSEN.evidence
+    return logging_policy(CHOSEN, epsilon, evidence)
 
 
 def stated_segments(engine: Engine) -> dict[str, str]:

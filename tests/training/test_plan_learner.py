@@ -22,6 +22,7 @@ from training.plan_learner import (
     LearnerConfig,
     _history,
     default_logger,
+    escalation_rule_factory,
     learn,
     log_history,
     model_chooser,
@@ -186,3 +187,19 @@ def test_another_history_draw_is_another_past_and_draw_0_the_reports() -> None:
     other = _history(CASE.spec, CASE.seed, replace(cfg, history_draw=1))
     assert np.array_equal(np.concatenate(first.arm), np.concatenate(same.arm))
     assert not np.array_equal(np.concatenate(first.totals), np.concatenate(other.totals))
+
+
+def test_the_escalation_rule_is_the_anchors_without_a_model() -> None:
+    phone, letter = (PLANS.index(Plan.parse(p)) for p in ("phone/neutral/7d", "letter/firm/14d"))
+    cfg = LearnerConfig(cadences=(7,), margin_eur=500.0, segment_plans_only=True,
+                        evidence=Evidence("promises_broken", 1.0, then=letter),
+                        defaults=("phone/neutral/7d",) * 6)  # fmt: skip
+    with pytest.raises(ValueError, match="segment plans"):
+        escalation_rule_factory(replace(cfg, defaults=()))
+    policy = escalation_rule_factory(cfg)(CASE.world())
+    state = pd.DataFrame({"segment": np.zeros(3, dtype=np.int64),
+                          "promises_broken": [0.0, 1.0, 2.0]})  # fmt: skip
+    avail = np.ones((3, N_ARMS), dtype=bool)
+    c = policy.chooser(state, avail, np.random.default_rng(0))
+    assert c.arm.tolist() == [phone, letter, letter]
+    np.testing.assert_allclose(c.propensity, 1.0)  # no exploration
