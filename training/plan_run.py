@@ -68,8 +68,9 @@ from training.plan_ledger import (
     ledger_evidence,
     state_columns,
 )
-from training.plan_sim_ledger import ledger_plan_factory, replay_factory
+from training.plan_sim_ledger import anchors_factory, ledger_plan_factory, replay_factory
 from training.policy_gate import (
+    ANCHORS,
     Check,
     GateConfig,
     Margins,
@@ -363,7 +364,12 @@ def gate(
 
         champ = load_champion()
         versus = replay_factory(champ[0], "champion") if champ else None
-        replayed, worlds = replay_checks(ledger_plan_factory(fit.policy, "candidate"), g, versus)
+        replayed, worlds = replay_checks(
+            ledger_plan_factory(fit.policy, "candidate"),
+            g,
+            versus,
+            anchors=anchors_factory(fit.policy, ANCHORS),
+        )
         checks += replayed
     return judge(checks, g), {"holdout": metrics, "gate_replay": worlds}
 

@@ -11,6 +11,7 @@ ledger yet, every debtor waits.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,28 @@ def ledger_plan_factory(policy: PlanDunningPolicy, name: str, greedy: bool = Tru
     reads = p.model is not None and EXPECTED_DAYS_LATE in p.model.state_features
     days_late = registered_days_late() if reads else None
     return lambda world: LedgerStatePlanPolicy(world, p, name, days_late)
+
+
+def anchors_only(policy: PlanDunningPolicy) -> PlanDunningPolicy | None:
+    """``policy``'s anchors without its model (None when it is not anchored): each debtor's
+    segment plan, its escalation plan once its evidence shows, the model never overruling them
+    (every margin infinite); the model only picks where the anchor is not allowed. What an
+    anchored candidate must beat for its model to add anything."""
+    if getattr(policy, "segment_defaults", None) is None:
+        return None
+    rule = copy.copy(policy)
+    rule.margin_eur = np.inf
+    if rule.evidence is not None:
+        rule.evidence = replace(
+            rule.evidence, margin_without_eur=None, known=(), margin_known_eur=None
+        )
+    return rule
+
+
+def anchors_factory(policy: PlanDunningPolicy, name: str) -> PolicyFactory | None:
+    """:func:`anchors_only` as a replay factory (greedy)."""
+    rule = anchors_only(policy)
+    return None if rule is None else ledger_plan_factory(rule, name)
 
 
 def replay_factory(policy: object, name: str) -> PolicyFactory | None:

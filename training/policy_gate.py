@@ -247,6 +247,9 @@ def _per_debtor(rows: Sequence[dict[str, Any]], case_sizes: Sequence[int]) -> li
     return [r["objective_eur"] / n for r, n in zip(rows, case_sizes, strict=True)]
 
 
+ANCHORS = "anchors"  # an anchored candidate's anchors without its model (replay_checks)
+
+
 def _paired_check(name: str, diffs: list[float], strict: bool, what: str) -> Check:
     stats = paired(diffs)
     if strict:
@@ -264,9 +267,12 @@ def replay_checks(
     cfg: GateConfig,
     champion: PolicyFactory | None = None,
     progress: Callable[[str], None] | None = None,
+    anchors: PolicyFactory | None = None,
 ) -> tuple[list[Check], dict[str, Any]]:
-    """Replay the candidate, the reference (and the champion) in every world of ``cfg.family``;
-    returns the checks and the scored rows per world."""
+    """Replay the candidate, the reference (and the champion; and ``anchors``, an anchored
+    candidate's own anchors without its model, which it must beat as it must beat the reference:
+    else its model adds nothing) in every world of ``cfg.family``; returns the checks and the
+    scored rows per world."""
     worlds = cases(cfg.family)
     if not worlds:
         missing = Check(f"replay_vs_{cfg.reference}", False, "replayed in at least one world",
@@ -280,6 +286,8 @@ def replay_checks(
     rows: dict[str, list[dict[str, Any]]] = {"candidate": [], cfg.reference: []}
     if champion is not None:
         rows["champion"] = []
+    if anchors is not None:
+        rows[ANCHORS] = []
     for case in worlds:
         if plans:
             plan_stats(case, cfg.objective)  # cached: the segment plans were chosen on these
@@ -287,6 +295,8 @@ def replay_checks(
                                                                               plans)}  # fmt: skip
         if champion is not None:
             factories["champion"] = champion
+        if anchors is not None:
+            factories[ANCHORS] = anchors
         for name, factory in factories.items():
             rows[name].append(score(run_case(case, name, factory, cfg.objective), cfg.objective))
             if progress:
@@ -324,6 +334,8 @@ def replay_checks(
     )
     if champion is not None:
         checks.append(_paired_check("replay_vs_champion", diffs("champion"), False, "champion"))
+    if anchors is not None:
+        checks.append(_paired_check(f"replay_vs_{ANCHORS}", diffs(ANCHORS), True, ANCHORS))
     table = {c.label: {name: r[i] for name, r in rows.items()} for i, c in enumerate(worlds)}
     return checks, table
 

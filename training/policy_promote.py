@@ -18,9 +18,10 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from policy.plan_pyfunc import PlanDunningPolicy
 from training import tracking
-from training.plan_sim_ledger import replay_factory
-from training.policy_gate import Check, GateConfig, judge, log_verdict, replay_checks
+from training.plan_sim_ledger import anchors_factory, replay_factory
+from training.policy_gate import ANCHORS, Check, GateConfig, judge, log_verdict, replay_checks
 from training.policy_run import MODEL_NAME, load_champion, write_flow_effect
 
 PROMOTE_VERDICT = "gate_promote.json"
@@ -72,7 +73,9 @@ def promote_version(
             "dunflow train policy --kind plan-logging makes it champion"
         )
     champion = replay_factory(champ[0], "champion") if champ else None
-    replayed, worlds = replay_checks(candidate, gate, champion)
+    policy = model.unwrap_python_model()
+    anchors = anchors_factory(policy, ANCHORS) if isinstance(policy, PlanDunningPolicy) else None
+    replayed, worlds = replay_checks(candidate, gate, champion, anchors=anchors)
     verdict = judge([*recorded_checks(str(mv.run_id)), *replayed], gate)
     if force_reason is not None:
         verdict = verdict.force(force_reason, by)

@@ -26,6 +26,7 @@ from training.plan_days_late import FOLDS
 from training.plan_learner import CHOSEN
 from training.plan_ledger import ledger_checkpoints, simulate_plan_ledger
 from training.plan_run import MODEL_NAME, PlanRunConfig, fit_plan, train_plan_policy
+from training.plan_sim_ledger import anchors_only
 
 
 def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
@@ -94,6 +95,14 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
     ]
     served = policy.predict(None, state)
     assert set(served["arm"]) <= set(policy.allowed_arms or ())
+    # its anchors without the model, which the gate replays beside it: the anchor wherever allowed
+    rule = anchors_only(policy)
+    assert rule is not None
+    anchor, _ = policy.anchors(state)
+    allowed = (anchor >= 0) & policy.arm_mask()[np.maximum(anchor, 0)]
+    assert allowed.any()
+    assert (rule.predict(None, state)["arm"].to_numpy()[allowed] == anchor[allowed]).all()
+    assert policy.margin_eur == CHOSEN.margin_eur  # the champion itself is left as it was
     # as `mlflow models serve` hands it over: JSON, no category dtype; the same answer
     posted = pd.read_json(io.StringIO(state.to_json(orient="split")), orient="split")
     assert not any(isinstance(t, pd.CategoricalDtype) for t in posted.dtypes)

@@ -181,6 +181,13 @@ def test_replay_checks_pass_a_policy_that_beats_the_reference_and_refuse_one_tha
     assert table["default@77"]["candidate"]["objective_eur"] > table["default@77"][
         "segment-fixed"]["objective_eur"]  # fmt: skip
 
+    # a candidate no better than its own anchors without its model: its model adds nothing
+    same, _ = replay_checks(type_plan, GateConfig(family=ONE), anchors=type_plan)
+    assert {c.name: c.passed for c in same}["replay_vs_anchors"] is False
+    beats, _ = replay_checks(type_plan, GateConfig(family=ONE),
+                             anchors=lambda w: make_policy("random", w))  # fmt: skip
+    assert {c.name: c.passed for c in beats}["replay_vs_anchors"] is True
+
     bad, _ = replay_checks(lambda w: make_policy("random", w), cfg, champion=type_plan)
     verdict = judge(bad, cfg)
     assert "replay_vs_segment-fixed" in verdict.failed
