@@ -10,7 +10,7 @@ itself is :func:`policy.plan_clock.at_checkpoint`; the decision is
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from ledger.enums import OutcomeKind
 from ledger.tables import Outcome, Recommendation
+from ledger.types import UTCDateTime
 from policy.decision_path import Situation, situations
 from policy.flow_state import DebtorState
 from policy.plan_clock import PlanInForce, at_checkpoint
@@ -28,53 +29,76 @@ from policy.plan_clock import PlanInForce, at_checkpoint
 LOOK_AGAIN = (OutcomeKind.COMPLAINT.value, OutcomeKind.DISPUTE.value, OutcomeKind.PROMISE.value)
 
 
-def _latest_statement() -> sa.Select[tuple[int, dict[str, Any] | None]]:
+def _in_force_statement() -> sa.CompoundSelect[tuple[int, dict[str, Any] | None, datetime | None]]:
+    """Each asked debtor's latest answer of a version (its body) and the latest outcome that calls
+    for a second look (its time) of the debtors with such an answer, as the rows of one UNION ALL:
+    one round trip, the asked ids bound once (the outcomes' part reads them from ``newest``)."""
     newest = (
-        sa.select(col(Recommendation.debtor_id), sa.func.max(col(Recommendation.created_at)))
+        sa.select(
+            col(Recommendation.debtor_id).label("debtor_id"),
+            sa.func.max(col(Recommendation.created_at)).label("created_at"),
+        )
         .where(col(Recommendation.debtor_id).in_(sa.bindparam("ids", expanding=True)))
         .where(col(Recommendation.model_version) == sa.bindparam("version"))
         .group_by(col(Recommendation.debtor_id))
-        .subquery()
+        .cte("newest")
     )
-    return (
-        sa.select(col(Recommendation.debtor_id), col(Recommendation.body))
+    latest = (
+        sa.select(
+            col(Recommendation.debtor_id),
+            col(Recommendation.body),
+            # typed NULLs: PostgreSQL reads a bare NULL in a UNION as text
+            sa.cast(sa.null(), UTCDateTime()).label("at"),
+        )
         .join(
             newest,
             sa.and_(
-                col(Recommendation.debtor_id) == newest.c[0],
-                col(Recommendation.created_at) == newest.c[1],
+                col(Recommendation.debtor_id) == newest.c.debtor_id,
+                col(Recommendation.created_at) == newest.c.created_at,
             ),
         )
         .where(col(Recommendation.model_version) == sa.bindparam("version"))
     )
+    # no lower bound on the time: the latest such outcome is on or after the plan's day exactly
+    # when one since that day is, which is all ``plans_in_force`` asks
+    look_again = (
+        sa.select(
+            col(Outcome.debtor_id),
+            sa.cast(sa.null(), sa.JSON()),
+            sa.func.max(col(Outcome.occurred_at)),
+        )
+        .where(col(Outcome.debtor_id).in_(sa.select(newest.c.debtor_id)))
+        .where(col(Outcome.kind).in_(LOOK_AGAIN))
+        .group_by(col(Outcome.debtor_id))
+    )
+    return sa.union_all(latest, look_again)
 
 
 # Built once, with its values bound at execution: building the statement per request cost more
 # than running it (SQLAlchemy then reuses its compiled form)
-_LATEST = _latest_statement()
-# each debtor's latest outcome of a kind that calls for a second look, since a day
-_LOOK_AGAIN_SINCE = (
-    sa.select(col(Outcome.debtor_id), sa.func.max(col(Outcome.occurred_at)))
-    .where(col(Outcome.debtor_id).in_(sa.bindparam("ids", expanding=True)))
-    .where(col(Outcome.kind).in_(LOOK_AGAIN))
-    .where(col(Outcome.occurred_at) >= sa.bindparam("since"))
-    .group_by(col(Outcome.debtor_id))
-)
+_IN_FORCE = _in_force_statement()
 
 
-def _latest(conn: Connection, debtor_ids: Sequence[int], version: str) -> dict[int, PlanInForce]:
-    rows = conn.execute(_LATEST, {"ids": list(debtor_ids), "version": version}).all()
-    out = {}
-    for debtor_id, body in rows:
+def _read(
+    conn: Connection, debtor_ids: Sequence[int], version: str
+) -> tuple[dict[int, PlanInForce], dict[int, datetime]]:
+    """Per debtor, the plan its latest answer of ``version`` named and the time of its latest
+    outcome that calls for a second look (only for the debtors with such an answer)."""
+    rows = conn.execute(_IN_FORCE, {"ids": list(debtor_ids), "version": version}).all()
+    known, since = {}, {}
+    for debtor_id, body, at in rows:
+        if at is not None:
+            since[int(debtor_id)] = at
+            continue
         plan = (body or {}).get("plan")
         if plan:
-            out[int(debtor_id)] = PlanInForce(
+            known[int(debtor_id)] = PlanInForce(
                 int(plan["arm"]),
                 date.fromisoformat(plan["chosen_on"]),
                 int(plan["dpd"]),
                 float(plan["propensity"]),
             )
-    return out
+    return known, since
 
 
 def plans_in_force(
@@ -86,15 +110,8 @@ def plans_in_force(
 ) -> dict[int, PlanInForce | None]:
     """Per debtor, the plan in force now, or None when it is at a checkpoint."""
     today = now.astimezone(tz).date()
-    known = _latest(conn, list(states), version)
-    since = {}
-    if known:
-        earliest = min(p.chosen_on for p in known.values())
-        rows = conn.execute(
-            _LOOK_AGAIN_SINCE,
-            {"ids": list(known), "since": datetime.combine(earliest, time(), tzinfo=tz)},
-        ).all()
-        since = {int(d): at.astimezone(tz).date() for d, at in rows}
+    known, outcomes = _read(conn, list(states), version)
+    since = {d: at.astimezone(tz).date() for d, at in outcomes.items()}
     out: dict[int, PlanInForce | None] = {}
     for debtor_id, state in states.items():
         plan = known.get(debtor_id)
