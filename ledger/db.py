@@ -25,6 +25,11 @@ def make_engine(url: str, *, echo: bool = False, **kwargs: Any) -> Engine:
     ~0.2 ms per answer under the profiler). Non-ASCII text is kept as UTF-8, NaN becomes null.
     """
     kwargs.setdefault("json_serializer", _to_json)
+    if "poolclass" not in kwargs and sa.engine.make_url(url).database not in (None, "", ":memory:"):
+        # the connection returned last is handed out next, not the one idle longest: taken in
+        # turn, two pooled SQLite connections each found its page cache stale after the other's
+        # write and read it again (the scoring API's bench ledger: 57 more page reads per call)
+        kwargs.setdefault("pool_use_lifo", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = sa.create_engine(url, echo=echo, **kwargs)
