@@ -221,17 +221,18 @@ def explain_plan(
     shap = np.stack([got.get(c, blank) for c in COMPONENTS])
     name = plan_text(model.arm_features[chosen], channels, tones, lang)
     shap_c = shap[:, 0, :]
+    cols = [*model.state_features, *ARM_COLUMNS]
+    told = (
+        (lambda c: c in REGISTRY or c in STATE_TEXT)
+        if ledger_terms
+        else (lambda c: c in STATE_TEXT or c.startswith(tuple(_PER)))
+    )
+    tellable = [i for i, c in enumerate(cols) if told(c)]  # the same for every comparison
     versus = []
     for j, other in enumerate(others, start=1):
         d = parts[0] - parts[j]
         gain = weights @ (shap_c - shap[:, j, :])  # per column, EUR of the net difference
-        cols = [*model.state_features, *ARM_COLUMNS]
-        told = (
-            (lambda c: c in REGISTRY or c in STATE_TEXT)
-            if ledger_terms
-            else (lambda c: c in STATE_TEXT or c.startswith(tuple(_PER)))
-        )
-        ranked = sorted((i for i, c in enumerate(cols) if told(c)), key=lambda i: -abs(gain[i]))
+        ranked = sorted(tellable, key=lambda i: -abs(gain[i]))
         drivers = [
             (_told(cols[i], _value(state_row, cols[i]), lang, ledger_terms), float(gain[i]))
             for i in ranked[:top]
