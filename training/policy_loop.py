@@ -9,7 +9,8 @@ later round ``r``:
    checkpoint logs of rounds ``0 .. r-1`` pooled (debtors of different worlds kept apart);
 2. gates it (:mod:`training.policy_gate`): replay in the evaluation worlds (the first
    ``eval_worlds`` of the validation family) against the reference (``segment-fixed``), the
-   limits, and the champion when there is one. The hold-out and off-policy checks of the gate
+   limits, the champion when there is one and, anchored, its anchors without a model
+   (``segment-escalation``: what the model must add). The hold-out and off-policy checks of the gate
    belong to the outcome-model policy of ``train policy`` and are not part of this loop;
 3. promotes it to champion when the verdict passes;
 4. deploys the champion with its production exploration (top-k with a propensity floor) — or, with
@@ -46,9 +47,15 @@ from simulator.outcome import run_case
 from simulator.registry import PolicyFactory
 from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training.plan_fit import fit_plan_model
-from training.plan_learner import CHOSEN, LearnerConfig, config_chooser, with_segment_defaults
+from training.plan_learner import (
+    CHOSEN,
+    LearnerConfig,
+    config_chooser,
+    escalation_rule_factory,
+    with_segment_defaults,
+)
 from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
-from training.policy_gate import GateConfig, gate_family, judge, replay_checks
+from training.policy_gate import ANCHORS, GateConfig, gate_family, judge, replay_checks
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,9 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
     ]
     champion: PlanValueModel | None = None
     champion_round: int | None = None
+    # anchored, the candidate must beat its anchors without a model too (the gate's
+    # replay_vs_anchors): the segment plans and the escalation after a broken promise
+    anchors = escalation_rule_factory(learner) if learner.default_arms is not None else None
     for r in range(1, cfg.rounds + 1):
         pooled = pool(logs)
         model = fit_plan_model(
@@ -153,7 +163,9 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
             horizon_days=learner.horizon_days,
         )
         champ = _factory(champion, learner, "champion") if champion is not None else None
-        checks, table = replay_checks(_factory(model, learner, "candidate"), gate, champ)
+        checks, table = replay_checks(
+            _factory(model, learner, "candidate"), gate, champ, anchors=anchors
+        )
         verdict = judge(checks, gate)
 
         def share(name: str, table: dict[str, Any] = table) -> list[float]:
@@ -168,6 +180,7 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
             "candidate_share_of_ceiling": share("candidate"),
             f"{gate.reference}_share_of_ceiling": share(gate.reference),
             "champion_share_of_ceiling": share("champion") if champ else None,
+            "anchors_share_of_ceiling": share(ANCHORS) if anchors is not None else None,
             "champion_round": champion_round,
             "gate": {
                 "decision": verdict.as_dict()["decision"],
