@@ -36,6 +36,7 @@ from simulator.objective import DEFAULT_OBJECTIVE, Objective
 from simulator.outcome import run_case, score
 from simulator.plans import PLANS
 from simulator.registry import PolicyFactory, make_policy
+from training.plan_learner import ESCALATION_RULE as RULE  # the learner's anchors alone
 
 OUT = Path(__file__).resolve().parent / "results" / "policy.json"
 TARGET_SHARE_DEFAULT = 0.90
@@ -144,9 +145,6 @@ def _test_targets(test: dict[str, Any], name: str) -> dict[str, Any]:
         },
         "limits_held_test_family": test["summary"][name]["limits_held_in"],
     }  # fmt: skip
-
-
-RULE = "segment-escalation"  # training.plan_learner.ESCALATION_RULE: the learner's anchors alone
 
 
 def _over_rule(family: dict[str, Any], name: str) -> dict[str, Any]:

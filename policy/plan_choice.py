@@ -27,7 +27,7 @@ accounts-payable department that broke a promise, whom a firm letter would sour)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -164,13 +164,20 @@ class Evidence:
         """Per row the margin to apply: ``margin`` with evidence, else ``margin_known_eur`` where
         the history is ``known``, else the one without evidence."""
         without = np.inf if self.margin_without_eur is None else self.margin_without_eur
-        out = np.where(self.shown(counts), margin, without)
-        if self.known:
+        shown = self.shown(counts)
+        out = np.where(shown, margin, without)
+        if self.known and self.margin_known_eur is not None:  # both given, or refused at init
             c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
             start = len(self.rules) + len(self.against)
             known = all_hold(self.known, c[:, start : start + len(self.known)])
-            out = np.where(known & ~self.shown(counts), float(self.margin_known_eur or 0.0), out)
+            out = np.where(known & ~shown, self.margin_known_eur, out)
         return np.asarray(out)
+
+    def kept(self) -> Evidence:
+        """The same anchors, each kept whatever the model expects: no margin for a row without
+        evidence (nor for a ``known`` history) that another arm could beat; with the anchored
+        policy's own margin infinite, a policy of its anchors alone."""
+        return replace(self, margin_without_eur=None, known=(), margin_known_eur=None)
 
     def defaults(self, counts: F, default: I, segment: I | None = None) -> I:
         """Per row the arm it is anchored on: ``then`` with evidence (when set; per segment, the

@@ -432,15 +432,19 @@ class BaggedPlanModel(PlanValueModel):
 def sub_log(log: CheckpointLog, keep: NDArray[np.bool_]) -> CheckpointLog:
     """``log``'s checkpoints of the debtors ``keep`` marks (world indices)."""
     masks = [keep[d] for d in log.debtor]
+
+    def cut(batches: list[Any]) -> list[Any]:  # each day's rows of the kept debtors
+        return [b[m] for b, m in zip(batches, masks, strict=True)]
+
     return replace(
         log,
-        states=[s[m].reset_index(drop=True) for s, m in zip(log.states, masks, strict=True)],
-        debtor=[a[m] for a, m in zip(log.debtor, masks, strict=True)],
-        day=[a[m] for a, m in zip(log.day, masks, strict=True)],
-        arm=[a[m] for a, m in zip(log.arm, masks, strict=True)],
-        propensity=[a[m] for a, m in zip(log.propensity, masks, strict=True)],
-        available=[a[m] for a, m in zip(log.available, masks, strict=True)],
-        totals=[a[m] for a, m in zip(log.totals, masks, strict=True)],
+        states=[s.reset_index(drop=True) for s in cut(log.states)],
+        debtor=cut(log.debtor),
+        day=cut(log.day),
+        arm=cut(log.arm),
+        propensity=cut(log.propensity),
+        available=cut(log.available),
+        totals=cut(log.totals),
     )
 
 
@@ -450,15 +454,10 @@ def _anchors(cfg: LearnerConfig) -> Anchors | None:
     defaults = cfg.default_arms
     if not cfg.anchored_continuation or defaults is None or cfg.margin_eur is None:
         return None
-    return PlanDunningPolicy(
-        None,
-        cfg.plan_objective,
-        segment_defaults=tuple(int(a) for a in defaults),
-        margin_eur=cfg.margin_eur,
-        evidence=cfg.evidence,
-        first_stage_defaults=cfg.first_stage_arms,
-        first_stage_unless=cfg.first_stage_unless,
-    ).anchors
+    return anchored_policy(
+        None, cfg.plan_objective, TopK(), defaults, cfg.margin_eur, cfg.evidence,
+        cfg.first_stage_arms, cfg.first_stage_unless,
+    ).anchors  # fmt: skip
 
 
 def learn_policy(
@@ -487,18 +486,36 @@ def model_chooser(
     hold)."""
     if defaults is None:
         return decided_chooser(model, objective, exploration)
-    anchored_on = tuple(int(a) for a in defaults)
-    policy = PlanDunningPolicy(
+    return policy_chooser(
+        anchored_policy(
+            model, objective, exploration, defaults, margin_eur, evidence, first_stage,
+            first_stage_unless,
+        )
+    )  # fmt: skip
+
+
+def anchored_policy(
+    model: PlanValueModel | None,
+    objective: PlanObjective,
+    exploration: TopK,
+    defaults: NDArray[np.int64],
+    margin_eur: float,
+    evidence: Evidence | None,
+    first_stage: tuple[int, ...] | None,
+    first_stage_unless: tuple[Condition, ...],
+) -> PlanDunningPolicy:
+    """The plan policy anchored on ``defaults`` (arm per segment) as :func:`model_chooser`
+    decides with it (``model`` None: only its anchors are asked)."""
+    return PlanDunningPolicy(
         model,
         objective,
         exploration,
-        segment_defaults=anchored_on,
+        segment_defaults=tuple(int(a) for a in defaults),
         margin_eur=margin_eur,
         evidence=evidence,
         first_stage_defaults=first_stage,
         first_stage_unless=first_stage_unless,
     )
-    return policy_chooser(policy)
 
 
 def config_chooser(model: PlanValueModel, cfg: LearnerConfig, exploration: TopK) -> Chooser:

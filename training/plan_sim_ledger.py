@@ -11,7 +11,6 @@ ledger yet, every debtor waits.
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -84,9 +83,7 @@ def anchors_only(policy: PlanDunningPolicy) -> PlanDunningPolicy | None:
     rule = copy.copy(policy)
     rule.margin_eur = np.inf
     if rule.evidence is not None:
-        rule.evidence = replace(
-            rule.evidence, margin_without_eur=None, known=(), margin_known_eur=None
-        )
+        rule.evidence = rule.evidence.kept()
     return rule
 
 

@@ -66,14 +66,14 @@ def promote_version(
     if champ is not None and champ[1] == str(version):
         raise ValueError(f"--version: version {version} is already the champion")
     model = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}/{version}")
-    candidate = replay_factory(model.unwrap_python_model(), "candidate")
+    policy = model.unwrap_python_model()
+    candidate = replay_factory(policy, "candidate")
     if candidate is None:
         raise ValueError(
             f"--version: version {version} is the plan-logging policy, which is not gated; "
             "dunflow train policy --kind plan-logging makes it champion"
         )
     champion = replay_factory(champ[0], "champion") if champ else None
-    policy = model.unwrap_python_model()
     anchors = anchors_factory(policy, ANCHORS) if isinstance(policy, PlanDunningPolicy) else None
     replayed, worlds = replay_checks(candidate, gate, champion, anchors=anchors)
     verdict = judge([*recorded_checks(str(mv.run_id)), *replayed], gate)

@@ -151,6 +151,9 @@ def test_a_known_history_keeps_the_anchor_at_its_own_smaller_margin() -> None:
     assert known.margins(counts, 500.0).tolist() == [500.0, 300.0, np.inf, np.inf, 500.0]
     default = np.zeros(5, dtype=np.int64)
     assert known.defaults(counts, default).tolist() == [1, 0, 0, 0, 1]  # the anchor is kept
+    kept = known.kept()  # every anchor kept but where the evidence's own margin applies
+    assert kept.margins(counts, 500.0).tolist() == [500.0, np.inf, np.inf, np.inf, 500.0]
+    assert kept.defaults(counts, default).tolist() == [1, 0, 0, 0, 1]
     assert Evidence(**json.loads(json.dumps(asdict(known)))) == known
     with pytest.raises(ValueError, match="margin_known_eur"):
         Evidence(known=(("prior_paid", ">=", 2.0),))
