@@ -109,7 +109,9 @@ class Evidence:
     suggest (e.g. it paid its earlier invoices on time): the evidence is then not shown.
     ``known``: conditions that, when all hold, say the debtor's own history is long enough for the
     model to judge it without evidence (e.g. several earlier invoices paid): such a row keeps its
-    segment's anchor but another arm need only beat it by ``margin_known_eur``."""
+    segment's anchor but another arm need only beat it by ``margin_known_eur``. ``margin_share``:
+    the margin is at least this share of the amount overdue (``amount``, a state column of
+    log1p(EUR)), for a model whose errors grow with the claim."""
 
     column: str = "promises_broken"
     at_least: float = 1.0
@@ -119,6 +121,8 @@ class Evidence:
     against: tuple[tuple[str, str, float], ...] = ()
     known: tuple[tuple[str, str, float], ...] = ()
     margin_known_eur: float | None = None
+    margin_share: float = 0.0
+    amount: str = "log_overdue_eur"
 
     def __post_init__(self) -> None:  # read back from JSON, the tuples come as lists
         object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
@@ -147,6 +151,7 @@ class Evidence:
             *(c for c, _ in self.rules),
             *(c for c, _, _ in self.against),
             *(c for c, _, _ in self.known),
+            *((self.amount,) if self.margin_share > 0 else ()),
         )
 
     def shown(self, counts: F) -> B:
@@ -171,6 +176,10 @@ class Evidence:
             start = len(self.rules) + len(self.against)
             known = all_hold(self.known, c[:, start : start + len(self.known)])
             out = np.where(known & ~shown, self.margin_known_eur, out)
+        if self.margin_share > 0:
+            c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
+            amount = np.nan_to_num(np.expm1(c[:, -1]))
+            out = np.maximum(out, self.margin_share * amount)
         return np.asarray(out)
 
     def kept(self) -> Evidence:

@@ -38,6 +38,10 @@ the value model's leaf size and per-euro target, and fitted-Q's continuation val
 policy would choose (``LearnerConfig.anchored_continuation``), and the mean of 5 models fitted on
 80 % of the debtors each (``LearnerConfig.bagging``); for the cost target, a first stage of
 friendly or neutral e-mails or SMS; none met it (``CHOSEN``'s docstring).
+
+Session 16 tried, under the same rule, session 15's known history together with session 12's
+counter-evidence, and a margin that grows with the amount overdue (``Evidence.margin_share``);
+none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -265,6 +270,23 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
         for n, m in _KNOWN
     },
+    # session 16: the margin grows with the amount overdue (at least that share of it): the
+    # model's errors grow with the amount, and a fixed 500 EUR is noise on a large claim
+    **{
+        f"chosen-margin-share-{share:g}": replace(
+            CHOSEN, evidence=replace(CHOSEN.evidence or Evidence(), margin_share=share)
+        )
+        for share in (0.05, 0.1, 0.2)
+    },
+    # session 16: both session-15/13 signs of an accounts-payable department at once: a known
+    # history may leave the segment's plan at 1,000 EUR, and earlier invoices paid on time
+    # withhold the escalation
+    "known-prior-2-margin-1000-unless-paid-on-time": replace(
+        CHOSEN,
+        evidence=replace(
+            _PAID_ON_TIME, known=(("prior_paid", ">=", 2.0),), margin_known_eur=1000.0
+        ),
+    ),
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has
@@ -333,6 +355,17 @@ def _world(index: int, names: list[str]) -> dict[str, Any]:
     return out
 
 
+def over_worlds(
+    work: Callable[..., dict[str, Any]], todo: list[tuple[Any, ...]], jobs: int
+) -> list[dict[str, Any]]:
+    """``work(*t)`` for each ``t`` of ``todo``, ``jobs`` at a time in forked processes (what the
+    parent computed before, e.g. the plan searches, is shared), in ``todo``'s order."""
+    if jobs <= 1:
+        return [work(*t) for t in todo]
+    with mp.get_context("fork").Pool(jobs) as pool:
+        return pool.starmap(work, todo, chunksize=1)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worlds", type=int, default=len(cases(VALIDATION)))
@@ -344,11 +377,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     chosen_plans(VALIDATION, DEFAULT_OBJECTIVE)  # the plan searches, once, before forking
     anchored = {n: with_segment_defaults(CANDIDATES[n], VALIDATION) for n in names}
     todo = [(i, names) for i in range(args.first, args.worlds)]
-    if args.jobs > 1:
-        with mp.get_context("fork").Pool(args.jobs) as pool:
-            per_world = pool.starmap(_world, todo, chunksize=1)
-    else:
-        per_world = [_world(*t) for t in todo]
+    per_world = over_worlds(_world, todo, args.jobs)
     result = {
         "family": VALIDATION.name,
         "candidates": {n: anchored[n].describe() for n in names},

@@ -672,6 +672,28 @@ the debtor's totals gain until the next checkpoint plus the model's value of the
 there), multiplier 3,000 EUR per complaint above the limit, a history of 2,000 debtors x 180 days
 logged with a uniformly random arm.
 
+Session 16, on all 10 VALIDATION worlds (session 12's rule: +0.5 points of the mean share; none met
+it, this choice stays):
+
+* both signs of an accounts-payable department at once, a known history leaving the segment's
+  plan at 1,000 EUR (``Evidence.known``) and no escalation for a debtor that paid its earlier
+  invoices on time (``Evidence.against``; ``known-prior-2-margin-1000-unless-paid-on-time``):
+  91.44 % (+0.49 points; per world -0.57 to +2.00), +3 in 10/10, limits 10/10, cost per euro
+  0.00410, no worse than the ladder in 2/10; accounts-payable departments lose 105 kEUR against
+  the type x segment plan (161), chronic late payers 188 (171);
+* the margin at least a share of the amount overdue (``Evidence.margin_share``: the model's
+  errors grow with the claim, so 500 EUR is noise on a large one; ``chosen-margin-share-S``): at
+  5 % the same choices as this one; at 10 % 91.08 % (per world -2.77 to +3.16); at 20 % 91.30 %
+  (-2.77 to +4.00), +3 in 9/10, cost per euro 0.00402, no worse than the ladder in 4/10: it keeps
+  more chronic late payers on the letter (86 kEUR lost, against 171) and more accounts-payable
+  departments too (232 kEUR, against 161), towards the anchors alone.
+* with the creditor's past known (``training.plan_known_past``, evaluation, no choice): each
+  world replayed for 240 days, the anchors alone (``segment-escalation``) for the first 120, then
+  this choice: +51 EUR per debtor against the rule over the run (95 % CI -20 to +122; above it
+  in 7/10), and from day 0 without a past +62 (-22 to +145; 8/10). On TEST -3.8 (-87 to +79;
+  4/10) with the past, -19 (-109 to +71) without. A known past does not make the model earn its
+  place over its anchors.
+
 Session 15, on all 10 VALIDATION worlds (session 12's rule: +0.5 points of the mean share; none met
 it, this choice stays):
 

@@ -356,8 +356,14 @@ def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
     also = tuple((ledger(c), a) for c, a in evidence.also)
     against = tuple((ledger(c), op, v) for c, op, v in evidence.against)
     known = tuple((ledger(c), op, v) for c, op, v in evidence.known)
+    amount = ledger(evidence.amount) if evidence.margin_share > 0 else evidence.amount
     return replace(
-        evidence, column=ledger(evidence.column), also=also, against=against, known=known
+        evidence,
+        column=ledger(evidence.column),
+        also=also,
+        against=against,
+        known=known,
+        amount=amount,
     )
 
 

@@ -157,3 +157,13 @@ def test_a_known_history_keeps_the_anchor_at_its_own_smaller_margin() -> None:
     assert Evidence(**json.loads(json.dumps(asdict(known)))) == known
     with pytest.raises(ValueError, match="margin_known_eur"):
         Evidence(known=(("prior_paid", ">=", 2.0),))
+
+
+def test_a_margin_share_makes_the_margin_grow_with_the_amount_overdue() -> None:
+    # rows: a broken promise on 1,000 EUR; on 20,000 EUR; no broken promise on 20,000 EUR
+    share = Evidence("promises_broken", 1.0, then=1, margin_share=0.1)
+    assert share.columns == ("promises_broken", "log_overdue_eur")
+    counts = np.array([[1.0, np.log1p(1000.0)], [1.0, np.log1p(20000.0)], [0.0, np.log1p(2e4)]])
+    np.testing.assert_allclose(share.margins(counts, 500.0), [500.0, 2000.0, np.inf])
+    assert Evidence("promises_broken", 1.0).columns == ("promises_broken",)  # none: not read
+    assert Evidence(**json.loads(json.dumps(asdict(share)))) == share

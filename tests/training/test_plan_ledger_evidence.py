@@ -52,3 +52,9 @@ def test_a_first_stage_anchor_is_refused_by_the_ledgers_plan_learner() -> None:
     staged = replace(CHOSEN, first_stage_from=("own", "email/firm/14d"))
     with pytest.raises(ValueError, match="first-stage anchor"):
         fit_plan(None, PlanRunConfig(learner=staged))  # type: ignore[arg-type]  # refused first
+
+
+def test_a_margin_share_has_no_ledger_amount_column_and_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="log_overdue_eur"):
+        ledger_evidence(Evidence(then=3, margin_share=0.1))
+    assert ledger_evidence(Evidence(then=3)) == Evidence("hist_n_promises_broken", then=3)
