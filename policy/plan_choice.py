@@ -110,8 +110,8 @@ class Evidence:
     ``known``: conditions that, when all hold, say the debtor's own history is long enough for the
     model to judge it without evidence (e.g. several earlier invoices paid): such a row keeps its
     segment's anchor but another arm need only beat it by ``margin_known_eur``. ``margin_share``:
-    the margin is at least this share of the amount overdue (``amount``, a state column of
-    log1p(EUR)), for a model whose errors grow with the claim."""
+    the margin is at least this share of the amount overdue (``amount``, a state column in EUR,
+    or of log1p(EUR) when ``amount_log``), for a model whose errors grow with the claim."""
 
     column: str = "promises_broken"
     at_least: float = 1.0
@@ -123,6 +123,7 @@ class Evidence:
     margin_known_eur: float | None = None
     margin_share: float = 0.0
     amount: str = "log_overdue_eur"
+    amount_log: bool = True
 
     def __post_init__(self) -> None:  # read back from JSON, the tuples come as lists
         object.__setattr__(self, "also", tuple((str(c), float(a)) for c, a in self.also))
@@ -178,7 +179,7 @@ class Evidence:
             out = np.where(known & ~shown, self.margin_known_eur, out)
         if self.margin_share > 0:
             c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
-            amount = np.nan_to_num(np.expm1(c[:, -1]))
+            amount = np.nan_to_num(np.expm1(c[:, -1]) if self.amount_log else c[:, -1])
             out = np.maximum(out, self.margin_share * amount)
         return np.asarray(out)
 

@@ -63,7 +63,13 @@ from simulator.evaluation import chosen_plans, evaluate_world
 from simulator.families import VALIDATION, cases
 from simulator.objective import DEFAULT_OBJECTIVE
 from simulator.plans import PLANS
-from training.plan_learner import CHOSEN, LearnerConfig, plan_factory, with_segment_defaults
+from training.plan_learner import (
+    CHOSEN,
+    SESSION_15,
+    LearnerConfig,
+    plan_factory,
+    with_segment_defaults,
+)
 
 _LETTER = ARM_OF["letter/firm/14d"]  # a firm letter, the escalation tried
 _LETTER_21 = ARM_OF["letter/firm/21d"]
@@ -76,7 +82,7 @@ _CHEAP = tuple(p.label for p in PLANS if p.channel in ("email", "sms"))  # free,
 
 
 _PAID_ON_TIME = replace(
-    CHOSEN.evidence or Evidence(),
+    SESSION_15.evidence or Evidence(),
     against=(("prior_paid", ">=", 1.0), ("prior_mean_dpd", "<=", 3.0)),
 )
 """CHOSEN's escalation, refused to a debtor that paid its earlier invoices within 3 days of the
@@ -94,15 +100,18 @@ _KNOWN = ((2, 100), (2, 300), (2, 1000), (4, 100), (4, 300), (4, 1000), (1, 1000
 
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "plan_validation.json"
 SESSION_10 = replace(
-    CHOSEN, margin_eur=0.0, evidence=Evidence("promises_broken", 1.0), extra_plans=()
+    SESSION_15, margin_eur=0.0, evidence=Evidence("promises_broken", 1.0), extra_plans=()
 )
 """Session 10's choice: after a broken promise the model alone decides (no escalation plan); the
 earlier candidates are variations of it."""
 CANDIDATES: dict[str, LearnerConfig] = {
-    "chosen": CHOSEN,
-    "chosen-payment-time": replace(CHOSEN, payment_time="issue"),
-    "chosen-payment-time-halves": replace(CHOSEN, payment_time="issue", payment_time_halves=True),
-    "chosen-payment-time-days": replace(CHOSEN, payment_time="days"),
+    "chosen": SESSION_15,  # CHOSEN until session 16
+    "session-16": CHOSEN,
+    "chosen-payment-time": replace(SESSION_15, payment_time="issue"),
+    "chosen-payment-time-halves": replace(
+        SESSION_15, payment_time="issue", payment_time_halves=True
+    ),
+    "chosen-payment-time-days": replace(SESSION_15, payment_time="days"),
     "session-10": SESSION_10,
     "margin-100": replace(SESSION_10, margin_eur=100.0),
     "no-evidence": replace(SESSION_10, evidence=None, margin_eur=100.0),
@@ -127,23 +136,24 @@ CANDIDATES: dict[str, LearnerConfig] = {
     "three-rounds": replace(SESSION_10, iterations=3),
     "history-4000": replace(SESSION_10, history_debtors=4000),
     "leave-default-50": replace(SESSION_10, margin_eur=-50.0),
-    "max-depth-6": replace(SESSION_10, params=replace(CHOSEN.params, max_depth=6)),
+    "max-depth-6": replace(SESSION_10, params=replace(SESSION_15.params, max_depth=6)),
     # TreeSHAP's cost grows with the trees' depth, leaves and number: the plan champion's
     # explanation in the API (benchmarks/results/api.json)
     **{
-        f"chosen-max-depth-{d}": replace(CHOSEN, params=replace(CHOSEN.params, max_depth=d))
+        f"chosen-max-depth-{d}": replace(SESSION_15, params=replace(SESSION_15.params, max_depth=d))
         for d in (6, 8, 10)
     },
     **{
-        f"chosen-leaves-{n}": replace(CHOSEN, params=replace(CHOSEN.params, num_leaves=n))
+        f"chosen-leaves-{n}": replace(SESSION_15, params=replace(SESSION_15.params, num_leaves=n))
         for n in (7, 15)
     },
     "chosen-50-rounds": replace(
-        CHOSEN, params=replace(CHOSEN.params, rounds=50, learning_rate=0.2)
+        SESSION_15, params=replace(SESSION_15.params, rounds=50, learning_rate=0.2)
     ),
     **{
         f"chosen-leaves-{n}-50-rounds": replace(
-            CHOSEN, params=replace(CHOSEN.params, num_leaves=n, rounds=50, learning_rate=0.2)
+            SESSION_15,
+            params=replace(SESSION_15.params, num_leaves=n, rounds=50, learning_rate=0.2),
         )
         for n in (7, 15)
     },
@@ -189,81 +199,87 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
     },
     **{
-        f"escalate-margin-500-plus-{plan.replace('/', '-')}": replace(CHOSEN, extra_plans=(plan,))
+        f"escalate-margin-500-plus-{plan.replace('/', '-')}": replace(
+            SESSION_15, extra_plans=(plan,)
+        )
         for plan in ("letter/firm/7d", "letter/firm/10d")
     },
-    **{f"chosen-cost-{m:g}": replace(CHOSEN, cost_mu=float(m)) for m in (3, 5, 10, 20)},
-    "escalate-unless-paid-on-time": replace(CHOSEN, evidence=_PAID_ON_TIME),
-    "chosen-cost-3-unless-paid-on-time": replace(CHOSEN, cost_mu=3.0, evidence=_PAID_ON_TIME),
+    **{f"chosen-cost-{m:g}": replace(SESSION_15, cost_mu=float(m)) for m in (3, 5, 10, 20)},
+    "escalate-unless-paid-on-time": replace(SESSION_15, evidence=_PAID_ON_TIME),
+    "chosen-cost-3-unless-paid-on-time": replace(SESSION_15, cost_mu=3.0, evidence=_PAID_ON_TIME),
     **{
         f"chosen-without-evidence-{m}-eur": replace(
-            CHOSEN, evidence=replace(_PAID_ON_TIME, against=(), margin_without_eur=float(m))
+            SESSION_15, evidence=replace(_PAID_ON_TIME, against=(), margin_without_eur=float(m))
         )
         for m in (1000, 2000)
     },
     # session 13: with CHOSEN's 15-leaf boosters (the names above ran with 31 leaves)
-    "leaves-15-unless-paid-on-time": replace(CHOSEN, evidence=_PAID_ON_TIME),
+    "leaves-15-unless-paid-on-time": replace(SESSION_15, evidence=_PAID_ON_TIME),
     "leaves-15-unless-disputed": replace(
-        CHOSEN, evidence=replace(_PAID_ON_TIME, against=(("disputes", ">=", 1.0),))
+        SESSION_15, evidence=replace(_PAID_ON_TIME, against=(("disputes", ">=", 1.0),))
     ),
-    "leaves-15-anchors-with-escalation": replace(CHOSEN, anchors_with_escalation=True),
+    "leaves-15-anchors-with-escalation": replace(SESSION_15, anchors_with_escalation=True),
     "escalate-unless-kept-promise": replace(
-        CHOSEN,
+        SESSION_15,
         evidence=replace(_PAID_ON_TIME, against=(("promises_kept", ">=", 1.0),)),
     ),
-    "staged-cheap-first": replace(CHOSEN, first_stage_from=("own", *_CHEAP)),
+    "staged-cheap-first": replace(SESSION_15, first_stage_from=("own", *_CHEAP)),
     "staged-email-first": replace(
-        CHOSEN, first_stage_from=("own", *(c for c in _CHEAP if c.startswith("email")))
+        SESSION_15, first_stage_from=("own", *(c for c in _CHEAP if c.startswith("email")))
     ),
     "staged-email-first-unless-paid-on-time": replace(
-        CHOSEN,
+        SESSION_15,
         first_stage_from=("own", *(c for c in _CHEAP if c.startswith("email"))),
         first_stage_unless=_PAID_ON_TIME.against,
     ),
     "staged-cheap-first-unless-paid-on-time": replace(
-        CHOSEN, first_stage_from=("own", *_CHEAP), first_stage_unless=_PAID_ON_TIME.against
+        SESSION_15, first_stage_from=("own", *_CHEAP), first_stage_unless=_PAID_ON_TIME.against
     ),
     # session 15: the value model's variance (larger leaves; collected learnt per euro overdue)
     **{
-        f"chosen-min-leaf-{n}": replace(CHOSEN, params=replace(CHOSEN.params, min_data_in_leaf=n))
+        f"chosen-min-leaf-{n}": replace(
+            SESSION_15, params=replace(SESSION_15.params, min_data_in_leaf=n)
+        )
         for n in (50, 100)
     },
-    "chosen-per-euro": replace(CHOSEN, per_euro=True),
+    "chosen-per-euro": replace(SESSION_15, per_euro=True),
     # session 15: fitted-Q's continuation valued as the anchored policy would choose it
-    "chosen-anchored-continuation": replace(CHOSEN, anchored_continuation=True),
+    "chosen-anchored-continuation": replace(SESSION_15, anchored_continuation=True),
     "chosen-anchored-continuation-3-rounds": replace(
-        CHOSEN, anchored_continuation=True, iterations=3
+        SESSION_15, anchored_continuation=True, iterations=3
     ),
     # session 15: the choice on the mean of several models, each fitted on 80 % of the debtors
-    **{f"chosen-bagging-{k}": replace(CHOSEN, bagging=k) for k in (5,)},
+    **{f"chosen-bagging-{k}": replace(SESSION_15, bagging=k) for k in (5,)},
     # session 15: a cheap first stage without the firm tone (an accounts-payable department
     # disputes a firm reminder), for the cost target
     "staged-gentle-email-first": replace(
-        CHOSEN,
+        SESSION_15,
         first_stage_from=(
             "own",
             *(c for c in _CHEAP if c.startswith("email/") and "/firm/" not in c),
         ),
     ),
     "staged-gentle-cheap-first": replace(
-        CHOSEN, first_stage_from=("own", *(c for c in _CHEAP if "/firm/" not in c))
+        SESSION_15, first_stage_from=("own", *(c for c in _CHEAP if "/firm/" not in c))
     ),
     # session 15: the anchors alone (the model never overrules them): what the model adds
-    "chosen-rule-only": replace(CHOSEN, margin_eur=1e9),
+    "chosen-rule-only": replace(SESSION_15, margin_eur=1e9),
     # session 15: escalated as well when its earlier invoices were paid this late on average
     **{
         f"escalate-or-prior-late-{d}": replace(
-            CHOSEN,
-            evidence=replace(CHOSEN.evidence or Evidence(), also=(("prior_mean_dpd", float(d)),)),
+            SESSION_15,
+            evidence=replace(
+                SESSION_15.evidence or Evidence(), also=(("prior_mean_dpd", float(d)),)
+            ),
         )
         for d in (15, 25)
     },
     # session 15: a debtor with a known history leaves its segment's plan at a smaller margin
     **{
         f"known-prior-{n}-margin-{m}": replace(
-            CHOSEN,
+            SESSION_15,
             evidence=replace(
-                CHOSEN.evidence or Evidence(),
+                SESSION_15.evidence or Evidence(),
                 known=(("prior_paid", ">=", float(n)),),
                 margin_known_eur=float(m),
             ),
@@ -274,7 +290,7 @@ CANDIDATES: dict[str, LearnerConfig] = {
     # model's errors grow with the amount, and a fixed 500 EUR is noise on a large claim
     **{
         f"chosen-margin-share-{share:g}": replace(
-            CHOSEN, evidence=replace(CHOSEN.evidence or Evidence(), margin_share=share)
+            SESSION_15, evidence=replace(SESSION_15.evidence or Evidence(), margin_share=share)
         )
         for share in (0.05, 0.1, 0.2)
     },
@@ -282,11 +298,25 @@ CANDIDATES: dict[str, LearnerConfig] = {
     # history may leave the segment's plan at 1,000 EUR, and earlier invoices paid on time
     # withhold the escalation
     "known-prior-2-margin-1000-unless-paid-on-time": replace(
-        CHOSEN,
+        SESSION_15,
         evidence=replace(
             _PAID_ON_TIME, known=(("prior_paid", ">=", 2.0),), margin_known_eur=1000.0
         ),
     ),
+    # session 16: the history's signs move accounts-payable departments off the letter, the
+    # margin share keeps the large chronic late payers on it (each lost what the other gained)
+    **{
+        f"known-unless-on-time-margin-share-{share:g}": replace(
+            SESSION_15,
+            evidence=replace(
+                _PAID_ON_TIME,
+                known=(("prior_paid", ">=", 2.0),),
+                margin_known_eur=1000.0,
+                margin_share=share,
+            ),
+        )
+        for share in (0.1, 0.15, 0.2)
+    },
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has

@@ -14,11 +14,11 @@ from day 0 (no past) over the same ``past + days`` days, for the comparison.
 ``python -m training.plan_known_past [--family validation|test] [--config NAME ...] [--jobs J]``
 writes ``benchmarks/results/plan_known_past.json``: per candidate and world, EUR per debtor
 against the rule (with the past and without), and the paired mean with a 95 % t-interval over the
-worlds. Candidates: the rule itself with session 12's counter-evidence (no escalation for a debtor
-that paid its earlier invoices on time: what an analyst who read the history would add),
-``CHOSEN``, and ``plan_bench``'s named candidates. Nothing here changes ``CHOSEN``: its knobs are
-chosen on VALIDATION by ``training.plan_bench``; ``past`` and ``days`` are the replay worlds' own
-120 days, twice, not chosen.
+worlds. The rule is ``CHOSEN``'s anchors without its model; the candidates ``CHOSEN``, session
+15's choice and its anchors (which escalated every broken promise, also a debtor that paid its
+earlier invoices on time), and ``plan_bench``'s named candidates. Nothing here changes
+``CHOSEN``: its knobs are chosen on VALIDATION by ``training.plan_bench``; ``past`` and ``days``
+are the replay worlds' own 120 days, twice, not chosen.
 """
 
 from __future__ import annotations
@@ -38,10 +38,11 @@ from simulator.objective import DEFAULT_OBJECTIVE, Objective
 from simulator.outcome import WorldCase, run_case
 from simulator.registry import PolicyFactory
 from simulator.world import World
-from training.plan_bench import _PAID_ON_TIME, CANDIDATES, over_worlds
+from training.plan_bench import CANDIDATES, over_worlds
 from training.plan_learner import (
     CHOSEN,
     ESCALATION_RULE,
+    SESSION_15,
     escalation_rule_factory,
     plan_factory,
     with_segment_defaults,
@@ -50,8 +51,9 @@ from training.plan_policy import Chooser, PlanPolicy
 
 OUT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "plan_known_past.json"
 PAST = 120  # days every policy is the rule before the candidate decides (a replay world's length)
-RULE_UNLESS_ON_TIME = "rule-unless-paid-on-time"
+SESSION_15_RULE = "session-15-rule"
 PLAN_LEARNER = "plan-learner"
+SESSION_15_LEARNER = "chosen"  # plan_bench's name of session 15's choice
 
 
 class SwitchedPlanPolicy(PlanPolicy):
@@ -84,12 +86,12 @@ def switched(before: PolicyFactory, after: PolicyFactory, day: int, name: str) -
 
 
 def candidates(family: Family, names: list[str]) -> dict[str, PolicyFactory]:
-    """The factories compared with the rule: the rule with counter-evidence, and learners."""
+    """The factories compared with the rule: learners (``CHOSEN``, or ``plan_bench``'s names),
+    and session 15's anchors without a model (its rule, which escalated every broken promise)."""
     out: dict[str, PolicyFactory] = {}
     for name in names:
-        if name == RULE_UNLESS_ON_TIME:
-            cfg = with_segment_defaults(replace(CHOSEN, evidence=_PAID_ON_TIME), family)
-            out[name] = escalation_rule_factory(cfg)
+        if name == SESSION_15_RULE:
+            out[name] = escalation_rule_factory(with_segment_defaults(SESSION_15, family))
         else:
             cfg = CHOSEN if name == PLAN_LEARNER else CANDIDATES[name]
             out[name] = plan_factory(with_segment_defaults(cfg, family))
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--jobs", type=int, default=1, help="worlds at a time (processes)")
     args = parser.parse_args(argv)
     family = FAMILIES[args.family]
-    names = args.config or [RULE_UNLESS_ON_TIME, PLAN_LEARNER]
+    names = args.config or [PLAN_LEARNER, SESSION_15_LEARNER, SESSION_15_RULE]
     n = args.worlds or len(cases(family))
     candidates(family, names)  # the segment plans' searches, once, before forking
     rows = over_worlds(_world, [(family.name, i, names) for i in range(n)], args.jobs)

@@ -191,6 +191,9 @@ class LearnerConfig:
                 unless = " and ".join(f"{c} {op} {v:g}" for c, op, v in e.against)
                 when = f"({when}) unless {unless}"
             anchor += f", leaving it when {when}, otherwise {without}"
+            if e.known:
+                known = " and ".join(f"{c} {op} {v:g}" for c, op, v in e.known)
+                anchor += f" (with {known}: for more than {e.margin_known_eur:g} EUR)"
             if isinstance(e.then, int):
                 anchor += (
                     f"; with that evidence anchored on {arm_label(e.then)} instead (same margin)"
@@ -198,6 +201,8 @@ class LearnerConfig:
             elif e.then is not None:
                 plans_then = ", ".join("its own" if a < 0 else arm_label(a) for a in e.then)
                 anchor += f"; with that evidence anchored per segment on {plans_then} (same margin)"
+            if e.margin_share:
+                anchor += f"; every margin at least {e.margin_share:.0%} of the amount overdue"
         if self.margin_eur is not None and self.segment_plans_only:
             plans = "the segment plans and waiting (weekly plans when not anchored)"
             if self.extra_plans:
@@ -647,7 +652,7 @@ def register(cfg: LearnerConfig | None = None) -> None:
     register_policy("plan-learner+exploration", plan_factory(c, exploring=True))
 
 
-CHOSEN = LearnerConfig(
+SESSION_15 = LearnerConfig(
     cadences=(7,),
     iterations=2,
     lam=3000.0,
@@ -656,6 +661,21 @@ CHOSEN = LearnerConfig(
     evidence=Evidence("promises_broken", 1.0, then=ARM_OF["letter/firm/14d"]),
     segment_plans_only=True,
     extra_plans=("email/firm/14d",),
+)
+"""``CHOSEN`` from session 13 to 15 (every VALIDATION candidate named before session 16's choice
+changes it; ``training.plan_bench``)."""
+
+CHOSEN = replace(
+    SESSION_15,
+    evidence=Evidence(
+        "promises_broken",
+        1.0,
+        then=ARM_OF["letter/firm/14d"],
+        against=(("prior_paid", ">=", 1.0), ("prior_mean_dpd", "<=", 3.0)),
+        known=(("prior_paid", ">=", 2.0),),
+        margin_known_eur=1000.0,
+        margin_share=0.1,
+    ),
 )
 """The configuration chosen on the VALIDATION family (``training/plan_bench.py``'s rule: the best
 mean share of the ceiling among candidates that held both limits in every world; the runs were
@@ -672,8 +692,29 @@ the debtor's totals gain until the next checkpoint plus the model's value of the
 there), multiplier 3,000 EUR per complaint above the limit, a history of 2,000 debtors x 180 days
 logged with a uniformly random arm.
 
-Session 16, on all 10 VALIDATION worlds (session 12's rule: +0.5 points of the mean share; none met
-it, this choice stays):
+Session 16 (this choice), on all 10 VALIDATION worlds, under session 12's rule (+0.5 points of the
+mean share, +3 over ``segment-fixed`` in no fewer worlds, limits 10/10, never below
+``best-fixed``): session 15's choice (``SESSION_15``) with three signs of what kind of payer a
+debtor is, read from its own history, together (``known-unless-on-time-margin-share-0.1``):
+
+* no escalation to the firm letter for a debtor that paid its earlier invoices within 3 days of
+  the due date on average (``Evidence.against``, session 12's counter-evidence: an
+  accounts-payable department's history, not a chronic late payer's);
+* a debtor with at least 2 earlier invoices paid may leave its segment's plan without a broken
+  promise for a gain above 1,000 EUR (``Evidence.known``, session 15);
+* every margin at least 10 % of the amount overdue (``Evidence.margin_share``: the model's errors
+  in euros grow with the claim; in VALIDATION world 0 the chronic late payers it took off the
+  letter after a broken promise owed a median 5,694 EUR, those it kept on it 1,155).
+
+91.57 % of the ceiling (``SESSION_15``: 90.95 %; +0.62 points; per world -2.77 to +3.16), +3
+over ``segment-fixed`` in 10/10, never below ``best-fixed``, limits 10/10, cost per euro 0.00409,
+no worse than the ladder in 3/10; the anchors alone (``chosen-rule-only``, session 15's) 90.75 %.
+Accounts-payable departments lose 125 kEUR against the type x segment plan (161), chronic late
+payers 175 (171). It was the best of seven session 16 candidates that met the rule's other
+conditions, so part of its +0.62 is the luck of the draw: TEST decides (README, "Results").
+The same with a 15 % or 20 % share: 91.79 % and 91.94 %, but +3 in 9/10 (refused by the rule).
+
+Session 16's other candidates (each one change of ``SESSION_15``):
 
 * both signs of an accounts-payable department at once, a known history leaving the segment's
   plan at 1,000 EUR (``Evidence.known``) and no escalation for a debtor that paid its earlier

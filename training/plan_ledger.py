@@ -333,6 +333,11 @@ reads (:class:`policy.plan_choice.Evidence`): the promises whose deadline passed
 earlier invoices paid, their mean days past the due date at payment (negative: paid before it)."""
 
 
+LEDGER_AMOUNT = ("log_overdue_eur", "overdue_amount")
+"""The simulator state's amount overdue (log1p of EUR) and the ledger plan state's (EUR), which a
+margin that grows with the amount reads (``Evidence.margin_share``)."""
+
+
 def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
     """``evidence`` reading the ledger's plan state instead of the simulator's (every rule)."""
     if evidence is None:
@@ -356,7 +361,13 @@ def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
     also = tuple((ledger(c), a) for c, a in evidence.also)
     against = tuple((ledger(c), op, v) for c, op, v in evidence.against)
     known = tuple((ledger(c), op, v) for c, op, v in evidence.known)
-    amount = ledger(evidence.amount) if evidence.margin_share > 0 else evidence.amount
+    amount, amount_log = evidence.amount, evidence.amount_log
+    if evidence.margin_share > 0:
+        amount, amount_log = (
+            (LEDGER_AMOUNT[1], False)
+            if amount == LEDGER_AMOUNT[0]
+            else (ledger(amount), amount_log)
+        )
     return replace(
         evidence,
         column=ledger(evidence.column),
@@ -364,6 +375,7 @@ def ledger_evidence(evidence: Evidence | None) -> Evidence | None:
         against=against,
         known=known,
         amount=amount,
+        amount_log=amount_log,
     )
 
 

@@ -17,7 +17,7 @@ from policy.plan_clock import stage_of
 from policy.plan_model import PlanModelParams
 from simulator.checkpoints import ARM_OF, N_ARMS, WAIT_ARM, arm_label
 from tests.factories import synthetic_base
-from training.plan_learner import CHOSEN
+from training.plan_learner import CHOSEN, SESSION_15
 from training.plan_ledger import TOTALS, LedgerCheckpoints
 from training.plan_policy import CheckpointLog
 from training.plan_run import PlanRunConfig, fit_plan, gate
@@ -114,15 +114,18 @@ def test_the_ledger_learner_keeps_its_segment_plan_until_a_broken_promise(
     data: LedgerCheckpoints,
 ) -> None:
     small = PlanModelParams(rounds=20, learning_rate=0.1, baseline_rounds=10)
-    learner = replace(CHOSEN, params=small, margin_eur=0.0)
+    # session 15's evidence (a broken promise, nothing else) at margin 0: where it shows, the
+    # model alone decides (CHOSEN's counter-evidence, known history and share of the amount:
+    # tests/policy/test_plan_choice.py, tests/training/test_plan_ledger_evidence.py)
+    learner = replace(SESSION_15, params=small, margin_eur=0.0)
     derived = fit_plan(data, PlanRunConfig(learner=replace(learner, segment_plans_only=True),
                                            referee=small))  # fmt: skip
     plan = derived.segment_plans["1:x"]  # segment x of creditor 1
     assert plan in ("phone/neutral/7d", "email/neutral/7d")  # a plan the log tried
-    assert CHOSEN.evidence is not None
-    assert CHOSEN.evidence.then is not None
-    escalation = CHOSEN.evidence.then  # the plan a debtor with a broken promise is anchored on
-    extra = {ARM_OF[label] for label in CHOSEN.extra_plans}  # plans it may choose besides
+    assert SESSION_15.evidence is not None
+    assert SESSION_15.evidence.then is not None
+    escalation = SESSION_15.evidence.then  # the plan a debtor with a broken promise is anchored on
+    extra = {ARM_OF[label] for label in SESSION_15.extra_plans}  # plans it may choose besides
     assert set(derived.policy.allowed_arms or ()) == {ARM_OF[plan], escalation, WAIT_ARM, *extra}
     assert derived.policy.evidence is not None
     assert derived.policy.evidence.column == "hist_n_promises_broken"  # the ledger's column

@@ -3,6 +3,7 @@ ledger's column, an unknown one refused by name."""
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from policy.plan_choice import Evidence
@@ -54,7 +55,22 @@ def test_a_first_stage_anchor_is_refused_by_the_ledgers_plan_learner() -> None:
         fit_plan(None, PlanRunConfig(learner=staged))  # type: ignore[arg-type]  # refused first
 
 
-def test_a_margin_share_has_no_ledger_amount_column_and_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match="log_overdue_eur"):
-        ledger_evidence(Evidence(then=3, margin_share=0.1))
+def test_a_margin_share_reads_the_ledgers_amount_overdue_in_euros() -> None:
+    mapped = ledger_evidence(Evidence(then=3, margin_share=0.1))
+    assert mapped is not None
+    assert (mapped.amount, mapped.amount_log, mapped.margin_share) == ("overdue_amount", False, 0.1)
+    counts = np.array([[1.0, 20000.0], [1.0, 1000.0]])  # a broken promise; EUR overdue
+    np.testing.assert_allclose(mapped.margins(counts, 500.0), [2000.0, 500.0])
+    with pytest.raises(ValueError, match="no_such_amount"):
+        ledger_evidence(Evidence(then=3, margin_share=0.1, amount="no_such_amount"))
     assert ledger_evidence(Evidence(then=3)) == Evidence("hist_n_promises_broken", then=3)
+
+
+def test_the_chosen_evidence_reads_the_ledgers_columns() -> None:
+    assert CHOSEN.evidence is not None
+    mapped = ledger_evidence(CHOSEN.evidence)
+    assert mapped is not None
+    assert mapped.amount == "overdue_amount"
+    assert not mapped.amount_log
+    assert {c for c, _, _ in mapped.against} == {"hist_n_settled", "hist_mean_pay_delay"}
+    assert mapped.margin_share == CHOSEN.evidence.margin_share > 0
