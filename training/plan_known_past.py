@@ -177,8 +177,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def _merged(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
-    """``new`` over ``old``'s other candidates (a run names a few)."""
-    if not old or len(old.get("worlds", [])) != len(new["worlds"]):
+    """``new`` over ``old``'s other candidates (a run names a few), when both were measured
+    against the same rule (else ``new`` alone: the old differences are from another rule)."""
+    rule = [w["rule_eur_per_debtor"] for w in new["worlds"]]
+    if not old or [w["rule_eur_per_debtor"] for w in old.get("worlds", [])] != rule:
         return new
     worlds = [{**o, **w} for o, w in zip(old["worlds"], new["worlds"], strict=True)]
     return {**new, "summary": {**old["summary"], **new["summary"]}, "worlds": worlds}

@@ -57,3 +57,13 @@ def test_a_world_row_gives_each_candidate_with_and_without_the_past() -> None:
     s = summary([row, row], ["wait"])
     assert s["wait"]["with_past"]["mean"] == row["wait"]["with_past_eur_per_debtor"]
     assert s["wait"]["with_past"]["n"] == 2
+
+
+def test_a_run_against_another_rule_replaces_the_file_rather_than_merging() -> None:
+    from training.plan_known_past import _merged
+
+    old = {"summary": {"a": 1}, "worlds": [{"rule_eur_per_debtor": 1.0, "a": {}}]}
+    same = {"summary": {"b": 2}, "worlds": [{"rule_eur_per_debtor": 1.0, "b": {}}]}
+    other = {"summary": {"b": 2}, "worlds": [{"rule_eur_per_debtor": 2.0, "b": {}}]}
+    assert _merged(old, same)["summary"] == {"a": 1, "b": 2}
+    assert _merged(old, other) == other
