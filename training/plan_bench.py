@@ -317,6 +317,10 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
         for share in (0.1, 0.15, 0.2)
     },
+    # session 16's choice's anchors alone (the model never overrules them): what its model adds
+    "session-16-rule-only": replace(
+        CHOSEN, margin_eur=1e9, evidence=(CHOSEN.evidence or Evidence()).kept()
+    ),
 }
 """Anchored candidates keep the segment plans chosen on VALIDATION (as ``segment-fixed`` there,
 with ``cost_mu`` charging the contact cost above the cost ceiling); ``CHOSEN``'s docstring has

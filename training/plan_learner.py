@@ -730,10 +730,11 @@ Session 16's other candidates (each one change of ``SESSION_15``):
   departments too (232 kEUR, against 161), towards the anchors alone.
 * with the creditor's past known (``training.plan_known_past``, evaluation, no choice): each
   world replayed for 240 days, the anchors alone (``segment-escalation``) for the first 120, then
-  this choice: +51 EUR per debtor against the rule over the run (95 % CI -20 to +122; above it
-  in 7/10), and from day 0 without a past +62 (-22 to +145; 8/10). On TEST -3.8 (-87 to +79;
-  4/10) with the past, -19 (-109 to +71) without. A known past does not make the model earn its
-  place over its anchors.
+  the learner. Measured first with session 15's choice and anchors: +51 EUR per debtor against
+  the rule over the run (95 % CI -20 to +122; above it in 7/10), from day 0 without a past +62
+  (-22 to +145; 8/10); on TEST -3.8 (-87 to +79; 4/10) with the past, -19 (-109 to +71)
+  without. With this choice and its anchors: VALIDATION +1.8 (-61 to +64), TEST -1.3 (-61 to
+  +58). A known past does not make the model earn its place over its anchors.
 
 Session 15, on all 10 VALIDATION worlds (session 12's rule: +0.5 points of the mean share; none met
 it, this choice stays):
