@@ -713,6 +713,8 @@ Accounts-payable departments lose 125 kEUR against the type x segment plan (161)
 payers 175 (171). It was the best of seven session 16 candidates that met the rule's other
 conditions, so part of its +0.62 is the luck of the draw: TEST decides (README, "Results").
 The same with a 15 % or 20 % share: 91.79 % and 91.94 %, but +3 in 9/10 (refused by the rule).
+Its anchors alone (``session-16-rule-only``): 91.26 %, +3 in 9/10: its model adds +0.30 points
+(per world -1.02 to +1.98); on TEST -0.78 (README, "Results").
 
 Session 16's other candidates (each one change of ``SESSION_15``):
 
