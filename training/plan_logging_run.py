@@ -7,7 +7,8 @@ policy serves the creditor's own plans (``Segment.plan``, read at each decision,
 later is served from then on) and explores only next to them. The plans it explores besides the
 segment's neighbours are the plan learner's own (:data:`training.plan_learner.CHOSEN`: its
 escalation plan and its extra plans), and a debtor whose own history shows CHOSEN's evidence (a
-broken promise) is anchored on the escalation plan as CHOSEN anchors it, so the log covers what
+broken promise, unless its earlier invoices were paid on time) is anchored on the escalation plan
+as CHOSEN anchors it, so the log covers what
 that learner will choose among, mostly with the chance ``1 - epsilon``.
 
 The policy is logged to MLflow as a pyfunc (its configuration as the artifact) and registered as a
