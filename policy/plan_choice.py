@@ -179,6 +179,8 @@ class Evidence:
             out = np.where(known & ~shown, self.margin_known_eur, out)
         if self.margin_share > 0:
             c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
+            if c.shape[1] != len(self.columns):  # the amount is the last of every column read
+                raise ValueError(f"a margin share needs the state's {self.amount!r} column")
             amount = np.nan_to_num(np.expm1(c[:, -1]) if self.amount_log else c[:, -1])
             out = np.maximum(out, self.margin_share * amount)
         return np.asarray(out)

@@ -167,3 +167,5 @@ def test_a_margin_share_makes_the_margin_grow_with_the_amount_overdue() -> None:
     np.testing.assert_allclose(share.margins(counts, 500.0), [500.0, 2000.0, np.inf])
     assert Evidence("promises_broken", 1.0).columns == ("promises_broken",)  # none: not read
     assert Evidence(**json.loads(json.dumps(asdict(share)))) == share
+    with pytest.raises(ValueError, match="log_overdue_eur"):
+        share.margins(counts[:, :1], 500.0)  # without the amount
