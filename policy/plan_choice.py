@@ -170,15 +170,14 @@ class Evidence:
         """Per row the margin to apply: ``margin`` with evidence, else ``margin_known_eur`` where
         the history is ``known``, else the one without evidence."""
         without = np.inf if self.margin_without_eur is None else self.margin_without_eur
-        shown = self.shown(counts)
+        c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
+        shown = self.shown(c)
         out = np.where(shown, margin, without)
         if self.known and self.margin_known_eur is not None:  # both given, or refused at init
-            c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
             start = len(self.rules) + len(self.against)
             known = all_hold(self.known, c[:, start : start + len(self.known)])
             out = np.where(known & ~shown, self.margin_known_eur, out)
         if self.margin_share > 0:
-            c = np.asarray(counts, dtype=float).reshape(len(counts), -1)
             if c.shape[1] != len(self.columns):  # the amount is the last of every column read
                 raise ValueError(f"a margin share needs the state's {self.amount!r} column")
             amount = np.nan_to_num(np.expm1(c[:, -1]) if self.amount_log else c[:, -1])

@@ -35,7 +35,7 @@ import numpy as np
 from simulator.evaluation import paired
 from simulator.families import FAMILIES, VALIDATION, Family, cases
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
-from simulator.outcome import WorldCase, run_case
+from simulator.outcome import WorldCase, run_case, score
 from simulator.registry import PolicyFactory
 from simulator.world import World
 from training.plan_bench import CANDIDATES, over_worlds
@@ -99,9 +99,9 @@ def candidates(family: Family, names: list[str]) -> dict[str, PolicyFactory]:
 
 
 def _objective_per_debtor(case: WorldCase, factory: PolicyFactory, objective: Objective) -> float:
-    o = run_case(case, "candidate", factory, objective)
-    total = objective.value(o.collected.sum(), o.cost.sum(), float(o.complaints.sum()))
-    return float(total) / case.n_debtors
+    """The objective per debtor, as replay scores a run (:func:`simulator.outcome.score`)."""
+    row = score(run_case(case, "candidate", factory, objective), objective)
+    return float(row["objective_eur"]) / case.n_debtors
 
 
 def world_rows(

@@ -9,7 +9,7 @@ import pandas as pd
 from policy.plan_choice import Choice, Evidence
 from simulator.checkpoints import WAIT_ARM
 from simulator.objective import Objective
-from simulator.outcome import WorldCase, run_case
+from simulator.outcome import WorldCase, run_case, score
 from simulator.plans import PLANS, Plan
 from simulator.world import World
 from simulator.world_file import default_world
@@ -35,8 +35,7 @@ def _always_wait(world: World) -> PlanPolicy:
 
 
 def _net(factory) -> float:  # type: ignore[no-untyped-def]
-    o = run_case(CASE, "x", factory, OBJ)
-    return float(OBJ.value(o.collected.sum(), o.cost.sum(), float(o.complaints.sum())))
+    return float(score(run_case(CASE, "x", factory, OBJ), OBJ)["objective_eur"])
 
 
 def test_until_the_switch_the_run_is_the_rules_and_after_it_the_candidates() -> None:
