@@ -75,6 +75,30 @@ def anchored(scores: F, default: I, margin: float | F) -> F:
     return out
 
 
+Move = tuple[int, int, int]  # (segment index, the arm anchored on, the arm taken instead)
+HELD_BACK_EUR = 1e12
+"""What a move the creditor's log has not shown to pay loses in the ranking: far more than any
+margin, so the anchor wins wherever it is available, yet finite, so that where it is not the arms
+keep the model's order among themselves."""
+
+
+def moves_only(scores: F, default: I, segment: I, moves: frozenset[Move]) -> F:
+    """``scores`` where, for a row anchored on an arm (``default`` >= 0), each other arm is taken
+    only when (the row's ``segment``, that anchor, the arm) is among ``moves``, the moves the
+    creditor's own log showed to pay (``training.plan_moves``); every other arm is held back by
+    ``HELD_BACK_EUR``."""
+    out = np.array(scores, dtype=float, copy=True)
+    n, k = out.shape
+    allowed = np.zeros((n, k), dtype=bool)
+    for s, a, m in moves:
+        allowed[(segment == s) & (default == a), m] = True
+    rows = np.flatnonzero(default >= 0)
+    allowed[rows, default[rows]] = True
+    held = ~allowed & (default >= 0)[:, None]
+    out[held] -= HELD_BACK_EUR
+    return out
+
+
 Condition = tuple[str, str, float]  # (state column, ">=" or "<=", value)
 
 

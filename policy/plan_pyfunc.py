@@ -36,11 +36,13 @@ from policy.flow_state import TONE_ORDER
 from policy.plan_choice import (
     Condition,
     Evidence,
+    Move,
     PlanObjective,
     TopK,
     all_hold,
     anchored,
     conditions,
+    moves_only,
 )
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanModelParams, PlanValueModel
 
@@ -81,6 +83,7 @@ class PlanDunningPolicy(PythonModel):
         segments_by_creditor: bool = False,
         first_stage_defaults: tuple[int, ...] | None = None,
         first_stage_unless: tuple[Condition, ...] = (),
+        moves: frozenset[Move] | None = None,
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
         ``allowed_arms``: the arms it may choose (None: every arm of the model);
@@ -99,7 +102,9 @@ class PlanDunningPolicy(PythonModel):
         plan), a cheaper first plan before the segment's usual one (:meth:`anchors`);
         ``first_stage_unless``: conditions on the state that, when all hold, keep the segment's
         plan in the first stage too (e.g. earlier invoices paid on time: an accounts-payable
-        department's history, whom the first-stage plan would not move)."""
+        department's history, whom the first-stage plan would not move); ``moves``: when given,
+        the only (segment index, anchor, arm) moves off an anchor it may make, those the
+        creditor's own log showed to pay (``training.plan_moves``; None: any the margin allows)."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
@@ -112,6 +117,7 @@ class PlanDunningPolicy(PythonModel):
         self.segments_by_creditor = segments_by_creditor
         self.first_stage_defaults = first_stage_defaults
         self.first_stage_unless = conditions(first_stage_unless, "first stage unless")
+        self.moves = moves
 
     @cached_property
     def arms(self) -> list[Plan]:
@@ -210,7 +216,12 @@ class PlanDunningPolicy(PythonModel):
         scores = self.objective.score(parts)
         if getattr(self, "segment_defaults", None) is None:  # None in policies saved before it
             return scores
-        return anchored(scores, *(anchors if anchors is not None else self.anchors(rows)))
+        default, margin = anchors if anchors is not None else self.anchors(rows)
+        out = anchored(scores, default, margin)
+        moves: frozenset[Move] | None = getattr(self, "moves", None)  # None: saved before it
+        if moves is None:
+            return out
+        return moves_only(out, default, self.segment_index(rows), moves)
 
     def save_artifacts(self, folder: Path) -> Path:
         m = self.model
@@ -244,6 +255,7 @@ class PlanDunningPolicy(PythonModel):
                 None if self.first_stage_defaults is None else list(self.first_stage_defaults)
             ),
             "first_stage_unless": [list(c) for c in self.first_stage_unless],
+            "moves": None if self.moves is None else sorted(list(m) for m in self.moves),
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -278,6 +290,7 @@ class PlanDunningPolicy(PythonModel):
             bool(c.get("segments_by_creditor", False)),
             None if c.get("first_stage_defaults") is None else tuple(c["first_stage_defaults"]),
             conditions(c.get("first_stage_unless", []), "first stage unless"),
+            None if c.get("moves") is None else frozenset(tuple(m) for m in c["moves"]),
         )
 
     def load_context(self, context: Any) -> None:

@@ -42,6 +42,10 @@ friendly or neutral e-mails or SMS; none met it (``CHOSEN``'s docstring).
 Session 16 tried, under the same rule, session 15's known history together with session 12's
 counter-evidence, and a margin that grows with the amount overdue (``Evidence.margin_share``);
 none met it (``CHOSEN``'s docstring).
+
+Session 17 tried, under the same rule, moves off the anchors kept only where the held-out part of
+the history shows they pay (``LearnerConfig.move_z``, ``training.plan_moves``), with session 16's
+margins and with none; none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -94,6 +98,16 @@ def _b2b_b2c(b2b: int, b2c: int) -> tuple[int, ...]:
     B2B, odd B2C; -1: the segment keeps its own plan)."""
     return (b2b, b2c) * 3
 
+
+_FREE = replace(
+    CHOSEN.evidence or Evidence(),
+    margin_without_eur=0.0,
+    known=(),
+    margin_known_eur=None,
+    margin_share=0.0,
+)
+"""CHOSEN's anchors (the escalation plan after a broken promise, unless paid on time) with no
+margin anywhere: the model may leave any anchor for any gain it expects."""
 
 _KNOWN = ((2, 100), (2, 300), (2, 1000), (4, 100), (4, 300), (4, 1000), (1, 1000), (2, 700))
 """Session 15's known histories: (earlier invoices paid at least, margin in EUR)."""
@@ -317,6 +331,18 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
         for share in (0.1, 0.15, 0.2)
     },
+    # session 17: the model leaves an anchor only by a kind of move (segment, anchor, plan) that
+    # the held-out 30 % of the history's debtors shows to pay (training.plan_moves)
+    **{f"session-16-moves-z-{z:g}": replace(CHOSEN, move_z=z) for z in (0.0, 1.0, 1.64)},
+    "session-16-moves-z-1-monte-carlo": replace(CHOSEN, move_z=1.0, move_monte_carlo=True),
+    # ... and with no margin at all: the check alone says which of the model's moves it makes
+    **{
+        f"free-moves-z-{z:g}": replace(CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=z)
+        for z in (0.0, 1.0, 1.64, 2.58)
+    },
+    "free-moves-z-1-monte-carlo": replace(
+        CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=1.0, move_monte_carlo=True
+    ),
     # session 16's choice's anchors alone (the model never overrules them): what its model adds
     "session-16-rule-only": replace(
         CHOSEN, margin_eur=1e9, evidence=(CHOSEN.evidence or Evidence()).kept()

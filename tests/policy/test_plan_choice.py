@@ -8,7 +8,15 @@ from dataclasses import asdict
 import numpy as np
 import pytest
 
-from policy.plan_choice import GREEDY, Evidence, PlanObjective, TopK, anchored, choose
+from policy.plan_choice import (
+    GREEDY,
+    Evidence,
+    PlanObjective,
+    TopK,
+    anchored,
+    choose,
+    moves_only,
+)
 
 
 def test_greedy_takes_the_best_available_arm_and_names_the_runner_up() -> None:
@@ -169,3 +177,18 @@ def test_a_margin_share_makes_the_margin_grow_with_the_amount_overdue() -> None:
     assert Evidence(**json.loads(json.dumps(asdict(share)))) == share
     with pytest.raises(ValueError, match="log_overdue_eur"):
         share.margins(counts[:, :1], 500.0)  # without the amount
+
+
+def test_only_the_moves_given_leave_an_anchor_and_the_rest_keep_their_order() -> None:
+    scores = np.array([[10.0, 80.0, 60.0, 0.0]] * 5)
+    default = np.array([0, 0, 0, 0, -1])
+    segment = np.array([0, 1, 0, 1, 1])
+    moves = frozenset({(1, 0, 2)})  # in segment 1, off arm 0 to arm 2 only
+    out = moves_only(scores, default, segment, moves)
+    avail = np.ones_like(scores, dtype=bool)
+    avail[2:4, 0] = False  # rows 2 and 3 cannot take their anchor
+    c = choose(out, avail, np.random.default_rng(0), GREEDY)
+    # segment 0 has no move; segment 1 may take arm 2 (not arm 1, however good); without an
+    # available anchor a move given comes first, then the model's order; no anchor, no change
+    assert c.arm.tolist() == [0, 2, 1, 2, 1]
+    assert scores[1, 1] == 80.0  # the caller's scores are left alone

@@ -1,0 +1,103 @@
+"""Which moves off its anchors the plan model may make: those the creditor's own log shows to pay.
+
+An anchored plan policy keeps a debtor on its anchor (the segment's plan, or the escalation plan
+once its history shows the evidence) unless the model expects another plan to gain more than the
+margin. The model's expectation can be wrong in a systematic way for a whole kind of move (off the
+firm letter for proven late payers, say), and a margin cannot tell such a move from a good one.
+Here each kind of move, (segment, anchor, plan taken instead), is checked on checkpoints of debtors
+the model was not fitted on (the held-out share of the creditor's log): on the rows where the
+policy would make that move, the doubly-robust estimate of (value of the plan taken) - (value of
+the anchor), with the logged arm's exact propensity, is averaged; the move is kept only when that
+mean is more than ``z`` standard errors above 0 on at least ``min_rows`` rows (safe policy
+improvement with the anchors as the baseline: a move off them must be shown to pay on data). The
+value of a checkpoint is the creditor's objective over what its totals gained until the next
+checkpoint plus the model's value of the best plan there (fitted-Q's target), or, with
+``monte_carlo``, everything until the episode's end as logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from policy.plan_choice import Move, PlanObjective
+from policy.plan_pyfunc import PlanDunningPolicy
+from training.plan_fit import bootstrapped, returns, transitions
+from training.plan_policy import CheckpointLog
+
+F = NDArray[np.float64]
+B = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class MoveCheck:
+    """One kind of move, on the held-out checkpoints where the policy makes it."""
+
+    move: Move
+    rows: int
+    gain_eur: float  # doubly-robust mean gain per checkpoint over the anchor
+    se_eur: float
+    kept: bool
+
+
+def check_moves(
+    policy: PlanDunningPolicy,
+    held_out: CheckpointLog,
+    objective: PlanObjective,
+    *,
+    z: float,
+    min_rows: int = 30,
+    arms: B | None = None,
+    monte_carlo: bool = False,
+) -> list[MoveCheck]:
+    """Every kind of move ``policy`` (anchored, its moves not yet restricted) makes on
+    ``held_out``'s checkpoints, each with its doubly-robust gain over the anchor; ``arms``: the
+    arms it may choose (None: all)."""
+    model = policy.model
+    if model is None or policy.segment_defaults is None:
+        raise ValueError("the moves of an anchored plan policy with its model")
+    t = transitions(held_out)
+    rows = np.flatnonzero(t.learn)
+    if rows.size == 0:
+        return []
+    state = t.state.iloc[rows].reset_index(drop=True)
+    parts = model.predict(state)
+    default, margin = policy.anchors(state)
+    free = PlanDunningPolicy.__new__(PlanDunningPolicy)
+    free.__dict__.update(policy.__dict__, moves=None)
+    avail = t.available[rows] & (True if arms is None else arms[None, :])
+    score = np.where(avail, free.scores(state, parts, (default, margin)), -np.inf)
+    taken = np.argmax(score, axis=1)
+    n = np.arange(rows.size)
+    anchored = default >= 0
+    moved = anchored & (taken != default) & avail[n, np.maximum(default, 0)]
+    q = objective.value(parts)  # [row, arm], EUR
+    if monte_carlo:
+        y = objective.value(returns(t)[rows])
+    else:
+        y = objective.value(bootstrapped(t, model, objective, rows))
+    logged, p = t.arm[rows], t.propensity[rows]
+    a = np.maximum(default, 0)
+    dr = (
+        q[n, taken]
+        - q[n, a]
+        + (logged == taken) / p * (y - q[n, taken])
+        - (logged == a) / p * (y - q[n, a])
+    )
+    segment = policy.segment_index(state)
+    out = []
+    keys = np.stack([segment, default, taken], axis=1)[moved]
+    values = dr[moved]
+    for key in sorted({tuple(int(v) for v in k) for k in keys}):
+        mine = values[(keys == np.array(key)).all(axis=1)]
+        mean = float(mine.mean())
+        se = float(mine.std(ddof=1) / np.sqrt(mine.size)) if mine.size > 1 else float("inf")
+        kept = mine.size >= min_rows and mean - z * se > 0
+        out.append(MoveCheck((key[0], key[1], key[2]), int(mine.size), mean, se, kept))
+    return out
+
+
+def kept_moves(checks: list[MoveCheck]) -> frozenset[Move]:
+    return frozenset(c.move for c in checks if c.kept)
