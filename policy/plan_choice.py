@@ -99,6 +99,19 @@ def moves_only(scores: F, default: I, segment: I, moves: frozenset[Move]) -> F:
     return out
 
 
+def reachable_anchor(default: I, available: B, fallback: I) -> I:
+    """Per row its anchor (``default``, -1: none), or, where that plan cannot reach the debtor
+    and the anchor's ``fallback`` (per arm, -1: none) can, the fallback: the plan as a fixed plan
+    runs it (a debtor without the channel gets a letter), so the anchor is the plan that was
+    chosen as the segment's."""
+    rows = np.arange(len(default))
+    at = np.maximum(default, 0)
+    then = np.asarray(fallback, dtype=np.int64)[at]
+    move = (default >= 0) & ~available[rows, at] & (then >= 0)
+    move &= available[rows, np.maximum(then, 0)]
+    return np.asarray(np.where(move, then, default), dtype=np.int64)
+
+
 Condition = tuple[str, str, float]  # (state column, ">=" or "<=", value)
 
 

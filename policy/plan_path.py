@@ -143,7 +143,7 @@ def choose_plans(
     parts = np.full((len(ids), model.n_arms, len(COMPONENTS)), np.nan)
     known = states.predicted(ids, mine)
     parts[:, mine] = known if known is not None else model.predict(rows, mine, encoded=encoded)
-    scores = policy.scores(rows, parts, states.anchors_of(ids))
+    scores = policy.scores(rows, parts, states.anchors_of(ids), available)
     choice = choose(scores, available, draws, policy.exploration)
     index = {i: j for j, i in enumerate(due)}
     return PlanChoices(choice, parts, rows, index, available, encoded)

@@ -43,6 +43,7 @@ from policy.plan_choice import (
     anchored,
     conditions,
     moves_only,
+    reachable_anchor,
 )
 from policy.plan_model import ARM_COLUMNS, COMPONENTS, PlanModelParams, PlanValueModel
 
@@ -84,6 +85,7 @@ class PlanDunningPolicy(PythonModel):
         first_stage_defaults: tuple[int, ...] | None = None,
         first_stage_unless: tuple[Condition, ...] = (),
         moves: frozenset[Move] | None = None,
+        letter_fallback: bool = False,
     ) -> None:
         """``channels``/``tones``: the names of the arm table's codes, in code order;
         ``allowed_arms``: the arms it may choose (None: every arm of the model);
@@ -104,7 +106,11 @@ class PlanDunningPolicy(PythonModel):
         plan in the first stage too (e.g. earlier invoices paid on time: an accounts-payable
         department's history, whom the first-stage plan would not move); ``moves``: when given,
         the only (segment index, anchor, arm) moves off an anchor it may make, those the
-        creditor's own log showed to pay (``training.plan_moves``; None: any the margin allows)."""
+        creditor's own log showed to pay (``training.plan_moves``; None: any the margin allows);
+        ``letter_fallback``: where the anchor's channel cannot reach the debtor, the anchor is the
+        same plan by letter (same tone and cadence, when it is one of the policy's plans), as a
+        fixed plan runs (:func:`policy.plan_choice.reachable_anchor`), not whatever the model
+        ranks first."""
         self.model = model
         self.objective = objective or PlanObjective()
         self.exploration = exploration or TopK()
@@ -118,6 +124,7 @@ class PlanDunningPolicy(PythonModel):
         self.first_stage_defaults = first_stage_defaults
         self.first_stage_unless = conditions(first_stage_unless, "first stage unless")
         self.moves = moves
+        self.letter_fallback = letter_fallback
 
     @cached_property
     def arms(self) -> list[Plan]:
@@ -203,20 +210,36 @@ class PlanDunningPolicy(PythonModel):
         )
         return np.array([index.get(k, -1) for k in keys], dtype=np.int64)
 
+    @cached_property
+    def fallback_arms(self) -> NDArray[np.int64]:
+        """Per arm, the same plan by letter (same tone and cadence) among the policy's arms (-1:
+        none, or the arm is a letter or waiting)."""
+        mask = self.arm_mask()
+        index = {p: k for k, p in enumerate(self.arms) if mask[k]}
+        out = np.full(len(self.arms), -1, dtype=np.int64)
+        for k, p in enumerate(self.arms):
+            if p.channel is not None and p.channel != Channel.LETTER:
+                out[k] = index.get(Plan(Channel.LETTER, p.tone, p.every), -1)
+        return out
+
     def scores(
         self,
         rows: pd.DataFrame,
         parts: NDArray[np.float64],
         anchors: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None,
+        available: NDArray[np.bool_] | None = None,
     ) -> NDArray[np.float64]:
         """Each plan's score on the policy's objective, the segment's plan raised by the anchoring
         margin when the policy is anchored: what every path ranks (the decision path, ``predict``
         behind ``mlflow models serve``, the gate's hold-out). ``anchors``: :meth:`anchors` of
-        ``rows``, when the caller made them with its table."""
+        ``rows``, when the caller made them with its table; ``available``: per row the plans
+        that can reach the debtor, for the letter fallback (``letter_fallback``)."""
         scores = self.objective.score(parts)
         if getattr(self, "segment_defaults", None) is None:  # None in policies saved before it
             return scores
         default, margin = anchors if anchors is not None else self.anchors(rows)
+        if getattr(self, "letter_fallback", False) and available is not None:
+            default = reachable_anchor(default, available, self.fallback_arms)
         out = anchored(scores, default, margin)
         moves: frozenset[Move] | None = getattr(self, "moves", None)  # None: saved before it
         if moves is None:
@@ -256,6 +279,7 @@ class PlanDunningPolicy(PythonModel):
             ),
             "first_stage_unless": [list(c) for c in self.first_stage_unless],
             "moves": None if self.moves is None else sorted(list(m) for m in self.moves),
+            "letter_fallback": self.letter_fallback,
         }
         (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2))
         return folder
@@ -291,6 +315,7 @@ class PlanDunningPolicy(PythonModel):
             None if c.get("first_stage_defaults") is None else tuple(c["first_stage_defaults"]),
             conditions(c.get("first_stage_unless", []), "first stage unless"),
             None if c.get("moves") is None else frozenset(tuple(m) for m in c["moves"]),
+            bool(c.get("letter_fallback", False)),
         )
 
     def load_context(self, context: Any) -> None:

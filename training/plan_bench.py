@@ -45,7 +45,8 @@ none met it (``CHOSEN``'s docstring).
 
 Session 17 tried, under the same rule, moves off the anchors kept only where the held-out part of
 the history shows they pay (``LearnerConfig.move_z``, ``training.plan_moves``), with session 16's
-margins and with none; none met it (``CHOSEN``'s docstring).
+margins and with none, and a letter where the anchor cannot reach the debtor
+(``LearnerConfig.letter_fallback``); none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -342,6 +343,15 @@ CANDIDATES: dict[str, LearnerConfig] = {
     },
     "free-moves-z-1-monte-carlo": replace(
         CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=1.0, move_monte_carlo=True
+    ),
+    # session 17: where the anchor cannot reach the debtor, the same plan by letter (as the
+    # segment plans were searched) instead of the model's free choice
+    "session-16-letter-fallback": replace(CHOSEN, letter_fallback=True),
+    "session-16-letter-fallback-rule-only": replace(
+        CHOSEN,
+        letter_fallback=True,
+        margin_eur=1e9,
+        evidence=(CHOSEN.evidence or Evidence()).kept(),
     ),
     # session 16's choice's anchors alone (the model never overrules them): what its model adds
     "session-16-rule-only": replace(

@@ -126,6 +126,10 @@ class LearnerConfig:
     move_share: float = 0.3
     move_min_rows: int = 30
     move_monte_carlo: bool = False
+    # anchored: where the anchor's channel cannot reach the debtor, anchor on the same plan by
+    # letter (same tone and cadence), as the segment plans were searched (a fixed plan sends a
+    # letter to a debtor without its channel); those letters are then among its plans
+    letter_fallback: bool = False
 
     @property
     def arms(self) -> NDArray[np.bool_]:
@@ -136,6 +140,10 @@ class LearnerConfig:
             keep.update(Plan.parse(label) for label in (*self.extra_plans, *self.first_stage))
         if self.defaults and self.evidence is not None:
             keep.update(ARMS[a] for a in self.evidence.escalations)
+        if self.defaults and self.letter_fallback:
+            keep.update(
+                Plan("letter", p.tone, p.every) for p in list(keep) if p and p.channel != "letter"
+            )
         cadences = () if self.defaults and self.segment_plans_only else self.cadences
         return np.array([p is None or p.every in cadences or p in keep for p in ARMS])
 
@@ -503,6 +511,7 @@ def model_chooser(
     evidence: Evidence | None = None,
     first_stage: tuple[int, ...] | None = None,
     first_stage_unless: tuple[Condition, ...] = (),
+    letter_fallback: bool = False,
 ) -> Chooser:
     """Decides through ``policy.decision_path.decide_for`` (the API's and the scheduler's path);
     with ``defaults`` (arm per segment) the segment's arm is kept unless another beats it by more
@@ -515,7 +524,7 @@ def model_chooser(
     return policy_chooser(
         anchored_policy(
             model, objective, exploration, defaults, margin_eur, evidence, first_stage,
-            first_stage_unless,
+            first_stage_unless, letter_fallback,
         )
     )  # fmt: skip
 
@@ -529,6 +538,7 @@ def anchored_policy(
     evidence: Evidence | None,
     first_stage: tuple[int, ...] | None,
     first_stage_unless: tuple[Condition, ...],
+    letter_fallback: bool = False,
 ) -> PlanDunningPolicy:
     """The plan policy anchored on ``defaults`` (arm per segment) as :func:`model_chooser`
     decides with it (``model`` None: only its anchors are asked)."""
@@ -541,6 +551,7 @@ def anchored_policy(
         evidence=evidence,
         first_stage_defaults=first_stage,
         first_stage_unless=first_stage_unless,
+        letter_fallback=letter_fallback,
     )
 
 
@@ -556,6 +567,7 @@ def config_chooser(model: PlanValueModel, cfg: LearnerConfig, exploration: TopK)
         cfg.evidence,
         cfg.first_stage_arms,
         cfg.first_stage_unless,
+        cfg.letter_fallback,
     )
 
 
@@ -645,7 +657,7 @@ def checked_policy(world: World, cfg: LearnerConfig, learnt: Learnt, exploration
         raise ValueError("moves are checked off the segment plans, with move_z")
     policy = anchored_policy(
         learnt.model, cfg.plan_objective, exploration, defaults, cfg.margin_eur or 0.0,
-        cfg.evidence, cfg.first_stage_arms, cfg.first_stage_unless,
+        cfg.evidence, cfg.first_stage_arms, cfg.first_stage_unless, cfg.letter_fallback,
     )  # fmt: skip
     key = (world.cfg.world.fingerprint(), world.seed, cfg)
     if key not in _MOVES:
@@ -784,6 +796,12 @@ of move, (segment, anchor, plan taken), whose doubly-robust gain over the anchor
   valued by its logged return to the episode's end instead of fitted-Q's target, z 1: 88.48 %.
   Some thirty kinds of move are checked on some 600 debtors: at z 1 a few bad ones pass by
   chance, and the B2B ones (standard errors of 500 to 5,000 EUR) cannot be shown to pay.
+* where the anchor's channel cannot reach the debtor (8-10 % of checkpoints: no phone for a
+  wholesale B2B debtor, no e-mail for a subscriber), the same plan by letter as the anchor, as
+  the segment plans were searched (a fixed plan sends a letter then; ``letter_fallback``),
+  instead of the model's free choice: 90.27 % (+3 in 8/10; chronic late payers 193 kEUR,
+  accounts-payable departments 190); its anchors alone with the fallback 90.81 % (without it
+  91.26 %). The model's choice there is worth more than the letter.
 
 Session 16's other candidates (each one change of ``SESSION_15``):
 

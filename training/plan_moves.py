@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from policy.plan_choice import Move, PlanObjective
+from policy.plan_choice import Move, PlanObjective, reachable_anchor
 from policy.plan_pyfunc import PlanDunningPolicy
 from training.plan_fit import bootstrapped, returns, transitions
 from training.plan_policy import CheckpointLog
@@ -68,6 +68,8 @@ def check_moves(
     free = PlanDunningPolicy.__new__(PlanDunningPolicy)
     free.__dict__.update(policy.__dict__, moves=None)
     avail = t.available[rows] & (True if arms is None else arms[None, :])
+    if policy.letter_fallback:
+        default = reachable_anchor(default, avail, policy.fallback_arms)
     score = np.where(avail, free.scores(state, parts, (default, margin)), -np.inf)
     taken = np.argmax(score, axis=1)
     n = np.arange(rows.size)

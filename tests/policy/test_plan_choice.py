@@ -16,6 +16,7 @@ from policy.plan_choice import (
     anchored,
     choose,
     moves_only,
+    reachable_anchor,
 )
 
 
@@ -192,3 +193,13 @@ def test_only_the_moves_given_leave_an_anchor_and_the_rest_keep_their_order() ->
     # available anchor a move given comes first, then the model's order; no anchor, no change
     assert c.arm.tolist() == [0, 2, 1, 2, 1]
     assert scores[1, 1] == 80.0  # the caller's scores are left alone
+
+
+def test_an_anchor_that_cannot_reach_the_debtor_falls_back_where_its_fallback_can() -> None:
+    default = np.array([0, 0, 0, 2, -1])
+    fallback = np.array([1, -1, -1, 1])  # arm 0 falls back on arm 1; the others on none
+    avail = np.ones((5, 4), dtype=bool)
+    avail[1:3, 0] = False  # rows 1 and 2 cannot take arm 0
+    avail[2, 1] = False  # nor row 2 its fallback
+    avail[3, 2] = False  # arm 2 has no fallback
+    assert reachable_anchor(default, avail, fallback).tolist() == [0, 1, 0, 2, -1]

@@ -3,6 +3,7 @@ exact, a learnt model decides within the creditor's contact budget, and anchored
 plans it keeps them unless it expects a clear gain."""
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from policy.plan_choice import Choice, Evidence, TopK
 from policy.plan_model import PlanModelParams
+from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import N_ARMS, WAIT_ARM
 from simulator.objective import Objective
 from simulator.outcome import WorldCase, run_case
@@ -21,6 +23,7 @@ from training.plan_learner import (
     BaggedPlanModel,
     LearnerConfig,
     _history,
+    anchored_policy,
     default_logger,
     escalation_rule_factory,
     learn,
@@ -203,3 +206,31 @@ def test_the_escalation_rule_is_the_anchors_without_a_model() -> None:
     c = policy.chooser(state, avail, np.random.default_rng(0))
     assert c.arm.tolist() == [phone, letter, letter]
     np.testing.assert_allclose(c.propensity, 1.0)  # no exploration
+
+
+def test_with_the_letter_fallback_an_unreachable_anchor_is_its_plan_by_letter(
+    tmp_path: Path,
+) -> None:
+    phone, letter = (PLANS.index(Plan.parse(p)) for p in ("phone/neutral/7d", "letter/neutral/7d"))
+    cfg = LearnerConfig(
+        history_debtors=120, history_days=60, iterations=1, params=PlanModelParams(rounds=20),
+        cadences=(7,), segment_plans_only=True, defaults=("phone/neutral/7d",) * 6,
+        margin_eur=1e9, letter_fallback=True,
+    )  # fmt: skip
+    assert cfg.arms[letter]  # the fallback is among its plans
+    assert not replace(cfg, letter_fallback=False).arms[letter]
+    model = learn(CASE.spec, CASE.seed, cfg)
+    assert cfg.default_arms is not None
+    policy = anchored_policy(model, cfg.plan_objective, TopK(), cfg.default_arms, 1e9, None,
+                             None, (), letter_fallback=True)  # fmt: skip
+    assert policy.fallback_arms[phone] == letter
+    assert policy.fallback_arms[letter] == -1
+    state = log_history(CASE.spec, 11, 80, 60, cfg.arms).frame()[0].head(40)
+    avail = np.tile(cfg.arms, (len(state), 1))
+    avail[::2, phone] = False  # every other debtor has no phone number
+    scores = policy.scores(state, model.predict(state), available=avail)
+    best = np.argmax(np.where(avail, scores, -np.inf), axis=1)
+    assert (best[::2] == letter).all()
+    assert (best[1::2] == phone).all()
+    again = PlanDunningPolicy.load(policy.save_artifacts(tmp_path / "policy"))
+    assert again.letter_fallback
