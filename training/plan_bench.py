@@ -341,6 +341,14 @@ CANDIDATES: dict[str, LearnerConfig] = {
         f"free-moves-z-{z:g}": replace(CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=z)
         for z in (0.0, 1.0, 1.64, 2.58)
     },
+    # ... cross-fitted: every debtor's moves judged, each by a model fitted on the other half
+    **{
+        f"free-moves-cross-fitted-z-{z:g}": replace(
+            CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=z, move_folds=2
+        )
+        for z in (1.64, 2.58, 3.29)
+    },
+    "session-16-moves-cross-fitted-z-1": replace(CHOSEN, move_z=1.0, move_folds=2),
     "free-moves-z-1-monte-carlo": replace(
         CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=1.0, move_monte_carlo=True
     ),

@@ -126,6 +126,9 @@ class LearnerConfig:
     move_share: float = 0.3
     move_min_rows: int = 30
     move_monte_carlo: bool = False
+    # cross-fitted check: the debtors cut into this many folds, each fold's moves judged by a
+    # model fitted on the others, the deployed model fitted on all (0: one held-out share)
+    move_folds: int = 0
     # anchored: where the anchor's channel cannot reach the debtor, anchor on the same plan by
     # letter (same tone and cadence), as the segment plans were searched (a fixed plan sends a
     # letter to a debtor without its channel); those letters are then among its plans
@@ -402,7 +405,7 @@ def move_split(log: CheckpointLog, share: float) -> tuple[CheckpointLog, Checkpo
 
 
 def _fit(log: CheckpointLog, cfg: LearnerConfig) -> Learnt:
-    if cfg.move_z is not None:
+    if cfg.move_z is not None and not cfg.move_folds:
         log = move_split(log, cfg.move_share)[0]
     features, pt = STATE_FEATURES, None
     if cfg.payment_time:
@@ -623,7 +626,12 @@ def model_for(world: World, cfg: LearnerConfig) -> Learnt:
     if not cfg.anchored_continuation:  # then the margin and evidence do not change the fit
         fit = replace(fit, margin_eur=None, evidence=None)
     if cfg.move_z is not None:  # how the moves are checked does not change the fit either
-        fit = replace(fit, move_z=0.0, move_min_rows=0, move_monte_carlo=False)
+        plain = LearnerConfig()  # cross-fitted, the deployed model is fitted on every debtor
+        fit = replace(
+            fit, move_z=None if cfg.move_folds else 0.0, move_min_rows=plain.move_min_rows,
+            move_monte_carlo=False, move_folds=0,
+            move_share=plain.move_share if cfg.move_folds else cfg.move_share,
+        )  # fmt: skip
     key = (spec.fingerprint(), world.seed, fit)
     if key not in _MODELS:
         _MODELS[key] = _fit(_history_cached(spec, world.seed, cfg), cfg)
@@ -660,14 +668,42 @@ def checked_policy(world: World, cfg: LearnerConfig, learnt: Learnt, exploration
         cfg.evidence, cfg.first_stage_arms, cfg.first_stage_unless, cfg.letter_fallback,
     )  # fmt: skip
     key = (world.cfg.world.fingerprint(), world.seed, cfg)
-    if key not in _MOVES:
-        held = move_split(_history_cached(world.cfg.world, world.seed, cfg), cfg.move_share)[1]
+    log = _history_cached(world.cfg.world, world.seed, cfg)
+    if key in _MOVES:
+        pass
+    elif cfg.move_folds:
+        _MOVES[key] = cross_fitted_moves(log, cfg, policy)
+    else:
+        held = move_split(log, cfg.move_share)[1]
         _MOVES[key] = check_moves(
             policy, held, cfg.plan_objective, z=cfg.move_z, min_rows=cfg.move_min_rows,
             arms=cfg.arms, monte_carlo=cfg.move_monte_carlo,
         )  # fmt: skip
     policy.moves = kept_moves(_MOVES[key])
     return policy
+
+
+def cross_fitted_moves(log: CheckpointLog, cfg: LearnerConfig, policy: PlanDunningPolicy) -> Any:
+    """The moves judged over every debtor of ``log``: its debtors cut into ``cfg.move_folds``
+    folds, each fold's moves made and valued by ``policy``'s anchoring with a model fitted on the
+    other folds (``training.plan_moves``)."""
+    from training.plan_moves import judged, move_gains
+
+    assert cfg.move_z is not None
+    n = int(max((int(d.max()) for d in log.debtor if d.size), default=-1)) + 1
+    fold = np.random.default_rng(MOVES_SEED).integers(0, cfg.move_folds, n)
+    plain = replace(cfg, move_z=None, move_folds=0)
+    keys, gains = [], []
+    for k in range(cfg.move_folds):
+        model = _fit(sub_log(log, fold != k), plain).model
+        mine = PlanDunningPolicy.__new__(PlanDunningPolicy)
+        mine.__dict__.update(policy.__dict__, model=model, moves=None)
+        got = move_gains(mine, sub_log(log, fold == k), cfg.plan_objective, arms=cfg.arms,
+                         monte_carlo=cfg.move_monte_carlo)  # fmt: skip
+        keys.append(got[0])
+        gains.append(got[1])
+    return judged(np.concatenate(keys), np.concatenate(gains), z=cfg.move_z,
+                  min_rows=cfg.move_min_rows)  # fmt: skip
 
 
 _MOVES: dict[tuple[object, ...], Any] = {}
@@ -796,6 +832,11 @@ of move, (segment, anchor, plan taken), whose doubly-robust gain over the anchor
   valued by its logged return to the episode's end instead of fitted-Q's target, z 1: 88.48 %.
   Some thirty kinds of move are checked on some 600 debtors: at z 1 a few bad ones pass by
   chance, and the B2B ones (standard errors of 500 to 5,000 EUR) cannot be shown to pay.
+* cross-fitted (``move_folds=2``: every debtor's moves judged, each half's by a model fitted on
+  the other, the deployed model fitted on all): with no margin, z 2.58 and z 3.29 keep no move
+  that changes a choice (91.26 %, exactly the anchors alone, world by world), z 1.64 89.48 %
+  (bad moves pass: accounts-payable departments 309 kEUR); this choice with it, z 1: 91.39 %.
+  With twice the rows the check still shows none of the model's moves to pay.
 * where the anchor's channel cannot reach the debtor (8-10 % of checkpoints: no phone for a
   wholesale B2B debtor, no e-mail for a subscriber), the same plan by letter as the anchor, as
   the segment plans were searched (a fixed plan sends a letter then; ``letter_fallback``),

@@ -28,6 +28,7 @@ from training.plan_fit import bootstrapped, returns, transitions
 from training.plan_policy import CheckpointLog
 
 F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741
 B = NDArray[np.bool_]
 
 
@@ -55,13 +56,27 @@ def check_moves(
     """Every kind of move ``policy`` (anchored, its moves not yet restricted) makes on
     ``held_out``'s checkpoints, each with its doubly-robust gain over the anchor; ``arms``: the
     arms it may choose (None: all)."""
+    keys, gains = move_gains(policy, held_out, objective, arms=arms, monte_carlo=monte_carlo)
+    return judged(keys, gains, z=z, min_rows=min_rows)
+
+
+def move_gains(
+    policy: PlanDunningPolicy,
+    held_out: CheckpointLog,
+    objective: PlanObjective,
+    *,
+    arms: B | None = None,
+    monte_carlo: bool = False,
+) -> tuple[I, F]:
+    """Per checkpoint of ``held_out`` where ``policy`` leaves its anchor, the kind of move
+    [row, (segment, anchor, plan)] and its doubly-robust gain over the anchor (EUR)."""
     model = policy.model
     if model is None or policy.segment_defaults is None:
         raise ValueError("the moves of an anchored plan policy with its model")
     t = transitions(held_out)
     rows = np.flatnonzero(t.learn)
     if rows.size == 0:
-        return []
+        return np.zeros((0, 3), dtype=np.int64), np.zeros(0)
     state = t.state.iloc[rows].reset_index(drop=True)
     parts = model.predict(state)
     default, margin = policy.anchors(state)
@@ -73,8 +88,7 @@ def check_moves(
     score = np.where(avail, free.scores(state, parts, (default, margin)), -np.inf)
     taken = np.argmax(score, axis=1)
     n = np.arange(rows.size)
-    anchored = default >= 0
-    moved = anchored & (taken != default) & avail[n, np.maximum(default, 0)]
+    moved = (default >= 0) & (taken != default) & avail[n, np.maximum(default, 0)]
     q = objective.value(parts)  # [row, arm], EUR
     if monte_carlo:
         y = objective.value(returns(t)[rows])
@@ -88,12 +102,16 @@ def check_moves(
         + (logged == taken) / p * (y - q[n, taken])
         - (logged == a) / p * (y - q[n, a])
     )
-    segment = policy.segment_index(state)
+    keys = np.stack([policy.segment_index(state), default, taken], axis=1)
+    return keys[moved].astype(np.int64), np.asarray(dr[moved], dtype=float)
+
+
+def judged(keys: I, gains: F, *, z: float, min_rows: int = 30) -> list[MoveCheck]:
+    """Per kind of move among ``keys``, its mean gain and standard error, kept when the mean is
+    more than ``z`` standard errors above 0 on at least ``min_rows`` checkpoints."""
     out = []
-    keys = np.stack([segment, default, taken], axis=1)[moved]
-    values = dr[moved]
     for key in sorted({tuple(int(v) for v in k) for k in keys}):
-        mine = values[(keys == np.array(key)).all(axis=1)]
+        mine = gains[(keys == np.array(key)).all(axis=1)]
         mean = float(mine.mean())
         se = float(mine.std(ddof=1) / np.sqrt(mine.size)) if mine.size > 1 else float("inf")
         kept = mine.size >= min_rows and mean - z * se > 0

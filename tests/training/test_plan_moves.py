@@ -2,6 +2,7 @@
 the history (never those the model was fitted on), kept only when their doubly-robust gain is
 clear, and the policy then leaves an anchor by no other move; the moves are saved with it."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from training.plan_learner import (
     LearnerConfig,
     _history,
     checked_policy,
+    cross_fitted_moves,
     model_for,
     move_split,
 )
@@ -84,3 +86,17 @@ def test_the_checked_policy_leaves_an_anchor_only_by_a_kept_move(checked, tmp_pa
     assert made <= set(policy.moves)
     again = PlanDunningPolicy.load(policy.save_artifacts(tmp_path / "policy"))
     assert again.moves == policy.moves
+
+
+def test_cross_fitted_every_debtors_moves_are_judged_and_the_model_sees_every_debtor() -> None:
+    world = CASE.world()
+    folds = replace(CFG, move_folds=2)
+    learnt = model_for(world, folds)
+    assert learnt is model_for(world, replace(CFG, move_z=None, move_min_rows=30))
+    policy = checked_policy(world, folds, learnt, TopK())
+    log = _history(CASE.spec, CASE.seed, CFG)
+    judged = cross_fitted_moves(log, folds, policy)
+    single = check_moves(policy, move_split(log, CFG.move_share)[1], CFG.plan_objective, z=0.0,
+                         arms=CFG.arms)  # fmt: skip
+    assert sum(c.rows for c in judged) > 2 * sum(c.rows for c in single)
+    assert policy.moves == kept_moves(judged)
