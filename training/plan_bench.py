@@ -46,7 +46,8 @@ none met it (``CHOSEN``'s docstring).
 Session 17 tried, under the same rule, moves off the anchors kept only where the held-out part of
 the history shows they pay (``LearnerConfig.move_z``, ``training.plan_moves``), with session 16's
 margins and with none, and a letter where the anchor cannot reach the debtor
-(``LearnerConfig.letter_fallback``); none met it (``CHOSEN``'s docstring).
+(``LearnerConfig.letter_fallback``); none met it, nor did smaller trees under session 13's rule
+(``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -349,6 +350,20 @@ CANDIDATES: dict[str, LearnerConfig] = {
         for z in (1.64, 2.58, 3.29)
     },
     "session-16-moves-cross-fitted-z-1": replace(CHOSEN, move_z=1.0, move_folds=2),
+    # session 17, for the scoring API's cost (session 13's rule: at most 0.2 points given up):
+    # smaller trees, TreeSHAP's time grows with leaves x depth^2
+    **{
+        f"session-16-leaves-{leaves}-depth-{depth}": replace(
+            CHOSEN, params=replace(CHOSEN.params, num_leaves=leaves, max_depth=depth)
+        )
+        for leaves, depth in ((7, 4), (10, 5))
+    },
+    # how much of the creditor's past the check needs (a diagnostic: a creditor three times the
+    # size, 6,000 debtors over 180 days; not a knob)
+    "session-16-history-6000": replace(CHOSEN, history_debtors=6000),
+    "free-moves-cross-fitted-z-2.58-history-6000": replace(
+        CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=2.58, move_folds=2, history_debtors=6000
+    ),
     "free-moves-z-1-monte-carlo": replace(
         CHOSEN, margin_eur=0.0, evidence=_FREE, move_z=1.0, move_monte_carlo=True
     ),

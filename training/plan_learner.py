@@ -837,6 +837,15 @@ of move, (segment, anchor, plan taken), whose doubly-robust gain over the anchor
   that changes a choice (91.26 %, exactly the anchors alone, world by world), z 1.64 89.48 %
   (bad moves pass: accounts-payable departments 309 kEUR); this choice with it, z 1: 91.39 %.
   With twice the rows the check still shows none of the model's moves to pay.
+* a creditor three times the size (6,000 debtors over 180 days of history; a diagnostic, not a
+  knob): this choice 91.12 % (with 2,000: 91.57 %); the cross-fitted check with no margin, z
+  2.58, 90.29 %, one world -11 points: a bad move passed with a gain many standard errors above
+  0. Fitted-Q's target carries the model's own value of the next checkpoint, so the check's
+  bias does not shrink with the rows, and more rows make it surer of a wrong sign.
+* smaller trees for the scoring API's cost (session 13's rule: at most 0.2 points given up, +3
+  in no fewer worlds): 7 leaves 4 levels deep 90.88 %, 10 leaves 5 deep 90.98 %, each +3 in
+  9/10: refused (TreeSHAP with 7 leaves, 6 deep cost 0.96 ms an answer against 1.6,
+  ``plan_shap.json``).
 * where the anchor's channel cannot reach the debtor (8-10 % of checkpoints: no phone for a
   wholesale B2B debtor, no e-mail for a subscriber), the same plan by letter as the anchor, as
   the segment plans were searched (a fixed plan sends a letter then; ``letter_fallback``),
