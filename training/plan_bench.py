@@ -350,6 +350,17 @@ CANDIDATES: dict[str, LearnerConfig] = {
         for z in (1.64, 2.58, 3.29)
     },
     "session-16-moves-cross-fitted-z-1": replace(CHOSEN, move_z=1.0, move_folds=2),
+    **{
+        f"free-moves-cross-fitted-z-{z:g}-monte-carlo": replace(
+            CHOSEN,
+            margin_eur=0.0,
+            evidence=_FREE,
+            move_z=z,
+            move_folds=2,
+            move_monte_carlo=True,
+        )
+        for z in (1.64, 2.58)
+    },
     # session 17, for the scoring API's cost (session 13's rule: at most 0.2 points given up):
     # smaller trees, TreeSHAP's time grows with leaves x depth^2
     **{
