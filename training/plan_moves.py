@@ -18,13 +18,14 @@ checkpoint plus the model's value of the best plan there (fitted-Q's target), or
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from policy.plan_choice import Move, PlanObjective, reachable_anchor
 from policy.plan_pyfunc import PlanDunningPolicy
-from training.plan_fit import bootstrapped, returns, transitions
+from training.plan_fit import Transitions, bootstrapped, returns, transitions
 from training.plan_policy import CheckpointLog
 
 F = NDArray[np.float64]
@@ -70,11 +71,25 @@ def move_gains(
 ) -> tuple[I, F]:
     """Per checkpoint of ``held_out`` where ``policy`` leaves its anchor, the kind of move
     [row, (segment, anchor, plan)] and its doubly-robust gain over the anchor (EUR)."""
+    t = transitions(held_out)
+    return move_gains_at(
+        policy, t, np.flatnonzero(t.learn), objective, arms=arms, monte_carlo=monte_carlo
+    )
+
+
+def move_gains_at(
+    policy: PlanDunningPolicy,
+    t: Transitions,
+    rows: I,
+    objective: PlanObjective,
+    *,
+    arms: B | None = None,
+    monte_carlo: bool = False,
+) -> tuple[I, F]:
+    """:func:`move_gains` on the checkpoints ``rows`` of ``t`` (e.g. a ledger's time hold-out)."""
     model = policy.model
     if model is None or policy.segment_defaults is None:
         raise ValueError("the moves of an anchored plan policy with its model")
-    t = transitions(held_out)
-    rows = np.flatnonzero(t.learn)
     if rows.size == 0:
         return np.zeros((0, 3), dtype=np.int64), np.zeros(0)
     state = t.state.iloc[rows].reset_index(drop=True)
@@ -121,3 +136,38 @@ def judged(keys: I, gains: F, *, z: float, min_rows: int = 30) -> list[MoveCheck
 
 def kept_moves(checks: list[MoveCheck]) -> frozenset[Move]:
     return frozenset(c.move for c in checks if c.kept)
+
+
+SHOWN_Z = 1.96
+"""The report's bar for a kind of move shown to pay: its mean gain 1.96 standard errors above 0 (a
+reading of the log, not a choice: nothing decides on it)."""
+
+
+def move_report(
+    policy: PlanDunningPolicy, t: Transitions, rows: I, objective: PlanObjective
+) -> dict[str, Any]:
+    """What the log's held-out checkpoints ``rows`` say of each kind of move the candidate
+    makes off its anchors (``train policy --kind plan``'s report): per kind, how often, its
+    doubly-robust gain over the anchor and whether that is shown to pay (``SHOWN_Z``)."""
+    keys, gains = move_gains_at(policy, t, rows, objective, arms=policy.arm_mask())
+    names = policy.segment_names or ()
+    labels = [p.label for p in policy.arms]
+    kinds = [
+        {
+            "segment": names[c.move[0]] if 0 <= c.move[0] < len(names) else str(c.move[0]),
+            "anchor": labels[c.move[1]],
+            "plan": labels[c.move[2]],
+            "checkpoints": c.rows,
+            "gain_eur": round(c.gain_eur, 2),
+            "se_eur": round(c.se_eur, 2) if np.isfinite(c.se_eur) else None,
+            "shown_to_pay": c.kept,
+        }
+        for c in judged(keys, gains, z=SHOWN_Z, min_rows=2)
+    ]
+    return {
+        "held_out_checkpoints": int(rows.size),
+        "moved": len(gains),
+        "shown_to_pay": sum(k["shown_to_pay"] for k in kinds),
+        "z": SHOWN_Z,
+        "kinds": kinds,
+    }

@@ -33,7 +33,7 @@ from __future__ import annotations
 import copy
 import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -359,6 +359,11 @@ def gate(
     metrics = holdout(fit, fit.policy.objective)
     checks = [*holdout_checks(metrics, g.margins), off_policy(fit, fit.policy.objective, g.min_ess)]
     worlds: dict[str, Any] = {}
+    moves = None
+    if fit.policy.segment_defaults is not None:
+        from training.plan_moves import move_report
+
+        moves = move_report(fit.policy, fit.t, fit.test, fit.policy.objective)
     if replay:
         from training.policy_run import load_champion
 
@@ -371,7 +376,7 @@ def gate(
             anchors=anchors_factory(fit.policy, ANCHORS),
         )
         checks += replayed
-    return judge(checks, g), {"holdout": metrics, "gate_replay": worlds}
+    return judge(checks, g), {"holdout": metrics, "moves": moves, "gate_replay": worlds}
 
 
 def train_plan_policy(
@@ -386,6 +391,10 @@ def train_plan_policy(
     data = ledger_checkpoints(engine, cfg.creditor, days_late_folds=folds)
     fit = fit_plan(data, cfg)
     verdict, figures = gate(fit, cfg)
+    if figures["moves"] is not None:
+        shown = shown_segment(engine)
+        for kind in figures["moves"]["kinds"]:
+            kind["segment"] = shown(kind["segment"])
     promoted = promote and verdict.passed
     report: dict[str, Any] = {
         "kind": "plan",
@@ -413,15 +422,23 @@ def train_plan_policy(
 
 def shown_plans(engine: Engine, plans: dict[str, str]) -> dict[str, str]:
     """The segment plans keyed as ``--segment-plan`` takes them (``CREDITOR:SEGMENT``)."""
+    shown = shown_segment(engine)
+    return {shown(key): plan for key, plan in plans.items()}
+
+
+def shown_segment(engine: Engine) -> Callable[[str], str]:
+    """A segment's key (``CREDITOR_ID:SEGMENT``) as ``--segment-plan`` takes it, by the
+    creditor's name."""
     with engine.connect() as conn:
         names: dict[int, str] = {
             int(i): str(n) for i, n in conn.execute(sa.text("SELECT id, name FROM creditor"))
         }
-    out = {}
-    for key, plan in plans.items():
+
+    def shown(key: str) -> str:
         creditor, _, segment = key.partition(":")
-        out[f"{names.get(int(creditor), creditor)}:{segment}"] = plan
-    return out
+        return f"{names.get(int(creditor), creditor)}:{segment}"
+
+    return shown
 
 
 def _log(cfg: PlanRunConfig, fit: PlanFit, report: dict[str, Any]) -> dict[str, Any]:

@@ -143,6 +143,12 @@ def _train_plan(
     for c in report["gate"]["checks"]:
         mark = "[green]pass[/]" if c["passed"] else "[red]fail[/]"
         console.print(f"  {mark} {c['name']}: {json.dumps(c['figures'], default=str)[:160]}")
+    if (moves := report.get("moves")) is not None:
+        console.print(
+            f"  moves off the anchors on {moves['held_out_checkpoints']} held-out checkpoints: "
+            f"{moves['moved']} made, {len(moves['kinds'])} kinds, {moves['shown_to_pay']} shown "
+            f"to pay (gain {moves['z']} standard errors above 0)"
+        )
     console.print(f"{report['decision']}: {report['reason']}; version {report['version']}")
 
 

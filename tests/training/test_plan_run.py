@@ -64,6 +64,10 @@ def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
         "ope_lower_bound_vs_logging",
     ]
     assert report["holdout"]["rounds"] == CHOSEN.iterations
+    moves = report["moves"]  # what the held-out checkpoints say of the model's moves
+    assert moves["held_out_checkpoints"] == report["holdout"]["n_test"]
+    assert sum(k["checkpoints"] for k in moves["kinds"]) == moves["moved"]
+    assert {k["segment"] for k in moves["kinds"]} <= set(report["segment_plans"])
     # anchored per segment, each the creditor's own: two creditors' "zakelijk" are two segments
     assert {"Groothandel Van Dijk B.V.:zakelijk", "Installatiebedrijf De Vries:zakelijk",
             "StreamWel Abonnementen:particulier"} <= set(report["segment_plans"])  # fmt: skip
@@ -145,6 +149,11 @@ def test_the_cli_writes_plan_decisions_and_trains_on_them(mlflow_tmp: Path) -> N
     report = json.loads(out.stdout)
     plans = report["segment_plans"]
     assert plans["Groothandel Van Dijk B.V.:zakelijk"] == "phone/neutral/7d", plans
+    told = run(app, ["train", "policy", "--kind", "plan", "--gate-worlds", "0", "--db", url])
+    assert told.exit_code == 0, told.stderr
+    moves = report["moves"]
+    assert (f"moves off the anchors on {moves['held_out_checkpoints']} held-out checkpoints"
+            in " ".join(told.stdout.split()))  # fmt: skip
     assert plans["Installatiebedrijf De Vries:zakelijk"] == "letter/firm/14d", plans
     # a segment's own plan (the web app's or `dunflow segment`'s) is the stated one; the command's
     # wins over it; one the learner does not have is refused, naming the segment
@@ -170,3 +179,29 @@ def test_the_cli_writes_plan_decisions_and_trains_on_them(mlflow_tmp: Path) -> N
     engine.dispose()
     assert report["kind"] == "plan"
     assert report["decision"] == "not promoted"
+
+
+def test_the_report_reads_each_kind_of_move_off_the_anchors_on_the_held_out_log(
+    tmp_path: Path,
+) -> None:
+    from training.plan_moves import SHOWN_Z, move_report
+
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    sim = SimConfig(n_debtors=150, days=120, world=default_world())
+    simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.logged_arms)
+    small = PlanModelParams(rounds=10, baseline_rounds=5)
+    free = replace(CHOSEN, params=small, margin_eur=0.0, evidence=None)  # it moves freely
+    fit = fit_plan(ledger_checkpoints(engine), PlanRunConfig(learner=free, referee=small))
+    report = move_report(fit.policy, fit.t, fit.test, fit.policy.objective)
+    assert report["moved"] > 10
+    assert sum(k["checkpoints"] for k in report["kinds"]) == report["moved"]
+    for kind in report["kinds"]:
+        assert kind["anchor"] != kind["plan"]
+        assert kind["segment"] in fit.segment_plans
+        assert kind["anchor"] == fit.segment_plans[kind["segment"]]  # no evidence: the segment's
+        se = kind["se_eur"]
+        shown = se is not None and kind["gain_eur"] - SHOWN_Z * se > 0
+        assert kind["shown_to_pay"] == shown
+    engine.dispose()
