@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from mlflow.tracking import MlflowClient
+from sqlalchemy import Engine
 
 from features.plan_state import EXPECTED_DAYS_LATE
 from ledger import migrate
@@ -29,14 +30,19 @@ from training.plan_run import MODEL_NAME, PlanRunConfig, fit_plan, train_plan_po
 from training.plan_sim_ledger import anchors_only
 
 
-def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
-    mlflow_tmp: Path,
-) -> None:
-    url = f"sqlite:///{mlflow_tmp / 'ledger.db'}"
+def _plan_logged(folder: Path) -> tuple[Engine, dict[str, int]]:
+    """A tiny ledger whose history the uniform plan-logging policy wrote (150 debtors, 120 days)."""
+    url = f"sqlite:///{folder / 'ledger.db'}"
     migrate.upgrade(url)
     engine = make_engine(url)
     sim = SimConfig(n_debtors=150, days=120, world=default_world())
-    counts = simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.logged_arms)
+    return engine, simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.logged_arms)
+
+
+def test_a_plan_policy_is_trained_from_the_ledger_registered_and_loadable(
+    mlflow_tmp: Path,
+) -> None:
+    engine, counts = _plan_logged(mlflow_tmp)
     data = ledger_checkpoints(engine)
     assert counts["recommendation"] == len(data.log.arm[0]) > 100  # every plan choice is read
     props = data.log.propensity[0]
@@ -186,11 +192,7 @@ def test_the_report_reads_each_kind_of_move_off_the_anchors_on_the_held_out_log(
 ) -> None:
     from training.plan_moves import SHOWN_Z, move_report
 
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    sim = SimConfig(n_debtors=150, days=120, world=default_world())
-    simulate_plan_ledger(engine, 3, sim, arms=CHOSEN.logged_arms)
+    engine, _ = _plan_logged(tmp_path)
     small = PlanModelParams(rounds=10, baseline_rounds=5)
     free = replace(CHOSEN, params=small, margin_eur=0.0, evidence=None)  # it moves freely
     fit = fit_plan(ledger_checkpoints(engine), PlanRunConfig(learner=free, referee=small))
