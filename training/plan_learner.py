@@ -23,6 +23,7 @@ off-policy study) the model alone decides, as before.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -696,8 +697,8 @@ def cross_fitted_moves(log: CheckpointLog, cfg: LearnerConfig, policy: PlanDunni
     keys, gains = [], []
     for k in range(cfg.move_folds):
         model = _fit(sub_log(log, fold != k), plain).model
-        mine = PlanDunningPolicy.__new__(PlanDunningPolicy)
-        mine.__dict__.update(policy.__dict__, model=model, moves=None)
+        mine = copy.copy(policy)
+        mine.model, mine.moves = model, None
         got = move_gains(mine, sub_log(log, fold == k), cfg.plan_objective, arms=cfg.arms,
                          monte_carlo=cfg.move_monte_carlo)  # fmt: skip
         keys.append(got[0])

@@ -13,10 +13,16 @@ improvement with the anchors as the baseline: a move off them must be shown to p
 value of a checkpoint is the creditor's objective over what its totals gained until the next
 checkpoint plus the model's value of the best plan there (fitted-Q's target), or, with
 ``monte_carlo``, everything until the episode's end as logged.
+
+Tried on VALIDATION in session 17 (``training.plan_learner.CHOSEN``'s docstring): a strict check
+keeps no move at all, even cross-fitted over every debtor (``LearnerConfig.move_folds``), and a
+loose one lets bad moves through, so no candidate with it was adopted. ``move_report`` gives the
+same reading of a ledger's held-out checkpoints in ``train policy --kind plan``'s report.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,8 +101,8 @@ def move_gains_at(
     state = t.state.iloc[rows].reset_index(drop=True)
     parts = model.predict(state)
     default, margin = policy.anchors(state)
-    free = PlanDunningPolicy.__new__(PlanDunningPolicy)
-    free.__dict__.update(policy.__dict__, moves=None)
+    free = copy.copy(policy)  # ranked as it would be with every move the margin allows
+    free.moves = None
     avail = t.available[rows] & (True if arms is None else arms[None, :])
     if policy.letter_fallback:
         default = reachable_anchor(default, avail, policy.fallback_arms)
