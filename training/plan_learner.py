@@ -51,6 +51,7 @@ from simulator.views import DecisionBatch, Decisions
 from simulator.world import World
 from simulator.world_file import WorldSpec
 from training.plan_fit import Anchors, fit_plan_model
+from training.plan_moves import MoveCheck, check_moves, judged, kept_moves, move_gains
 from training.plan_payment_time import PaymentTime, day_rows, fit_payment_time, invoice_rows
 from training.plan_policy import (
     CheckpointLog,
@@ -397,11 +398,16 @@ class Learnt:
 MOVES_SEED = 20_261_206
 
 
+def log_debtors(log: CheckpointLog) -> int:
+    """How many world debtors ``log``'s debtor indices range over (the size of a per-debtor mask
+    :func:`sub_log` takes)."""
+    return int(max((int(d.max()) for d in log.debtor if d.size), default=-1)) + 1
+
+
 def move_split(log: CheckpointLog, share: float) -> tuple[CheckpointLog, CheckpointLog]:
     """``log`` cut by debtor into what the model is fitted on and the held-out ``share`` its moves
     are checked on (``training.plan_moves``)."""
-    n = int(max((int(d.max()) for d in log.debtor if d.size), default=-1)) + 1
-    held = np.random.default_rng(MOVES_SEED).random(n) < share
+    held = np.random.default_rng(MOVES_SEED).random(log_debtors(log)) < share
     return sub_log(log, ~held), sub_log(log, held)
 
 
@@ -431,7 +437,7 @@ def _fit(log: CheckpointLog, cfg: LearnerConfig) -> Learnt:
 
     if not cfg.bagging:
         return Learnt(fit(log), cfg.plan_objective, pt)
-    n = int(max(int(d.max()) for d in log.debtor if d.size)) + 1
+    n = log_debtors(log)
     rng = np.random.default_rng(BAGGING_SEED)
     members = []
     for k in range(cfg.bagging):
@@ -656,11 +662,11 @@ def plan_factory(cfg: LearnerConfig, *, exploring: bool = False) -> PolicyFactor
     return factory
 
 
-def checked_policy(world: World, cfg: LearnerConfig, learnt: Learnt, exploration: TopK) -> Any:
+def checked_policy(
+    world: World, cfg: LearnerConfig, learnt: Learnt, exploration: TopK
+) -> PlanDunningPolicy:
     """The anchored policy of ``learnt`` that leaves its anchors only by the moves the held-out
     part of ``world``'s history shows to pay (``cfg.move_z``)."""
-    from training.plan_moves import check_moves, kept_moves
-
     defaults = cfg.default_arms
     if defaults is None or cfg.move_z is None:
         raise ValueError("moves are checked off the segment plans, with move_z")
@@ -669,36 +675,34 @@ def checked_policy(world: World, cfg: LearnerConfig, learnt: Learnt, exploration
         cfg.evidence, cfg.first_stage_arms, cfg.first_stage_unless, cfg.letter_fallback,
     )  # fmt: skip
     key = (world.cfg.world.fingerprint(), world.seed, cfg)
-    log = _history_cached(world.cfg.world, world.seed, cfg)
-    if key in _MOVES:
-        pass
-    elif cfg.move_folds:
-        _MOVES[key] = cross_fitted_moves(log, cfg, policy)
-    else:
-        held = move_split(log, cfg.move_share)[1]
-        _MOVES[key] = check_moves(
-            policy, held, cfg.plan_objective, z=cfg.move_z, min_rows=cfg.move_min_rows,
-            arms=cfg.arms, monte_carlo=cfg.move_monte_carlo,
+    if key not in _MOVES:
+        log = _history_cached(world.cfg.world, world.seed, cfg)
+        _MOVES[key] = (
+            cross_fitted_moves(log, cfg, policy)
+            if cfg.move_folds
+            else check_moves(
+                policy, move_split(log, cfg.move_share)[1], cfg.plan_objective, z=cfg.move_z,
+                min_rows=cfg.move_min_rows, arms=cfg.arms, monte_carlo=cfg.move_monte_carlo,
+            )
         )  # fmt: skip
     policy.moves = kept_moves(_MOVES[key])
     return policy
 
 
-def cross_fitted_moves(log: CheckpointLog, cfg: LearnerConfig, policy: PlanDunningPolicy) -> Any:
+def cross_fitted_moves(
+    log: CheckpointLog, cfg: LearnerConfig, policy: PlanDunningPolicy
+) -> list[MoveCheck]:
     """The moves judged over every debtor of ``log``: its debtors cut into ``cfg.move_folds``
     folds, each fold's moves made and valued by ``policy``'s anchoring with a model fitted on the
     other folds (``training.plan_moves``)."""
-    from training.plan_moves import judged, move_gains
-
-    assert cfg.move_z is not None
-    n = int(max((int(d.max()) for d in log.debtor if d.size), default=-1)) + 1
-    fold = np.random.default_rng(MOVES_SEED).integers(0, cfg.move_folds, n)
+    if cfg.move_z is None:
+        raise ValueError("a cross-fitted check needs move_z")
+    fold = np.random.default_rng(MOVES_SEED).integers(0, cfg.move_folds, log_debtors(log))
     plain = replace(cfg, move_z=None, move_folds=0)
     keys, gains = [], []
     for k in range(cfg.move_folds):
-        model = _fit(sub_log(log, fold != k), plain).model
         mine = copy.copy(policy)
-        mine.model, mine.moves = model, None
+        mine.model, mine.moves = _fit(sub_log(log, fold != k), plain).model, None
         got = move_gains(mine, sub_log(log, fold == k), cfg.plan_objective, arms=cfg.arms,
                          monte_carlo=cfg.move_monte_carlo)  # fmt: skip
         keys.append(got[0])
@@ -707,7 +711,7 @@ def cross_fitted_moves(log: CheckpointLog, cfg: LearnerConfig, policy: PlanDunni
                   min_rows=cfg.move_min_rows)  # fmt: skip
 
 
-_MOVES: dict[tuple[object, ...], Any] = {}
+_MOVES: dict[tuple[object, ...], list[MoveCheck]] = {}
 ESCALATION_RULE = "segment-escalation"
 
 

@@ -23,6 +23,7 @@ same reading of a ledger's held-out checkpoints in ``train policy --kind plan``'
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,17 +151,22 @@ reading of the log, not a choice: nothing decides on it)."""
 
 
 def move_report(
-    policy: PlanDunningPolicy, t: Transitions, rows: I, objective: PlanObjective
+    policy: PlanDunningPolicy,
+    t: Transitions,
+    rows: I,
+    objective: PlanObjective,
+    named: Callable[[str], str] = str,
 ) -> dict[str, Any]:
     """What the log's held-out checkpoints ``rows`` say of each kind of move the candidate
     makes off its anchors (``train policy --kind plan``'s report): per kind, how often, its
-    doubly-robust gain over the anchor and whether that is shown to pay (``SHOWN_Z``)."""
+    doubly-robust gain over the anchor and whether that is shown to pay (``SHOWN_Z``);
+    ``named``: a segment's name as the report shows it."""
     keys, gains = move_gains_at(policy, t, rows, objective, arms=policy.arm_mask())
     names = policy.segment_names or ()
     labels = [p.label for p in policy.arms]
     kinds = [
         {
-            "segment": names[c.move[0]] if 0 <= c.move[0] < len(names) else str(c.move[0]),
+            "segment": named(names[c.move[0]] if 0 <= c.move[0] < len(names) else str(c.move[0])),
             "anchor": labels[c.move[1]],
             "plan": labels[c.move[2]],
             "checkpoints": c.rows,

@@ -359,11 +359,6 @@ def gate(
     metrics = holdout(fit, fit.policy.objective)
     checks = [*holdout_checks(metrics, g.margins), off_policy(fit, fit.policy.objective, g.min_ess)]
     worlds: dict[str, Any] = {}
-    moves = None
-    if fit.policy.segment_defaults is not None:
-        from training.plan_moves import move_report
-
-        moves = move_report(fit.policy, fit.t, fit.test, fit.policy.objective)
     if replay:
         from training.policy_run import load_champion
 
@@ -376,7 +371,7 @@ def gate(
             anchors=anchors_factory(fit.policy, ANCHORS),
         )
         checks += replayed
-    return judge(checks, g), {"holdout": metrics, "moves": moves, "gate_replay": worlds}
+    return judge(checks, g), {"holdout": metrics, "gate_replay": worlds}
 
 
 def train_plan_policy(
@@ -391,10 +386,12 @@ def train_plan_policy(
     data = ledger_checkpoints(engine, cfg.creditor, days_late_folds=folds)
     fit = fit_plan(data, cfg)
     verdict, figures = gate(fit, cfg)
-    if figures["moves"] is not None:
-        shown = shown_segment(engine)
-        for kind in figures["moves"]["kinds"]:
-            kind["segment"] = shown(kind["segment"])
+    moves = None  # what the held-out checkpoints say of the candidate's moves off its anchors
+    if fit.policy.segment_defaults is not None:
+        from training.plan_moves import move_report
+
+        named = shown_segment(engine)
+        moves = move_report(fit.policy, fit.t, fit.test, fit.policy.objective, named)
     promoted = promote and verdict.passed
     report: dict[str, Any] = {
         "kind": "plan",
@@ -406,6 +403,7 @@ def train_plan_policy(
         "learner": cfg.learner.describe(),
         "segment_plans": shown_plans(engine, fit.segment_plans),
         **figures,
+        "moves": moves,
         "gate": verdict.as_dict(),
     }
     report.update(_log(cfg, fit, report))
