@@ -48,6 +48,10 @@ the history shows they pay (``LearnerConfig.move_z``, ``training.plan_moves``), 
 margins and with none, and a letter where the anchor cannot reach the debtor
 (``LearnerConfig.letter_fallback``); none met it, nor did smaller trees under session 13's rule
 (``CHOSEN``'s docstring).
+
+Session 18 tried, under the same rule, a policy tree on the history's doubly-robust scores
+deciding instead of the boosted model (``LearnerConfig.tree``, ``training.plan_tree``) and double
+fitted-Q (``LearnerConfig.double_q``); none met it (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations
@@ -76,6 +80,7 @@ from training.plan_learner import (
     plan_factory,
     with_segment_defaults,
 )
+from training.plan_tree import TreeConfig
 
 _LETTER = ARM_OF["letter/firm/14d"]  # a firm letter, the escalation tried
 _LETTER_21 = ARM_OF["letter/firm/21d"]
@@ -120,6 +125,13 @@ SESSION_10 = replace(
 )
 """Session 10's choice: after a broken promise the model alone decides (no escalation plan); the
 earlier candidates are variations of it."""
+
+
+def _tree_name(kind: str, depth: int, min_leaf: int, monte_carlo: bool, wait: bool) -> str:
+    mc = "-monte-carlo" if monte_carlo else ""
+    return f"{kind}-depth-{depth}-leaf-{min_leaf}{mc}{'' if wait else '-no-wait'}"
+
+
 CANDIDATES: dict[str, LearnerConfig] = {
     "chosen": SESSION_15,  # CHOSEN until session 16
     "session-16": CHOSEN,
@@ -387,6 +399,43 @@ CANDIDATES: dict[str, LearnerConfig] = {
         margin_eur=1e9,
         evidence=(CHOSEN.evidence or Evidence()).kept(),
     ),
+    # session 18: a shallow policy tree (EconML's PolicyTree) on the history's cross-fitted
+    # doubly-robust scores decides instead of the boosted model's ranking (``training.plan_tree``):
+    # one tree over every segment, its first action the segment's plan ("tree") or the anchor
+    # ("anchored-tree"), or one tree per segment ("segment-trees"); each checkpoint valued by
+    # fitted-Q's target or, "-monte-carlo", by its logged return to the episode's end
+    **{
+        _tree_name(kind, d, m, mc, w): replace(
+            CHOSEN,
+            tree=TreeConfig(
+                depth=d,
+                min_leaf=m,
+                monte_carlo=mc,
+                anchored=kind != "tree",
+                per_segment=kind == "segment-trees",
+                wait=w,
+            ),
+        )
+        for kind, d, m, mc, w in (
+            ("tree", 2, 300, False, True),
+            ("tree", 3, 100, False, True),
+            ("anchored-tree", 1, 300, False, True),
+            ("anchored-tree", 2, 300, False, True),
+            ("anchored-tree", 2, 300, True, True),
+            ("anchored-tree", 3, 100, False, True),
+            ("segment-trees", 1, 300, False, True),
+            ("segment-trees", 1, 300, True, True),
+            ("segment-trees", 2, 100, False, True),
+            ("segment-trees", 2, 100, True, True),
+            ("segment-trees", 1, 300, False, False),
+            ("segment-trees", 1, 300, True, False),
+            ("anchored-tree", 2, 300, True, False),
+        )
+    },
+    # session 18: double fitted-Q (the next checkpoint's best plan picked by one half of the
+    # debtors' model and valued by the other's), with CHOSEN's two rounds and with three
+    "session-18-double-q": replace(CHOSEN, double_q=True),
+    "session-18-double-q-rounds-3": replace(CHOSEN, double_q=True, iterations=3),
     # session 16's choice's anchors alone (the model never overrules them): what its model adds
     "session-16-rule-only": replace(
         CHOSEN, margin_eur=1e9, evidence=(CHOSEN.evidence or Evidence()).kept()

@@ -115,11 +115,14 @@ def bootstrapped(
     rows: I,
     reward: F | None = None,
     anchors: Anchors | None = None,
+    evaluate: PlanValueModel | None = None,
 ) -> F:
     """Per checkpoint of ``rows``, its reward plus, when its episode goes on, ``model``'s parts
     of the best available plan at the next checkpoint (the fitted-Q target of the next round);
     with ``anchors``, of the plan the anchored policy would choose there (what will be done later
-    is what the deployed policy does, not the best plan it would not take)."""
+    is what the deployed policy does, not the best plan it would not take); with ``evaluate``,
+    that plan's parts as ``evaluate`` predicts them (double fitted-Q: a model fitted on other
+    debtors values the plan ``model`` picks, so the pick's own noise does not inflate it)."""
     out = (t.reward if reward is None else reward)[rows].copy()
     boot = np.flatnonzero(t.next_row[rows] >= 0)
     if boot.size == 0:
@@ -132,7 +135,8 @@ def bootstrapped(
         raw = anchored(raw, *anchors(state.reset_index(drop=True)))
     score = np.where(t.available[nxt], raw, -np.inf)
     best = np.argmax(score, axis=1)
-    out[boot] += parts[np.arange(boot.size), best]
+    valued = parts if evaluate is None else evaluate.predict(state)
+    out[boot] += valued[np.arange(boot.size), best]
     return out
 
 
@@ -149,11 +153,14 @@ def fitted_q(
     categorical: tuple[str, ...] = CATEGORICAL,
     shuffle: int | None = None,
     anchors: Anchors | None = None,
+    double: bool = False,
 ) -> FittedQ:
     """Every round of :func:`fit_plan_model` with its targets; ``shuffle``: a seed to permute
     the rewards among the learnt checkpoints with (a deliberately weakened model, for the
     gate's tests); ``anchors``: the deployed policy's, valuing what is done later as it would
-    (:func:`bootstrapped`)."""
+    (:func:`bootstrapped`); ``double``: each round also fits a model on each half of the debtors,
+    and the next round's target of a checkpoint takes the plan its half's model picks, valued by
+    the other half's (double fitted-Q, against the max's upward bias)."""
     t = transitions(log)
     rows = np.flatnonzero(t.learn)
     reward = t.reward.copy()
@@ -165,19 +172,37 @@ def fitted_q(
         rows, iterations = np.flatnonzero(learn), 1
     models: list[PlanValueModel] = []
     targets: list[F] = []
-    for _ in range(1 if monte_carlo else iterations):
-        if models:
-            target = reward.copy()
-            target[rows] = bootstrapped(t, models[-1], objective, rows, reward, anchors)
+    half = np.random.default_rng(DOUBLE_SEED).integers(0, 2, int(t.debtor.max(initial=-1)) + 1)
+    halves: list[I] = [rows[half[t.debtor[rows]] == k] for k in (0, 1)]
+    pair: tuple[PlanValueModel, PlanValueModel] | None = None
+
+    def fit(at: I, target: F) -> PlanValueModel:
         model = PlanValueModel(
             arm_table(), state_features, categorical, params or PlanModelParams(), per_euro_of
         )
-        model.fit(t.state.iloc[rows], t.arm[rows], target[rows])
-        models.append(model)
+        model.fit(t.state.iloc[at], t.arm[at], target[at])
+        return model
+
+    rounds = 1 if monte_carlo else iterations
+    for k in range(rounds):
+        if models:
+            target = reward.copy()
+            if pair is None:
+                target[rows] = bootstrapped(t, models[-1], objective, rows, reward, anchors)
+            for h, mine in enumerate(halves if pair is not None else []):
+                assert pair is not None
+                target[mine] = bootstrapped(t, pair[h], objective, mine, reward, anchors,
+                                            evaluate=pair[1 - h])  # fmt: skip
+        models.append(fit(rows, target))
         targets.append(target)
         if not (t.next_row[rows] >= 0).any():
             break
+        if double and k + 1 < rounds:
+            pair = (fit(halves[0], target), fit(halves[1], target))
     return FittedQ(t, tuple(models), rows, tuple(targets))
+
+
+DOUBLE_SEED = 20_261_208
 
 
 def rng_permutation(seed: int, rows: I) -> I:
