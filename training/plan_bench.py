@@ -436,6 +436,9 @@ CANDIDATES: dict[str, LearnerConfig] = {
     # debtors' model and valued by the other's), with CHOSEN's two rounds and with three
     "session-18-double-q": replace(CHOSEN, double_q=True),
     "session-18-double-q-rounds-3": replace(CHOSEN, double_q=True, iterations=3),
+    # session 18, a diagnostic: the creditor's past logged by its segment plans, a uniform arm
+    # with this chance (as a creditor that served its plans with exploration), not all uniform
+    **{f"session-18-logged-epsilon-{e:g}": replace(CHOSEN, log_epsilon=e) for e in (0.2, 0.5)},
     # session 16's choice's anchors alone (the model never overrules them): what its model adds
     "session-16-rule-only": replace(
         CHOSEN, margin_eur=1e9, evidence=(CHOSEN.evidence or Evidence()).kept()
