@@ -436,6 +436,14 @@ CANDIDATES: dict[str, LearnerConfig] = {
     # debtors' model and valued by the other's), with CHOSEN's two rounds and with three
     "session-18-double-q": replace(CHOSEN, double_q=True),
     "session-18-double-q-rounds-3": replace(CHOSEN, double_q=True, iterations=3),
+    # session 18: the moves checked on a probe, a second history served the anchors but for the
+    # model's move, made with chance 0.3, valued by the logged return (or fitted-Q's target)
+    **{
+        f"session-18-probe-0.3-z-{z:g}{'' if mc else '-fitted-q'}": replace(
+            CHOSEN, move_z=z, move_probe=0.3, move_monte_carlo=mc, move_min_rows=30
+        )
+        for z, mc in ((1.0, True), (1.64, True), (1.64, False))
+    },
     # session 18, a diagnostic: the creditor's past logged by its segment plans, a uniform arm
     # with this chance (as a creditor that served its plans with exploration), not all uniform
     **{f"session-18-logged-epsilon-{e:g}": replace(CHOSEN, log_epsilon=e) for e in (0.2, 0.5)},
