@@ -2,6 +2,7 @@
 the history (never those the model was fitted on), kept only when their doubly-robust gain is
 clear, and the policy then leaves an anchor by no other move; the moves are saved with it."""
 
+import copy
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,8 +23,10 @@ from training.plan_learner import (
     cross_fitted_moves,
     model_for,
     move_split,
+    probe_chooser,
 )
 from training.plan_moves import check_moves, kept_moves
+from training.plan_policy import policy_chooser
 
 CASE = WorldCase("tiny", default_world(), 5, 60, 60)
 CFG = LearnerConfig(
@@ -100,3 +103,26 @@ def test_cross_fitted_every_debtors_moves_are_judged_and_the_model_sees_every_de
                          arms=CFG.arms)  # fmt: skip
     assert sum(c.rows for c in judged) > 2 * sum(c.rows for c in single)
     assert policy.moves == kept_moves(judged)
+
+
+def test_the_probe_makes_the_models_move_with_its_chance_and_keeps_the_anchor_otherwise(
+    checked,  # type: ignore[no-untyped-def]
+) -> None:
+    policy, _ = checked
+    free = copy.copy(policy)
+    free.moves = None
+    t = transitions(_history(CASE.spec, CASE.seed, CFG))
+    state = t.state.reset_index(drop=True)
+    avail = t.available & CFG.arms[None, :]
+    greedy = policy_chooser(free)(state, avail, np.random.default_rng(0)).greedy
+    default, _ = free.anchors(state)
+    n = np.arange(len(state))
+    moving = (default >= 0) & avail[n, np.maximum(default, 0)] & (greedy != default)
+    assert 20 < moving.sum() < len(state)
+    got = probe_chooser(free, 0.3)(state, avail, np.random.default_rng(1))
+    assert (got.arm[~moving] == greedy[~moving]).all()
+    assert (got.propensity[~moving] == 1.0).all()
+    made = got.arm[moving] == greedy[moving]
+    assert ((got.arm[moving] == default[moving]) | made).all()
+    assert np.allclose(got.propensity[moving], np.where(made, 0.3, 0.7))
+    assert 0.1 < made.mean() < 0.5  # made with chance 0.3
