@@ -444,6 +444,14 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
         for z, mc in ((1.0, True), (1.64, True), (1.64, False))
     },
+    # session 18, a diagnostic: the anchors searched on each world's own assumptions (a
+    # perfectly calibrated simulator), alone
+    "session-18-world-anchors-rule-only": replace(
+        CHOSEN,
+        anchors_on_world=True,
+        margin_eur=1e9,
+        evidence=(CHOSEN.evidence or Evidence()).kept(),
+    ),
     # session 18, a diagnostic: the creditor's past logged by its segment plans, a uniform arm
     # with this chance (as a creditor that served its plans with exploration), not all uniform
     **{f"session-18-logged-epsilon-{e:g}": replace(CHOSEN, log_epsilon=e) for e in (0.2, 0.5)},

@@ -234,3 +234,27 @@ def test_with_the_letter_fallback_an_unreachable_anchor_is_its_plan_by_letter(
     assert (best[1::2] == phone).all()
     again = PlanDunningPolicy.load(policy.save_artifacts(tmp_path / "policy"))
     assert again.letter_fallback
+
+
+def test_anchors_on_the_world_are_searched_on_its_past_never_on_the_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.settings import get_settings
+    from simulator.baselines import escalation_stats, per_group
+    from training.plan_learner import HISTORY_SEED_OFFSET, LearnerConfig, own_world_anchors
+
+    monkeypatch.setenv("DUNFLOW_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    then = PLANS.index(Plan("letter", "firm", 14))
+    cfg = LearnerConfig(history_debtors=80, history_days=40, anchors_on_world=True,
+                        evidence=Evidence("promises_broken", 1.0, then=then))  # fmt: skip
+    world = CASE.world()
+    got = own_world_anchors(cfg, world)
+    assert not got.anchors_on_world
+    past = WorldCase("own", CASE.spec, CASE.seed + HISTORY_SEED_OFFSET, 80, 40)
+    want = per_group([escalation_stats(past, cfg.objective, PLANS[then])], "segment",
+                     cfg.objective)  # fmt: skip
+    assert got.defaults == tuple(p.label for p in want)
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="escalation"):
+        own_world_anchors(replace(cfg, evidence=None), world)
