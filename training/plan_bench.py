@@ -444,6 +444,14 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
         for z, mc in ((1.0, True), (1.64, True), (1.64, False))
     },
+    # session 18: fitted-Q values one move followed by the anchors (policy iteration's step from
+    # them), over 2, 3 and 4 rounds
+    **{
+        f"session-18-continue-on-anchors-rounds-{k}": replace(
+            CHOSEN, anchored_continuation=True, continue_on_anchors=True, iterations=k
+        )
+        for k in (2, 3, 4)
+    },
     # session 18, a diagnostic: the anchors searched on each world's own assumptions (a
     # perfectly calibrated simulator), alone
     "session-18-world-anchors-rule-only": replace(
