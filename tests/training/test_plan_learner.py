@@ -258,3 +258,26 @@ def test_anchors_on_the_world_are_searched_on_its_past_never_on_the_replay(
     get_settings.cache_clear()
     with pytest.raises(ValueError, match="escalation"):
         own_world_anchors(replace(cfg, evidence=None), world)
+
+
+def test_continuing_on_the_anchors_values_later_checkpoints_as_the_anchors_alone() -> None:
+    from policy.plan_choice import HELD_BACK_EUR
+    from training.plan_learner import LearnerConfig, _anchors, _history
+
+    known = (("prior_paid", ">=", 1.0),)
+    cfg = LearnerConfig(
+        history_debtors=80, history_days=60, margin_eur=50.0, anchored_continuation=True,
+        defaults=tuple(PLANS[k].label for k in (0, 5, 10, 15, 20, 25)),
+        evidence=Evidence("promises_broken", 1.0, margin_without_eur=50.0, known=known,
+                          margin_known_eur=10.0),
+    )  # fmt: skip
+    state = transitions(_history(CASE.spec, CASE.seed, cfg)).state.reset_index(drop=True)
+    moving = _anchors(cfg)
+    held = _anchors(replace(cfg, continue_on_anchors=True))
+    assert moving is not None
+    assert held is not None
+    arm, margin = moving(state)
+    same, kept = held(state)
+    assert (same == arm).all()  # the same anchors
+    assert (margin < 100.0).all()  # the model's moves may follow
+    assert (kept >= HELD_BACK_EUR).all()  # none may
