@@ -50,8 +50,12 @@ margins and with none, and a letter where the anchor cannot reach the debtor
 (``CHOSEN``'s docstring).
 
 Session 18 tried, under the same rule, a policy tree on the history's doubly-robust scores
-deciding instead of the boosted model (``LearnerConfig.tree``, ``training.plan_tree``) and double
-fitted-Q (``LearnerConfig.double_q``); none met it (``CHOSEN``'s docstring).
+deciding instead of the boosted model (``LearnerConfig.tree``, ``training.plan_tree``), double
+fitted-Q (``LearnerConfig.double_q``), one step of policy iteration from the anchors
+(``continue_on_anchors``) and the moves checked on a probe that explores them
+(``move_probe``); none met it. Its diagnostics: a past logged by the segment plans with
+exploration (``log_epsilon``) and the segment plans searched on each world's own assumptions
+(``anchors_on_world``) (``CHOSEN``'s docstring).
 """
 
 from __future__ import annotations

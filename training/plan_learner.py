@@ -979,7 +979,8 @@ of move, (segment, anchor, plan taken), whose doubly-robust gain over the anchor
   accounts-payable departments 190); its anchors alone with the fallback 90.81 % (without it
   91.26 %). The model's choice there is worth more than the letter.
 
-Session 18 (none met the rule; this choice stays). Two other ways of learning from the same log:
+Session 18 (none met the rule; this choice stays): other ways of learning from the same log,
+and diagnostics of what limits the model:
 
 * a policy tree instead of the boosted model's ranking (``LearnerConfig.tree``,
   ``training.plan_tree``: EconML's ``PolicyTree`` on doubly-robust scores of each plan at each
