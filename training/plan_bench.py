@@ -52,8 +52,8 @@ margins and with none, and a letter where the anchor cannot reach the debtor
 Session 18 tried, under the same rule, a policy tree on the history's doubly-robust scores
 deciding instead of the boosted model (``LearnerConfig.tree``, ``training.plan_tree``), double
 fitted-Q (``LearnerConfig.double_q``), one step of policy iteration from the anchors
-(``continue_on_anchors``) and the moves checked on a probe that explores them
-(``move_probe``); none met it. Its diagnostics: a past logged by the segment plans with
+(``continue_on_anchors``), the moves checked on a probe that explores them (``move_probe``) and
+the model fitted on every VALIDATION world's history pooled (``pool_family``); none met it. Its diagnostics: a past logged by the segment plans with
 exploration (``log_epsilon``) and the segment plans searched on each world's own assumptions
 (``anchors_on_world``) (``CHOSEN``'s docstring).
 """
@@ -456,6 +456,9 @@ CANDIDATES: dict[str, LearnerConfig] = {
         )
         for k in (2, 3, 4)
     },
+    # session 18: the model fitted on the histories of every VALIDATION world pooled (other
+    # creditors' logs beside the creditor's own)
+    "session-18-pooled": replace(CHOSEN, pool_family="validation"),
     # session 18, a diagnostic: the anchors searched on each world's own assumptions (a
     # perfectly calibrated simulator), alone
     "session-18-world-anchors-rule-only": replace(

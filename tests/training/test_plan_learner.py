@@ -281,3 +281,21 @@ def test_continuing_on_the_anchors_values_later_checkpoints_as_the_anchors_alone
     assert (same == arm).all()  # the same anchors
     assert (margin < 100.0).all()  # the model's moves may follow
     assert (kept >= HELD_BACK_EUR).all()  # none may
+
+
+def test_pooled_logs_keep_each_creditors_checkpoints_and_rewards_apart() -> None:
+    from training.plan_learner import LearnerConfig, _history, pooled
+
+    cfg = LearnerConfig(history_debtors=60, history_days=60)
+    one = _history(CASE.spec, CASE.seed, cfg)
+    two = _history(CASE.spec, CASE.seed + 1, cfg)
+    both = transitions(pooled([one, two]))
+    a, b = transitions(one), transitions(two)
+    assert len(both.arm) == len(a.arm) + len(b.arm)
+    first = both.debtor < len(one.final_totals)
+    np.testing.assert_array_equal(both.reward[first], a.reward)  # sorted by debtor, then day
+    np.testing.assert_array_equal(both.reward[~first], b.reward)
+    np.testing.assert_array_equal(both.debtor[~first] - len(one.final_totals), b.debtor)
+    assert (both.learn[first] == a.learn).all()
+    nxt = both.next_row[~first]
+    assert (nxt[nxt >= 0] >= first.sum()).all()  # a checkpoint's next one is its creditor's
