@@ -53,9 +53,10 @@ Session 18 tried, under the same rule, a policy tree on the history's doubly-rob
 deciding instead of the boosted model (``LearnerConfig.tree``, ``training.plan_tree``), double
 fitted-Q (``LearnerConfig.double_q``), one step of policy iteration from the anchors
 (``continue_on_anchors``), the moves checked on a probe that explores them (``move_probe``) and
-the model fitted on every VALIDATION world's history pooled (``pool_family``); none met it. Its diagnostics: a past logged by the segment plans with
-exploration (``log_epsilon``) and the segment plans searched on each world's own assumptions
-(``anchors_on_world``) (``CHOSEN``'s docstring).
+the model fitted on every VALIDATION world's history pooled (``pool_family``); none met it.
+Its diagnostics: a past logged by the segment plans with exploration (``log_epsilon``) and the
+segment plans searched on each world's own assumptions (``anchors_on_world``) (``CHOSEN``'s
+docstring).
 """
 
 from __future__ import annotations
