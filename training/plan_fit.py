@@ -172,8 +172,10 @@ def fitted_q(
         rows, iterations = np.flatnonzero(learn), 1
     models: list[PlanValueModel] = []
     targets: list[F] = []
-    half = np.random.default_rng(DOUBLE_SEED).integers(0, 2, int(t.debtor.max(initial=-1)) + 1)
-    halves: list[I] = [rows[half[t.debtor[rows]] == k] for k in (0, 1)]
+    halves: list[I] = []
+    if double:
+        half = np.random.default_rng(DOUBLE_SEED).integers(0, 2, int(t.debtor.max()) + 1)
+        halves = [rows[half[t.debtor[rows]] == k] for k in (0, 1)]
     pair: tuple[PlanValueModel, PlanValueModel] | None = None
 
     def fit(at: I, target: F) -> PlanValueModel:
@@ -189,10 +191,10 @@ def fitted_q(
             target = reward.copy()
             if pair is None:
                 target[rows] = bootstrapped(t, models[-1], objective, rows, reward, anchors)
-            for h, mine in enumerate(halves if pair is not None else []):
-                assert pair is not None
-                target[mine] = bootstrapped(t, pair[h], objective, mine, reward, anchors,
-                                            evaluate=pair[1 - h])  # fmt: skip
+            else:
+                for h, mine in enumerate(halves):
+                    target[mine] = bootstrapped(t, pair[h], objective, mine, reward, anchors,
+                                                evaluate=pair[1 - h])  # fmt: skip
         models.append(fit(rows, target))
         targets.append(target)
         if not (t.next_row[rows] >= 0).any():

@@ -24,7 +24,7 @@ off-policy study) the model alone decides, as before.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,7 +42,7 @@ from policy.plan_pyfunc import PlanDunningPolicy
 from simulator.checkpoints import ARM_OF, ARMS, LADDER_ARM, WAIT_ARM, arm_label
 from simulator.config import SimConfig
 from simulator.debtor_history import STATE_FEATURES
-from simulator.families import Family
+from simulator.families import FAMILIES, Family, cases
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
 from simulator.plans import Plan
 from simulator.registry import PolicyFactory, register_policy
@@ -61,7 +61,7 @@ from training.plan_policy import (
     policy_chooser,
     uniform_chooser,
 )
-from training.plan_tree import OWN, TreeConfig, dr_scores, fit_tree, tree_chooser
+from training.plan_tree import OWN, TREE_SEED, TreeConfig, dr_scores, fit_tree, tree_chooser
 
 B = NDArray[np.bool_]
 HISTORY_SEED_OFFSET = 7_919
@@ -671,8 +671,6 @@ def model_for(world: World, cfg: LearnerConfig) -> Learnt:
     if key not in _MODELS:
         log = _history_cached(spec, world.seed, cfg)
         if cfg.pool_family:
-            from simulator.families import FAMILIES, cases
-
             others = [
                 _history_cached(c.spec, c.seed, cfg)
                 for c in cases(FAMILIES[cfg.pool_family])
@@ -778,18 +776,29 @@ def cross_fitted_moves(
     other folds (``training.plan_moves``)."""
     if cfg.move_z is None:
         raise ValueError("a cross-fitted check needs move_z")
-    fold = np.random.default_rng(MOVES_SEED).integers(0, cfg.move_folds, log_debtors(log))
     plain = replace(cfg, move_z=None, move_folds=0)
+    fold, models = fold_models(
+        log, cfg.move_folds, MOVES_SEED, lambda part: _fit(part, plain).model
+    )
     keys, gains = [], []
-    for k in range(cfg.move_folds):
+    for k, model in enumerate(models):
         mine = copy.copy(policy)
-        mine.model, mine.moves = _fit(sub_log(log, fold != k), plain).model, None
+        mine.model, mine.moves = model, None
         got = move_gains(mine, sub_log(log, fold == k), cfg.plan_objective, arms=cfg.arms,
                          monte_carlo=cfg.move_monte_carlo)  # fmt: skip
         keys.append(got[0])
         gains.append(got[1])
     return judged(np.concatenate(keys), np.concatenate(gains), z=cfg.move_z,
                   min_rows=cfg.move_min_rows)  # fmt: skip
+
+
+def fold_models(
+    log: CheckpointLog, folds: int, seed: int, fit: Callable[[CheckpointLog], PlanValueModel]
+) -> tuple[NDArray[np.int64], list[PlanValueModel]]:
+    """``log``'s debtors cut into ``folds`` folds (drawn with ``seed``; per world debtor index,
+    its fold) and per fold the model ``fit`` on the other folds' debtors: a cross-fit's models."""
+    fold = np.random.default_rng(seed).integers(0, folds, log_debtors(log))
+    return fold, [fit(sub_log(log, fold != k)) for k in range(folds)]
 
 
 _MOVES: dict[tuple[object, ...], list[MoveCheck]] = {}
@@ -852,10 +861,10 @@ def tree_for(world: World, cfg: LearnerConfig) -> Chooser:
                 segment = state["segment"].to_numpy(dtype=np.int64)
                 return np.asarray(defaults[segment], dtype=np.int64)
 
-        state, gamma = dr_scores(
-            log, lambda part: _fit(part, plain).model, cfg.plan_objective, actions, anchor,
-            WAIT_ARM, cfg.tree, sub_log, log_debtors(log),
-        )  # fmt: skip
+        fold, models = fold_models(log, cfg.tree.folds, TREE_SEED,
+                                   lambda part: _fit(part, plain).model)  # fmt: skip
+        state, gamma = dr_scores(log, fold, models, cfg.plan_objective, actions, anchor, WAIT_ARM,
+                                 cfg.tree.monte_carlo)  # fmt: skip
         tree = fit_tree(state, gamma, len(defaults), cfg.tree)
         _TREES[key] = tree_chooser(tree, actions, anchor, len(defaults), WAIT_ARM)
     return _TREES[key]

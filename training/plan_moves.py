@@ -116,16 +116,20 @@ def move_gains_at(
         y = objective.value(returns(t)[rows])
     else:
         y = objective.value(bootstrapped(t, model, objective, rows))
-    logged, p = t.arm[rows], t.propensity[rows]
     a = np.maximum(default, 0)
-    dr = (
-        q[n, taken]
-        - q[n, a]
-        + (logged == taken) / p * (y - q[n, taken])
-        - (logged == a) / p * (y - q[n, a])
-    )
+    both = dr_values(q, y, t.arm[rows], t.propensity[rows], np.stack([taken, a], axis=1))
+    dr = both[:, 0] - both[:, 1]
     keys = np.stack([policy.segment_index(state), default, taken], axis=1)
     return keys[moved].astype(np.int64), np.asarray(dr[moved], dtype=float)
+
+
+def dr_values(q: F, y: F, logged: I, propensity: F, arms: I) -> F:
+    """[row, k]: the doubly-robust value of plan ``arms[row, k]`` at each checkpoint,
+    ``q + 1[logged = arm] / propensity × (y - q)`` (``q``: [row, arm] the model's value; ``y``:
+    the checkpoint's value as logged; ``propensity``: the logged arm's, exact)."""
+    n = np.arange(len(q))[:, None]
+    hit = logged[:, None] == arms
+    return np.asarray(q[n, arms] + hit / propensity[:, None] * (y[:, None] - q[n, arms]))
 
 
 def judged(keys: I, gains: F, *, z: float, min_rows: int = 30) -> list[MoveCheck]:

@@ -23,7 +23,7 @@ A candidate for ``training.plan_bench`` (``LearnerConfig.tree``); replay's choos
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +35,7 @@ from policy.plan_choice import Choice, PlanObjective
 from policy.plan_model import PlanValueModel
 from simulator.debtor_history import CATEGORICAL, STATE_FEATURES
 from training.plan_fit import bootstrapped, returns, transitions
+from training.plan_moves import dr_values
 from training.plan_policy import CheckpointLog
 
 if TYPE_CHECKING:
@@ -74,10 +75,6 @@ def tree_features(state: pd.DataFrame, n_segments: int) -> F:
     return np.asarray(np.nan_to_num(np.hstack([numeric, onehot]), nan=-1.0), dtype=float)
 
 
-def feature_names(n_segments: int) -> list[str]:
-    return [*NUMERIC, *(f"segment_{k}" for k in range(n_segments))]
-
-
 def action_arms(actions: tuple[int, ...], own: I) -> I:
     """[row, action]: the arm each action is for each row (``OWN``: the row's anchor ``own``)."""
     return np.stack([own if a == OWN else np.full(len(own), a) for a in actions], axis=1)
@@ -93,36 +90,33 @@ def reachable(arms: I, avail: B, wait: int) -> I:
 
 def dr_scores(
     log: CheckpointLog,
-    fit: Callable[[CheckpointLog], PlanValueModel],
+    fold: I,
+    models: Sequence[PlanValueModel],
     objective: PlanObjective,
     actions: tuple[int, ...],
     anchor: Callable[[pd.DataFrame], I],
     wait: int,
-    cfg: TreeConfig,
-    sub_log: Callable[[CheckpointLog, B], CheckpointLog],
-    n_debtors: int,
+    monte_carlo: bool,
 ) -> tuple[pd.DataFrame, F]:
     """The state of every learnable checkpoint of ``log`` and its doubly-robust score per action
-    (EUR on ``objective``), ``q`` cross-fitted over ``cfg.folds`` folds of debtors."""
+    (EUR on ``objective``), ``q`` cross-fitted: a debtor of fold ``fold[debtor]`` is scored by
+    ``models`` of that fold, fitted on the other folds
+    (:func:`training.plan_learner.fold_models`)."""
     t = transitions(log)
     rows = np.flatnonzero(t.learn)
-    fold = np.random.default_rng(TREE_SEED).integers(0, cfg.folds, n_debtors)
     gamma = np.zeros((rows.size, len(actions)))
-    for k in range(cfg.folds):
+    for k, model in enumerate(models):
         mine = np.flatnonzero(fold[t.debtor[rows]] == k)
         if mine.size == 0:
             continue
         at = rows[mine]
-        model = fit(sub_log(log, fold != k))
         q = objective.value(model.predict(t.state.iloc[at].reset_index(drop=True)))
         y = objective.value(
-            returns(t)[at] if cfg.monte_carlo else bootstrapped(t, model, objective, at)
+            returns(t)[at] if monte_carlo else bootstrapped(t, model, objective, at)
         )
         state = t.state.iloc[at]
         arms = reachable(action_arms(actions, anchor(state)), t.available[at], wait)
-        n = np.arange(at.size)[:, None]
-        logged, p = t.arm[at][:, None], t.propensity[at][:, None]
-        gamma[mine] = q[n, arms] + (logged == arms) / p * (y[:, None] - q[n, arms])
+        gamma[mine] = dr_values(q, y, t.arm[at], t.propensity[at], arms)
     return t.state.iloc[rows].reset_index(drop=True), gamma
 
 

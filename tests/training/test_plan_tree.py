@@ -15,10 +15,11 @@ from simulator.debtor_history import STATE_FEATURES
 from simulator.outcome import WorldCase
 from simulator.world_file import default_world
 from training.plan_fit import returns, transitions
-from training.plan_learner import LearnerConfig, _history, log_debtors, sub_log
+from training.plan_learner import LearnerConfig, _history, fold_models
 from training.plan_policy import CheckpointLog
 from training.plan_tree import (
     OWN,
+    TREE_SEED,
     TreeConfig,
     action_arms,
     dr_scores,
@@ -56,9 +57,9 @@ def test_scores_are_cross_fitted_and_follow_the_doubly_robust_formula() -> None:
     def anchor(state: pd.DataFrame) -> np.ndarray:
         return np.asarray(defaults[state["segment"].to_numpy(dtype=np.int64)])
 
-    cfg = TreeConfig(monte_carlo=True, folds=2)
-    state, gamma = dr_scores(log, fit, CFG.plan_objective, actions, anchor, WAIT_ARM, cfg,
-                             sub_log, log_debtors(log))  # fmt: skip
+    fold, models = fold_models(log, 2, TREE_SEED, fit)
+    state, gamma = dr_scores(log, fold, models, CFG.plan_objective, actions, anchor, WAIT_ARM,
+                             monte_carlo=True)  # fmt: skip
     t = transitions(log)
     rows = np.flatnonzero(t.learn)
     assert len(fits) == 2
