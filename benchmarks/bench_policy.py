@@ -67,10 +67,19 @@ def _champion() -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str
 
 
 def _plan_learner(
-    family: Family,
-) -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str]:
+    family: Family, jobs: int
+) -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str, dict[str, Any]]:
     """The plan learner with the configuration chosen on the validation family, anchored on the
-    segment plans reported on ``family`` (chosen on its choice family)."""
+    segment plans reported on ``family`` (chosen on its choice family); its anchors alone; and
+    the flow as deployed (``training.plan_gated``: the model where the gate's replay checks on
+    the VALIDATION family pass it, else the anchors), with each world's verdict."""
+    from training.plan_gated import (
+        DEPLOYED,
+        deployed_factory,
+        gate_verdicts,
+        verdict_row,
+        world_key,
+    )
     from training.plan_learner import (
         CHOSEN,
         ESCALATION_RULE,
@@ -80,10 +89,21 @@ def _plan_learner(
     )
 
     cfg = with_segment_defaults(CHOSEN, family)
+    todo = cases(family)
+    verdicts = gate_verdicts(todo, cfg, jobs=jobs)
+    rows = {c.label: verdict_row(verdicts[world_key(c.world())]) for c in todo}
     return (
-        {"plan-learner": plan_factory(cfg), ESCALATION_RULE: escalation_rule_factory(cfg)},
-        {"plan-learner": plan_factory(cfg, exploring=True)},
+        {
+            "plan-learner": plan_factory(cfg),
+            ESCALATION_RULE: escalation_rule_factory(cfg),
+            DEPLOYED: deployed_factory(cfg, verdicts),
+        },
+        {
+            "plan-learner": plan_factory(cfg, exploring=True),
+            DEPLOYED: deployed_factory(cfg, verdicts, exploring=True),
+        },
         f"plan learner (training/plan_learner.py), {CHOSEN.describe()}",
+        rows,
     )
 
 
@@ -172,40 +192,78 @@ def _targets(default: dict[str, Any], test: dict[str, Any], name: str) -> dict[s
 HISTORY_DRAWS = 8
 
 
-def _draw_share(draw: int) -> float:
-    """The plan learner's objective on the default world, learnt from history draw ``draw``."""
+def _draw_shares(draw: int) -> tuple[float, float, dict[str, Any]]:
+    """The plan learner's objective on the default world, learnt from history draw ``draw``; the
+    deployed flow's (the model if the gate's replay checks pass it, else the anchors); the
+    verdict."""
+    from training.plan_gated import deployed_factory, replay_gate, verdict_row, world_key
     from training.plan_learner import CHOSEN, plan_factory, with_segment_defaults
 
     cfg = replace(with_segment_defaults(CHOSEN, DEFAULT_REPORT), history_draw=draw)
     case = cases(DEFAULT_REPORT)[0]
-    o = run_case(case, "plan-learner", plan_factory(cfg), DEFAULT_OBJECTIVE)
-    return float(score(o, DEFAULT_OBJECTIVE)["objective_eur"])
+    verdict = replay_gate(case, cfg)
+    deployed = deployed_factory(cfg, {world_key(case.world()): verdict})
+    objectives = [
+        float(score(run_case(case, name, factory, DEFAULT_OBJECTIVE), DEFAULT_OBJECTIVE)
+              ["objective_eur"])
+        for name, factory in (("plan-learner", plan_factory(cfg)), ("deployed", deployed))
+    ]  # fmt: skip
+    return objectives[0], objectives[1], verdict_row(verdict)
 
 
-def _history_draws(default: dict[str, Any], jobs: int) -> dict[str, Any]:
-    """The default world's figure is one draw of the creditor's past (the history world the
-    learner learns from): the plan learner's share of the ceiling over ``HISTORY_DRAWS`` draws
-    (draw 0 is the report's), evaluation only: nothing is chosen on them."""
-    ceiling = default["worlds"][0]["ceiling"]["objective_eur"]
-    draws = range(HISTORY_DRAWS)
-    if jobs > 1:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            objectives = pool.map(_draw_share, draws)
-    else:
-        objectives = [_draw_share(d) for d in draws]
-    shares = [round(o / ceiling, 4) for o in objectives]
+def _draws_summary(shares: list[float]) -> dict[str, Any]:
     points = paired([100 * s for s in shares])
-    at_target = sum(s >= TARGET_SHARE_DEFAULT for s in shares)
     return {
-        "what": "the plan learner (greedy) on the default world, learnt from other draws of "
-        "the creditor's past (training.plan_learner.LearnerConfig.history_draw; draw 0: the "
-        "report's)",
         "shares_of_ceiling": shares,
         "mean_share_of_ceiling": round(float(np.mean(shares)), 4),
         "ci95_points": points["ci95"],
         "min": min(shares),
         "max": max(shares),
-        "draws_at_or_above_target": f"{at_target}/{len(shares)}",
+        "draws_at_or_above_target": (
+            f"{sum(s >= TARGET_SHARE_DEFAULT for s in shares)}/{len(shares)}"
+        ),
+    }
+
+
+def _history_draws(default: dict[str, Any], jobs: int) -> dict[str, Any]:
+    """The default world's figure is one draw of the creditor's past (the history world the
+    learner learns from): the plan learner's share of the ceiling over ``HISTORY_DRAWS`` draws
+    (draw 0 is the report's), and the deployed flow's with each draw's gate verdict; evaluation
+    only: nothing is chosen on them."""
+    ceiling = default["worlds"][0]["ceiling"]["objective_eur"]
+    draws = range(HISTORY_DRAWS)
+    if jobs > 1:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            found = pool.map(_draw_shares, draws, chunksize=1)
+    else:
+        found = [_draw_shares(d) for d in draws]
+    learner = [round(f[0] / ceiling, 4) for f in found]
+    deployed = [round(f[1] / ceiling, 4) for f in found]
+    return {
+        "what": "the plan learner (greedy) on the default world, learnt from other draws of "
+        "the creditor's past (training.plan_learner.LearnerConfig.history_draw; draw 0: the "
+        "report's), and the flow as deployed from each (training.plan_gated)",
+        **_draws_summary(learner),
+        "deployed-flow": _draws_summary(deployed) | {"gate": [f[2] for f in found]},
+    }
+
+
+def _deployed_note(gates: dict[str, Any]) -> dict[str, Any]:
+    """What ``deployed-flow`` is, and the gate's verdict per world."""
+    from training.policy_gate import GateConfig
+
+    return {
+        "what": "the flow as the product deploys it (training/plan_gated.py): the plan "
+        "learner's model where the promotion gate's replay checks pass it (replayed in every "
+        "VALIDATION world: beat segment-fixed and its own anchors, lower ends of the paired 95 % "
+        "intervals above 0 EUR per debtor; limits held), else its anchors "
+        f"({RULE}); with exploration, the plan-logging policy's",
+        "gate": GateConfig().as_dict(),
+        "verdicts": gates,
+        "promoted": {
+            name: f"{sum(v['decision'] == 'pass' for v in rows.values())}/{len(rows)}"
+            for name, rows in gates.items()
+        },
     }
 
 
@@ -240,6 +298,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     objective = DEFAULT_OBJECTIVE
     learned = "not asked (--no-learned)"
+    gates: dict[str, Any] = {}  # per family, the deployed flow's gate verdict per world
 
     def policies(family: Family) -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory]]:
         nonlocal learned
@@ -247,7 +306,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             return {n: _by_name(n) for n in args.policy}, {}
         if args.no_learned:
             return {}, {}
-        greedy, exploring, learned = _champion() if args.champion else _plan_learner(family)
+        if args.champion:
+            greedy, exploring, learned = _champion()
+            return greedy, exploring
+        greedy, exploring, learned, gates[family.name] = _plan_learner(family, args.jobs)
         return greedy, exploring
 
     previous = _previous_champion()
@@ -266,6 +328,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "objective": objective.as_dict(),
         "learned_policy": learned,
         "learned_on": sorted(on & {"default", "test"}) if asked_names else [],
+        "deployed_flow": _deployed_note(gates) if gates else None,
         "previous_champion": previous,
         "targets": {n: _targets(default, test, n) for n in names},
         "default_world_history_draws": (

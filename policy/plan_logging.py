@@ -77,12 +77,17 @@ def grid_arms() -> list[Plan]:
     return out
 
 
+LOGGING_EPSILON = 0.2
+"""The chance of a neighbouring plan a creditor serves by default (``dunflow train policy --kind
+plan-logging --epsilon``): what it pays to keep its log fit for a plan model."""
+
+
 class PlanLoggingPolicy(PlanDunningPolicy):
     """The segment plans with targeted exploration (see the module's docstring); no model."""
 
     def __init__(
         self,
-        epsilon: float = 0.2,
+        epsilon: float = LOGGING_EPSILON,
         escalation: str | None = None,
         extra: Sequence[str] = (),
         evidence: Evidence | None = None,
