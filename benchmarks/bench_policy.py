@@ -12,10 +12,13 @@ VALIDATION family): in every world it learns from a history world of its own see
 greedy and with its production exploration. Beside it ``segment-escalation``, its anchors
 without the model (the segment plans, the escalation plan after a broken promise: the
 plan-logging policy without exploration), and per family the points the learner gains over it:
-what the model adds. ``--policy NAME`` (repeatable) runs registry names instead; ``--champion``
-the MLflow champion of the older per-day learner as ``learned``. The rows of the previous
-champion run (the per-day learner, 7f6ea87) are carried over, labelled, for
-comparison. Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baselines``.
+what the model adds; and ``deployed-flow``, what a creditor is served (``training.plan_gated``:
+the model where the promotion gate's replay checks on the VALIDATION family pass it, else the
+anchors; with exploration the plan-logging policy's), with each world's verdict, also for every
+draw of the default world's past. ``--policy NAME`` (repeatable) runs registry names instead;
+``--champion`` the MLflow champion of the older per-day learner as ``learned``. The rows of the
+previous champion run (the per-day learner, 7f6ea87) are carried over, labelled, for comparison.
+Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baselines``.
 """
 
 import argparse
