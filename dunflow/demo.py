@@ -135,6 +135,20 @@ def steps(demo_dir: Path) -> list[Step]:
                 plan_url,
             ],
         ),
+        *[
+            Step(
+                f"{name}: state the plan of segment {segment} (no SQL)",
+                ["segment", "set", segment, "--creditor", name, f"plan={plan}", "--db", plan_url],
+            )
+            for name, segment, plan in (
+                (*key.rsplit(":", 1), plan) for key, plan in SEGMENT_PLANS.items()
+            )
+        ],
+        Step(
+            "Serve those plans: the plan-logging policy registered as champion (each segment's "
+            "plan, the escalation after a broken promise, a neighbouring plan at 20 %)",
+            ["train", "policy", "--kind", "plan-logging", "--db", plan_url],
+        ),
         Step(
             "Train the plan learner from the creditors' segment plans: hold-out, off-policy, "
             "replay against segment-fixed, gate",
@@ -173,6 +187,7 @@ def steps(demo_dir: Path) -> list[Step]:
                 "60",
                 "--debtors",
                 "300",
+                *SEGMENT_PLAN_FLAGS,
                 "--out",
                 str(demo_dir / "live_sim"),
             ],

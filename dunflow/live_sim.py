@@ -58,6 +58,9 @@ class LiveSimConfig:
     seed: int = 7
     smtp_port: int = 0  # 0: a free port
     end: date | None = None  # last simulated day; default yesterday (outcomes may not be future)
+    # what the creditors state per segment before the first day (``CREDITOR:SEGMENT`` -> plan), so
+    # that a plan-logging or plan champion serves those segments' plans
+    segment_plans: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -117,6 +120,34 @@ class ApiThread:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def state_plans(engine: Any, plans: tuple[tuple[str, str], ...], at: datetime) -> None:
+    """Each ``(CREDITOR:SEGMENT, plan)`` written to that segment as its creditor would on the
+    Segments page (validated, audited as ``live-sim`` at ``at``, the simulated clock); every wrong
+    entry reported at once and nothing written then."""
+    from pydantic import ValidationError
+
+    from serving.operate import segments
+
+    errors: list[str] = []
+    with Session(engine) as session:
+        for name, plan in plans:
+            creditor, _, segment = name.rpartition(":")
+            cred = session.exec(select(Creditor).where(Creditor.name == creditor)).first()
+            row = None if cred is None else segments.by_name(session, cred.id or 0, segment)
+            if row is None:
+                errors.append(f"--segment-plan {name}={plan}: no segment {name!r} in this ledger")
+                continue
+            try:
+                segments.patch(session, row, {"plan": plan}, actor="live-sim", at=at)
+            except ValidationError as err:
+                said = "; ".join(str(e["msg"]) for e in err.errors())
+                errors.append(f"--segment-plan {name}={plan}: {said}")
+        if errors:
+            session.rollback()
+            raise ValueError("\n".join(errors))
+        session.commit()
 
 
 def _setup_creditors(engine: Any) -> dict[str, str]:
@@ -194,6 +225,11 @@ def run_live_sim(
     first, last = (
         world.cal.date_of(cfg.warmup_days),
         world.cal.date_of(cfg.warmup_days + cfg.days - 1),
+    )
+    state_plans(
+        engine,
+        cfg.segment_plans,
+        datetime.combine(first, datetime.min.time(), tzinfo=AMS).replace(hour=7),
     )
     result = LiveSimResult(folder, first, last)
     port = cfg.smtp_port or _free_port()

@@ -130,14 +130,33 @@ def simulate_days(
         Path | None, typer.Option("--out", help="Folder for the ledger and the sinks.")
     ] = None,
     smtp_port: Annotated[int, typer.Option("--smtp-port")] = 0,
+    segment_plan: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment-plan",
+            help="A creditor's plan for one of its segments, CREDITOR:SEGMENT=PLAN (e.g. "
+            "'Groothandel Van Dijk B.V.:zakelijk=phone/neutral/7d'), stated before the first day "
+            "so that a plan-logging or plan champion serves it; repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """The demo: a simulated world, its history as the ledger, then ``days`` scheduler days
     against it (API over HTTP, rules, outbox, local sinks), the simulated debtors answering."""
     from dunflow.live_sim import LiveSimConfig, print_summary, run_live_sim
     from ledger.settings import get_settings
 
+    entries = segment_plan or []
+    wrong = [f"--segment-plan {e}: not CREDITOR:SEGMENT=PLAN" for e in entries if "=" not in e]
+    if wrong:
+        fail("\n".join(wrong))
+    plans = tuple((name, plan) for name, _, plan in (e.partition("=") for e in entries))
     folder = out or get_settings().data_dir / "live_sim"
     cfg = LiveSimConfig(
-        days=days, debtors=debtors, warmup_days=warmup, seed=seed, smtp_port=smtp_port
-    )
-    print_summary(run_live_sim(folder, cfg, log=console.print))
+        days=days, debtors=debtors, warmup_days=warmup, seed=seed, smtp_port=smtp_port,
+        segment_plans=plans,
+    )  # fmt: skip
+    try:
+        result = run_live_sim(folder, cfg, log=console.print)
+    except ValueError as err:
+        fail(str(err))
+    print_summary(result)

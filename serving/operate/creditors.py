@@ -43,8 +43,10 @@ def record_change(
     changes: dict[str, tuple[Any, Any]],
     kind: str = SETTINGS_CHANGED,
     extra: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """Append the audit event of one change (nothing when nothing changed)."""
+    """Append the audit event of one change (nothing when nothing changed), at ``at`` (default
+    now: a simulated ledger passes its own clock)."""
     if not changes:
         return
     payload = {"changes": {k: {"old": old, "new": new} for k, (old, new) in changes.items()}}
@@ -54,6 +56,7 @@ def record_change(
         kind=kind,
         actor=actor[:40],
         payload={**payload, **(extra or {})},
+        occurred_at=at,
     )
 
 

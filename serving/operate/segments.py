@@ -8,6 +8,7 @@ that the model has not validated, nor touch another creditor's debtors.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +41,13 @@ def config_of(row: Segment) -> SegmentConfig:
 
 
 def _write(
-    session: Session, row: Segment, config: SegmentConfig, *, actor: str, kind: str
+    session: Session,
+    row: Segment,
+    config: SegmentConfig,
+    *,
+    actor: str,
+    kind: str,
+    at: datetime | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     new = config.model_dump(mode="json")
     old = {k: getattr(row, k) for k in new}
@@ -58,6 +65,7 @@ def _write(
         changes=changes,
         kind=kind,
         extra={"segment_id": row.id, "segment": row.name},
+        at=at,
     )
     return changes
 
@@ -77,15 +85,20 @@ def create(session: Session, creditor_id: int, config: SegmentConfig, *, actor: 
 
 
 def patch(
-    session: Session, row: Segment, values: dict[str, Any], *, actor: str
+    session: Session,
+    row: Segment,
+    values: dict[str, Any],
+    *,
+    actor: str,
+    at: datetime | None = None,
 ) -> dict[str, tuple[Any, Any]]:
     """Validate ``values`` over the stored segment and write them (``ValidationError`` names
-    each bad field; nothing is written then)."""
+    each bad field; nothing is written then), audited at ``at`` (default now)."""
     current = {name: getattr(row, name) for name in SegmentConfig.model_fields}
     config = SegmentConfig.model_validate({**current, **values})
     if config.name != row.name and by_name(session, row.creditor_id, config.name) is not None:
         raise SegmentExistsError(config.name)
-    return _write(session, row, config, actor=actor, kind="segment_changed")
+    return _write(session, row, config, actor=actor, kind="segment_changed", at=at)
 
 
 def assign_one(session: Session, debtor: Debtor, segment: Segment | None, *, actor: str) -> bool:
