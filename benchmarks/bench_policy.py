@@ -15,7 +15,9 @@ plan-logging policy without exploration), and per family the points the learner 
 what the model adds; and ``deployed-flow``, what a creditor is served (``training.plan_gated``:
 the model where the promotion gate's replay checks on the VALIDATION family pass it, else the
 anchors; with exploration the plan-logging policy's), with each world's verdict, also for every
-draw of the default world's past. ``--policy NAME`` (repeatable) runs registry names instead;
+draw of the default world's past; and ``type-posterior`` (``training.type_posterior``: the plan
+of best expected value under a posterior of the debtor's kind learnt on the choice family's
+simulated worlds). ``--policy NAME`` (repeatable) runs registry names instead;
 ``--champion`` the MLflow champion of the older per-day learner as ``learned``. The rows of the
 previous champion run (the per-day learner, 7f6ea87) are carried over, labelled, for comparison.
 Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baselines``.
@@ -73,9 +75,11 @@ def _plan_learner(
     family: Family, jobs: int
 ) -> tuple[dict[str, PolicyFactory], dict[str, PolicyFactory], str, dict[str, Any]]:
     """The plan learner with the configuration chosen on the validation family, anchored on the
-    segment plans reported on ``family`` (chosen on its choice family); its anchors alone; and
-    the flow as deployed (``training.plan_gated``: the model where the gate's replay checks on
-    the VALIDATION family pass it, else the anchors), with each world's verdict."""
+    segment plans reported on ``family`` (chosen on its choice family); its anchors alone; the
+    flow as deployed (``training.plan_gated``: the model where the gate's replay checks on the
+    VALIDATION family pass it, else the anchors), with each world's verdict; and the
+    type-posterior flow (``training.type_posterior``, learnt on the choice family's simulated
+    worlds, greedy: no production exploration yet)."""
     from training.plan_gated import (
         DEPLOYED,
         deployed_factory,
@@ -90,6 +94,7 @@ def _plan_learner(
         plan_factory,
         with_segment_defaults,
     )
+    from training.type_posterior import TYPE_POSTERIOR, posterior_factory
 
     cfg = with_segment_defaults(CHOSEN, family)
     todo = cases(family)
@@ -100,6 +105,7 @@ def _plan_learner(
             "plan-learner": plan_factory(cfg),
             ESCALATION_RULE: escalation_rule_factory(cfg),
             DEPLOYED: deployed_factory(cfg, verdicts),
+            TYPE_POSTERIOR: posterior_factory(family),
         },
         {
             "plan-learner": plan_factory(cfg, exploring=True),

@@ -1,0 +1,108 @@
+"""The type-posterior flow: the value table prices complaints per debtor of each cell; the choice
+is the plan of best expected value under the posterior among the segment's reachable plans, and
+with a margin the anchor unless that plan clears it; fitted on a small family it decides in
+replay and its posterior is a distribution over the types."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.baselines import plan_stats
+from simulator.checkpoints import N_ARMS, WAIT_ARM
+from simulator.families import Family, cases
+from simulator.objective import Objective
+from simulator.outcome import run_case, segments
+from simulator.plans import PLANS
+from training.type_posterior import (
+    PosteriorConfig,
+    TypePosterior,
+    fit_posterior,
+    posterior_chooser,
+    posterior_factory,
+    value_table,
+)
+
+OBJ = Objective()
+FAMILY = Family("type-posterior-test", seeds=(77,), debtors=120, days=60)
+
+
+class _Known:
+    """A classifier that returns the rows' ``p0``/``p1`` columns as P(type 0), P(type 2)."""
+
+    classes_ = np.array([0, 2])
+
+    def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
+        return x[["p0", "p1"]].to_numpy()
+
+
+class _Anchors:
+    """An anchoring rule that anchors every debtor on plan 1."""
+
+    def anchored(self, stated: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
+        return np.ones(len(stated), dtype=np.int64)
+
+
+def _posterior() -> TypePosterior:
+    score = np.zeros((len(PLANS), 1, 3))
+    score[0, 0] = [100.0, 0.0, 0.0]  # plan 0: worth 100 for type 0
+    score[1, 0] = [0.0, 0.0, 60.0]  # plan 1: worth 60 for type 2
+    score[2, 0] = [1000.0, 0.0, 1000.0]  # plan 2: best for everyone, but not the segment's
+    allowed = np.zeros((1, len(PLANS)), dtype=bool)
+    allowed[0, [0, 1]] = True
+    return TypePosterior(_Known(), ["p0", "p1"], score, allowed)
+
+
+def test_the_plan_of_best_expected_value_among_the_segments_reachable_ones() -> None:
+    tp = _posterior()
+    state = pd.DataFrame({"segment": [0, 0, 0, 0], "p0": [0.9, 0.2, 0.9, 0.5],
+                          "p1": [0.1, 0.8, 0.1, 0.5]})  # fmt: skip
+    np.testing.assert_allclose(tp.posterior(state)[:, 1], 0.0)  # a type the fit never saw
+    np.testing.assert_allclose(tp.expected(state)[:, 0], [90.0, 20.0, 90.0, 50.0])
+    avail = np.ones((4, N_ARMS), dtype=bool)
+    avail[2, 0] = False  # the third debtor cannot be reached by plan 0
+    avail[3, [0, 1]] = False  # nor the fourth by either of its segment's plans
+    c = posterior_chooser(tp, None)(state, avail, np.random.default_rng(0))
+    assert c.arm.tolist() == [0, 1, 1, WAIT_ARM]
+    np.testing.assert_allclose(c.propensity, 1.0)
+    with pytest.raises(ValueError, match="anchors"):
+        posterior_chooser(tp, 10.0)
+
+
+def test_with_a_margin_the_anchor_stays_unless_the_gain_clears_it() -> None:
+    tp = _posterior()
+    # expected values (plan 0, plan 1): (90, 6), (50, 30), (10, 54)
+    state = pd.DataFrame({"segment": [0, 0, 0], "p0": [0.9, 0.5, 0.1], "p1": [0.1, 0.5, 0.9]})
+    avail = np.ones((3, N_ARMS), dtype=bool)
+    chooser = posterior_chooser(tp, 30.0, (_Anchors(), np.array([1])))  # type: ignore[arg-type]
+    c = chooser(state, avail, np.random.default_rng(0))
+    assert c.arm.tolist() == [0, 1, 1]  # a gain of 84 clears 30; one of 20 does not
+    avail[:, 1] = False  # an unreachable anchor is not kept
+    assert chooser(state, avail, np.random.default_rng(0)).arm.tolist() == [0, 0, 0]
+
+
+def test_the_value_table_prices_each_complaint_per_debtor_of_the_cell(
+    mlflow_tmp: Path,
+) -> None:
+    case = cases(FAMILY)[0]
+    stats = plan_stats(case, OBJ)
+    world = case.world()
+    seg, _ = segments(world)
+    n = np.zeros(stats.cells.shape[1:3])
+    np.add.at(n, (seg, world.pop.archetype), 1)
+    free, priced = value_table([case], OBJ, 0.0), value_table([case], OBJ, 500.0)
+    s, t = np.unravel_index(np.argmax(n), n.shape)
+    np.testing.assert_allclose(free[:, s, t], stats.cells[:, s, t, 0] / n[s, t])
+    np.testing.assert_allclose(free - priced, 500.0 * stats.cells[..., 1] / np.maximum(n, 1))
+    assert (free[:, n == 0] == 0).all()
+
+
+def test_fitted_on_a_small_family_it_decides_in_replay(mlflow_tmp: Path) -> None:
+    pc = PosteriorConfig(reps=1, trees=20)
+    tp = fit_posterior(FAMILY, pc, OBJ)
+    assert tp.allowed.any(axis=1).sum() >= 2  # the segments the world has
+    case = cases(FAMILY)[0]
+    out = run_case(case, "type-posterior", posterior_factory(FAMILY, pc), OBJ)
+    assert out.contacts.sum() > 0
+    assert out.max_in_window.max() <= OBJ.max_contacts_per_debtor

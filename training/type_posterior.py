@@ -1,0 +1,281 @@
+"""The type-posterior flow: what kind of payer a debtor is, inferred at each checkpoint, and the
+plan worth most for that kind.
+
+The headroom above the segment plans lies in knowing the debtor's kind (``type-segment-plan``,
+which reads the hidden type, is the ceiling), and the creditor's own log is too small to learn it
+(sessions 16 to 18). Simulated worlds know it. So, from the report family's choice family only
+(VALIDATION for TEST, the default world's validation seeds for it; never a world reported):
+
+* a **classifier** (LightGBM, multiclass) of the latent archetype from the point-in-time plan
+  state at a checkpoint (:class:`simulator.debtor_history.DebtorHistory`'s features: segment,
+  amount, days past due, contacts, reach and payment after contact per channel and tone,
+  promises, payment history), fitted on the checkpoints of ``reps`` simulated histories per
+  choice world, each logged by the plan-logging policy (the anchors with targeted exploration:
+  the states a creditor's debtors are in);
+* a **value table** per (plan, segment, type): the objective per debtor each plan earned for that
+  cell in the choice worlds' plan search (:func:`simulator.baselines.plan_stats`), minus
+  ``complaint_eur`` per complaint (the complaint limit as a price, as the anchors' search does);
+* at a checkpoint, the **expected value** of each plan under the debtor's posterior; the plans a
+  segment may take are those the search picks for one of its types (``type-segment-plan`` on the
+  choice family). With ``margin_eur`` the debtor keeps its anchor (its segment's plan, the
+  escalation plan after a broken promise) unless another plan's expected value beats the
+  anchor's by more than the margin.
+
+Every knob (``PosteriorConfig``) is chosen on the VALIDATION family; TEST and the default world
+are only reported (``benchmarks/bench_policy.py``). This is a replay policy: the API and the
+scheduler do not serve it yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from policy.plan_choice import Choice
+from policy.plan_logging import LOGGING_EPSILON, PlanLoggingPolicy
+from simulator.baselines import _choose, plan_stats
+from simulator.checkpoints import WAIT_ARM
+from simulator.config import SimConfig
+from simulator.evaluation import paired
+from simulator.families import Family, cases, choice_family
+from simulator.objective import DEFAULT_OBJECTIVE, Objective
+from simulator.outcome import WorldCase, segments
+from simulator.plans import PLANS
+from simulator.registry import PolicyFactory
+from simulator.replay import run
+from simulator.world import World
+from training.plan_learner import (
+    CHOSEN,
+    LearnerConfig,
+    logging_policy,
+    targeted_logger,
+    with_segment_defaults,
+)
+from training.plan_policy import Chooser, PlanPolicy
+
+F = NDArray[np.float64]
+B = NDArray[np.bool_]
+I = NDArray[np.int64]  # noqa: E741
+TYPE_POSTERIOR = "type-posterior"
+HISTORY_OFFSET = 31_337  # the classifier's histories: other draws than the choice worlds' own
+REP_STEP = 7_919
+
+
+@dataclass(frozen=True)
+class PosteriorConfig:
+    reps: int = 3  # simulated histories per choice world the classifier learns from
+    epsilon: float = LOGGING_EPSILON  # their plan-logging policy's exploration
+    trees: int = 150
+    leaves: int = 7
+    min_child: int = 100
+    learning_rate: float = 0.05
+    complaint_eur: float = 2000.0  # the price of a complaint in the value table, beyond the 50
+    margin_eur: float | None = 300.0  # None: no anchors, the best expected value everywhere
+
+
+@dataclass(frozen=True)
+class TypePosterior:
+    """A fitted posterior and its value table."""
+
+    classifier: Any  # lightgbm.LGBMClassifier
+    columns: list[str]
+    score: F  # [plan, segment, type] EUR per debtor, complaints priced
+    allowed: B  # [segment, plan]: the plans the segment may take
+
+    def posterior(self, state: pd.DataFrame) -> F:
+        """P(type | state) per row: [row, type] (a type no history showed has 0)."""
+        p = np.asarray(self.classifier.predict_proba(state[self.columns]), dtype=float)
+        out = np.zeros((len(state), self.score.shape[2]))
+        out[:, np.asarray(self.classifier.classes_, dtype=np.int64)] = p
+        return out
+
+    def expected(self, state: pd.DataFrame) -> F:
+        """The expected value of every plan for each row under its posterior: [row, plan]."""
+        seg = state["segment"].to_numpy(dtype=np.int64)
+        return np.asarray(np.einsum("rt,prt->rp", self.posterior(state), self.score[:, seg, :]))
+
+
+def _given(policy: PlanPolicy) -> PolicyFactory:
+    return lambda _w: policy
+
+
+def _histories(
+    todo: Sequence[WorldCase], cfg: LearnerConfig, pc: PosteriorConfig
+) -> tuple[pd.DataFrame, I]:
+    """The checkpoint states of ``pc.reps`` histories per case under the plan-logging policy, and
+    each checkpoint's debtor's latent type."""
+    defaults = cfg.default_arms
+    if defaults is None:
+        raise ValueError("the type posterior's histories need the segment plans")
+    rule = logging_policy(cfg, pc.epsilon, cfg.evidence)
+    states, types = [], []
+    for case in todo:
+        for rep in range(pc.reps):
+            seed = case.seed + HISTORY_OFFSET + REP_STEP * rep
+            world = World(seed, SimConfig(n_debtors=case.n_debtors, days=case.days,
+                                          world=case.spec))  # fmt: skip
+            policy = PlanPolicy(world, targeted_logger(rule, defaults), "history", log=True,
+                                arms=cfg.arms)  # fmt: skip
+            run(world, policy.name, _given(policy))
+            assert policy.log is not None
+            state, cols = policy.log.frame()
+            states.append(state)
+            types.append(world.pop.archetype[np.asarray(cols["debtor"], dtype=np.int64)])
+    return pd.concat(states, ignore_index=True), np.concatenate(types)
+
+
+def value_table(todo: Sequence[WorldCase], objective: Objective, complaint_eur: float) -> F:
+    """[plan, segment, type]: objective per debtor minus ``complaint_eur`` per complaint, pooled
+    over ``todo``'s plan searches (a cell no world has is 0 for every plan)."""
+    cells = sum(plan_stats(c, objective).cells for c in todo)
+    assert isinstance(cells, np.ndarray)
+    n = np.zeros(cells.shape[1:3])
+    for case in todo:
+        world = case.world()
+        seg, _ = segments(world)
+        np.add.at(n, (seg, world.pop.archetype), 1)
+    per = np.maximum(n, 1)[None]
+    return np.asarray((cells[..., 0] - complaint_eur * cells[..., 1]) / per)
+
+
+def fit_posterior(
+    report: Family, pc: PosteriorConfig, objective: Objective = DEFAULT_OBJECTIVE
+) -> TypePosterior:
+    """The posterior and value table for reports on ``report``, from its choice family only."""
+    import lightgbm as lgb
+
+    todo = cases(choice_family(report))
+    cfg = with_segment_defaults(CHOSEN, report)
+    state, types = _histories(todo, cfg, pc)
+    columns = list(state.columns)
+    clf = lgb.LGBMClassifier(
+        n_estimators=pc.trees, learning_rate=pc.learning_rate, num_leaves=pc.leaves,
+        min_child_samples=pc.min_child, n_jobs=1, verbose=-1,
+    )  # fmt: skip
+    clf.fit(state[columns], types)
+    stats = [plan_stats(c, objective) for c in todo]
+    n_seg, n_types = stats[0].cells.shape[1:3]
+    cell_plans = _choose(stats, "cell", objective, 0.0).reshape(n_seg, n_types)
+    allowed = np.zeros((n_seg, len(PLANS)), dtype=bool)
+    for s in range(n_seg):
+        allowed[s, cell_plans[s]] = True
+    return TypePosterior(clf, columns, value_table(todo, objective, pc.complaint_eur), allowed)
+
+
+def posterior_chooser(
+    tp: TypePosterior,
+    margin_eur: float | None,
+    anchors: tuple[PlanLoggingPolicy, I] | None = None,
+) -> Chooser:
+    """At each checkpoint the plan of best expected value among the segment's (and reachable);
+    with ``margin_eur`` and ``anchors`` (the anchoring rule, the segment plans' arms) the anchor
+    unless that plan beats it by more than the margin. Greedy: propensity 1."""
+    if margin_eur is not None and anchors is None:
+        raise ValueError("a margin needs the anchors")
+
+    def chooser(state: pd.DataFrame, avail: B, rng: np.random.Generator) -> Choice:
+        n = len(state)
+        rows = np.arange(n)
+        seg = state["segment"].to_numpy(dtype=np.int64)
+        ev = tp.expected(state)
+        reach = avail[:, : len(PLANS)]  # a plan's arm is its index in PLANS
+        ev_ok = np.where(tp.allowed[seg] & reach, ev, -np.inf)
+        best = np.argmax(ev_ok, axis=1)
+        found = np.isfinite(ev_ok[rows, best])
+        arm = np.where(found, best, WAIT_ARM)
+        if margin_eur is not None and anchors is not None:
+            rule, defaults = anchors
+            anchor = rule.anchored(defaults[seg], state)
+            plan = np.clip(anchor, 0, len(PLANS) - 1)
+            keep = (anchor < len(PLANS)) & reach[rows, plan]
+            keep &= ~found | (ev[rows, best] - ev[rows, plan] <= margin_eur)
+            arm = np.where(keep, anchor, arm)
+        ones = np.ones(n)
+        return Choice(arm, ones, arm, np.full(n, -1, dtype=np.int64))
+
+    return chooser
+
+
+_FITTED: dict[tuple[str, PosteriorConfig], TypePosterior] = {}
+
+
+def posterior_factory(report: Family, pc: PosteriorConfig | None = None) -> PolicyFactory:
+    """The type-posterior flow for reports on ``report`` (fitted once per process, lazily: a
+    forked evaluation worker fits its own, LightGBM never runs in the parent)."""
+    c = pc or CHOSEN_POSTERIOR
+    cfg = with_segment_defaults(CHOSEN, report)
+    defaults = cfg.default_arms
+    assert defaults is not None
+    rule = logging_policy(cfg, 0.0, cfg.evidence)
+
+    def factory(world: World) -> PlanPolicy:
+        key = (report.name, c)
+        if key not in _FITTED:
+            _FITTED[key] = fit_posterior(report, c)
+        anchors = (rule, defaults) if c.margin_eur is not None else None
+        chooser = posterior_chooser(_FITTED[key], c.margin_eur, anchors)
+        return PlanPolicy(world, chooser, TYPE_POSTERIOR)  # its own plans: ``allowed``
+
+    return factory
+
+
+CHOSEN_POSTERIOR = PosteriorConfig()
+"""Chosen on VALIDATION (session 19; ``python -m training.type_posterior``)."""
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "type_posterior.json"
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Replay one configuration beside the baselines and the anchors on a family; the summary is
+    merged into ``benchmarks/results/type_posterior.json`` under the family and configuration."""
+    import argparse
+    import json
+    from dataclasses import asdict, replace
+
+    from simulator.evaluation import evaluate_family
+    from simulator.families import FAMILIES
+    from training.plan_learner import ESCALATION_RULE, escalation_rule_factory
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--family", default="validation", choices=sorted(FAMILIES))
+    parser.add_argument("--reps", type=int, default=CHOSEN_POSTERIOR.reps)
+    parser.add_argument("--margin", default=str(CHOSEN_POSTERIOR.margin_eur), help="EUR or none")
+    parser.add_argument("--complaint-eur", type=float, default=CHOSEN_POSTERIOR.complaint_eur)
+    parser.add_argument("--leaves", type=int, default=CHOSEN_POSTERIOR.leaves)
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args(argv)
+    margin = None if args.margin.lower() == "none" else float(args.margin)
+    pc = replace(CHOSEN_POSTERIOR, reps=args.reps, margin_eur=margin,
+                 complaint_eur=args.complaint_eur, leaves=args.leaves)  # fmt: skip
+    family = FAMILIES[args.family]
+    anchors = escalation_rule_factory(with_segment_defaults(CHOSEN, family))
+    factories = {TYPE_POSTERIOR: posterior_factory(family, pc), ESCALATION_RULE: anchors}
+    table = evaluate_family(factories, family, DEFAULT_OBJECTIVE, jobs=args.jobs)
+    rows = [w["policies"] for w in table["worlds"]]
+    share = "share_of_ceiling"
+    points = [round(100 * (r[TYPE_POSTERIOR][share] - r[ESCALATION_RULE][share]), 2) for r in rows]
+    names = (TYPE_POSTERIOR, ESCALATION_RULE, "segment-fixed", "best-fixed")
+    entry = {
+        "config": asdict(pc),
+        "summary": {n: table["summary"][n] for n in names},
+        "points_over_anchors_per_world": points,
+        "points_over_anchors": paired(points),
+        "seconds": table["seconds"],
+    }
+    key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
+    found = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    found.setdefault(family.name, {})[key] = entry
+    RESULTS.write_text(json.dumps(found, indent=2) + "\n")
+    print(json.dumps({n: entry["summary"][n]["mean_share_of_ceiling"] for n in names}))
+    print(json.dumps(entry["points_over_anchors"]), points)
+    return entry
+
+
+if __name__ == "__main__":
+    main()
