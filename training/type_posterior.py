@@ -28,7 +28,7 @@ scheduler do not serve it yet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ from simulator.outcome import WorldCase, segments
 from simulator.plans import PLANS
 from simulator.registry import PolicyFactory
 from simulator.replay import run
+from simulator.views import DecisionBatch, Decisions
 from simulator.world import World
 from training.plan_learner import (
     CHOSEN,
@@ -63,6 +64,7 @@ F = NDArray[np.float64]
 B = NDArray[np.bool_]
 I = NDArray[np.int64]  # noqa: E741
 TYPE_POSTERIOR = "type-posterior"
+KNOWN_TYPES = "type-posterior-told-the-type"  # evaluation only
 HISTORY_OFFSET = 31_337  # the classifier's histories: other draws than the choice worlds' own
 REP_STEP = 7_919
 
@@ -95,10 +97,12 @@ class TypePosterior:
         out[:, np.asarray(self.classifier.classes_, dtype=np.int64)] = p
         return out
 
-    def expected(self, state: pd.DataFrame) -> F:
-        """The expected value of every plan for each row under its posterior: [row, plan]."""
+    def expected(self, state: pd.DataFrame, posterior: F | None = None) -> F:
+        """The expected value of every plan for each row under its posterior (or ``posterior``,
+        [row, type]): [row, plan]."""
         seg = state["segment"].to_numpy(dtype=np.int64)
-        return np.asarray(np.einsum("rt,prt->rp", self.posterior(state), self.score[:, seg, :]))
+        p = self.posterior(state) if posterior is None else posterior
+        return np.asarray(np.einsum("rt,prt->rp", p, self.score[:, seg, :]))
 
 
 def _given(policy: PlanPolicy) -> PolicyFactory:
@@ -172,10 +176,12 @@ def posterior_chooser(
     tp: TypePosterior,
     margin_eur: float | None,
     anchors: tuple[PlanLoggingPolicy, I] | None = None,
+    told: Callable[[], F] | None = None,
 ) -> Chooser:
     """At each checkpoint the plan of best expected value among the segment's (and reachable);
     with ``margin_eur`` and ``anchors`` (the anchoring rule, the segment plans' arms) the anchor
-    unless that plan beats it by more than the margin. Greedy: propensity 1."""
+    unless that plan beats it by more than the margin. Greedy: propensity 1. ``told``: the
+    rows' posterior given instead of inferred (:class:`KnownTypes`, a diagnostic)."""
     if margin_eur is not None and anchors is None:
         raise ValueError("a margin needs the anchors")
 
@@ -183,7 +189,7 @@ def posterior_chooser(
         n = len(state)
         rows = np.arange(n)
         seg = state["segment"].to_numpy(dtype=np.int64)
-        ev = tp.expected(state)
+        ev = tp.expected(state, None if told is None else told())
         reach = avail[:, : len(PLANS)]  # a plan's arm is its index in PLANS
         ev_ok = np.where(tp.allowed[seg] & reach, ev, -np.inf)
         best = np.argmax(ev_ok, axis=1)
@@ -202,12 +208,36 @@ def posterior_chooser(
     return chooser
 
 
+class KnownTypes(PlanPolicy):
+    """Diagnostic, evaluation only (it reads the hidden type): the type-posterior flow told each
+    debtor's true kind, so what a perfect classifier would reach with the same value table."""
+
+    def __init__(
+        self,
+        world: World,
+        tp: TypePosterior,
+        margin_eur: float | None,
+        anchors: tuple[PlanLoggingPolicy, I] | None,
+    ) -> None:
+        types, eye = world.pop.archetype, np.eye(tp.score.shape[2])
+        self.due = np.zeros(0, dtype=np.int64)
+        chooser = posterior_chooser(tp, margin_eur, anchors, lambda: eye[types[self.due]])
+        super().__init__(world, chooser, KNOWN_TYPES)
+
+    def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
+        self.due = batch.debtor[np.flatnonzero(self.clock.due(batch))]
+        return super().decide_batch(batch, rng)
+
+
 _FITTED: dict[tuple[str, PosteriorConfig], TypePosterior] = {}
 
 
-def posterior_factory(report: Family, pc: PosteriorConfig | None = None) -> PolicyFactory:
+def posterior_factory(
+    report: Family, pc: PosteriorConfig | None = None, *, known_types: bool = False
+) -> PolicyFactory:
     """The type-posterior flow for reports on ``report`` (fitted once per process, lazily: a
-    forked evaluation worker fits its own, LightGBM never runs in the parent)."""
+    forked evaluation worker fits its own, LightGBM never runs in the parent); ``known_types``:
+    :class:`KnownTypes` instead."""
     c = pc or CHOSEN_POSTERIOR
     cfg = with_segment_defaults(CHOSEN, report)
     defaults = cfg.default_arms
@@ -219,6 +249,8 @@ def posterior_factory(report: Family, pc: PosteriorConfig | None = None) -> Poli
         if key not in _FITTED:
             _FITTED[key] = fit_posterior(report, c)
         anchors = (rule, defaults) if c.margin_eur is not None else None
+        if known_types:
+            return KnownTypes(world, _FITTED[key], c.margin_eur, anchors)
         chooser = posterior_chooser(_FITTED[key], c.margin_eur, anchors)
         return PlanPolicy(world, chooser, TYPE_POSTERIOR)  # its own plans: ``allowed``
 
@@ -249,13 +281,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--complaint-eur", type=float, default=CHOSEN_POSTERIOR.complaint_eur)
     parser.add_argument("--leaves", type=int, default=CHOSEN_POSTERIOR.leaves)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument(
+        "--known-types", action="store_true", help="diagnostic: told the true kind (reads it)"
+    )
     args = parser.parse_args(argv)
     margin = None if args.margin.lower() == "none" else float(args.margin)
     pc = replace(CHOSEN_POSTERIOR, reps=args.reps, margin_eur=margin,
                  complaint_eur=args.complaint_eur, leaves=args.leaves)  # fmt: skip
     family = FAMILIES[args.family]
     anchors = escalation_rule_factory(with_segment_defaults(CHOSEN, family))
-    factories = {TYPE_POSTERIOR: posterior_factory(family, pc), ESCALATION_RULE: anchors}
+    factories = {
+        TYPE_POSTERIOR: posterior_factory(family, pc, known_types=args.known_types),
+        ESCALATION_RULE: anchors,
+    }
     table = evaluate_family(factories, family, DEFAULT_OBJECTIVE, jobs=args.jobs)
     rows = [w["policies"] for w in table["worlds"]]
     share = "share_of_ceiling"
@@ -269,6 +307,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "seconds": table["seconds"],
     }
     key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
+    if args.known_types:
+        key = f"{KNOWN_TYPES} (evaluation only), {key}"
     found = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     found.setdefault(family.name, {})[key] = entry
     RESULTS.write_text(json.dumps(found, indent=2) + "\n")

@@ -68,6 +68,9 @@ def test_the_plan_of_best_expected_value_among_the_segments_reachable_ones() -> 
     np.testing.assert_allclose(c.propensity, 1.0)
     with pytest.raises(ValueError, match="anchors"):
         posterior_chooser(tp, 10.0)
+    # told the kind (the diagnostic that reads it): type 2 everywhere, so plan 1 where reachable
+    told = posterior_chooser(tp, None, told=lambda: np.tile([0.0, 0.0, 1.0], (4, 1)))
+    assert told(state, avail, np.random.default_rng(0)).arm.tolist() == [1, 1, 1, WAIT_ARM]
 
 
 def test_with_a_margin_the_anchor_stays_unless_the_gain_clears_it() -> None:
@@ -106,3 +109,5 @@ def test_fitted_on_a_small_family_it_decides_in_replay(mlflow_tmp: Path) -> None
     out = run_case(case, "type-posterior", posterior_factory(FAMILY, pc), OBJ)
     assert out.contacts.sum() > 0
     assert out.max_in_window.max() <= OBJ.max_contacts_per_debtor
+    told = run_case(case, "told", posterior_factory(FAMILY, pc, known_types=True), OBJ)
+    assert not np.array_equal(told.collected, out.collected)  # the kind changes what is chosen
