@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from policy.plan_choice import Choice
 from policy.plan_logging import LOGGING_EPSILON, PlanLoggingPolicy
-from simulator.baselines import _choose, plan_stats
+from simulator.baselines import per_group, plan_stats
 from simulator.checkpoints import WAIT_ARM
 from simulator.config import SimConfig
 from simulator.evaluation import paired
@@ -165,7 +165,8 @@ def fit_posterior(
     clf.fit(state[columns], types)
     stats = [plan_stats(c, objective) for c in todo]
     n_seg, n_types = stats[0].cells.shape[1:3]
-    cell_plans = _choose(stats, "cell", objective, 0.0).reshape(n_seg, n_types)
+    picked = [PLANS.index(p) for p in per_group(stats, "cell", objective)]
+    cell_plans = np.asarray(picked, dtype=np.int64).reshape(n_seg, n_types)
     allowed = np.zeros((n_seg, len(PLANS)), dtype=bool)
     for s in range(n_seg):
         allowed[s, cell_plans[s]] = True
