@@ -29,7 +29,7 @@ scheduler do not serve it yet.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,22 +79,26 @@ class PosteriorConfig:
     learning_rate: float = 0.05
     complaint_eur: float = 2000.0  # the price of a complaint in the value table, beyond the 50
     margin_eur: float | None = 300.0  # None: no anchors, the best expected value everywhere
+    draw: int = 0  # another draw of the classifier's histories (how much the figures move with it)
+    bag: int = 1  # classifiers averaged, each fitted on its own draw of the histories
 
 
 @dataclass(frozen=True)
 class TypePosterior:
     """A fitted posterior and its value table."""
 
-    classifier: Any  # lightgbm.LGBMClassifier
+    classifiers: tuple[Any, ...]  # lightgbm.LGBMClassifier, one per bag
     columns: list[str]
     score: F  # [plan, segment, type] EUR per debtor, complaints priced
     allowed: B  # [segment, plan]: the plans the segment may take
 
     def posterior(self, state: pd.DataFrame) -> F:
-        """P(type | state) per row: [row, type] (a type no history showed has 0)."""
-        p = np.asarray(self.classifier.predict_proba(state[self.columns]), dtype=float)
+        """P(type | state) per row, the classifiers' mean: [row, type] (a type no history
+        showed has 0)."""
         out = np.zeros((len(state), self.score.shape[2]))
-        out[:, np.asarray(self.classifier.classes_, dtype=np.int64)] = p
+        for clf in self.classifiers:
+            p = np.asarray(clf.predict_proba(state[self.columns]), dtype=float)
+            out[:, np.asarray(clf.classes_, dtype=np.int64)] += p / len(self.classifiers)
         return out
 
     def expected(self, state: pd.DataFrame, posterior: F | None = None) -> F:
@@ -121,7 +125,7 @@ def _histories(
     states, types = [], []
     for case in todo:
         for rep in range(pc.reps):
-            seed = case.seed + HISTORY_OFFSET + REP_STEP * rep
+            seed = case.seed + HISTORY_OFFSET + REP_STEP * (rep + pc.reps * pc.draw)
             world = World(seed, SimConfig(n_debtors=case.n_debtors, days=case.days,
                                           world=case.spec))  # fmt: skip
             policy = PlanPolicy(world, targeted_logger(rule, defaults), "history", log=True,
@@ -156,13 +160,15 @@ def fit_posterior(
 
     todo = cases(choice_family(report))
     cfg = with_segment_defaults(CHOSEN, report)
-    state, types = _histories(todo, cfg, pc)
-    columns = list(state.columns)
-    clf = lgb.LGBMClassifier(
-        n_estimators=pc.trees, learning_rate=pc.learning_rate, num_leaves=pc.leaves,
-        min_child_samples=pc.min_child, n_jobs=1, verbose=-1,
-    )  # fmt: skip
-    clf.fit(state[columns], types)
+    classifiers = []
+    for b in range(pc.bag):  # each on its own draw of the histories
+        state, types = _histories(todo, cfg, replace(pc, draw=pc.draw * pc.bag + b))
+        columns = list(state.columns)
+        clf = lgb.LGBMClassifier(
+            n_estimators=pc.trees, learning_rate=pc.learning_rate, num_leaves=pc.leaves,
+            min_child_samples=pc.min_child, n_jobs=1, verbose=-1,
+        )  # fmt: skip
+        classifiers.append(clf.fit(state[columns], types))
     stats = [plan_stats(c, objective) for c in todo]
     n_seg, n_types = stats[0].cells.shape[1:3]
     picked = [PLANS.index(p) for p in per_group(stats, "cell", objective)]
@@ -170,7 +176,8 @@ def fit_posterior(
     allowed = np.zeros((n_seg, len(PLANS)), dtype=bool)
     for s in range(n_seg):
         allowed[s, cell_plans[s]] = True
-    return TypePosterior(clf, columns, value_table(todo, objective, pc.complaint_eur), allowed)
+    table = value_table(todo, objective, pc.complaint_eur)
+    return TypePosterior(tuple(classifiers), columns, table, allowed)
 
 
 def posterior_chooser(
@@ -269,7 +276,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     merged into ``benchmarks/results/type_posterior.json`` under the family and configuration."""
     import argparse
     import json
-    from dataclasses import asdict, replace
+    from dataclasses import asdict
 
     from simulator.evaluation import evaluate_family
     from simulator.families import FAMILIES
@@ -281,6 +288,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--margin", default=str(CHOSEN_POSTERIOR.margin_eur), help="EUR or none")
     parser.add_argument("--complaint-eur", type=float, default=CHOSEN_POSTERIOR.complaint_eur)
     parser.add_argument("--leaves", type=int, default=CHOSEN_POSTERIOR.leaves)
+    parser.add_argument("--draw", type=int, default=0, help="another draw of the histories")
+    parser.add_argument("--bag", type=int, default=CHOSEN_POSTERIOR.bag, help="classifiers")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument(
         "--known-types", action="store_true", help="diagnostic: told the true kind (reads it)"
@@ -288,7 +297,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     margin = None if args.margin.lower() == "none" else float(args.margin)
     pc = replace(CHOSEN_POSTERIOR, reps=args.reps, margin_eur=margin,
-                 complaint_eur=args.complaint_eur, leaves=args.leaves)  # fmt: skip
+                 complaint_eur=args.complaint_eur, leaves=args.leaves, draw=args.draw,
+                 bag=args.bag)  # fmt: skip
     family = FAMILIES[args.family]
     anchors = escalation_rule_factory(with_segment_defaults(CHOSEN, family))
     factories = {

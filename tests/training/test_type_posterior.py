@@ -51,7 +51,7 @@ def _posterior() -> TypePosterior:
     score[2, 0] = [1000.0, 0.0, 1000.0]  # plan 2: best for everyone, but not the segment's
     allowed = np.zeros((1, len(PLANS)), dtype=bool)
     allowed[0, [0, 1]] = True
-    return TypePosterior(_Known(), ["p0", "p1"], score, allowed)
+    return TypePosterior((_Known(),), ["p0", "p1"], score, allowed)
 
 
 def test_the_plan_of_best_expected_value_among_the_segments_reachable_ones() -> None:
