@@ -17,7 +17,8 @@ the model where the promotion gate's replay checks on the VALIDATION family pass
 anchors; with exploration the plan-logging policy's), with each world's verdict, also for every
 draw of the default world's past; and ``type-posterior`` (``training.type_posterior``: the plan
 of best expected value under a posterior of the debtor's kind learnt on the choice family's
-simulated worlds). ``--policy NAME`` (repeatable) runs registry names instead;
+simulated worlds); and what the plan-logging policy's exploration costs at each of
+``LOGGING_EPSILONS``. ``--policy NAME`` (repeatable) runs registry names instead;
 ``--champion`` the MLflow champion of the older per-day learner as ``learned``. The rows of the
 previous champion run (the per-day learner, 7f6ea87) are carried over, labelled, for comparison.
 Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baselines``.
@@ -257,6 +258,60 @@ def _history_draws(default: dict[str, Any], jobs: int) -> dict[str, Any]:
     }
 
 
+LOGGING_EPSILONS = (0.05, 0.1, 0.2)  # the plan-logging policy's chance of a neighbouring plan
+
+
+def _logging_objective(job: tuple[str, int, float]) -> float:
+    """The plan-logging policy's objective (EUR) in world ``index`` of family ``name`` with
+    exploration ``epsilon``."""
+    from simulator.families import FAMILIES
+    from training.plan_learner import CHOSEN, logging_policy, targeted_logger, with_segment_defaults
+    from training.plan_policy import PlanPolicy
+
+    name, index, epsilon = job
+    family = FAMILIES[name]
+    cfg = with_segment_defaults(CHOSEN, family)
+    defaults = cfg.default_arms
+    assert defaults is not None
+    chooser = targeted_logger(logging_policy(cfg, epsilon, cfg.evidence), defaults)
+    o = run_case(
+        cases(family)[index],
+        "plan-logging",
+        lambda w: PlanPolicy(w, chooser, "plan-logging", arms=cfg.arms),
+        DEFAULT_OBJECTIVE,
+    )
+    return float(score(o, DEFAULT_OBJECTIVE)["objective_eur"])  # fmt: skip
+
+
+def _exploration_by_epsilon(families: list[dict[str, Any]], jobs: int) -> dict[str, Any]:
+    """What the plan-logging policy's exploration costs at each of ``LOGGING_EPSILONS``: the
+    share of the ceiling per family and the points below its greedy self (``segment-escalation``,
+    paired per world); evaluation only, no choice is made on it."""
+    todo = [(f["family"], i, e) for f in families for i in range(f["worlds_n"])
+            for e in LOGGING_EPSILONS]  # fmt: skip
+    if jobs > 1:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            found = pool.map(_logging_objective, todo)
+    else:
+        found = [_logging_objective(j) for j in todo]
+    got = dict(zip(todo, found, strict=True))
+    out: dict[str, Any] = {}
+    for f in families:
+        worlds = f["worlds"]
+        greedy = [w["policies"][RULE]["share_of_ceiling"] for w in worlds]
+        rows: dict[str, Any] = {}
+        for e in LOGGING_EPSILONS:
+            shares = [got[(f["family"], i, e)] / w["ceiling"]["objective_eur"]
+                      for i, w in enumerate(worlds)]  # fmt: skip
+            points = [100 * (g - x) for g, x in zip(greedy, shares, strict=True)]
+            rows[f"epsilon {e:g}"] = {
+                "mean_share_of_ceiling": round(float(np.mean(shares)), 4),
+                "points_below_greedy": paired(points),
+            }
+        out[f["family"]] = rows
+    return out
+
+
 def _deployed_note(gates: dict[str, Any]) -> dict[str, Any]:
     """What ``deployed-flow`` is, and the gate's verdict per world."""
     from training.policy_gate import GateConfig
@@ -338,6 +393,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "learned_policy": learned,
         "learned_on": sorted(on & {"default", "test"}) if asked_names else [],
         "deployed_flow": _deployed_note(gates) if gates else None,
+        "plan_logging_exploration_cost": (
+            _exploration_by_epsilon([default, test], args.jobs) if gates else None
+        ),
         "previous_champion": previous,
         "targets": {n: _targets(default, test, n) for n in names},
         "default_world_history_draws": (
