@@ -290,6 +290,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--leaves", type=int, default=CHOSEN_POSTERIOR.leaves)
     parser.add_argument("--draw", type=int, default=0, help="another draw of the histories")
     parser.add_argument("--bag", type=int, default=CHOSEN_POSTERIOR.bag, help="classifiers")
+    parser.add_argument(
+        "--epsilon", type=float, default=CHOSEN_POSTERIOR.epsilon, help="the histories' exploration"
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument(
         "--known-types", action="store_true", help="diagnostic: told the true kind (reads it)"
@@ -298,7 +301,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     margin = None if args.margin.lower() == "none" else float(args.margin)
     pc = replace(CHOSEN_POSTERIOR, reps=args.reps, margin_eur=margin,
                  complaint_eur=args.complaint_eur, leaves=args.leaves, draw=args.draw,
-                 bag=args.bag)  # fmt: skip
+                 bag=args.bag, epsilon=args.epsilon)  # fmt: skip
     family = FAMILIES[args.family]
     anchors = escalation_rule_factory(with_segment_defaults(CHOSEN, family))
     factories = {
