@@ -265,22 +265,13 @@ def _logging_objective(job: tuple[str, int, float]) -> float:
     """The plan-logging policy's objective (EUR) in world ``index`` of family ``name`` with
     exploration ``epsilon``."""
     from simulator.families import FAMILIES
-    from training.plan_learner import CHOSEN, logging_policy, targeted_logger, with_segment_defaults
-    from training.plan_policy import PlanPolicy
+    from training.plan_learner import CHOSEN, logging_factory, with_segment_defaults
 
     name, index, epsilon = job
     family = FAMILIES[name]
-    cfg = with_segment_defaults(CHOSEN, family)
-    defaults = cfg.default_arms
-    assert defaults is not None
-    chooser = targeted_logger(logging_policy(cfg, epsilon, cfg.evidence), defaults)
-    o = run_case(
-        cases(family)[index],
-        "plan-logging",
-        lambda w: PlanPolicy(w, chooser, "plan-logging", arms=cfg.arms),
-        DEFAULT_OBJECTIVE,
-    )
-    return float(score(o, DEFAULT_OBJECTIVE)["objective_eur"])  # fmt: skip
+    factory = logging_factory(with_segment_defaults(CHOSEN, family), epsilon, "plan-logging")
+    o = run_case(cases(family)[index], "plan-logging", factory, DEFAULT_OBJECTIVE)
+    return float(score(o, DEFAULT_OBJECTIVE)["objective_eur"])
 
 
 def _exploration_by_epsilon(families: list[dict[str, Any]], jobs: int) -> dict[str, Any]:

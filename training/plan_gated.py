@@ -26,21 +26,18 @@ import multiprocessing as mp
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from policy.plan_choice import TopK
 from policy.plan_logging import LOGGING_EPSILON
 from simulator.outcome import WorldCase
 from simulator.registry import PolicyFactory
 from simulator.world import World
 from training.plan_learner import (
     LearnerConfig,
-    config_chooser,
     escalation_rule_factory,
-    logging_policy,
+    logging_factory,
+    model_factory,
     model_for,
     plan_factory,
-    targeted_logger,
 )
-from training.plan_policy import PlanPolicy
 from training.policy_gate import ANCHORS, GateConfig, Verdict, judge, replay_checks
 
 DEPLOYED = "deployed-flow"
@@ -56,8 +53,7 @@ def learnt_factory(world: World, cfg: LearnerConfig, name: str = "candidate") ->
     learnt = model_for(world, cfg)
     if learnt.payment_time is not None:
         raise ValueError("the gate's replay reads no payment-time model (LearnerConfig)")
-    chooser = config_chooser(learnt.model, cfg, TopK())
-    return lambda other: PlanPolicy(other, chooser, name, arms=cfg.arms)
+    return model_factory(learnt.model, cfg, name)
 
 
 def replay_gate(case: WorldCase, cfg: LearnerConfig, gate: GateConfig | None = None) -> Verdict:
@@ -103,18 +99,15 @@ def deployed_factory(
     policy's chance ``epsilon`` of a neighbouring plan). A world without a verdict is an error."""
     name = f"{DEPLOYED}+exploration" if exploring else DEPLOYED
     learner = plan_factory(cfg, exploring=exploring)
-    defaults = cfg.default_arms
-    if defaults is None:
+    if cfg.default_arms is None:
         raise ValueError("the deployed flow needs the segment plans (with_segment_defaults)")
-    rule = logging_policy(cfg, epsilon if exploring else 0.0, cfg.evidence)
+    anchors = logging_factory(cfg, epsilon if exploring else 0.0, name)
 
     def factory(world: World) -> Any:
         key = world_key(world)
         if key not in verdicts:
             raise KeyError(f"no gate verdict for world seed {world.seed}")
-        if verdicts[key].passed:
-            return learner(world)
-        return PlanPolicy(world, targeted_logger(rule, defaults), name, arms=cfg.arms)
+        return (learner if verdicts[key].passed else anchors)(world)
 
     return factory
 

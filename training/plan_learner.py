@@ -885,21 +885,34 @@ def logging_policy(
     return PlanLoggingPolicy(epsilon, escalation, cfg.extra_plans, evidence)
 
 
-def escalation_rule_factory(cfg: LearnerConfig) -> PolicyFactory:
-    """The learner's anchors without its model, a baseline an analyst could state: each segment's
-    plan (``cfg``'s defaults), and the escalation plan once the debtor's evidence shows (a firm
-    letter every 14 days after a broken promise, ``CHOSEN``'s): the plan-logging policy a creditor
-    serves before it has a plan model (:class:`policy.plan_logging.PlanLoggingPolicy`), without
-    exploration. What the learner gains over it is what its model adds."""
+def logging_factory(cfg: LearnerConfig, epsilon: float, name: str) -> PolicyFactory:
+    """The plan-logging policy a creditor serves before it has a plan model
+    (:class:`policy.plan_logging.PlanLoggingPolicy`), anchored as ``cfg`` is, in replay: each
+    segment's plan (``cfg``'s defaults), the escalation plan once the debtor's evidence shows,
+    and with chance ``epsilon`` a neighbouring plan."""
     defaults = cfg.default_arms
     if defaults is None:
         raise ValueError("the escalation rule needs the segment plans (with_segment_defaults)")
-    rule = logging_policy(cfg, 0.0, cfg.evidence)
+    rule = logging_policy(cfg, epsilon, cfg.evidence)
 
     def factory(world: World) -> PlanPolicy:
-        return PlanPolicy(world, targeted_logger(rule, defaults), ESCALATION_RULE, arms=cfg.arms)
+        return PlanPolicy(world, targeted_logger(rule, defaults), name, arms=cfg.arms)
 
     return factory
+
+
+def escalation_rule_factory(cfg: LearnerConfig) -> PolicyFactory:
+    """The learner's anchors without its model, a baseline an analyst could state: each segment's
+    plan (``cfg``'s defaults), and the escalation plan once the debtor's evidence shows (a firm
+    letter every 14 days after a broken promise, ``CHOSEN``'s): the plan-logging policy without
+    exploration. What the learner gains over it is what its model adds."""
+    return logging_factory(cfg, 0.0, ESCALATION_RULE)
+
+
+def model_factory(model: PlanValueModel, cfg: LearnerConfig, name: str) -> PolicyFactory:
+    """The greedy plan policy of ``model``, deciding as ``cfg`` says, in any world."""
+    chooser = config_chooser(model, cfg, TopK())
+    return lambda world: PlanPolicy(world, chooser, name, arms=cfg.arms)
 
 
 def _reading(chooser: Chooser, learnt: Learnt) -> Chooser:

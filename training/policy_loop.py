@@ -39,12 +39,10 @@ from typing import Any
 import numpy as np
 
 from ledger.settings import shown_path
-from policy.plan_choice import TopK
 from policy.plan_model import PlanValueModel
 from simulator.families import VALIDATION, cases
 from simulator.loop import ceiling_of, coverage, deploy_case
 from simulator.outcome import run_case
-from simulator.registry import PolicyFactory
 from simulator.world_file import DEFAULT_WORLD_PATH, load_world
 from training.plan_fit import fit_plan_model
 from training.plan_learner import (
@@ -52,6 +50,7 @@ from training.plan_learner import (
     LearnerConfig,
     config_chooser,
     escalation_rule_factory,
+    model_factory,
     with_segment_defaults,
 )
 from training.plan_policy import CheckpointLog, Chooser, PlanPolicy, uniform_chooser
@@ -126,11 +125,6 @@ def _deploy(cfg: LoopConfig, learner: LearnerConfig, round_: int, chooser: Choos
     return log
 
 
-def _factory(model: PlanValueModel, learner: LearnerConfig, name: str) -> PolicyFactory:
-    chooser = config_chooser(model, learner, TopK())  # measured greedy
-    return lambda world: PlanPolicy(world, chooser, name, arms=learner.arms)
-
-
 def _coverage(log: CheckpointLog) -> dict[str, Any]:
     _, cols = log.frame()
     return coverage(np.asarray(cols["arm"]), np.asarray(cols["available"]))
@@ -162,9 +156,9 @@ def run_loop(cfg: LoopConfig, progress: Callable[[str], None] | None = None) -> 
             params=learner.params,
             horizon_days=learner.horizon_days,
         )
-        champ = _factory(champion, learner, "champion") if champion is not None else None
+        champ = model_factory(champion, learner, "champion") if champion is not None else None
         checks, table = replay_checks(
-            _factory(model, learner, "candidate"), gate, champ, anchors=anchors
+            model_factory(model, learner, "candidate"), gate, champ, anchors=anchors
         )
         verdict = judge(checks, gate)
 
