@@ -122,6 +122,10 @@ class ApiThread:
         self.thread.join(timeout=10)
 
 
+class StatedPlanError(ValueError):
+    """A ``--segment-plan`` entry the live ledger cannot take (every one named)."""
+
+
 def state_plans(engine: Any, plans: tuple[tuple[str, str], ...], at: datetime) -> None:
     """Each ``(CREDITOR:SEGMENT, plan)`` written to that segment as its creditor would on the
     Segments page (validated, audited as ``live-sim`` at ``at``, the simulated clock); every wrong
@@ -146,7 +150,7 @@ def state_plans(engine: Any, plans: tuple[tuple[str, str], ...], at: datetime) -
                 errors.append(f"--segment-plan {name}={plan}: {said}")
         if errors:
             session.rollback()
-            raise ValueError("\n".join(errors))
+            raise StatedPlanError("\n".join(errors))
         session.commit()
 
 

@@ -67,6 +67,13 @@ def assignments(pairs: list[str], what: str = "FIELD=VALUE") -> dict[str, Any]:
     return out
 
 
+def segment_plan_pairs(entries: list[str]) -> tuple[dict[str, str], list[str]]:
+    """``--segment-plan CREDITOR:SEGMENT=PLAN`` entries as ``{CREDITOR:SEGMENT: PLAN}``, and an
+    error for each entry without ``=`` (all of them, so one run names every wrong entry)."""
+    errors = [f"--segment-plan {e}: not CREDITOR:SEGMENT=PLAN" for e in entries if "=" not in e]
+    return dict(e.partition("=")[::2] for e in entries if "=" in e), errors
+
+
 def cli_actor() -> str:
     """Who made a change from the command line, for the audit."""
     import getpass

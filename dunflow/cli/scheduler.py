@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from dunflow.cli.common import DbOption, console, database_url, fail
+from dunflow.cli.common import DbOption, console, database_url, fail, segment_plan_pairs
 
 if TYPE_CHECKING:
     from serving.scheduler.daily import DayReport
@@ -142,21 +142,19 @@ def simulate_days(
 ) -> None:
     """The demo: a simulated world, its history as the ledger, then ``days`` scheduler days
     against it (API over HTTP, rules, outbox, local sinks), the simulated debtors answering."""
-    from dunflow.live_sim import LiveSimConfig, print_summary, run_live_sim
+    from dunflow.live_sim import LiveSimConfig, StatedPlanError, print_summary, run_live_sim
     from ledger.settings import get_settings
 
-    entries = segment_plan or []
-    wrong = [f"--segment-plan {e}: not CREDITOR:SEGMENT=PLAN" for e in entries if "=" not in e]
+    stated, wrong = segment_plan_pairs(segment_plan or [])
     if wrong:
         fail("\n".join(wrong))
-    plans = tuple((name, plan) for name, _, plan in (e.partition("=") for e in entries))
     folder = out or get_settings().data_dir / "live_sim"
     cfg = LiveSimConfig(
         days=days, debtors=debtors, warmup_days=warmup, seed=seed, smtp_port=smtp_port,
-        segment_plans=plans,
+        segment_plans=tuple(stated.items()),
     )  # fmt: skip
     try:
         result = run_live_sim(folder, cfg, log=console.print)
-    except ValueError as err:
+    except StatedPlanError as err:
         fail(str(err))
     print_summary(result)

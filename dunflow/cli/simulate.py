@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from simulator.registry import PolicyFactory
     from simulator.world import World
 
-from dunflow.cli.common import DbOption, console, database_url, fail
+from dunflow.cli.common import DbOption, console, database_url, fail, segment_plan_pairs
 
 app = typer.Typer(
     help="Generate a synthetic ledger with known ground truth; replay policies in it.",
@@ -104,10 +104,7 @@ def _stated_codes(cfg: "object", segment_plans: list[str]) -> "np.ndarray":
     from simulator.ledger_rows import stated_arms
 
     assert isinstance(cfg, SimConfig)
-    errors = [
-        f"--segment-plan {e}: not CREDITOR:SEGMENT=PLAN" for e in segment_plans if "=" not in e
-    ]
-    stated = dict(e.partition("=")[::2] for e in segment_plans if "=" in e)
+    stated, errors = segment_plan_pairs(segment_plans)
     arms, wrong = stated_arms([c.name for c in cfg.creditors], stated)
     errors += [f"--segment-plan {w}" for w in wrong]
     if errors:
