@@ -152,12 +152,14 @@ def _train_plan(
     console.print(f"{report['decision']}: {report['reason']}; version {report['version']}")
 
 
-def _plan_logging(db: str | None, epsilon: float, promote: bool, as_json: bool) -> None:
+def _plan_logging(db: str | None, chosen: float | None, promote: bool, as_json: bool) -> None:
     import sqlalchemy as sa
 
     from ledger.db import make_engine
+    from policy.plan_logging import LOGGING_EPSILON
     from training.plan_logging_run import register_plan_logging
 
+    epsilon = LOGGING_EPSILON if chosen is None else chosen
     engine = make_engine(database_url(db))
     try:
         report = register_plan_logging(engine, epsilon, promote=promote)
@@ -209,15 +211,15 @@ def policy(
         ),
     ] = "day",
     epsilon: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--epsilon",
             min=0.0,
             max=1.0,
             help="--kind plan-logging: the chance of trying a neighbouring plan instead of the "
-            "segment's.",
+            "segment's (default: policy.plan_logging.LOGGING_EPSILON).",
         ),
-    ] = 0.2,
+    ] = None,
     segment_plan: Annotated[
         list[str] | None,
         typer.Option(
