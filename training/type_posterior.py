@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from policy.plan_choice import Choice
 from policy.plan_logging import LOGGING_EPSILON, PlanLoggingPolicy
-from simulator.baselines import per_group, plan_stats
+from simulator.baselines import PlanStats, per_group, plan_stats
 from simulator.checkpoints import WAIT_ARM
 from simulator.config import SimConfig
 from simulator.evaluation import paired
@@ -138,11 +138,10 @@ def _histories(
     return pd.concat(states, ignore_index=True), np.concatenate(types)
 
 
-def value_table(todo: Sequence[WorldCase], objective: Objective, complaint_eur: float) -> F:
+def value_table(todo: Sequence[WorldCase], stats: Sequence[PlanStats], complaint_eur: float) -> F:
     """[plan, segment, type]: objective per debtor minus ``complaint_eur`` per complaint, pooled
-    over ``todo``'s plan searches (a cell no world has is 0 for every plan)."""
-    cells = sum(plan_stats(c, objective).cells for c in todo)
-    assert isinstance(cells, np.ndarray)
+    over ``todo``'s plan searches ``stats`` (a cell no world has is 0 for every plan)."""
+    cells = np.sum([s.cells for s in stats], axis=0)
     n = np.zeros(cells.shape[1:3])
     for case in todo:
         world = case.world()
@@ -176,7 +175,7 @@ def fit_posterior(
     allowed = np.zeros((n_seg, len(PLANS)), dtype=bool)
     for s in range(n_seg):
         allowed[s, cell_plans[s]] = True
-    table = value_table(todo, objective, pc.complaint_eur)
+    table = value_table(todo, stats, pc.complaint_eur)
     return TypePosterior(tuple(classifiers), columns, table, allowed)
 
 

@@ -94,7 +94,7 @@ def test_the_value_table_prices_each_complaint_per_debtor_of_the_cell(
     seg, _ = segments(world)
     n = np.zeros(stats.cells.shape[1:3])
     np.add.at(n, (seg, world.pop.archetype), 1)
-    free, priced = value_table([case], OBJ, 0.0), value_table([case], OBJ, 500.0)
+    free, priced = value_table([case], [stats], 0.0), value_table([case], [stats], 500.0)
     s, t = np.unravel_index(np.argmax(n), n.shape)
     np.testing.assert_allclose(free[:, s, t], stats.cells[:, s, t, 0] / n[s, t])
     np.testing.assert_allclose(free - priced, 500.0 * stats.cells[..., 1] / np.maximum(n, 1))
