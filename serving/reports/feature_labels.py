@@ -8,14 +8,9 @@ the others are named here (``tests/serving/reports`` checks every feature has a 
 """
 
 from features.specs import REGISTRY
-from serving.reports.rule_words import CHANNELS
+from serving.reports.rule_words import CHANNELS, TONES
 
-_WORDS = {
-    **CHANNELS,
-    "friendly": ("vriendelijke toon", "friendly tone"),
-    "neutral": ("neutrale toon", "neutral tone"),
-    "firm": ("strenge toon", "firm tone"),
-}
+_WORDS = {**CHANNELS, **TONES}
 
 NAMES: dict[str, tuple[str, str]] = {
     "hist_n_invoices": ("aantal eerdere facturen", "number of earlier invoices"),

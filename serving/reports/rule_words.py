@@ -7,9 +7,13 @@ person reads :func:`plain` instead: each known reason re-worded in Dutch or Engl
 money, channels and stages as words ("De 14-dagenbrief moet de incassokosten precies noemen:
 € 40,00, niet € 0,00."). A reason no pattern knows is shown as the rules wrote it.
 
+The plan choices' reasons (a plan in force, the segment's plan, the escalation, a neighbour tried)
+are stored in the debtor's language with the plan's label ("plan email/neutral/14d geldt sinds
+2026-11-30"); they are re-worded the same way, the plan in words.
+
 To word a new reason: add ``(pattern, nl, en)`` to :data:`WORDINGS`; a named group is shown by
 its name's prefix: ``date…`` a date, ``cents…`` money, ``channel…`` a channel, ``stage…`` a stage,
-``weekday`` a day's name; any other group as it is.
+``plan…`` a plan, ``weekday`` a day's name; any other group as it is.
 """
 
 import re
@@ -17,9 +21,15 @@ from collections.abc import Callable
 from datetime import date
 
 from ledger.channels import CHANNEL_WORDS
+from ledger.plans import WAIT_LABEL
 from serving.reports.i18n import Lang, Language
 
 CHANNELS = CHANNEL_WORDS  # declared with each channel in ledger.channels
+TONES = {
+    "friendly": ("vriendelijke toon", "friendly tone"),
+    "neutral": ("neutrale toon", "neutral tone"),
+    "firm": ("strenge toon", "firm tone"),
+}
 STAGES = {
     "reminder": ("herinnering", "reminder"),
     "pre_collection": ("aanmaning", "final reminder"),
@@ -38,6 +48,8 @@ WEEKDAYS = {
 }
 _D = r"\d{4}-\d{2}-\d{2}"
 _W = r"[a-z_]+"
+_P = r"[a-z]+/[a-z]+/\d+d|wait"  # a plan's label (ledger.plans)
+_CHANCE = r"\((?:chance|kans) (?P<share>\d+%)\)"
 
 WORDINGS: tuple[tuple[str, str, str], ...] = (
     (
@@ -198,14 +210,55 @@ WORDINGS: tuple[tuple[str, str, str], ...] = (
         "Er is vandaag geen tijd meer die de regels toestaan.",
         "No time is left today that the rules allow.",
     ),
+    # the plan choices' reasons (policy.plan_path, policy.plan_logging), stored in the debtor's
+    # language: either is re-worded in the reader's
+    (
+        rf"^plan (?P<plan>{_P}) (?:in force since|geldt sinds) (?P<date>{_D})$",
+        "Het plan loopt sinds {date}: {plan}.",
+        "The plan in force since {date}: {plan}.",
+    ),
+    (
+        rf"^plan (?P<plan>{_P}): (?:the segment's plan|het plan van het segment) {_CHANCE}$",
+        "Het plan van het segment: {plan} (kans {share}).",
+        "The segment's plan: {plan} (chance {share}).",
+    ),
+    (
+        rf"^plan (?P<plan>{_P}): (?:the escalation plan after a broken promise, instead of the "
+        rf"segment's plan|het escalatieplan na een gebroken belofte, in plaats van het "
+        rf"segmentplan) (?P<plan_own>{_P}) {_CHANCE}$",
+        "Na een gebroken belofte het escalatieplan: {plan}, in plaats van het plan van het "
+        "segment ({plan_own}; kans {share}).",
+        "After a broken promise the escalation plan: {plan}, instead of the segment's plan "
+        "({plan_own}; chance {share}).",
+    ),
+    (
+        rf"^plan (?P<plan>{_P}): (?:tried beside the segment's plan|geprobeerd naast het "
+        rf"segmentplan) (?P<plan_own>{_P}) {_CHANCE}",
+        "Geprobeerd naast het plan van het segment ({plan_own}; kans {share}), zodat een model "
+        "kan leren wat het oplevert: {plan}.",
+        "Tried beside the segment's plan ({plan_own}; chance {share}), so that a model can learn "
+        "what it brings: {plan}.",
+    ),
 )
 _COMPILED = tuple((re.compile(p), nl, en) for p, nl, en in WORDINGS)
+
+
+def plan_words(label: str, col: int) -> str:
+    """A plan's label in words ("email/neutral/14d": "e-mail, neutral tone, every 14 days");
+    ``col`` 0 Dutch, 1 English."""
+    if label == WAIT_LABEL:
+        return ("wachten tot het volgende beslismoment", "waiting until the next decision")[col]
+    channel, tone, every = label.split("/")
+    days = every.removesuffix("d")
+    cadence = (f"om de {days} dagen", f"every {days} days")[col]
+    return f"{CHANNELS.get(channel, (channel, channel))[col]}, {TONES[tone][col]}, {cadence}"
 
 
 def _shown(name: str, value: str, lang: Lang) -> str:
     col = 0 if lang.code == "nl" else 1
     kinds: tuple[tuple[str, Callable[[str], str]], ...] = (
         ("date", lambda v: lang.long_date(date.fromisoformat(v))),
+        ("plan", lambda v: plan_words(v, col)),
         ("cents", lambda v: lang.money(int(v))),
         ("channel", lambda v: CHANNELS.get(v, (v, v))[col]),
         ("stage", lambda v: STAGES.get(v, (v, v))[col]),

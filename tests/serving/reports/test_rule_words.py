@@ -42,6 +42,29 @@ from serving.reports.rule_words import WORDINGS, plain
             "Eén bericht moet alle vervallen facturen noemen; WH-2026-000494 ontbreekt.",
             "One message must cover every overdue invoice; WH-2026-000494 is missing.",
         ),
+        (  # a plan in force, stored in the debtor's language: read in the reader's
+            "plan email/neutral/14d geldt sinds 2026-11-30",
+            "Het plan loopt sinds 30 november 2026: e-mail, neutrale toon, om de 14 dagen.",
+            "The plan in force since 30 November 2026: e-mail, neutral tone, every 14 days.",
+        ),
+        (
+            "plan letter/firm/14d: the escalation plan after a broken promise, instead of the "
+            "segment's plan phone/neutral/7d (chance 80%)",
+            "Na een gebroken belofte het escalatieplan: brief, strenge toon, om de 14 dagen, in "
+            "plaats van het plan van het segment (telefoon, neutrale toon, om de 7 dagen; kans "
+            "80%).",
+            "After a broken promise the escalation plan: letter, firm tone, every 14 days, instead "
+            "of the segment's plan (phone call, neutral tone, every 7 days; chance 80%).",
+        ),
+        (
+            "plan wait: geprobeerd naast het segmentplan email/neutral/14d (kans 3%), zodat een "
+            "model kan leren wat het oplevert",
+            "Geprobeerd naast het plan van het segment (e-mail, neutrale toon, om de 14 dagen; "
+            "kans 3%), zodat een model kan leren wat het oplevert: wachten tot het volgende "
+            "beslismoment.",
+            "Tried beside the segment's plan (e-mail, neutral tone, every 14 days; chance 3%), so "
+            "that a model can learn what it brings: waiting until the next decision.",
+        ),
         (
             "letter needs a postal address, which the debtor lacks",
             "Voor brief ontbreken de contactgegevens van de debiteur.",
