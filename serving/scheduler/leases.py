@@ -69,7 +69,6 @@ def claim_due(
             claimed_by=worker,
             claim_token=token,
             claimed_until=clock + lease,
-            attempts=col(Contact.attempts) + 1,
         )
         .returning(col(Contact.id))
     )
@@ -79,12 +78,16 @@ def claim_due(
 
 
 def _extend(
-    session: Session, now: datetime, lease: timedelta, *where: sa.ColumnElement[bool]
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    *where: sa.ColumnElement[bool],
+    **also: object,
 ) -> int:
     stmt = (
         sa.update(Contact)
         .where(col(Contact.status) == ContactStatus.SENDING.value, *where)
-        .values(claimed_until=now + lease)
+        .values(claimed_until=now + lease, **also)
     )
     held = int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
     session.commit()
@@ -99,11 +102,19 @@ def renew_claim(session: Session, token: str, *, now: datetime, lease: timedelta
 def renew(
     session: Session, contact_id: int, *, token: str, now: datetime, lease: timedelta
 ) -> bool:
-    """Re-take the lease just before sending: False when the claim under ``token`` is gone (its
-    lease ran out while the dispatcher stalled, and another claimed the item)."""
+    """Re-take the lease just before sending, and count the attempt: False when the claim under
+    ``token`` is gone (its lease ran out while the dispatcher stalled, and another claimed the
+    item). An attempt is counted here, not at the claim, because a claim covers a whole batch: a
+    dispatcher killed on its first item would otherwise spend one of :data:`MAX_ATTEMPTS` of every
+    item it never reached, and a few crashes in a row would fail them on their first timeout."""
     return bool(
         _extend(
-            session, now, lease, col(Contact.id) == contact_id, col(Contact.claim_token) == token
+            session,
+            now,
+            lease,
+            col(Contact.id) == contact_id,
+            col(Contact.claim_token) == token,
+            attempts=col(Contact.attempts) + 1,
         )
     )
 

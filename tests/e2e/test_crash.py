@@ -39,6 +39,13 @@ def statuses(engine: Engine) -> Counter[str]:
         return Counter(c.status for c in session.exec(select(Contact)))
 
 
+def unsent(engine: Engine) -> dict[int, str]:
+    """Why each item not sent is not (its status, attempts and last error): the failure's story."""
+    with Session(engine) as session:
+        rows = session.exec(select(Contact).where(Contact.status != "sent"))
+        return {c.id or 0: f"{c.status} after {c.attempts}: {c.last_error}" for c in rows}
+
+
 @pytest.mark.slow
 def test_killed_dispatchers_lose_nothing_and_send_nothing_twice(
     db_url: str, engine: Engine
@@ -69,7 +76,7 @@ def test_killed_dispatchers_lose_nothing_and_send_nothing_twice(
     print(
         f"\ncrash test ({engine.dialect.name}, lease {LEASE_S:g} s): {kills} kills, {N_MAILS} "
         f"planned, {sum(raw.values())} received raw, {len(raw)} distinct keys, {len(dupes)} keys "
-        f"re-sent after a kill, outbox {dict(statuses(engine))}"
+        f"re-sent after a kill, outbox {dict(statuses(engine))}, not sent {unsent(engine)}"
     )
     assert kills >= MIN_KILLS
     assert set(raw) == keys  # nothing lost, nothing foreign

@@ -21,7 +21,7 @@ from serving.scheduler.lease_budget import (
     min_lease_s,
 )
 from serving.scheduler.sending import make_dispatcher
-from serving.senders.base import Message, Receipt
+from serving.senders.base import Message, Receipt, TransientSendError
 from serving.senders.settings import SenderSettings
 from tests.serving.scheduler.test_outbox import LEASE, NOW, Recorder, _plan
 
@@ -93,6 +93,28 @@ def test_a_stale_claim_cannot_finish_even_under_the_same_worker_name(engine: Eng
         assert outbox.mark_sent(session, contact, token=new, now=NOW, receipt="fresh")
         session.refresh(contact)
         assert (contact.status, contact.receipt, contact.claim_token) == ("sent", "fresh", None)
+
+
+def test_claims_of_dispatchers_killed_before_reaching_an_item_spend_none_of_its_attempts(
+    engine: Engine,
+) -> None:
+    """A claim takes a batch; a dispatcher killed on its first item never tried the others. Counted
+    at the claim, MAX_ATTEMPTS crashes would have failed the untried item on its first timeout
+    (the crash test's lost e-mail on a busy CI machine)."""
+    _enqueued(engine)
+    t = NOW
+    for _ in range(outbox.MAX_ATTEMPTS + 1):  # each dies holding the claim; its lease runs out
+        with Session(engine) as session:
+            claimed = outbox.claim_due(
+                session, worker="dead", token=outbox.new_token(), now=t, lease=LEASE
+            )
+        assert claimed
+        t += LEASE * 2
+    Dispatcher(engine, worker="w", send=Recorder(TransientSendError("timeout"))).run_once(t)
+    with Session(engine) as session:
+        contact = session.exec(select(Contact)).one()
+    assert (contact.status, contact.attempts) == ("planned", 1)
+    assert contact.last_error == "timeout"
 
 
 def test_the_heartbeat_keeps_the_claim_while_a_send_is_in_flight(engine: Engine) -> None:
