@@ -67,6 +67,7 @@ TYPE_POSTERIOR = "type-posterior"
 KNOWN_TYPES = "type-posterior-told-the-type"  # evaluation only
 HISTORY_OFFSET = 31_337  # the classifier's histories: other draws than the choice worlds' own
 REP_STEP = 7_919
+DIAGNOSIS_DRAW = 1_000  # the diagnosis's histories: a draw no fit uses
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,52 @@ def fit_posterior(
         allowed[s, cell_plans[s]] = True
     table = value_table(todo, stats, pc.complaint_eur)
     return TypePosterior(tuple(classifiers), columns, table, allowed)
+
+
+def regret_by_type(tp: TypePosterior, state: pd.DataFrame, types: I) -> dict[str, Any]:
+    """Diagnostic, evaluation only (it reads the hidden type): how the posterior errs at the
+    checkpoints ``state`` whose debtors are of ``types``, and what its errors cost under the value
+    table. Per type: checkpoints, the share classified right (the posterior's mode), the mean
+    posterior on the true type, and the regret (EUR per checkpoint): the value, for the true
+    type, of the plan the true type would take among the segment's, minus that of the plan the
+    posterior's expected value takes; also the confusion matrix (rows true, columns the mode)."""
+    from simulator.config import ARCHETYPES
+
+    rows, seg = np.arange(len(state)), state["segment"].to_numpy(dtype=np.int64)
+    p = tp.posterior(state)
+    chosen = np.argmax(np.where(tp.allowed[seg], tp.expected(state, p), -np.inf), axis=1)
+    truth = np.where(tp.allowed[seg], tp.score[:, seg, types].T, -np.inf)
+    regret = truth.max(axis=1) - truth[rows, chosen]
+    mode = np.argmax(p, axis=1)
+    n_types = tp.score.shape[2]
+    per_type = {
+        ARCHETYPES[k]: {
+            "checkpoints": int(m.sum()),
+            "accuracy": round(float(np.mean(mode[m] == k)), 3),
+            "mean_posterior_on_truth": round(float(np.mean(p[m, k])), 3),
+            "regret_eur": round(float(np.mean(regret[m])), 1),
+        }
+        for k in range(n_types)
+        if (m := types == k).any()
+    }
+    confusion = np.zeros((n_types, n_types), dtype=np.int64)
+    np.add.at(confusion, (types, mode), 1)
+    return {
+        "checkpoints": len(state),
+        "accuracy": round(float(np.mean(mode == types)), 3),
+        "regret_eur": round(float(np.mean(regret)), 1),
+        "per_type": per_type,
+        "confusion": {"types": list(ARCHETYPES[:n_types]), "rows_true": confusion.tolist()},
+    }
+
+
+def diagnose(report: Family, pc: PosteriorConfig) -> dict[str, Any]:
+    """:func:`regret_by_type` on one history per world of ``report`` itself (other draws than
+    its replay's), for the posterior fitted for it (on its choice family)."""
+    tp = fit_posterior(report, pc)
+    cfg = with_segment_defaults(CHOSEN, report)
+    state, types = _histories(cases(report), cfg, replace(pc, reps=1, draw=DIAGNOSIS_DRAW))
+    return regret_by_type(tp, state, types)
 
 
 def posterior_chooser(
@@ -296,12 +343,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--known-types", action="store_true", help="diagnostic: told the true kind (reads it)"
     )
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="diagnostic: the posterior's errors and their cost per type (reads the type)",
+    )
     args = parser.parse_args(argv)
     margin = None if args.margin.lower() == "none" else float(args.margin)
     pc = replace(CHOSEN_POSTERIOR, reps=args.reps, margin_eur=margin,
                  complaint_eur=args.complaint_eur, leaves=args.leaves, draw=args.draw,
                  bag=args.bag, epsilon=args.epsilon)  # fmt: skip
     family = FAMILIES[args.family]
+    key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
+    if args.diagnose:
+        found = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        diagnosis = diagnose(family, pc)
+        found.setdefault("diagnosis (evaluation only)", {}).setdefault(family.name, {})[key] = (
+            diagnosis
+        )
+        RESULTS.write_text(json.dumps(found, indent=2) + "\n")
+        print(json.dumps({k: v for k, v in diagnosis.items() if k != "confusion"}, indent=1))
+        return diagnosis
     anchors = escalation_rule_factory(with_segment_defaults(CHOSEN, family))
     factories = {
         TYPE_POSTERIOR: posterior_factory(family, pc, known_types=args.known_types),
@@ -319,7 +381,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "points_over_anchors": paired(points),
         "seconds": table["seconds"],
     }
-    key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
     if args.known_types:
         key = f"{KNOWN_TYPES} (evaluation only), {key}"
     found = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

@@ -21,6 +21,7 @@ from training.type_posterior import (
     fit_posterior,
     posterior_chooser,
     posterior_factory,
+    regret_by_type,
     value_table,
 )
 
@@ -83,6 +84,26 @@ def test_with_a_margin_the_anchor_stays_unless_the_gain_clears_it() -> None:
     assert c.arm.tolist() == [0, 1, 1]  # a gain of 84 clears 30; one of 20 does not
     avail[:, 1] = False  # an unreachable anchor is not kept
     assert chooser(state, avail, np.random.default_rng(0)).arm.tolist() == [0, 0, 0]
+
+
+def test_the_diagnosis_prices_each_error_for_the_true_type() -> None:
+    tp = _posterior()
+    # expected values (plan 0, plan 1): (90, 6), (20, 48), (90, 6); true types 0, 0, 2
+    state = pd.DataFrame({"segment": [0, 0, 0], "p0": [0.9, 0.2, 0.9], "p1": [0.1, 0.8, 0.1]})
+    d = regret_by_type(tp, state, np.array([0, 0, 2]))
+    # the second debtor (type 0) takes plan 1 (0 for it, not 100); the third (type 2) plan 0
+    # (0 for it, not 60)
+    assert d["per_type"]["punctual"] == {
+        "checkpoints": 2,
+        "accuracy": 0.5,
+        "mean_posterior_on_truth": 0.55,
+        "regret_eur": 50.0,
+    }
+    assert d["per_type"]["cash_strapped"]["regret_eur"] == 60.0
+    assert "forgetful" not in d["per_type"]  # no checkpoint of type 1
+    assert (d["accuracy"], d["regret_eur"]) == (round(1 / 3, 3), round(160 / 3, 1))
+    assert d["confusion"]["rows_true"][0][:3] == [1, 0, 1]
+    assert d["confusion"]["rows_true"][2][:3] == [1, 0, 0]
 
 
 def test_the_value_table_prices_each_complaint_per_debtor_of_the_cell(
