@@ -71,8 +71,8 @@ GATE_CHECKS = {
 def test_train_register_gate_and_models_list(sim_ledger: str, mlflow_tmp: Path) -> None:
     engine = make_engine(sim_ledger)
     # the report's replay needs 60 days (a 30-day collected share); the gate's world is smaller
-    cfg = PolicyRunConfig(replay_debtors=60, replay_days=60, replay_seed=77,
-                          gate_family="default-validation", gate_worlds=1, gate_debtors=60,
+    cfg = PolicyRunConfig(replay_debtors=30, replay_days=60, replay_seed=77,
+                          gate_family="default-validation", gate_worlds=1, gate_debtors=30,
                           gate_days=40)  # fmt: skip
     first = train_policy(engine, cfg)
     verdict = first["gate"]
