@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Literal
 
 from ledger.channels import CHANNEL_NAMES, CHANNEL_WORDS
+from ledger.enums import STAGE_WORDS
 
 Dtype = Literal["int", "float", "bool", "category"]
 
@@ -77,11 +78,7 @@ VALUE_WORDS: Mapping[str, tuple[str, str]] = {
     "none": ("geen", "none"),
     **CHANNEL_WORDS,
     **{tone: (nl, en) for tone, (nl, _, en) in TONE_WORDS.items()},
-    "reminder": ("herinnering", "reminder"),
-    "pre_collection": ("aanmaning", "final reminder"),
-    "fourteen_day_letter": ("14-dagenbrief", "14-day letter"),
-    "collection": ("incasso", "collection"),
-    "bailiff": ("deurwaarder", "bailiff"),
+    **STAGE_WORDS,
     "paid": ("betaald", "paid"),
     "promise": ("betaalbelofte", "promise to pay"),
     "dispute": ("betwist", "disputed"),

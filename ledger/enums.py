@@ -34,6 +34,17 @@ class Stage(StrEnum):
     BAILIFF = "bailiff"
 
 
+STAGE_WORDS: dict[str, tuple[str, str]] = {
+    Stage.REMINDER.value: ("herinnering", "reminder"),
+    Stage.PRE_COLLECTION.value: ("aanmaning", "pre-collection reminder"),
+    Stage.FOURTEEN_DAY_LETTER.value: ("14-dagenbrief", "14-day letter"),
+    Stage.COLLECTION.value: ("incasso", "collection"),
+    Stage.BAILIFF.value: ("deurwaarder", "bailiff"),
+}
+"""Each stage in words (Dutch, English), declared once: the web app, the reports, the rules'
+reasons and the models' explanations name a stage the same way."""
+
+
 class InvoiceStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"

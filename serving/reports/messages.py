@@ -4,6 +4,8 @@ Keys are shared by both languages; ``{name}`` placeholders are filled by ``Lang.
 figures or HTML in here.
 """
 
+from ledger.enums import STAGE_WORDS
+
 MONTHS: dict[str, tuple[str, ...]] = {
     "nl": (
         "januari", "februari", "maart", "april", "mei", "juni",
@@ -104,11 +106,7 @@ _NL: dict[str, str] = {
     "tone.friendly": "vriendelijk",
     "tone.neutral": "neutraal",
     "tone.firm": "stevig",
-    "stage.reminder": "herinnering",
-    "stage.pre_collection": "voor-incasso",
-    "stage.fourteen_day_letter": "14-dagenbrief",
-    "stage.collection": "incasso",
-    "stage.bailiff": "deurwaarder",
+    **{f"stage.{stage}": nl for stage, (nl, _) in STAGE_WORDS.items()},
     "decision.title": "Uitleg van de beslissing",
     "decision.subtitle": "{debtor} ({external_id}), besloten op {day}",
     "decision.chosen": "Gekozen actie",
@@ -241,11 +239,7 @@ _EN: dict[str, str] = {
     "tone.friendly": "friendly",
     "tone.neutral": "neutral",
     "tone.firm": "firm",
-    "stage.reminder": "reminder",
-    "stage.pre_collection": "pre-collection",
-    "stage.fourteen_day_letter": "14-day letter",
-    "stage.collection": "collection",
-    "stage.bailiff": "bailiff",
+    **{f"stage.{stage}": en for stage, (_, en) in STAGE_WORDS.items()},
     "decision.title": "Decision explanation",
     "decision.subtitle": "{debtor} ({external_id}), decided on {day}",
     "decision.chosen": "Chosen action",

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import date
 
 from ledger.channels import CHANNEL_WORDS
+from ledger.enums import STAGE_WORDS
 from ledger.plans import WAIT_LABEL
 from serving.reports.i18n import Lang, Language
 
@@ -30,13 +31,7 @@ TONES = {
     "neutral": ("neutrale toon", "neutral tone"),
     "firm": ("strenge toon", "firm tone"),
 }
-STAGES = {
-    "reminder": ("herinnering", "reminder"),
-    "pre_collection": ("aanmaning", "final reminder"),
-    "fourteen_day_letter": ("14-dagenbrief", "14-day letter"),
-    "collection": ("incasso", "collection"),
-    "bailiff": ("deurwaarder", "bailiff"),
-}
+STAGES = STAGE_WORDS  # declared with the stages in ledger.enums
 WEEKDAYS = {
     "Monday": ("maandag", "Monday"),
     "Tuesday": ("dinsdag", "Tuesday"),

@@ -5,6 +5,7 @@ Templates call ``t("key", **values)``; money, numbers and dates come from
 a third column and its code in :data:`CODES`.
 """
 
+from ledger.enums import STAGE_WORDS
 from serving.webapp.messages_errors import ERROR_MESSAGES
 from serving.webapp.messages_flow import FLOW_MESSAGES
 
@@ -108,11 +109,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "previous": ("vorige", "previous"),
     "next": ("volgende", "next"),
     "page_of": ("pagina {page} van {pages}", "page {page} of {pages}"),
-    "stage_reminder": ("herinnering", "reminder"),
-    "stage_pre_collection": ("aanmaning", "pre-collection"),
-    "stage_fourteen_day_letter": ("14-dagenbrief", "14-day letter"),
-    "stage_collection": ("incasso", "collection"),
-    "stage_bailiff": ("deurwaarder", "bailiff"),
+    **{f"stage_{stage}": words for stage, words in STAGE_WORDS.items()},
     "status_active": ("loopt", "running"),
     "status_paused": ("gepauzeerd", "paused"),
     "status_disputed": ("betwist", "disputed"),

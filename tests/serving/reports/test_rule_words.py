@@ -30,7 +30,7 @@ from serving.reports.rule_words import WORDINGS, plain
         (
             "pre_collection starts 7 days after the due date; now 2",
             "Een aanmaning mag pas 7 dagen na de vervaldatum; het is nu 2 dagen.",
-            "A final reminder may go only 7 days after the due date; it is 2 days now.",
+            "A pre-collection reminder may go only 7 days after the due date; it is 2 days now.",
         ),
         (
             "next level (+17 days) on 2026-12-04",  # the ladder's note on a wait
