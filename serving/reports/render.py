@@ -19,7 +19,7 @@ from serving.reports.decision import DecisionView
 from serving.reports.digest_data import DigestData
 from serving.reports.event_words import EventWords
 from serving.reports.i18n import Lang, Language
-from serving.reports.rule_words import plain
+from serving.reports.rule_words import model_words, plain
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -57,6 +57,7 @@ def _common(
         "timezone": timezone,
         "generated": datetime.now(ZoneInfo(timezone)),
         "plain": plain,
+        "model_words": model_words,
     }
 
 

@@ -238,6 +238,25 @@ WORDINGS: tuple[tuple[str, str, str], ...] = (
 _COMPILED = tuple((re.compile(p), nl, en) for p, nl, en in WORDINGS)
 
 
+MODELS = {
+    "ladder": ("de vaste aanmaanladder (geen model)", "the fixed reminder ladder (no model)"),
+    "rules": ("de regels (geen model)", "the rules (no model)"),
+}
+"""The deciders that are no registered model, as the decision path and the scheduler stamp them."""
+
+
+def model_words(version: str, language: Language) -> str:
+    """Who decided, in words: a registered model's ``name/version`` as "name, version N", the
+    ladder and the rules as what they are (never a bare ``ladder`` or ``dunning-policy/3``)."""
+    col = 0 if language == "nl" else 1
+    if version in MODELS:
+        return MODELS[version][col]
+    name, _, number = version.rpartition("/")
+    if not name or not number.isdigit():
+        return version
+    return f"{name}, {'versie' if col == 0 else 'version'} {number}"
+
+
 def plan_words(label: str, col: int) -> str:
     """A plan's label in words ("email/neutral/14d": "e-mail, neutral tone, every 14 days");
     ``col`` 0 Dutch, 1 English."""

@@ -108,6 +108,7 @@ def test_decision_en(session: Session, ledger: Ledger) -> None:
         "1 promises to pay broken — lowers the chance of payment",  # a reason, in English
         "promise to pay broken",  # the dossier timeline, in words
         "18 November 2026 10:00",
+        "dunning-policy, version 7",  # who decided, in words
     ):
         assert text in html, text
     assert [m.group(1) for m in IMG.finditer(html)] == ["waterfall"]
@@ -127,6 +128,7 @@ def test_decision_nl_waterfall_labels(session: Session, ledger: Ledger) -> None:
     assert "€ 106,50" in html  # 71 % of the € 150,00 open that day, not the expected value
     assert "98,70" not in html
     assert "26 november 2026 09:00" in html
+    assert "dunning-policy, versie 7" in html
 
 
 def test_degraded_decision_says_so(session: Session, ledger: Ledger) -> None:
@@ -135,6 +137,7 @@ def test_degraded_decision_says_so(session: Session, ledger: Ledger) -> None:
     )
     html = render_decision(view, "en")
     assert "The model was not available. The fixed reminder ladder chose" in html
+    assert '<td id="decided-by">the fixed reminder ladder (no model)</td>' in html
     assert 'id="waterfall"' not in html
     assert "No reasons recorded." in html
 

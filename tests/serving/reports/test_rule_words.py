@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from serving.reports.rule_words import WORDINGS, plain
+from serving.reports.rule_words import WORDINGS, model_words, plain
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,16 @@ def test_every_placeholder_is_a_group_of_its_pattern(pattern: str, nl: str, en: 
     for text in (nl, en):
         names = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert names <= groups, (pattern, names - groups)
+
+
+@pytest.mark.parametrize(
+    ("version", "nl", "en"),
+    [
+        ("dunning-policy/3", "dunning-policy, versie 3", "dunning-policy, version 3"),
+        ("ladder", "de vaste aanmaanladder (geen model)", "the fixed reminder ladder (no model)"),
+        ("rules", "de regels (geen model)", "the rules (no model)"),
+        ("something/else", "something/else", "something/else"),  # shown as written
+    ],
+)
+def test_who_decided_in_words(version: str, nl: str, en: str) -> None:
+    assert (model_words(version, "nl"), model_words(version, "en")) == (nl, en)
