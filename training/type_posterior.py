@@ -82,6 +82,7 @@ class PosteriorConfig:
     margin_eur: float | None = 300.0  # None: no anchors, the best expected value everywhere
     draw: int = 0  # another draw of the classifier's histories (how much the figures move with it)
     bag: int = 1  # classifiers averaged, each fitted on its own draw of the histories
+    informed_after: int = 0  # contacts in the episode before the posterior may leave the anchor
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def posterior_chooser(
     margin_eur: float | None,
     anchors: tuple[PlanLoggingPolicy, I] | None = None,
     told: Callable[[], F] | None = None,
+    informed_after: int = 0,
 ) -> Chooser:
     """At each checkpoint the plan of best expected value among the segment's (and reachable);
     with ``margin_eur`` and ``anchors`` (the anchoring rule, the segment plans' arms) the anchor
@@ -255,6 +257,12 @@ def posterior_chooser(
             plan = np.clip(anchor, 0, len(PLANS) - 1)
             keep = (anchor < len(PLANS)) & reach[rows, plan]
             keep &= ~found | (ev[rows, best] - ev[rows, plan] <= margin_eur)
+            if informed_after > 0:  # the anchor's first contacts are what inform the posterior
+                keep |= (
+                    (anchor < len(PLANS))
+                    & reach[rows, plan]
+                    & (state["episode_contacts"].to_numpy() < informed_after)
+                )
             arm = np.where(keep, anchor, arm)
         ones = np.ones(n)
         return Choice(arm, ones, arm, np.full(n, -1, dtype=np.int64))
@@ -305,7 +313,9 @@ def posterior_factory(
         anchors = (rule, defaults) if c.margin_eur is not None else None
         if known_types:
             return KnownTypes(world, _FITTED[key], c.margin_eur, anchors)
-        chooser = posterior_chooser(_FITTED[key], c.margin_eur, anchors)
+        chooser = posterior_chooser(
+            _FITTED[key], c.margin_eur, anchors, informed_after=c.informed_after
+        )
         return PlanPolicy(world, chooser, TYPE_POSTERIOR)  # its own plans: ``allowed``
 
     return factory
@@ -339,6 +349,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--epsilon", type=float, default=CHOSEN_POSTERIOR.epsilon, help="the histories' exploration"
     )
+    parser.add_argument(
+        "--informed-after",
+        type=int,
+        default=CHOSEN_POSTERIOR.informed_after,
+        help="contacts in the episode before the posterior may leave the anchor",
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument(
         "--known-types", action="store_true", help="diagnostic: told the true kind (reads it)"
@@ -352,7 +368,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     margin = None if args.margin.lower() == "none" else float(args.margin)
     pc = replace(CHOSEN_POSTERIOR, reps=args.reps, margin_eur=margin,
                  complaint_eur=args.complaint_eur, leaves=args.leaves, draw=args.draw,
-                 bag=args.bag, epsilon=args.epsilon)  # fmt: skip
+                 bag=args.bag, epsilon=args.epsilon,
+                 informed_after=args.informed_after)  # fmt: skip
     family = FAMILIES[args.family]
     key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
     if args.diagnose:

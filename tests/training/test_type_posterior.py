@@ -82,6 +82,12 @@ def test_with_a_margin_the_anchor_stays_unless_the_gain_clears_it() -> None:
     chooser = posterior_chooser(tp, 30.0, (_Anchors(), np.array([1])))  # type: ignore[arg-type]
     c = chooser(state, avail, np.random.default_rng(0))
     assert c.arm.tolist() == [0, 1, 1]  # a gain of 84 clears 30; one of 20 does not
+    # with informed_after 1 the anchor stays until the episode has had a contact
+    informed = posterior_chooser(tp, 30.0, (_Anchors(), np.array([1])), informed_after=1)  # type: ignore[arg-type]
+    fresh = state.assign(episode_contacts=[0, 1, 0])
+    assert informed(fresh, avail, np.random.default_rng(0)).arm.tolist() == [1, 1, 1]
+    assert informed(fresh.assign(episode_contacts=1), avail,
+                    np.random.default_rng(0)).arm.tolist() == [0, 1, 1]  # fmt: skip
     avail[:, 1] = False  # an unreachable anchor is not kept
     assert chooser(state, avail, np.random.default_rng(0)).arm.tolist() == [0, 0, 0]
 
