@@ -327,6 +327,18 @@ CHOSEN_POSTERIOR = PosteriorConfig()
 RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "type_posterior.json"
 
 
+def _merge(path: tuple[str, ...], entry: dict[str, Any]) -> None:
+    """Write ``entry`` into ``type_posterior.json`` at ``path``, keeping every other entry."""
+    import json
+
+    found = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    node = found
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = entry
+    RESULTS.write_text(json.dumps(found, indent=2) + "\n")
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Replay one configuration beside the baselines and the anchors on a family; the summary is
     merged into ``benchmarks/results/type_posterior.json`` under the family and configuration."""
@@ -373,12 +385,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     family = FAMILIES[args.family]
     key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
     if args.diagnose:
-        found = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         diagnosis = diagnose(family, pc)
-        found.setdefault("diagnosis (evaluation only)", {}).setdefault(family.name, {})[key] = (
-            diagnosis
-        )
-        RESULTS.write_text(json.dumps(found, indent=2) + "\n")
+        _merge(("diagnosis (evaluation only)", family.name, key), diagnosis)
         print(json.dumps({k: v for k, v in diagnosis.items() if k != "confusion"}, indent=1))
         return diagnosis
     anchors = escalation_rule_factory(with_segment_defaults(CHOSEN, family))
@@ -400,9 +408,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     if args.known_types:
         key = f"{KNOWN_TYPES} (evaluation only), {key}"
-    found = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    found.setdefault(family.name, {})[key] = entry
-    RESULTS.write_text(json.dumps(found, indent=2) + "\n")
+    _merge((family.name, key), entry)
     print(json.dumps({n: entry["summary"][n]["mean_share_of_ceiling"] for n in names}))
     print(json.dumps(entry["points_over_anchors"]), points)
     return entry
