@@ -41,7 +41,7 @@ from policy.plan_choice import Choice
 from policy.plan_logging import LOGGING_EPSILON, PlanLoggingPolicy
 from simulator.baselines import PlanStats, per_group, plan_stats
 from simulator.checkpoints import WAIT_ARM
-from simulator.config import SimConfig
+from simulator.config import ARCHETYPES, SimConfig
 from simulator.evaluation import paired
 from simulator.families import Family, cases, choice_family
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
@@ -188,8 +188,6 @@ def regret_by_type(tp: TypePosterior, state: pd.DataFrame, types: I) -> dict[str
     posterior on the true type, and the regret (EUR per checkpoint): the value, for the true
     type, of the plan the true type would take among the segment's, minus that of the plan the
     posterior's expected value takes; also the confusion matrix (rows true, columns the mode)."""
-    from simulator.config import ARCHETYPES
-
     rows, seg = np.arange(len(state)), state["segment"].to_numpy(dtype=np.int64)
     p = tp.posterior(state)
     chosen = np.argmax(np.where(tp.allowed[seg], tp.expected(state, p), -np.inf), axis=1)
@@ -255,15 +253,11 @@ def posterior_chooser(
             rule, defaults = anchors
             anchor = rule.anchored(defaults[seg], state)
             plan = np.clip(anchor, 0, len(PLANS) - 1)
-            keep = (anchor < len(PLANS)) & reach[rows, plan]
-            keep &= ~found | (ev[rows, best] - ev[rows, plan] <= margin_eur)
+            anchored = (anchor < len(PLANS)) & reach[rows, plan]
+            stays = ~found | (ev[rows, best] - ev[rows, plan] <= margin_eur)
             if informed_after > 0:  # the anchor's first contacts are what inform the posterior
-                keep |= (
-                    (anchor < len(PLANS))
-                    & reach[rows, plan]
-                    & (state["episode_contacts"].to_numpy() < informed_after)
-                )
-            arm = np.where(keep, anchor, arm)
+                stays |= state["episode_contacts"].to_numpy() < informed_after
+            arm = np.where(anchored & stays, anchor, arm)
         ones = np.ones(n)
         return Choice(arm, ones, arm, np.full(n, -1, dtype=np.int64))
 
