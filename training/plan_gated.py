@@ -98,10 +98,8 @@ def deployed_factory(
     anchors (with ``exploring``: the plan learner's top-k exploration, or the plan-logging
     policy's chance ``epsilon`` of a neighbouring plan). A world without a verdict is an error."""
     name = f"{DEPLOYED}+exploration" if exploring else DEPLOYED
+    anchors = logging_factory(cfg, epsilon if exploring else 0.0, name)  # needs segment plans
     learner = plan_factory(cfg, exploring=exploring)
-    if cfg.default_arms is None:
-        raise ValueError("the deployed flow needs the segment plans (with_segment_defaults)")
-    anchors = logging_factory(cfg, epsilon if exploring else 0.0, name)
 
     def factory(world: World) -> Any:
         key = world_key(world)

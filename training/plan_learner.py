@@ -892,7 +892,7 @@ def logging_factory(cfg: LearnerConfig, epsilon: float, name: str) -> PolicyFact
     and with chance ``epsilon`` a neighbouring plan."""
     defaults = cfg.default_arms
     if defaults is None:
-        raise ValueError("the escalation rule needs the segment plans (with_segment_defaults)")
+        raise ValueError("the plan-logging policy needs the segment plans (with_segment_defaults)")
     rule = logging_policy(cfg, epsilon, cfg.evidence)
 
     def factory(world: World) -> PlanPolicy:
