@@ -200,8 +200,8 @@ def postpone(
     session: Session, contact: Contact, *, token: str, until: datetime | None, reason: str
 ) -> None:
     """The send moment fell outside the contact window: hand the item back, to be sent at
-    ``until`` (the window's next opening), without counting this claim as an attempt. With no
-    opening in sight the item is cancelled."""
+    ``until`` (the window's next opening), giving back the attempt :func:`renew` counted (nothing
+    was sent). With no opening in sight the item is cancelled."""
     if until is None:
         cancel(session, contact, now=utcnow(), reason=reason, token=token)
     else:
