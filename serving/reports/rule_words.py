@@ -20,17 +20,16 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from features.specs import TONE_WORDS
 from ledger.channels import CHANNEL_WORDS
 from ledger.enums import STAGE_WORDS
 from ledger.plans import WAIT_LABEL
 from serving.reports.i18n import Lang, Language
 
 CHANNELS = CHANNEL_WORDS  # declared with each channel in ledger.channels
-TONES = {
-    "friendly": ("vriendelijke toon", "friendly tone"),
-    "neutral": ("neutrale toon", "neutral tone"),
-    "firm": ("strenge toon", "firm tone"),
-}
+# a tone as a noun phrase, from the tone's words declared in features.specs
+TONES = {tone: (f"{nl_before_noun} toon", f"{en} tone") for tone, (_, nl_before_noun, en)
+         in TONE_WORDS.items()}  # fmt: skip
 STAGES = STAGE_WORDS  # declared with the stages in ledger.enums
 WEEKDAYS = {
     "Monday": ("maandag", "Monday"),
