@@ -4,6 +4,7 @@ Keys are shared by both languages; ``{name}`` placeholders are filled by ``Lang.
 figures or HTML in here.
 """
 
+from features.specs import TONE_WORDS
 from ledger.enums import STAGE_WORDS
 
 MONTHS: dict[str, tuple[str, ...]] = {
@@ -103,9 +104,7 @@ _NL: dict[str, str] = {
     "channel.phone": "telefoon",
     "channel.robocall": "robotbelletje",
     "channel.none": "wachten",
-    "tone.friendly": "vriendelijk",
-    "tone.neutral": "neutraal",
-    "tone.firm": "stevig",
+    **{f"tone.{tone}": nl for tone, (nl, _, _) in TONE_WORDS.items()},
     **{f"stage.{stage}": nl for stage, (nl, _) in STAGE_WORDS.items()},
     "decision.title": "Uitleg van de beslissing",
     "decision.subtitle": "{debtor} ({external_id}), besloten op {day}",
@@ -236,9 +235,7 @@ _EN: dict[str, str] = {
     "channel.phone": "phone call",
     "channel.robocall": "robocall",
     "channel.none": "wait",
-    "tone.friendly": "friendly",
-    "tone.neutral": "neutral",
-    "tone.firm": "firm",
+    **{f"tone.{tone}": en for tone, (_, _, en) in TONE_WORDS.items()},
     **{f"stage.{stage}": en for stage, (_, en) in STAGE_WORDS.items()},
     "decision.title": "Decision explanation",
     "decision.subtitle": "{debtor} ({external_id}), decided on {day}",

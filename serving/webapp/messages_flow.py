@@ -2,10 +2,10 @@
 send now, the reminders forecast, the flow's measured effect. :mod:`serving.webapp.messages`
 merges them into its catalogue (kept apart only to keep each module small)."""
 
+from features.specs import TONE_WORDS
+
 FLOW_MESSAGES: dict[str, tuple[str, str]] = {
-    "tone_friendly": ("vriendelijk", "friendly"),
-    "tone_neutral": ("neutraal", "neutral"),
-    "tone_firm": ("streng", "firm"),
+    **{f"tone_{tone}": (nl, en) for tone, (nl, _, en) in TONE_WORDS.items()},
     # send now
     "send_now": ("Nu versturen", "Send now"),
     "send_now_next": (
