@@ -26,7 +26,6 @@ Baseline searches and ceilings are cached under ``$DUNFLOW_DATA_DIR/cache/baseli
 
 import argparse
 import json
-import multiprocessing as mp
 import sys
 import time
 from dataclasses import replace
@@ -42,6 +41,7 @@ from simulator.objective import DEFAULT_OBJECTIVE, Objective
 from simulator.outcome import run_case, score
 from simulator.plans import PLANS
 from simulator.registry import PolicyFactory, make_policy
+from training.plan_bench import over_worlds
 from training.plan_learner import ESCALATION_RULE as RULE  # the learner's anchors alone
 
 OUT = Path(__file__).resolve().parent / "results" / "policy.json"
@@ -242,11 +242,7 @@ def _history_draws(default: dict[str, Any], jobs: int) -> dict[str, Any]:
     only: nothing is chosen on them."""
     ceiling = default["worlds"][0]["ceiling"]["objective_eur"]
     draws = range(HISTORY_DRAWS)
-    if jobs > 1:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            found = pool.map(_draw_shares, draws, chunksize=1)
-    else:
-        found = [_draw_shares(d) for d in draws]
+    found = over_worlds(_draw_shares, [(d,) for d in draws], jobs)
     learner = [round(f[0] / ceiling, 4) for f in found]
     deployed = [round(f[1] / ceiling, 4) for f in found]
     return {
@@ -261,13 +257,12 @@ def _history_draws(default: dict[str, Any], jobs: int) -> dict[str, Any]:
 LOGGING_EPSILONS = (0.05, 0.1, 0.2)  # the plan-logging policy's chance of a neighbouring plan
 
 
-def _logging_objective(job: tuple[str, int, float]) -> float:
+def _logging_objective(name: str, index: int, epsilon: float) -> float:
     """The plan-logging policy's objective (EUR) in world ``index`` of family ``name`` with
     exploration ``epsilon``."""
     from simulator.families import FAMILIES
     from training.plan_learner import CHOSEN, logging_factory, with_segment_defaults
 
-    name, index, epsilon = job
     family = FAMILIES[name]
     factory = logging_factory(with_segment_defaults(CHOSEN, family), epsilon, "plan-logging")
     o = run_case(cases(family)[index], "plan-logging", factory, DEFAULT_OBJECTIVE)
@@ -280,11 +275,7 @@ def _exploration_by_epsilon(families: list[dict[str, Any]], jobs: int) -> dict[s
     paired per world); evaluation only, no choice is made on it."""
     todo = [(f["family"], i, e) for f in families for i in range(f["worlds_n"])
             for e in LOGGING_EPSILONS]  # fmt: skip
-    if jobs > 1:
-        with mp.get_context("fork").Pool(jobs) as pool:
-            found = pool.map(_logging_objective, todo)
-    else:
-        found = [_logging_objective(j) for j in todo]
+    found = over_worlds(_logging_objective, todo, jobs)
     got = dict(zip(todo, found, strict=True))
     out: dict[str, Any] = {}
     for f in families:

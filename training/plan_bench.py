@@ -64,10 +64,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -86,6 +86,8 @@ from training.plan_learner import (
     with_segment_defaults,
 )
 from training.plan_tree import TreeConfig
+
+T = TypeVar("T")
 
 _LETTER = ARM_OF["letter/firm/14d"]  # a firm letter, the escalation tried
 _LETTER_21 = ARM_OF["letter/firm/21d"]
@@ -543,9 +545,7 @@ def _world(index: int, names: list[str]) -> dict[str, Any]:
     return out
 
 
-def over_worlds(
-    work: Callable[..., dict[str, Any]], todo: list[tuple[Any, ...]], jobs: int
-) -> list[dict[str, Any]]:
+def over_worlds(work: Callable[..., T], todo: Sequence[tuple[Any, ...]], jobs: int) -> list[T]:
     """``work(*t)`` for each ``t`` of ``todo``, ``jobs`` at a time in forked processes (what the
     parent computed before, e.g. the plan searches, is shared), in ``todo``'s order."""
     if jobs <= 1:
