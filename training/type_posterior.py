@@ -83,6 +83,7 @@ class PosteriorConfig:
     draw: int = 0  # another draw of the classifier's histories (how much the figures move with it)
     bag: int = 1  # classifiers averaged, each fitted on its own draw of the histories
     informed_after: int = 0  # contacts in the episode before the posterior may leave the anchor
+    per_euro: bool = False  # the value table per euro of a debtor's mean invoice, scaled per row
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,9 @@ class TypePosterior:
 
     classifiers: tuple[Any, ...]  # lightgbm.LGBMClassifier, one per bag
     columns: list[str]
-    score: F  # [plan, segment, type] EUR per debtor, complaints priced
+    score: F  # [plan, segment, type] EUR per debtor (per euro: per EUR of mean invoice)
     allowed: B  # [segment, plan]: the plans the segment may take
+    per_euro: bool = False  # ``score`` per euro, scaled by each row's mean overdue invoice
 
     def posterior(self, state: pd.DataFrame) -> F:
         """P(type | state) per row, the classifiers' mean: [row, type] (a type no history
@@ -108,7 +110,12 @@ class TypePosterior:
         [row, type]): [row, plan]."""
         seg = state["segment"].to_numpy(dtype=np.int64)
         p = self.posterior(state) if posterior is None else posterior
-        return np.asarray(np.einsum("rt,prt->rp", p, self.score[:, seg, :]))
+        ev = np.asarray(np.einsum("rt,prt->rp", p, self.score[:, seg, :]))
+        if not self.per_euro:
+            return ev
+        overdue = np.expm1(state["log_overdue_eur"].to_numpy(dtype=float))
+        mean_invoice = overdue / np.maximum(state["n_overdue"].to_numpy(dtype=float), 1.0)
+        return np.asarray(ev * mean_invoice[:, None])
 
 
 def _given(policy: PlanPolicy) -> PolicyFactory:
@@ -140,15 +147,27 @@ def _histories(
     return pd.concat(states, ignore_index=True), np.concatenate(types)
 
 
-def value_table(todo: Sequence[WorldCase], stats: Sequence[PlanStats], complaint_eur: float) -> F:
+def value_table(
+    todo: Sequence[WorldCase],
+    stats: Sequence[PlanStats],
+    complaint_eur: float,
+    per_euro: bool = False,
+) -> F:
     """[plan, segment, type]: objective per debtor minus ``complaint_eur`` per complaint, pooled
-    over ``todo``'s plan searches ``stats`` (a cell no world has is 0 for every plan)."""
+    over ``todo``'s plan searches ``stats`` (a cell no world has is 0 for every plan); with
+    ``per_euro`` per euro of the debtors' mean invoice instead (a cell's euros weigh as much as
+    they count in the objective)."""
     cells = np.sum([s.cells for s in stats], axis=0)
     n = np.zeros(cells.shape[1:3])
     for case in todo:
         world = case.world()
         seg, _ = segments(world)
-        np.add.at(n, (seg, world.pop.archetype), 1)
+        pop = world.pop
+        weight = np.ones(pop.n_debtors)
+        if per_euro:
+            total = np.bincount(pop.inv_debtor, pop.inv_amount / 100.0, pop.n_debtors)
+            weight = total / np.maximum(np.bincount(pop.inv_debtor, minlength=pop.n_debtors), 1)
+        np.add.at(n, (seg, pop.archetype), weight)
     per = np.maximum(n, 1)[None]
     return np.asarray((cells[..., 0] - complaint_eur * cells[..., 1]) / per)
 
@@ -177,8 +196,8 @@ def fit_posterior(
     allowed = np.zeros((n_seg, len(PLANS)), dtype=bool)
     for s in range(n_seg):
         allowed[s, cell_plans[s]] = True
-    table = value_table(todo, stats, pc.complaint_eur)
-    return TypePosterior(tuple(classifiers), columns, table, allowed)
+    table = value_table(todo, stats, pc.complaint_eur, pc.per_euro)
+    return TypePosterior(tuple(classifiers), columns, table, allowed, pc.per_euro)
 
 
 def regret_by_type(tp: TypePosterior, state: pd.DataFrame, types: I) -> dict[str, Any]:
@@ -229,13 +248,14 @@ def posterior_chooser(
     tp: TypePosterior,
     margin_eur: float | None,
     anchors: tuple[PlanLoggingPolicy, I] | None = None,
-    told: Callable[[], F] | None = None,
+    told: Callable[[pd.DataFrame], F] | None = None,
     informed_after: int = 0,
 ) -> Chooser:
     """At each checkpoint the plan of best expected value among the segment's (and reachable);
     with ``margin_eur`` and ``anchors`` (the anchoring rule, the segment plans' arms) the anchor
     unless that plan beats it by more than the margin. Greedy: propensity 1. ``told``: the
-    rows' posterior given instead of inferred (:class:`KnownTypes`, a diagnostic)."""
+    rows' posterior given (from their state) instead of inferred (:class:`KnownTypes`, a
+    diagnostic)."""
     if margin_eur is not None and anchors is None:
         raise ValueError("a margin needs the anchors")
 
@@ -243,7 +263,7 @@ def posterior_chooser(
         n = len(state)
         rows = np.arange(n)
         seg = state["segment"].to_numpy(dtype=np.int64)
-        ev = tp.expected(state, None if told is None else told())
+        ev = tp.expected(state, None if told is None else told(state))
         reach = avail[:, : len(PLANS)]  # a plan's arm is its index in PLANS
         ev_ok = np.where(tp.allowed[seg] & reach, ev, -np.inf)
         best = np.argmax(ev_ok, axis=1)
@@ -264,9 +284,22 @@ def posterior_chooser(
     return chooser
 
 
+def told(tp: TypePosterior, state: pd.DataFrame, types: I, after: int) -> F:
+    """Diagnostic, evaluation only: the posterior of rows ``state`` whose debtors are of
+    ``types`` when told the kind once the episode has had ``after`` contacts (0: always), the
+    inferred posterior before: [row, type]."""
+    known = np.eye(tp.score.shape[2])[types]
+    if after <= 0:
+        return known
+    informed = state["episode_contacts"].to_numpy() >= after
+    return np.where(informed[:, None], known, tp.posterior(state))
+
+
 class KnownTypes(PlanPolicy):
     """Diagnostic, evaluation only (it reads the hidden type): the type-posterior flow told each
-    debtor's true kind, so what a perfect classifier would reach with the same value table."""
+    debtor's true kind, so what a perfect classifier would reach with the same value table. With
+    ``after`` N > 0, told it only once the episode has had N contacts (the posterior before):
+    what a posterior that reads the answers to contacts perfectly could reach at best."""
 
     def __init__(
         self,
@@ -274,10 +307,14 @@ class KnownTypes(PlanPolicy):
         tp: TypePosterior,
         margin_eur: float | None,
         anchors: tuple[PlanLoggingPolicy, I] | None,
+        after: int = 0,
     ) -> None:
-        types, eye = world.pop.archetype, np.eye(tp.score.shape[2])
+        types = world.pop.archetype
         self.due = np.zeros(0, dtype=np.int64)
-        chooser = posterior_chooser(tp, margin_eur, anchors, lambda: eye[types[self.due]])
+
+        chooser = posterior_chooser(
+            tp, margin_eur, anchors, lambda state: told(tp, state, types[self.due], after)
+        )
         super().__init__(world, chooser, KNOWN_TYPES)
 
     def decide_batch(self, batch: DecisionBatch, rng: np.random.Generator) -> Decisions:
@@ -289,11 +326,11 @@ _FITTED: dict[tuple[str, PosteriorConfig], TypePosterior] = {}
 
 
 def posterior_factory(
-    report: Family, pc: PosteriorConfig | None = None, *, known_types: bool = False
+    report: Family, pc: PosteriorConfig | None = None, *, told_after: int | None = None
 ) -> PolicyFactory:
     """The type-posterior flow for reports on ``report`` (fitted once per process, lazily: a
-    forked evaluation worker fits its own, LightGBM never runs in the parent); ``known_types``:
-    :class:`KnownTypes` instead."""
+    forked evaluation worker fits its own, LightGBM never runs in the parent); ``told_after``:
+    :class:`KnownTypes` instead, told the kind after that many contacts (0: always)."""
     c = pc or CHOSEN_POSTERIOR
     cfg = with_segment_defaults(CHOSEN, report)
     defaults = cfg.default_arms
@@ -305,8 +342,8 @@ def posterior_factory(
         if key not in _FITTED:
             _FITTED[key] = fit_posterior(report, c)
         anchors = (rule, defaults) if c.margin_eur is not None else None
-        if known_types:
-            return KnownTypes(world, _FITTED[key], c.margin_eur, anchors)
+        if told_after is not None:
+            return KnownTypes(world, _FITTED[key], c.margin_eur, anchors, told_after)
         chooser = posterior_chooser(
             _FITTED[key], c.margin_eur, anchors, informed_after=c.informed_after
         )
@@ -361,9 +398,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=CHOSEN_POSTERIOR.informed_after,
         help="contacts in the episode before the posterior may leave the anchor",
     )
+    parser.add_argument(
+        "--per-euro", action="store_true", help="the value table per euro of mean invoice"
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument(
-        "--known-types", action="store_true", help="diagnostic: told the true kind (reads it)"
+        "--known-types",
+        type=int,
+        nargs="?",
+        const=0,
+        metavar="AFTER",
+        help="diagnostic: told the true kind (reads it), from the episode's AFTER-th contact on",
     )
     parser.add_argument(
         "--diagnose",
@@ -375,7 +420,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     pc = replace(CHOSEN_POSTERIOR, reps=args.reps, margin_eur=margin,
                  complaint_eur=args.complaint_eur, leaves=args.leaves, draw=args.draw,
                  bag=args.bag, epsilon=args.epsilon,
-                 informed_after=args.informed_after)  # fmt: skip
+                 informed_after=args.informed_after,
+                 per_euro=args.per_euro or CHOSEN_POSTERIOR.per_euro)  # fmt: skip
     family = FAMILIES[args.family]
     key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
     if args.diagnose:
@@ -385,7 +431,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return diagnosis
     anchors = escalation_rule_factory(with_segment_defaults(CHOSEN, family))
     factories = {
-        TYPE_POSTERIOR: posterior_factory(family, pc, known_types=args.known_types),
+        TYPE_POSTERIOR: posterior_factory(family, pc, told_after=args.known_types),
         ESCALATION_RULE: anchors,
     }
     table = evaluate_family(factories, family, DEFAULT_OBJECTIVE, jobs=args.jobs)
@@ -400,8 +446,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "points_over_anchors": paired(points),
         "seconds": table["seconds"],
     }
-    if args.known_types:
-        key = f"{KNOWN_TYPES} (evaluation only), {key}"
+    if args.known_types is not None:
+        after = f", after {args.known_types} contacts" if args.known_types else ""
+        key = f"{KNOWN_TYPES} (evaluation only){after}, {key}"
     _merge((family.name, key), entry)
     print(json.dumps({n: entry["summary"][n]["mean_share_of_ceiling"] for n in names}))
     print(json.dumps(entry["points_over_anchors"]), points)

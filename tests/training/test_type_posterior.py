@@ -3,6 +3,7 @@ is the plan of best expected value under the posterior among the segment's reach
 with a margin the anchor unless that plan clears it; fitted on a small family it decides in
 replay and its posterior is a distribution over the types."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,7 @@ from training.type_posterior import (
     posterior_chooser,
     posterior_factory,
     regret_by_type,
+    told,
     value_table,
 )
 
@@ -70,8 +72,27 @@ def test_the_plan_of_best_expected_value_among_the_segments_reachable_ones() -> 
     with pytest.raises(ValueError, match="anchors"):
         posterior_chooser(tp, 10.0)
     # told the kind (the diagnostic that reads it): type 2 everywhere, so plan 1 where reachable
-    told = posterior_chooser(tp, None, told=lambda: np.tile([0.0, 0.0, 1.0], (4, 1)))
-    assert told(state, avail, np.random.default_rng(0)).arm.tolist() == [1, 1, 1, WAIT_ARM]
+    told_2 = posterior_chooser(tp, None, told=lambda s: np.tile([0.0, 0.0, 1.0], (len(s), 1)))
+    assert told_2(state, avail, np.random.default_rng(0)).arm.tolist() == [1, 1, 1, WAIT_ARM]
+
+
+def test_per_euro_the_expected_value_scales_with_the_rows_mean_overdue_invoice() -> None:
+    tp = replace(_posterior(), per_euro=True)
+    state = pd.DataFrame({"segment": [0, 0], "p0": [0.9, 0.9], "p1": [0.1, 0.1],
+                          "log_overdue_eur": np.log1p([300.0, 300.0]),
+                          "n_overdue": [1, 3]})  # fmt: skip
+    np.testing.assert_allclose(tp.expected(state)[:, 0], [90.0 * 300, 90.0 * 100])
+
+
+def test_told_after_n_contacts_the_kind_replaces_the_posterior_from_then_on() -> None:
+    tp = _posterior()
+    state = pd.DataFrame({"segment": [0, 0, 0], "p0": [0.9, 0.2, 0.5], "p1": [0.1, 0.8, 0.5],
+                          "episode_contacts": [0, 1, 3]})  # fmt: skip
+    types = np.array([2, 0, 2])
+    inferred, known = tp.posterior(state), np.eye(3)[types]
+    np.testing.assert_allclose(told(tp, state, types, 0), known)
+    np.testing.assert_allclose(told(tp, state, types, 1), [inferred[0], known[1], known[2]])
+    np.testing.assert_allclose(told(tp, state, types, 2), [inferred[0], inferred[1], known[2]])
 
 
 def test_with_a_margin_the_anchor_stays_unless_the_gain_clears_it() -> None:
@@ -126,6 +147,14 @@ def test_the_value_table_prices_each_complaint_per_debtor_of_the_cell(
     np.testing.assert_allclose(free[:, s, t], stats.cells[:, s, t, 0] / n[s, t])
     np.testing.assert_allclose(free - priced, 500.0 * stats.cells[..., 1] / np.maximum(n, 1))
     assert (free[:, n == 0] == 0).all()
+    # per euro: divided by the cell's summed mean invoice (EUR) instead of its count
+    pop = world.pop
+    invoiced = np.bincount(pop.inv_debtor, pop.inv_amount / 100.0, pop.n_debtors)
+    mean_invoice = invoiced / np.maximum(np.bincount(pop.inv_debtor, minlength=pop.n_debtors), 1)
+    cell = (seg == s) & (pop.archetype == t)
+    per_euro = value_table([case], [stats], 0.0, per_euro=True)
+    expected = stats.cells[:, s, t, 0] / mean_invoice[cell].sum()
+    np.testing.assert_allclose(per_euro[:, s, t], expected)
 
 
 def test_fitted_on_a_small_family_it_decides_in_replay(mlflow_tmp: Path) -> None:
@@ -136,5 +165,5 @@ def test_fitted_on_a_small_family_it_decides_in_replay(mlflow_tmp: Path) -> None
     out = run_case(case, "type-posterior", posterior_factory(FAMILY, pc), OBJ)
     assert out.contacts.sum() > 0
     assert out.max_in_window.max() <= OBJ.max_contacts_per_debtor
-    told = run_case(case, "told", posterior_factory(FAMILY, pc, known_types=True), OBJ)
+    told = run_case(case, "told", posterior_factory(FAMILY, pc, told_after=0), OBJ)
     assert not np.array_equal(told.collected, out.collected)  # the kind changes what is chosen
