@@ -42,6 +42,7 @@ from policy.plan_logging import LOGGING_EPSILON, PlanLoggingPolicy
 from simulator.baselines import PlanStats, per_group, plan_stats
 from simulator.checkpoints import WAIT_ARM
 from simulator.config import ARCHETYPES, SimConfig
+from simulator.debtor_history import CH, TN
 from simulator.evaluation import paired
 from simulator.families import Family, cases, choice_family
 from simulator.objective import DEFAULT_OBJECTIVE, Objective
@@ -84,6 +85,7 @@ class PosteriorConfig:
     bag: int = 1  # classifiers averaged, each fitted on its own draw of the histories
     informed_after: int = 0  # contacts in the episode before the posterior may leave the anchor
     per_euro: bool = False  # the value table per euro of a debtor's mean invoice, scaled per row
+    counts: bool = False  # the state also holds the counts behind its rates (``CountedPolicy``)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,27 @@ class TypePosterior:
         return np.asarray(ev * mean_invoice[:, None])
 
 
+class CountedPolicy(PlanPolicy):
+    """A plan policy whose state also holds the counts behind the history's rates: contacts
+    and contacts reached per channel, contacts per tone (how much evidence each rate is)."""
+
+    def state(self, batch: DecisionBatch, rows: I) -> pd.DataFrame:
+        state = super().state(batch, rows)
+        d = batch.debtor[rows]
+        ch, tn = self.history.by_channel[d], self.history.by_tone[d]
+        extra = {
+            **{f"contacts_{c}": ch[:, i, 0] for i, c in enumerate(CH)},
+            **{f"reached_{c}": ch[:, i, 1] for i, c in enumerate(CH)},
+            **{f"contacts_{t}": tn[:, i, 0] for i, t in enumerate(TN)},
+        }
+        return pd.concat([state, pd.DataFrame(extra, index=state.index)], axis=1)
+
+
+def plan_policy(counts: bool) -> type[PlanPolicy]:
+    """The plan policy whose state the posterior reads (``PosteriorConfig.counts``)."""
+    return CountedPolicy if counts else PlanPolicy
+
+
 def _given(policy: PlanPolicy) -> PolicyFactory:
     return lambda _w: policy
 
@@ -137,8 +160,8 @@ def _histories(
             seed = case.seed + HISTORY_OFFSET + REP_STEP * (rep + pc.reps * pc.draw)
             world = World(seed, SimConfig(n_debtors=case.n_debtors, days=case.days,
                                           world=case.spec))  # fmt: skip
-            policy = PlanPolicy(world, targeted_logger(rule, defaults), "history", log=True,
-                                arms=cfg.arms)  # fmt: skip
+            policy = plan_policy(pc.counts)(world, targeted_logger(rule, defaults), "history",
+                                            log=True, arms=cfg.arms)  # fmt: skip
             run(world, policy.name, _given(policy))
             assert policy.log is not None
             state, cols = policy.log.frame()
@@ -295,7 +318,7 @@ def told(tp: TypePosterior, state: pd.DataFrame, types: I, after: int) -> F:
     return np.where(informed[:, None], known, tp.posterior(state))
 
 
-class KnownTypes(PlanPolicy):
+class KnownTypes(CountedPolicy):  # its state serves either classifier
     """Diagnostic, evaluation only (it reads the hidden type): the type-posterior flow told each
     debtor's true kind, so what a perfect classifier would reach with the same value table. With
     ``after`` N > 0, told it only once the episode has had N contacts (the posterior before):
@@ -347,7 +370,7 @@ def posterior_factory(
         chooser = posterior_chooser(
             _FITTED[key], c.margin_eur, anchors, informed_after=c.informed_after
         )
-        return PlanPolicy(world, chooser, TYPE_POSTERIOR)  # its own plans: ``allowed``
+        return plan_policy(c.counts)(world, chooser, TYPE_POSTERIOR)  # its plans: ``allowed``
 
     return factory
 
@@ -401,6 +424,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--per-euro", action="store_true", help="the value table per euro of mean invoice"
     )
+    parser.add_argument(
+        "--counts", action="store_true", help="the state also holds the counts behind its rates"
+    )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument(
         "--known-types",
@@ -421,7 +447,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                  complaint_eur=args.complaint_eur, leaves=args.leaves, draw=args.draw,
                  bag=args.bag, epsilon=args.epsilon,
                  informed_after=args.informed_after,
-                 per_euro=args.per_euro or CHOSEN_POSTERIOR.per_euro)  # fmt: skip
+                 per_euro=args.per_euro or CHOSEN_POSTERIOR.per_euro,
+                 counts=args.counts or CHOSEN_POSTERIOR.counts)  # fmt: skip
     family = FAMILIES[args.family]
     key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
     if args.diagnose:

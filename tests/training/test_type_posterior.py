@@ -12,13 +12,16 @@ import pytest
 
 from simulator.baselines import plan_stats
 from simulator.checkpoints import N_ARMS, WAIT_ARM
+from simulator.debtor_history import CH
 from simulator.families import Family, cases
 from simulator.objective import Objective
 from simulator.outcome import run_case, segments
 from simulator.plans import PLANS
+from training.plan_learner import CHOSEN, with_segment_defaults
 from training.type_posterior import (
     PosteriorConfig,
     TypePosterior,
+    _histories,
     fit_posterior,
     posterior_chooser,
     posterior_factory,
@@ -167,3 +170,16 @@ def test_fitted_on_a_small_family_it_decides_in_replay(mlflow_tmp: Path) -> None
     assert out.max_in_window.max() <= OBJ.max_contacts_per_debtor
     told = run_case(case, "told", posterior_factory(FAMILY, pc, told_after=0), OBJ)
     assert not np.array_equal(told.collected, out.collected)  # the kind changes what is chosen
+
+
+def test_the_counted_state_holds_the_counts_behind_its_rates(mlflow_tmp: Path) -> None:
+    pc = PosteriorConfig(reps=1, trees=20, counts=True)
+    tp = fit_posterior(FAMILY, pc, OBJ)
+    assert {"contacts_phone", "reached_phone", "contacts_firm"} <= set(tp.columns)
+    state, _ = _histories(cases(FAMILY)[:1], with_segment_defaults(CHOSEN, FAMILY), pc)
+    contacted = state["contacts_total"] > 0
+    assert contacted.any()
+    per_channel = state[[f"contacts_{c}" for c in CH]].sum(axis=1)
+    np.testing.assert_allclose(per_channel, state["contacts_total"])
+    rate = state["reached_phone"] / state["contacts_phone"]
+    np.testing.assert_allclose(rate.dropna(), state["reach_phone"][rate.notna()])
