@@ -27,6 +27,16 @@ from training.payment_time_baseline import compare_at_cuts  # noqa: E402
 IBM = ROOT.parent / "shared" / "data" / "real" / "ibm_accounts_receivable.csv"
 
 
+def _rounded(value: object) -> object:
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def main() -> None:
     if not IBM.exists():
         print(f"skipped: {IBM} not found")
@@ -41,13 +51,8 @@ def main() -> None:
         t0 = time.perf_counter()
         rows = compare_at_cuts(load_frames(create_engine(url)))
         seconds = time.perf_counter() - t0
-    wins = {
-        m: sum(
-            (r[f"model_{m}"] >= r[f"baseline_{m}"])
-            if m == "auc"
-            else (r[f"model_{m}"] <= r[f"baseline_{m}"])  # type: ignore[operator]
-            for r in rows
-        )
+    verdicts = {
+        m: [r["paired"][m]["verdict"] for r in rows]  # type: ignore[index]
         for m in ("auc", "logloss", "mae_days")
     }
     out = {
@@ -56,10 +61,13 @@ def main() -> None:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpu": platform.processor()},
         "seconds": round(seconds, 1),
-        "cuts": [
-            {k: round(v, 4) if isinstance(v, float) else v for k, v in r.items()} for r in rows
-        ],
-        "model_at_least_as_good": {m: f"{n} of {len(rows)}" for m, n in wins.items()},
+        "cuts": [_rounded(r) for r in rows],
+        "model_matches_or_beats": {
+            m: f"{sum(v != 'worse' for v in vs)} of {len(vs)} (better in {vs.count('better')})"
+            for m, vs in verdicts.items()
+        },
+        "judged_by": "paired bootstrap over customers, 95 % interval of model minus baseline; "
+        "matches unless the interval lies wholly on the worse side of 0",
     }
     path = ROOT / "benchmarks" / "results" / "payment_time.json"
     path.write_text(json.dumps(out, indent=2) + "\n")

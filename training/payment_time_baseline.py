@@ -7,6 +7,11 @@ It is fitted with exactly the payment-time model's protocol
 (:func:`training.payment_time.fit_boosters`: the same rows, chronological split, fold-chosen
 complexity and early stopping), so a comparison of the two measures the features, nothing else.
 Only evaluation uses it; it is never served.
+
+"Matches or beats" is judged per cut and metric by a paired bootstrap over customers
+(:func:`paired_differences`): the model matches unless the 95 % interval of its difference from
+the baseline lies wholly on the worse side of 0. Customers, not invoices, are resampled: one
+customer's invoices are paid alike, and resampling them singly would narrow the interval.
 """
 
 from datetime import date
@@ -65,15 +70,20 @@ def history_features(frames: LedgerFrames, invoice_ids: pd.Series) -> pd.DataFra
     return out
 
 
+BETTER = {"auc": 1.0, "logloss": -1.0, "mae_days": -1.0}  # the sign of a better difference
+BOOTSTRAP_DRAWS = 1000
+
+
 def evaluate_baseline(
     frames: LedgerFrames,
     table: pd.DataFrame,
     *,
     test_from: date,
     config: PaymentTimeConfig | None = None,
-) -> dict[str, float]:
+) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
     """Held-out metrics of the baseline on the payment-time model's own split of ``table``
-    (:func:`features.training_set.payment_time_table`)."""
+    (:func:`features.training_set.payment_time_table`), and its predictions on the held-out rows
+    (P(late), days late), in their order."""
     cfg = config or PaymentTimeConfig()
     train, test = chronological_split(table, test_from, strict_labels=cfg.strict_labels)
     x_train = history_features(frames, train["invoice_id"])
@@ -81,32 +91,88 @@ def evaluate_baseline(
     classifier, regressor = fit_boosters(x_train, train, cfg)
     p_late = np.asarray(classifier.predict(x_test), dtype="float64")
     days = np.clip(np.asarray(regressor.predict(x_test), dtype="float64"), 0, None)
-    return evaluate(
+    metrics = evaluate(
         test["paid_late"].to_numpy(dtype="float64"),
         p_late,
         test["days_late"].to_numpy(dtype="float64"),
         days,
     )
+    return metrics, p_late, days
+
+
+def paired_differences(
+    y_late: np.ndarray,
+    y_days: np.ndarray,
+    customer: np.ndarray,
+    model: tuple[np.ndarray, np.ndarray],
+    baseline: tuple[np.ndarray, np.ndarray],
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = 0,
+) -> dict[str, dict[str, object]]:
+    """Per metric of ``BETTER``: the model's difference from the baseline (model minus baseline)
+    on the held-out rows, its 95 % interval from ``draws`` resamples of the customers (both
+    scored on the same resample) and the verdict: "better" or "worse" when the interval excludes
+    0, else "no difference". ``model`` and ``baseline``: (P(late), predicted days late)."""
+    codes, _ = pd.factorize(pd.Series(customer))
+    rows_of = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
+    rng = np.random.default_rng(seed)
+
+    def diff(rows: np.ndarray) -> dict[str, float]:
+        y, d = y_late[rows], y_days[rows]
+        m = evaluate(y, model[0][rows], d, model[1][rows])
+        b = evaluate(y, baseline[0][rows], d, baseline[1][rows])
+        return {k: m[k] - b[k] for k in BETTER}
+
+    every = np.arange(len(y_late))
+    point = diff(every)
+    samples: dict[str, list[float]] = {k: [] for k in BETTER}
+    for _ in range(draws):
+        picked = rng.integers(0, len(rows_of), len(rows_of))
+        rows = np.concatenate([rows_of[c] for c in picked])
+        if len(np.unique(y_late[rows])) < 2:
+            continue  # no AUC without both classes
+        for k, v in diff(rows).items():
+            samples[k].append(v)
+    out: dict[str, dict[str, object]] = {}
+    for k, sign in BETTER.items():
+        lo, hi = (float(q) for q in np.quantile(samples[k], [0.025, 0.975]))
+        verdict = "no difference"
+        if lo > 0 or hi < 0:
+            verdict = "better" if (lo > 0) == (sign > 0) else "worse"
+        out[k] = {"difference": point[k], "ci95": [lo, hi], "verdict": verdict}
+    return out
 
 
 def compare_at_cuts(
     frames: LedgerFrames,
     shares: tuple[float, ...] = (0.70, 0.75, 0.80, 0.85),
     config: PaymentTimeConfig | None = None,
-) -> list[dict[str, float | str]]:
+) -> list[dict[str, object]]:
     """The payment-time model against the baseline at chronological cuts: each share of the
-    invoices (by issue date) before the cut is training, the settled rest the hold-out."""
+    invoices (by issue date) before the cut is training, the settled rest the hold-out; with
+    each metric's paired difference (:func:`paired_differences`)."""
     table = payment_time_table(frames)
     issued = frames.invoices["issue_ts"].sort_values().to_numpy()
-    rows: list[dict[str, float | str]] = []
+    customer_of = frames.invoices.set_index("invoice_id")["debtor_id"]
+    rows: list[dict[str, object]] = []
     for share in shares:
         cut = pd.Timestamp(issued[int(len(issued) * share)]).date()
-        model = train_payment_time(table, test_from=cut, config=config).metrics
-        plain = evaluate_baseline(frames, table, test_from=cut, config=config)
-        row: dict[str, float | str] = {"share": share, "test_from": cut.isoformat()}
+        result = train_payment_time(table, test_from=cut, config=config)
+        model, held = result.metrics, result.predictions
+        plain, p_plain, days_plain = evaluate_baseline(frames, table, test_from=cut, config=config)
+        row: dict[str, object] = {"share": share, "test_from": cut.isoformat()}
         for metric in ("auc", "logloss", "brier", "mae_days"):
             row[f"model_{metric}"] = model[metric]
             row[f"baseline_{metric}"] = plain[metric]
         row["n_test"] = model["n_test"]
+        customer = customer_of.reindex(held["invoice_id"].to_numpy()).to_numpy()
+        row["n_test_customers"] = int(pd.Series(customer).nunique())
+        row["paired"] = paired_differences(
+            held["paid_late"].to_numpy(dtype="float64"),
+            held["days_late"].to_numpy(dtype="float64"),
+            customer,
+            (held["p_late"].to_numpy(), held["pred_days_late"].to_numpy()),
+            (p_plain, days_plain),
+        )
         rows.append(row)
     return rows
