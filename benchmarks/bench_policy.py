@@ -173,6 +173,14 @@ def _test_targets(test: dict[str, Any], name: str) -> dict[str, Any]:
         "test_worlds_no_worse_than_ladder": {
             k: f"{sum(r[name][k] <= r['ladder'][k] for r in rows)}/{n}" for k in NO_WORSE
         },
+        "no_worse_than_ladder_test_family_mean": {
+            k: {"value": test["summary"][name][f"mean_{k}"],
+                "ladder": test["summary"]["ladder"][f"mean_{k}"],
+                "met": test["summary"][name][f"mean_{k}"] <= test["summary"]["ladder"][f"mean_{k}"],
+                "paired_difference": paired([r[name][k] - r["ladder"][k] for r in rows],
+                                            digits=5 if k.startswith("cost") else 2)}
+            for k in NO_WORSE
+        },
         "limits_held_test_family": test["summary"][name]["limits_held_in"],
     }  # fmt: skip
 

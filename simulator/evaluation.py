@@ -44,13 +44,14 @@ REFERENCES = ("segment-fixed", "best-fixed")
 EVALUATION_ONLY = ("oracle", "type-plan", "type-segment-plan")  # they read the latent truth
 
 
-def paired(diffs: Sequence[float]) -> dict[str, Any]:
-    """Mean of paired differences with a 95 % t-interval (None with fewer than two worlds)."""
+def paired(diffs: Sequence[float], digits: int = 2) -> dict[str, Any]:
+    """Mean of paired differences with a 95 % t-interval (None with fewer than two worlds),
+    rounded to ``digits``."""
     d = np.asarray(diffs, dtype=float)
-    out: dict[str, Any] = {"mean": round(float(d.mean()), 2), "n": int(d.size)}
+    out: dict[str, Any] = {"mean": round(float(d.mean()), digits), "n": int(d.size)}
     if d.size > 1:
         half = float(st.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
-        out["ci95"] = [round(out["mean"] - half, 2), round(out["mean"] + half, 2)]
+        out["ci95"] = [round(out["mean"] - half, digits), round(out["mean"] + half, digits)]
     else:
         out["ci95"] = None
     return out

@@ -118,6 +118,12 @@ def test_paired_intervals_widen_with_spread() -> None:
     assert narrow["mean"] == wide["mean"] == 1.0
     assert wide["ci95"][1] - wide["ci95"][0] > narrow["ci95"][1] - narrow["ci95"][0]
     assert paired([2.0])["ci95"] is None
+    # small differences (cost per euro collected) keep their figures with more digits
+    small = [0.00012, 0.00018, 0.00015]
+    assert paired(small)["mean"] == 0.0
+    assert paired(small, digits=5)["mean"] == 0.00015
+    lo, hi = paired(small, digits=5)["ci95"]
+    assert 0 < lo < 0.00015 < hi
 
 
 def test_the_planner_keeps_the_contact_budget_and_a_broken_limit_is_reported(
