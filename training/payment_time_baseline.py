@@ -18,6 +18,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from features.loading import LedgerFrames
 from features.training_set import payment_time_table
@@ -116,12 +117,20 @@ def paired_differences(
     codes, _ = pd.factorize(pd.Series(customer))
     rows_of = [np.flatnonzero(codes == c) for c in range(codes.max() + 1)]
     rng = np.random.default_rng(seed)
+    p_model, p_base = (np.clip(p, 1e-6, 1 - 1e-6) for p in (model[0], baseline[0]))  # as evaluate
+
+    def row_loss(p: np.ndarray) -> np.ndarray:
+        return np.asarray(-(y_late * np.log(p) + (1 - y_late) * np.log(1 - p)))
+
+    # log loss and MAE are means over rows: their differences per row, summed once per resample
+    loss = row_loss(p_model) - row_loss(p_base)
+    error = np.abs(y_days - model[1]) - np.abs(y_days - baseline[1])
 
     def diff(rows: np.ndarray) -> dict[str, float]:
-        y, d = y_late[rows], y_days[rows]
-        m = evaluate(y, model[0][rows], d, model[1][rows])
-        b = evaluate(y, baseline[0][rows], d, baseline[1][rows])
-        return {k: m[k] - b[k] for k in BETTER}
+        y = y_late[rows]
+        auc = roc_auc_score(y, p_model[rows]) - roc_auc_score(y, p_base[rows])
+        return {"auc": float(auc), "logloss": float(loss[rows].mean()),
+                "mae_days": float(error[rows].mean())}  # fmt: skip
 
     every = np.arange(len(y_late))
     point = diff(every)
