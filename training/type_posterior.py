@@ -307,7 +307,7 @@ def posterior_chooser(
     return chooser
 
 
-def told(tp: TypePosterior, state: pd.DataFrame, types: I, after: int) -> F:
+def told_posterior(tp: TypePosterior, state: pd.DataFrame, types: I, after: int) -> F:
     """Diagnostic, evaluation only: the posterior of rows ``state`` whose debtors are of
     ``types`` when told the kind once the episode has had ``after`` contacts (0: always), the
     inferred posterior before: [row, type]."""
@@ -336,7 +336,7 @@ class KnownTypes(CountedPolicy):  # its state serves either classifier
         self.due = np.zeros(0, dtype=np.int64)
 
         chooser = posterior_chooser(
-            tp, margin_eur, anchors, lambda state: told(tp, state, types[self.due], after)
+            tp, margin_eur, anchors, lambda state: told_posterior(tp, state, types[self.due], after)
         )
         super().__init__(world, chooser, KNOWN_TYPES)
 
@@ -422,10 +422,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         help="contacts in the episode before the posterior may leave the anchor",
     )
     parser.add_argument(
-        "--per-euro", action="store_true", help="the value table per euro of mean invoice"
+        "--per-euro",
+        action="store_true",
+        default=CHOSEN_POSTERIOR.per_euro,
+        help="the value table per euro of mean invoice",
     )
     parser.add_argument(
-        "--counts", action="store_true", help="the state also holds the counts behind its rates"
+        "--counts",
+        action="store_true",
+        default=CHOSEN_POSTERIOR.counts,
+        help="the state also holds the counts behind its rates",
     )
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument(
@@ -447,8 +453,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                  complaint_eur=args.complaint_eur, leaves=args.leaves, draw=args.draw,
                  bag=args.bag, epsilon=args.epsilon,
                  informed_after=args.informed_after,
-                 per_euro=args.per_euro or CHOSEN_POSTERIOR.per_euro,
-                 counts=args.counts or CHOSEN_POSTERIOR.counts)  # fmt: skip
+                 per_euro=args.per_euro, counts=args.counts)  # fmt: skip
     family = FAMILIES[args.family]
     key = ", ".join(f"{k}={v}" for k, v in asdict(pc).items())
     if args.diagnose:

@@ -26,7 +26,7 @@ from training.type_posterior import (
     posterior_chooser,
     posterior_factory,
     regret_by_type,
-    told,
+    told_posterior,
     value_table,
 )
 
@@ -93,9 +93,13 @@ def test_told_after_n_contacts_the_kind_replaces_the_posterior_from_then_on() ->
                           "episode_contacts": [0, 1, 3]})  # fmt: skip
     types = np.array([2, 0, 2])
     inferred, known = tp.posterior(state), np.eye(3)[types]
-    np.testing.assert_allclose(told(tp, state, types, 0), known)
-    np.testing.assert_allclose(told(tp, state, types, 1), [inferred[0], known[1], known[2]])
-    np.testing.assert_allclose(told(tp, state, types, 2), [inferred[0], inferred[1], known[2]])
+    np.testing.assert_allclose(told_posterior(tp, state, types, 0), known)
+    np.testing.assert_allclose(
+        told_posterior(tp, state, types, 1), [inferred[0], known[1], known[2]]
+    )
+    np.testing.assert_allclose(
+        told_posterior(tp, state, types, 2), [inferred[0], inferred[1], known[2]]
+    )
 
 
 def test_with_a_margin_the_anchor_stays_unless_the_gain_clears_it() -> None:
